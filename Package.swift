@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+//
+// PhysGrad: inverse problems through physics models, in Swift, on LAPACK.
+// Dependencies point downward only: CLI -> PhysGrad -> {LBFGSB, Derivatives, LinearAlgebra} -> C LAPACK.
+import PackageDescription
+
+let package = Package(
+    name: "PhysGrad",
+    products: [
+        .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
+        .executable(name: "physgrad", targets: ["PhysGradCLI"]),
+        // Benchmark executables: every product named `bench-*` is run by scripts/bench.
+        .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
+    ],
+    targets: [
+        // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation
+        // detail of PhysGradLinearAlgebra, which imports it with `internal import`.
+        .systemLibrary(
+            name: "CPhysGradLAPACK",
+            path: "Modules/CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
+        ),
+        .target(
+            name: "PhysGradLinearAlgebra",
+            dependencies: ["CPhysGradLAPACK"]
+        ),
+        .executableTarget(
+            name: "PhysGradCLI",
+            dependencies: ["PhysGradLinearAlgebra"]
+        ),
+        .target(
+            name: "PhysGradBenchSupport",
+            path: "Sources/Benchmarks/Support"
+        ),
+        .executableTarget(
+            name: "BenchLinearAlgebra",
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/LinearAlgebra"
+        ),
+        .testTarget(
+            name: "PhysGradLinearAlgebraTests",
+            dependencies: ["PhysGradLinearAlgebra"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,106 @@
+// Shared pieces of PhysGrad's benchmark executables (products named `bench-*`).
+//
+// Protocol (scripts/bench reads it): every measurement is one JSON line on stdout,
+//   {"suite": "...", "case": "...", "n": 2000, "impl": "physgrad", "median_s": 0.041, "runs": 9,
+//    "extra": {"gflops": 130.2}, "vs": "other-case"}
+// scripts/bench groups rows by (suite, case, n) and prints each non-peer row with its ratio to
+// every peer row of the group (peer rows come from scripts/peers/<suite>.py and carry
+// "peer": true), and, when "vs" names another case of the same suite and n, its ratio to that row.
+// Anything else a benchmark prints must go to stderr.
+import Foundation
+
+/// Median wall time of `body` over repeated runs: at least `minRuns` runs and at least
+/// `minSeconds` of total time (at most `maxRuns`), after one warm-up run.
+public func measure(minRuns: Int = 5, minSeconds: Double = 0.25, maxRuns: Int = 10_000, _ body: () -> Void) -> (median: Double, runs: Int) {
+    body()  // warm-up: page faults, lazy initialization, OpenBLAS buffers
+    var times: [Double] = []
+    var total = 0.0
+    let clock = ContinuousClock()
+    while times.count < minRuns || (total < minSeconds && times.count < maxRuns) {
+        let t = clock.measure(body)
+        let s = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
+        times.append(s)
+        total += s
+    }
+    times.sort()
+    let mid = times.count / 2
+    let median = times.count % 2 == 1 ? times[mid] : 0.5 * (times[mid - 1] + times[mid])
+    return (median, times.count)
+}
+
+/// Keeps the optimizer from deleting a computation whose result is otherwise unused.
+@inline(never)
+public func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}
+
+/// One benchmark measurement, printed as a JSON line.
+public struct BenchRecord {
+    public var suite: String
+    public var caseName: String
+    public var n: Int
+    public var impl: String
+    public var median: Double
+    public var runs: Int
+    public var extra: [String: Double]
+    public var vs: String?
+
+    public init(suite: String, caseName: String, n: Int, impl: String = "physgrad", median: Double, runs: Int,
+                extra: [String: Double] = [:], vs: String? = nil) {
+        self.suite = suite
+        self.caseName = caseName
+        self.n = n
+        self.impl = impl
+        self.median = median
+        self.runs = runs
+        self.extra = extra
+        self.vs = vs
+    }
+
+    public func emit() {
+        var object: [String: Any] = [
+            "suite": suite, "case": caseName, "n": n, "impl": impl, "median_s": median, "runs": runs,
+        ]
+        if !extra.isEmpty { object["extra"] = extra }
+        if let vs { object["vs"] = vs }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        fflush(stdout)
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): the deterministic generator that the Swift benchmarks
+/// and their Python peers (scripts/peers/common.py) share, so both sides work on the same data.
+public struct SplitMix64 {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), 53 random bits.
+    public mutating func nextUnit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+}
+
+/// `count` uniform numbers in [-1, 1) from SplitMix64 seeded with `seed`
+/// (peers: `common.uniform(seed, count)`).
+public func uniformValues(seed: UInt64, count: Int) -> [Double] {
+    var g = SplitMix64(seed: seed)
+    return (0..<count).map { _ in 2 * g.nextUnit() - 1 }
+}
+
+/// Command-line flags common to all benchmark executables.
+public struct BenchArguments {
+    /// `--quick`: smaller sizes and fewer runs, for a smoke test.
+    public var quick: Bool
+    public init() {
+        quick = CommandLine.arguments.contains("--quick")
+    }
+}

@@ -1,0 +1,112 @@
+internal import CPhysGradLAPACK
+
+/// The Cholesky factorization `A = L Lᵀ` of a symmetric positive definite matrix (LAPACK
+/// `dpotrf`), kept as a value to solve, invert, or take the log-determinant.
+///
+/// Half the cost of LU (`n³/3` flops) and no pivoting; it exists exactly when `A` is symmetric
+/// positive definite, so it doubles as the test for it (a Newton step uses it to ask whether the
+/// Hessian is a descent metric).
+///
+/// ```swift
+/// let chol = try CholeskyFactorization(H)   // throws .notPositiveDefinite(order:) otherwise
+/// let step = try chol.solve(g)               // H step = g
+/// ```
+public struct CholeskyFactorization: Sendable {
+    /// The lower-triangular factor `L` (zeros above the diagonal).
+    public let lower: Matrix
+
+    /// The order `n` of the factorized matrix.
+    public var order: Int { lower.rows }
+
+    /// Factorizes the symmetric positive definite matrix `a`.
+    ///
+    /// - Parameter symmetryTolerance: `a` must satisfy `|a_ij - a_ji| <= symmetryTolerance * max|a|`
+    ///   (the default accepts rounding-level asymmetry, e.g. of a computed Hessian). Only the lower
+    ///   triangle is used.
+    /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
+    ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``, and
+    ///   ``LinearAlgebraError/notPositiveDefinite(order:)`` with the order of the first leading
+    ///   minor that is not positive definite.
+    public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
+        try requireSquare(a, "Cholesky factorization")
+        try requireFinite(a, "Cholesky factorization", "matrix")
+        if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
+            throw .notSymmetric(operation: "Cholesky factorization", row: i, column: j)
+        }
+        let n = a.rows
+        var f = a
+        if n > 0 {
+            let info = f._elements.withUnsafeMutableBufferPointer { p in
+                LAPACKE_dpotrf_work(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n))
+            }
+            checkArguments(info, "dpotrf")
+            if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
+            // LAPACK leaves the strict upper triangle untouched: clear it so `lower` is L.
+            f.withUnsafeMutableBufferPointer { p in
+                for j in 1..<Swift.max(n, 1) { for i in 0..<j { p[i + j * n] = 0 } }
+            }
+        }
+        lower = f
+    }
+
+    /// Solves `A x = b` by two triangular solves.
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` and
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    public func solve(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        guard b.count == order else {
+            throw .dimensionMismatch(operation: "Cholesky solve", lhs: lower.shape, rhs: .vector(b.count))
+        }
+        try requireFinite(b, "Cholesky solve", "right-hand side")
+        var x = b
+        solveInPlace(&x, nrhs: 1)
+        return x
+    }
+
+    /// Solves `A X = B` for all columns of `B`.
+    public func solve(_ b: Matrix) throws(LinearAlgebraError) -> Matrix {
+        guard b.rows == order else {
+            throw .dimensionMismatch(operation: "Cholesky solve", lhs: lower.shape, rhs: b.shape)
+        }
+        try requireFinite(b, "Cholesky solve", "right-hand side")
+        var x = b
+        solveInPlace(&x._elements, nrhs: b.columns)
+        return x
+    }
+
+    private func solveInPlace(_ x: inout [Double], nrhs: Int) {
+        let n = order
+        guard n > 0, nrhs > 0 else { return }
+        let info = lower._elements.withUnsafeBufferPointer { a in
+            x.withUnsafeMutableBufferPointer { bp in
+                LAPACKE_dpotrs_work(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), lapackInt(nrhs),
+                                    a.baseAddress, lapackInt(n), bp.baseAddress, lapackInt(n))
+            }
+        }
+        checkArguments(info, "dpotrs")
+    }
+
+    /// The inverse `A⁻¹` (LAPACK `dpotri`), symmetric.
+    public func inverse() -> Matrix {
+        var inv = lower
+        let n = order
+        guard n > 0 else { return inv }
+        let info = inv._elements.withUnsafeMutableBufferPointer { p in
+            LAPACKE_dpotri_work(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n))
+        }
+        checkArguments(info, "dpotri")
+        precondition(info == 0, "dpotri found a zero diagonal that dpotrf did not")
+        inv.withUnsafeMutableBufferPointer { p in
+            for j in 0..<n { for i in (j + 1)..<Swift.max(n, j + 1) { p[j + i * n] = p[i + j * n] } }
+        }
+        return inv
+    }
+
+    /// `log det A = 2 sum_i log L_ii`, without overflow.
+    public var logDeterminant: Double {
+        var s = 0.0
+        for i in 0..<order { s += _log(lower[i, i]) }
+        return 2 * s
+    }
+}

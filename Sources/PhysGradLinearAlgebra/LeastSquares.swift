@@ -1,0 +1,57 @@
+internal import CPhysGradLAPACK
+
+/// The minimum-norm least-squares solution of `A x ≈ b` for any `m × n` matrix (LAPACK
+/// `dgelsd`, SVD by divide and conquer).
+///
+/// `x` minimizes `‖A x - b‖₂`, and among all minimizers has the smallest `‖x‖₂`. Singular values
+/// `σ_i <= rcond · σ_max` are treated as zero, which defines the ``rank`` and makes the solve
+/// well defined for rank-deficient, over- and under-determined systems alike.
+public struct LeastSquaresSolution: Sendable {
+    /// The minimum-norm minimizer `x` (length `n`).
+    public let solution: [Double]
+    /// The effective rank of `A`: the number of singular values above `rcond · σ_max`.
+    public let rank: Int
+    /// The singular values of `A`, descending.
+    public let singularValues: [Double]
+    /// The residual norm `‖A x - b‖₂`.
+    public let residualNorm: Double
+}
+
+/// Solves `min_x ‖A x - b‖₂` with minimum `‖x‖₂` (LAPACK `dgelsd`).
+///
+/// - Parameters:
+///   - rcond: relative threshold below which singular values count as zero; the default, `-1`,
+///     uses machine precision (LAPACK's convention).
+/// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b.count != A.rows`,
+///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
+///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the SVD fails.
+public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(LinearAlgebraError) -> LeastSquaresSolution {
+    guard b.count == a.rows else {
+        throw .dimensionMismatch(operation: "least squares", lhs: a.shape, rhs: .vector(b.count))
+    }
+    try requireFinite(a, "least squares", "matrix")
+    try requireFinite(b, "least squares", "right-hand side")
+    let m = a.rows, n = a.columns
+    let ldb = Swift.max(1, m, n)
+    guard m > 0, n > 0 else {
+        return LeastSquaresSolution(solution: [Double](repeating: 0, count: n), rank: 0, singularValues: [],
+                                    residualNorm: Vector.norm2(b))
+    }
+    var work = a
+    var rhs = [Double](repeating: 0, count: ldb)
+    for i in 0..<m { rhs[i] = b[i] }
+    var s = [Double](repeating: 0, count: Swift.min(m, n))
+    var rank: LAPACKInt = 0
+    let info = work._elements.withUnsafeMutableBufferPointer { ap in
+        rhs.withUnsafeMutableBufferPointer { bp in
+            LAPACKE_dgelsd(columnMajorLayout, lapackInt(m), lapackInt(n), 1, ap.baseAddress, lapackInt(Swift.max(1, m)),
+                           bp.baseAddress, lapackInt(ldb), &s, rcond, &rank)
+        }
+    }
+    checkArguments(info, "dgelsd")
+    if info > 0 { throw .noConvergence(operation: "least squares (SVD)", info: Int(info)) }
+    let x = Array(rhs[0..<n])
+    var r = b
+    try! a.multiply(x, into: &r, alpha: 1, beta: -1)  // r = A x - b; shapes agree by construction
+    return LeastSquaresSolution(solution: x, rank: Int(rank), singularValues: s, residualNorm: Vector.norm2(r))
+}

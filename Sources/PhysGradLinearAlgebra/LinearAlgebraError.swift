@@ -1,0 +1,45 @@
+/// What can go wrong in a factorization, solve or product, as a value callers can act on.
+///
+/// LAPACK reports numerical news through a positive `info`; PhysGrad turns it into one of these
+/// cases. A negative `info` (an illegal argument) would be a bug in this module, not in the
+/// caller's input, and traps. LAPACK does not look for NaN or infinity, so every entry point
+/// checks its input first and throws ``nonFinite(operation:argument:index:)``.
+public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The matrix is exactly singular: in `PA = LU`, `U[pivot, pivot] == 0` (0-based).
+    case singular(pivot: Int)
+    /// The symmetric matrix is not positive definite: its leading minor of order `order`
+    /// (the top-left `order × order` block, 1 ≤ order ≤ n) is not, so Cholesky cannot complete.
+    case notPositiveDefinite(order: Int)
+    /// Operand shapes do not fit the operation; both shapes are given (a vector of length n is n×1).
+    case dimensionMismatch(operation: String, lhs: Shape, rhs: Shape)
+    /// The operation needs a square matrix.
+    case notSquare(operation: String, shape: Shape)
+    /// The operation needs a symmetric matrix; `(row, column)` is the first pair found with
+    /// `|a_ij - a_ji|` above the tolerance.
+    case notSymmetric(operation: String, row: Int, column: Int)
+    /// An input holds NaN or ±infinity; `index` is its first such element (column-major for a
+    /// matrix).
+    case nonFinite(operation: String, argument: String, index: Int)
+    /// An iterative LAPACK kernel (the eigenvalue or SVD iteration) did not converge;
+    /// `info` is LAPACK's count of the elements that failed.
+    case noConvergence(operation: String, info: Int)
+
+    public var description: String {
+        switch self {
+        case .singular(let k):
+            return "matrix is singular: U[\(k), \(k)] is exactly zero in the LU factorization"
+        case .notPositiveDefinite(let k):
+            return "matrix is not positive definite: its leading minor of order \(k) is not"
+        case .dimensionMismatch(let op, let l, let r):
+            return "\(op): dimension mismatch between \(l) and \(r)"
+        case .notSquare(let op, let s):
+            return "\(op): needs a square matrix, got \(s)"
+        case .notSymmetric(let op, let i, let j):
+            return "\(op): matrix is not symmetric (a[\(i), \(j)] differs from a[\(j), \(i)])"
+        case .nonFinite(let op, let arg, let i):
+            return "\(op): \(arg) holds a non-finite value (NaN or infinity) at element \(i)"
+        case .noConvergence(let op, let info):
+            return "\(op): LAPACK iteration did not converge (info = \(info))"
+        }
+    }
+}

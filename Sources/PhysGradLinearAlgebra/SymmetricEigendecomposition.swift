@@ -1,0 +1,52 @@
+internal import CPhysGradLAPACK
+
+/// The eigendecomposition `A = V diag(λ) Vᵀ` of a symmetric matrix (LAPACK `dsyevd`,
+/// divide and conquer), with eigenvalues in ascending order and orthonormal eigenvectors.
+///
+/// Used to inspect a Hessian: its smallest eigenvalue says whether a Newton step descends,
+/// and `λ_max / λ_min` is its condition number.
+public struct SymmetricEigendecomposition: Sendable {
+    /// The eigenvalues `λ_0 <= λ_1 <= ... <= λ_{n-1}`.
+    public let eigenvalues: [Double]
+    /// The eigenvectors as columns: `A V[:, k] = λ_k V[:, k]`, `VᵀV = I`.
+    public let eigenvectors: Matrix
+
+    /// Decomposes the symmetric matrix `a` (only its lower triangle is read, after a symmetry
+    /// check with the same tolerance as ``CholeskyFactorization``).
+    ///
+    /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
+    ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/noConvergence(operation:info:)``.
+    public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
+        try requireSquare(a, "symmetric eigendecomposition")
+        try requireFinite(a, "symmetric eigendecomposition", "matrix")
+        if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
+            throw .notSymmetric(operation: "symmetric eigendecomposition", row: i, column: j)
+        }
+        let n = a.rows
+        var v = a
+        var w = [Double](repeating: 0, count: n)
+        if n > 0 {
+            let info = v._elements.withUnsafeMutableBufferPointer { p in
+                LAPACKE_dsyevd(columnMajorLayout, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
+                               lapackInt(n), p.baseAddress, lapackInt(n), &w)
+            }
+            checkArguments(info, "dsyevd")
+            if info > 0 { throw .noConvergence(operation: "symmetric eigendecomposition", info: Int(info)) }
+        }
+        eigenvalues = w
+        eigenvectors = v
+    }
+
+    /// `V diag(λ) Vᵀ`, the matrix this decomposition represents.
+    public func reconstructed() -> Matrix {
+        let n = eigenvalues.count
+        var vl = eigenvectors
+        for j in 0..<n { for i in 0..<n { vl[i, j] *= eigenvalues[j] } }
+        var out = Matrix(rows: n, columns: n)
+        // Shapes agree by construction.
+        try! vl.multiply(eigenvectors, into: &out, transposeOther: true)
+        return out
+    }
+}
