@@ -64,8 +64,8 @@ public struct BenchRecord {
         if !extra.isEmpty { object["extra"] = extra }
         if let vs { object["vs"] = vs }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
-        fflush(stdout)
+        // One write per line, so that lines from a benchmark never interleave.
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }
 
