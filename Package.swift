@@ -40,7 +40,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PhysGradLinearAlgebraTests",
-            dependencies: ["PhysGradLinearAlgebra"]
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

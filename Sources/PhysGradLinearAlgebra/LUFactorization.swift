@@ -105,8 +105,21 @@ public struct LUFactorization: Sendable {
     /// The determinant `det A = ±prod_i U_ii` (the sign from the row interchanges).
     /// May overflow or underflow for large `n`; ``logAbsDeterminant`` does not.
     public var determinant: Double {
-        let (logAbs, sign) = logAbsDeterminant
-        return sign * _exp(logAbs)
+        // Multiply mantissas and add binary exponents separately, so that intermediate products
+        // neither overflow nor underflow; only the final result can.
+        var mantissa = 1.0
+        var exponent = 0
+        for i in 0..<order {
+            let u = factors[i, i]
+            if u == 0 { return 0 }
+            mantissa *= u.significand * (u < 0 ? -1 : 1)
+            exponent += Int(u.exponent)
+            // keep mantissa in [1, 2)
+            exponent += Int(mantissa.exponent)
+            mantissa = Double(sign: mantissa.sign, exponent: 0, significand: mantissa.significand)
+            if Int(pivots[i]) != i + 1 { mantissa = -mantissa }
+        }
+        return Double(sign: mantissa.sign, exponent: exponent, significand: mantissa.magnitude)
     }
 
     /// `(log|det A|, sign(det A))`, computed without overflow.

@@ -7,4 +7,3 @@ import Darwin
 #endif
 
 @inline(__always) func _log(_ x: Double) -> Double { log(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { exp(x) }

@@ -98,7 +98,8 @@ public enum Vector {
         let ss = dot(x, x)
         // 2^-1000 < ss < inf: no underflow or overflow can have spoiled the sum.
         if ss.isFinite && ss > 0x1p-1000 { return ss.squareRoot() }
-        if ss == 0 || ss.isNaN { return ss }
+        if ss.isNaN { return ss }
+        // The sum overflowed, or underflowed (possibly to 0): rescale by the largest magnitude.
         let m = normInf(x)
         if m.isInfinite || m.isNaN || m == 0 { return m }
         var s = 0.0
