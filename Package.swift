@@ -35,7 +35,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchLinearAlgebra",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport", "CPhysGradLAPACK"],
             path: "Sources/Benchmarks/LinearAlgebra"
         ),
         .testTarget(

@@ -1,9 +1,14 @@
+internal import CPhysGradLAPACK
+
 /// Level-1 vector operations on `[Double]`: the kernels that optimizers run every iteration.
 ///
-/// Vectors are plain Swift arrays. The kernels are written in Swift with explicit SIMD
-/// (`SIMD8<Double>`), inlined into the caller; `scripts/bench` measures them against OpenBLAS's
-/// `ddot`/`daxpy`/`dnrm2` at n = 8 ... 10^6 (see the README's benchmark section for why they
-/// do not call BLAS). In-place forms (`axpy`, `scale`) allocate nothing.
+/// Vectors are plain Swift arrays. Each kernel runs where it measured fastest (`scripts/bench
+/// linear-algebra`, suite "vector", one thread, n = 8 ... 10^6): `dot` calls OpenBLAS's `ddot` from
+/// n = 32 on (its AVX-512 kernel beat portable Swift SIMD by 8-30% from n = 64; below that the
+/// call overhead is as large as the work); `axpy` stays in Swift (4-8x faster than `daxpy` at
+/// n <= 64, equal within noise above); `norm2` is a dot product plus a rescaling pass only when the
+/// sum of squares over- or underflows (4x faster than `dnrm2`, which always scales).
+/// In-place forms (`axpy`, `scale`) allocate nothing.
 ///
 /// Lengths must agree; a mismatch is a programming error and traps with a message, as an
 /// out-of-range `Array` index does. The matrix-level API (products, solves) checks shapes and
@@ -21,6 +26,7 @@ public enum Vector {
     public static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
         let n = Swift.min(x.count, y.count)
         guard n > 0, let xb = x.baseAddress, let yb = y.baseAddress else { return 0 }
+        if n >= blasDotThreshold { return _blasDot(n, xb, yb) }
         var i = 0
         var acc0 = SIMD8<Double>(), acc1 = SIMD8<Double>()
         let xr = UnsafeRawPointer(xb), yr = UnsafeRawPointer(yb)
@@ -38,6 +44,9 @@ public enum Vector {
         }
         return s
     }
+
+    /// From this length on, ``dot(_:_:)-(UnsafeBufferPointer<Double>,_)`` calls OpenBLAS's `ddot`.
+    public static let blasDotThreshold = 32
 
     /// `y ← αx + y` (BLAS `axpy`), in place.
     @inlinable
@@ -210,4 +219,11 @@ public enum Vector {
         precondition(x.count == y.count, "Vector.divide: lengths \(x.count) and \(y.count) differ")
         return zip(x, y).map { $0 / $1 }
     }
+}
+
+/// OpenBLAS's `ddot`, behind a non-inlinable call so that the C module stays an implementation
+/// detail of this module.
+@usableFromInline
+internal func _blasDot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+    cblas_ddot(Int32(n), x, 1, y, 1)
 }

@@ -44,9 +44,12 @@ public struct BenchRecord {
     public var runs: Int
     public var extra: [String: Double]
     public var vs: String?
+    /// A peer measured from Swift (e.g. OpenBLAS called directly), paired like a Python peer.
+    public var peer: Bool
 
     public init(suite: String, caseName: String, n: Int, impl: String = "physgrad", median: Double, runs: Int,
-                extra: [String: Double] = [:], vs: String? = nil) {
+                extra: [String: Double] = [:], vs: String? = nil, peer: Bool = false) {
+        self.peer = peer
         self.suite = suite
         self.caseName = caseName
         self.n = n
@@ -63,6 +66,7 @@ public struct BenchRecord {
         ]
         if !extra.isEmpty { object["extra"] = extra }
         if let vs { object["vs"] = vs }
+        if peer { object["peer"] = true }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         // One write per line, so that lines from a benchmark never interleave.
         FileHandle.standardOutput.write(data + Data("\n".utf8))

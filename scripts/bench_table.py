@@ -1,0 +1,49 @@
+"""Prints the benchmark table from JSON-line files (see Sources/Benchmarks/Support/BenchSupport.swift).
+
+For each (suite, case, n): PhysGrad's rows with their median time, extra figures, the ratio to
+every peer row of the same group (ratio < 1: PhysGrad is faster), and, when a row names another
+case with "vs", the ratio to that case's row of the same impl and n."""
+import json
+import sys
+from collections import OrderedDict
+
+
+def human(seconds):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            return f"{seconds / scale:8.3f} {unit}"
+
+
+def main(paths):
+    rows = []
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    rows.append(json.loads(line))
+    groups = OrderedDict()
+    for r in rows:
+        groups.setdefault((r["suite"], r["case"], r["n"]), []).append(r)
+    index = {(r["suite"], r["case"], r["n"], r["impl"]): r for r in rows}
+    header = f"{'suite':16} {'case':22} {'n':>9}  {'impl':16} {'median':>11}  {'ratio':28} extra"
+    print(header)
+    print("-" * len(header))
+    for (suite, case, n), group in groups.items():
+        peers = [r for r in group if r.get("peer")]
+        for r in group:
+            ratios = []
+            if not r.get("peer"):
+                for p in peers:
+                    ratios.append(f"{r['median_s'] / p['median_s']:.3f}x {p['impl']}")
+                if r.get("vs"):
+                    other = index.get((suite, r["vs"], n, r["impl"]))
+                    if other:
+                        ratios.append(f"{r['median_s'] / other['median_s']:.2f}x {r['vs']}")
+            extra = " ".join(f"{k}={v:.4g}" for k, v in sorted(r.get("extra", {}).items()))
+            runs = f"({r['runs']} runs)"
+            print(f"{suite:16} {case:22} {n:>9}  {r['impl']:16} {human(r['median_s'])}  {', '.join(ratios):28} {extra} {runs}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
