@@ -8,6 +8,7 @@ let package = Package(
     name: "PhysGrad",
     products: [
         .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
+        .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
@@ -25,6 +26,8 @@ let package = Package(
             name: "PhysGradLinearAlgebra",
             dependencies: ["CPhysGradLAPACK"]
         ),
+        // Deterministic SVG charts (trajectories, loss curves); no dependencies.
+        .target(name: "PhysGradPlot"),
         .executableTarget(
             name: "PhysGradCLI",
             dependencies: ["PhysGradLinearAlgebra"]
@@ -41,6 +44,10 @@ let package = Package(
         .testTarget(
             name: "PhysGradLinearAlgebraTests",
             dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"]
+        ),
+        .testTarget(
+            name: "PhysGradPlotTests",
+            dependencies: ["PhysGradPlot"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A tick on an axis: its data value and its label (empty for a minor tick).
+public struct Tick: Sendable, Hashable {
+    public var value: Double
+    public var label: String
+    public var isMajor: Bool { !label.isEmpty }
+}
+
+/// Axis ticks at "nice" values.
+public enum TickGenerator {
+    /// Linear ticks: the smallest step of 1, 2, 2.5 or 5 times a power of ten that divides
+    /// `range` into at most `target` intervals; labels with just enough decimals for the step
+    /// (`0.0, 0.5, 1.0, ...`, `0, 2, 4`, `0.00, 0.25, ...`).
+    public static func linear(_ range: ClosedRange<Double>, target: Int = 6) -> [Tick] {
+        let lo = range.lowerBound, hi = range.upperBound
+        guard lo.isFinite, hi.isFinite, hi > lo else { return [] }
+        let raw = (hi - lo) / Double(max(1, target))
+        let magnitude = pow(10, floor(decimalLog(raw)))
+        var step = 10 * magnitude
+        for m in [1.0, 2.0, 2.5, 5.0, 10.0] where m * magnitude >= raw {
+            step = m * magnitude
+            break
+        }
+        var decimals = max(0, -Int(floor(decimalLog(step) + 1e-9)))
+        // 2.5 x 10^k needs one more decimal than 10^k.
+        let mantissa = step / pow(10, floor(decimalLog(step) + 1e-9))
+        if abs(mantissa - 2.5) < 1e-9 { decimals += 1 }
+        let first = ceil(lo / step - 1e-9)
+        let last = floor(hi / step + 1e-9)
+        guard last >= first, last - first < 1000 else { return [] }
+        return stride(from: first, through: last, by: 1).map { k in
+            let v = k * step
+            return Tick(value: v, label: formatFixed(v, decimals: decimals))
+        }
+    }
+
+    /// Logarithmic ticks: major ticks at powers of ten labelled `10^k` (as `1e-3` style text
+    /// handled by the renderer's superscript), minor ticks at 2...9 times them. When the range
+    /// holds fewer than two powers of ten, the 2x and 5x ticks are labelled too.
+    public static func log10(_ range: ClosedRange<Double>) -> [Tick] {
+        let lo = range.lowerBound, hi = range.upperBound
+        guard lo > 0, hi.isFinite, hi > lo else { return [] }
+        let k0 = Int(floor(decimalLog(lo) + 1e-12)), k1 = Int(ceil(decimalLog(hi) - 1e-12))
+        guard k1 - k0 < 400 else { return [] }
+        let decadesInside = (k0...k1).filter { let v = pow(10, Double($0)); return v >= lo && v <= hi }.count
+        var ticks: [Tick] = []
+        for k in k0...k1 {
+            let decade = pow(10, Double(k))
+            for m in 1...9 {
+                let v = Double(m) * decade
+                guard v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) else { continue }
+                if m == 1 {
+                    ticks.append(Tick(value: v, label: "10^\(k)"))
+                } else if decadesInside < 2 && (m == 2 || m == 5) {
+                    ticks.append(Tick(value: v, label: "\(m)x10^\(k)"))
+                } else {
+                    ticks.append(Tick(value: v, label: ""))
+                }
+            }
+        }
+        return ticks
+    }
+}
+
+/// `value` with exactly `decimals` digits after the point, independent of locale; never "-0".
+func formatFixed(_ value: Double, decimals: Int) -> String {
+    let scale = pow(10, Double(decimals))
+    var scaled = (value * scale).rounded()
+    if scaled == 0 { scaled = 0 }  // drop the sign of -0
+    let negative = scaled < 0
+    let digits = String(Int64(abs(scaled)))
+    var text: String
+    if decimals == 0 {
+        text = digits
+    } else {
+        let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
+        let cut = padded.index(padded.endIndex, offsetBy: -decimals)
+        text = padded[..<cut] + "." + padded[cut...]
+    }
+    return negative ? "-" + text : text
+}
+
+/// Base-10 logarithm (a free function, so that `TickGenerator.log10` does not shadow it).
+@inline(__always)
+func decimalLog(_ x: Double) -> Double { log10(x) }

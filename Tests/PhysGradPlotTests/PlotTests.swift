@@ -1,0 +1,140 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import PhysGradPlot
+
+/// Parses `svg` as XML and returns the element names in document order (nil if not well-formed).
+private func elements(of svg: String) -> [(name: String, attributes: [String: String])]? {
+    final class Collector: NSObject, XMLParserDelegate {
+        var found: [(String, [String: String])] = []
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            found.append((name, attributes))
+        }
+    }
+    let parser = XMLParser(data: Data(svg.utf8))
+    let collector = Collector()
+    parser.delegate = collector
+    guard parser.parse() else { return nil }
+    return collector.found.map { (name: $0.0, attributes: $0.1) }
+}
+
+private func chapterLikeFigure() -> Figure {
+    // The chapter's GD and PG trajectories (first points), and the target cross.
+    var fig = Figure(title: "x space", xLabel: "x0", yLabel: "x1")
+    fig.series.append(Series(name: "GD", points: [(3, 3), (2.94, 1.92), (2.8812, 1.6368846)], color: .tab10Blue))
+    fig.series.append(Series(name: "PG", points: [(3, 3), (2.1, 2.5099802), (1.47, 2.1)], color: .tab10Red))
+    fig.series.append(Series(name: nil, points: [(0, 0)], color: .black, marker: .cross))
+    return fig
+}
+
+@Suite("SVG rendering")
+struct PlotTests {
+    @Test("output is well-formed XML with an svg root, frame, ticks, labels and legend")
+    func wellFormed() throws {
+        let out = SVGRenderer().render(chapterLikeFigure())
+        let els = try #require(elements(of: out.svg))
+        #expect(els.first?.name == "svg")
+        #expect(els.first?.attributes["xmlns"] == "http://www.w3.org/2000/svg")
+        #expect(out.svg.contains(">x0</text>") && out.svg.contains(">x1</text>") && out.svg.contains(">x space</text>"))
+        // 3 GD + 3 PG circles in the data, 2 more in the legend; the target is a path.
+        #expect(els.filter { $0.name == "circle" }.count == 8)
+        #expect(els.filter { $0.name == "circle" && $0.attributes["fill"] == "#1F77B4" }.count == 4)
+        #expect(els.filter { $0.name == "circle" && $0.attributes["fill"] == "#D62728" }.count == 4)
+        #expect(out.svg.contains(">GD</text>") && out.svg.contains(">PG</text>"))
+        #expect(out.omittedPoints == 0)
+        #expect(!out.svg.contains("nan") && !out.svg.contains("inf"))
+    }
+
+    @Test("the same figure gives the same bytes")
+    func deterministic() {
+        let a = SVGRenderer().render(chapterLikeFigure()).svg
+        let b = SVGRenderer().render(chapterLikeFigure()).svg
+        #expect(a == b)
+        var other = chapterLikeFigure()
+        other.series[0].y[1] += 0.1
+        #expect(SVGRenderer().render(other).svg != a)
+    }
+
+    @Test("non-finite points and non-positive values on a log axis are left out and counted")
+    func omitted() throws {
+        var fig = Figure(title: "loss", xLabel: "step", yLabel: "L", yScale: .log10)
+        fig.series.append(Series(name: "GD", x: [0, 1, 2, 3, 4], y: [90, .nan, 0, -1, 1e-3], color: .tab10Blue,
+                                 marker: .circle, line: true))
+        let out = SVGRenderer().render(fig)
+        #expect(out.omittedPoints == 3)
+        let els = try #require(elements(of: out.svg))
+        #expect(els.filter { $0.name == "circle" }.count == 2 + 1)  // two points and the legend glyph
+        #expect(!out.svg.lowercased().contains("nan"))
+        #expect(out.svg.contains("<polyline"))
+    }
+
+    @Test("XML special characters in text are escaped")
+    func escaping() throws {
+        var fig = chapterLikeFigure()
+        fig.title = "a < b & \"c\""
+        fig.series[0].name = "<GD>"
+        let out = SVGRenderer().render(fig)
+        #expect(elements(of: out.svg) != nil)
+        #expect(out.svg.contains("a &lt; b &amp; &quot;c&quot;"))
+    }
+
+    @Test("an empty figure and a single point still render")
+    func degenerate() {
+        #expect(elements(of: SVGRenderer().render(Figure()).svg) != nil)
+        var one = Figure()
+        one.series.append(Series(name: "p", points: [(2, 2)], color: .black))
+        #expect(elements(of: SVGRenderer().render(one).svg) != nil)
+    }
+
+    @Test("legend goes to the corner with fewest points")
+    func legendCorner() {
+        // Points crowd the upper right, so the legend must not be drawn there.
+        var fig = Figure(xLabel: "x", yLabel: "y")
+        var points: [(Double, Double)] = [(0, 0)]
+        for k in 0..<20 {
+            let v = 9 + Double(k) * 0.05
+            points.append((v, v))
+        }
+        fig.series.append(Series(name: "A", points: points, color: .tab10Blue))
+        let svg = SVGRenderer().render(fig).svg
+        // The legend rect sits at the left (x = plot.x0 + 8 = 70).
+        #expect(svg.contains(#"<g class="legend">"#))
+        #expect(svg.contains(#"<rect x="70.00""#))
+    }
+}
+
+@Suite("Axis ticks")
+struct TickTests {
+    @Test("linear ticks land on nice values with just enough decimals")
+    func linear() {
+        #expect(TickGenerator.linear(-0.15...3.15, target: 9).map(\.label) == ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"])
+        #expect(TickGenerator.linear(0...10, target: 5).map(\.label) == ["0", "2", "4", "6", "8", "10"])
+        #expect(TickGenerator.linear(0...1, target: 4).map(\.label) == ["0.00", "0.25", "0.50", "0.75", "1.00"])
+        #expect(TickGenerator.linear(-1e-9...1e-9, target: 4).map(\.value).count >= 3)
+        #expect(TickGenerator.linear(-3...(-1), target: 4).map(\.label) == ["-3.0", "-2.5", "-2.0", "-1.5", "-1.0"])
+        #expect(TickGenerator.linear(1...1).isEmpty)
+        #expect(TickGenerator.linear(0...Double.infinity).isEmpty)
+    }
+
+    @Test("log ticks: labelled decades, unlabelled minor ticks")
+    func log() {
+        let t = TickGenerator.log10(1e-4...100)
+        #expect(t.filter(\.isMajor).map(\.label) == ["10^-4", "10^-3", "10^-2", "10^-1", "10^0", "10^1", "10^2"])
+        #expect(t.filter { !$0.isMajor }.count == 6 * 8)
+        // Less than two decades inside: 2x and 5x are labelled too.
+        #expect(TickGenerator.log10(1.5...40).filter(\.isMajor).map(\.label) == ["2x10^0", "5x10^0", "10^1", "2x10^1"])
+        #expect(TickGenerator.log10(0...10).isEmpty)
+    }
+
+    @Test("colors print and parse as #RRGGBB")
+    func colors() {
+        #expect(Color.tab10Blue.description == "#1F77B4")
+        #expect(Color(hex: "#FF7F0E") == .tab10Orange)
+        #expect(Color(hex: "D62728") == .tab10Red)
+        #expect(Color(hex: "#12345") == nil && Color(hex: "#GGGGGG") == nil)
+        #expect(Color.black.description == "#000000")
+    }
+}
