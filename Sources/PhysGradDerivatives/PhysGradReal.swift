@@ -7,7 +7,9 @@
 //   TrackedReal<Double>         reverse mode: gradients and VJPs at a cost independent of n,
 //   TrackedReal<Dual<Double>>   forward-over-reverse: Hessian-vector products and Hessians.
 // This is the design of Ceres Solver's templated cost functors and its `Jet`, in Swift generics.
-import RealModule
+// Re-exported: generic models call `T.sin`, `T.exp`, ... from RealModule's ElementaryFunctions,
+// so `import PhysGradDerivatives` alone is enough to write one.
+@_exported import RealModule
 
 /// A real scalar that generic physics models and losses are written against.
 ///

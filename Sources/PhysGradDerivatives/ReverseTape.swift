@@ -3,9 +3,13 @@
 // Layout: one flat array of fixed-size records, one per recorded operation. A record holds at
 // most two parents and the partial derivative of the operation with respect to each:
 //     (parent0: Int32, parent1: Int32, partial0: Base, partial1: Base)   24 bytes for Double.
-// Record 0 is a "null" node: constants and the missing second parent of unary operations point
-// to it, so the reverse sweep is branch-free (it accumulates into slot 0, which is never read).
-// Inputs are records whose parents are both the null node.
+// Constants are not recorded (operations with a constant operand are unary). A unary record's
+// missing second parent is the record itself with partial 0: the sweep stays branch-free, and
+// the dummy update touches only the slot it just read, so it adds no dependency between
+// records (an earlier design sent all dummy updates to one shared slot, which chained every
+// record of the sweep through one memory location and made it 3x slower).
+// Inputs are records that are their own parents (parent0 == index); the sweep skips them.
+// Record 0 is reserved (index 0 marks constants).
 //
 // Scalars (`TrackedReal`) refer to the tape through an unowned, unsafe pointer to its header,
 // so recording an operation costs no reference counting: a store of 24 bytes, an increment and
@@ -16,19 +20,45 @@
 
 /// Storage header of a ``ReverseTape`` (implementation detail, public for inlining).
 @frozen
-public struct _TapeHeader<Base> {
+public struct _TapeHeader<Base: PhysGradReal> {
     @usableFromInline var records: UnsafeMutablePointer<_TapeRecord<Base>>
     @usableFromInline var count: Int
     @usableFromInline var capacity: Int
+    /// Records below this index are all inputs (those created before any operation), so the
+    /// reverse sweep stops here instead of visiting them.
+    @usableFromInline var leadingInputsEnd: Int
 
     @inlinable
     init(capacity: Int) {
         self.capacity = Swift.max(capacity, 16)
         self.records = .allocate(capacity: self.capacity)
         self.count = 0
+        self.leadingInputsEnd = 0
     }
 
-    /// Appends a record and returns its index.
+    /// Appends a unary record (second parent: itself, partial 0) and returns its index.
+    @inlinable @inline(__always)
+    mutating func pushUnary(_ parent0: Int32, _ partial0: Base) -> Int32 {
+        if _slowPath(count == capacity) { grow() }
+        let index = Int32(truncatingIfNeeded: count)
+        (records + count).initialize(to: _TapeRecord(parent0: parent0, parent1: index,
+                                                     partial0: partial0, partial1: 0))
+        count &+= 1
+        return index
+    }
+
+    /// Appends an input record (its own parents) and returns its index.
+    @inlinable @inline(__always)
+    mutating func pushInput() -> Int32 {
+        if _slowPath(count == capacity) { grow() }
+        if count == leadingInputsEnd { leadingInputsEnd &+= 1 }
+        let index = Int32(truncatingIfNeeded: count)
+        (records + count).initialize(to: _TapeRecord(parent0: index, parent1: index, partial0: 0, partial1: 0))
+        count &+= 1
+        return index
+    }
+
+    /// Appends a binary record and returns its index.
     @inlinable @inline(__always)
     mutating func push(_ parent0: Int32, _ partial0: Base, _ parent1: Int32, _ partial1: Base) -> Int32 {
         if _slowPath(count == capacity) { grow() }
@@ -100,7 +130,7 @@ public final class ReverseTape<Base: PhysGradReal> {
         adjointCapacity = Swift.max(capacity, 16)
         adjoints = .allocate(capacity: adjointCapacity)
         adjoints.initialize(repeating: 0, count: adjointCapacity)
-        _ = header.pointee.push(0, 0, 0, 0)  // the null node
+        _ = header.pointee.pushInput()  // record 0: reserved (index 0 marks constants)
     }
 
     deinit {
@@ -122,12 +152,13 @@ public final class ReverseTape<Base: PhysGradReal> {
     public func reset() {
         header.pointee.records.advanced(by: 1).deinitialize(count: header.pointee.count - 1)
         header.pointee.count = 1
+        header.pointee.leadingInputsEnd = 1
     }
 
     /// A new independent variable with value `value`.
     @inlinable
     public func variable(_ value: Base) -> TrackedReal<Base> {
-        let index = header.pointee.push(0, 0, 0, 0)
+        let index = header.pointee.pushInput()
         return TrackedReal(value: value, index: index, tape: header)
     }
 
@@ -169,16 +200,20 @@ public final class ReverseTape<Base: PhysGradReal> {
         let records = header.pointee.records
         let adjoints = self.adjoints
         var i = last
-        while i > 0 {
+        let floor = header.pointee.leadingInputsEnd
+        while i >= floor {
             let r = records[i]
-            // Parents precede their children on a tape; this check keeps a misused scalar
-            // (stale after reset(), or from another tape) from writing out of bounds.
-            precondition(UInt32(bitPattern: r.parent0) < UInt32(truncatingIfNeeded: i)
-                && UInt32(bitPattern: r.parent1) < UInt32(truncatingIfNeeded: i),
-                "ReverseTape: a scalar from another tape or from before reset() was used")
-            let a = adjoints[i]
-            adjoints[Int(r.parent0)] += r.partial0 * a
-            adjoints[Int(r.parent1)] += r.partial1 * a
+            // Parents precede their children on a tape (a unary record's dummy second parent is
+            // itself); this check keeps a misused scalar (stale after reset(), or from another
+            // tape) from writing out of bounds.
+            let i32 = UInt32(truncatingIfNeeded: i)
+            precondition(UInt32(bitPattern: r.parent0) <= i32 && UInt32(bitPattern: r.parent1) <= i32,
+                         "ReverseTape: a scalar from another tape or from before reset() was used")
+            if Int(r.parent0) != i {  // inputs are their own parents: nothing to propagate
+                let a = adjoints[i]
+                adjoints[Int(r.parent0)] += r.partial0 * a
+                adjoints[Int(r.parent1)] += r.partial1 * a
+            }
             i &-= 1
         }
     }

@@ -77,18 +77,28 @@ public struct TrackedReal<Base: PhysGradReal>: PhysGradReal {
     @inlinable @inline(__always)
     static func _unary(_ x: TrackedReal, value: Base, partial: Base) -> TrackedReal {
         guard let t = x.tape else { return TrackedReal(constant: value) }
-        let i = t.pointee.push(x.index, partial, 0, 0)
+        let i = t.pointee.pushUnary(x.index, partial)
         return TrackedReal(value: value, index: i, tape: t)
     }
 
     /// Result of a binary operation with local partials `partial0` in `x`, `partial1` in `y`.
     @inlinable @inline(__always)
     static func _binary(_ x: TrackedReal, _ y: TrackedReal, value: Base, _ partial0: Base, _ partial1: Base) -> TrackedReal {
-        guard let t = x.tape ?? y.tape else { return TrackedReal(constant: value) }
-        precondition(x.tape == nil || y.tape == nil || x.tape == y.tape,
-                     "TrackedReal: operands recorded on different tapes")
-        let i = t.pointee.push(x.index, partial0, y.index, partial1)
-        return TrackedReal(value: value, index: i, tape: t)
+        if let t = x.tape {
+            let i: Int32
+            if let ty = y.tape {
+                precondition(t == ty, "TrackedReal: operands recorded on different tapes")
+                // x op x (squares): one parent, so the sweep updates one slot once.
+                i = x.index == y.index ? t.pointee.pushUnary(x.index, partial0 + partial1)
+                                       : t.pointee.push(x.index, partial0, y.index, partial1)
+            } else {
+                i = t.pointee.pushUnary(x.index, partial0)
+            }
+            return TrackedReal(value: value, index: i, tape: t)
+        } else if let t = y.tape {
+            return TrackedReal(value: value, index: t.pointee.pushUnary(y.index, partial1), tape: t)
+        }
+        return TrackedReal(constant: value)
     }
 }
 
