@@ -104,10 +104,12 @@ extension Dual {
     }
 
     /// x^y for a real exponent (swift-numerics semantics: NaN for x < 0 and for x = y = 0).
-    /// Partials: y·x^(y-1) in x (exactly 1 when y = 1) and x^y·log x in y (0 when x ≤ 0).
+    /// Partials: y·x^(y-1) in x (exactly 1 at x = 0, y = 1) and x^y·log x in y (0 when x ≤ 0).
     @inlinable public static func pow(_ x: Dual, _ y: Dual) -> Dual {
         let p = Base.pow(x.value, y.value)
-        let dx: Base = y.value == 1 ? 1 : y.value * Base.pow(x.value, y.value - 1)
+        // y·x^(y-1), except at x = 0, y = 1 where swift-numerics gives pow(0, 0) = NaN and the
+        // partial is exactly 1.
+        let dx: Base = x.value == 0 && y.value == 1 ? 1 : y.value * Base.pow(x.value, y.value - 1)
         let dy: Base = x.value > 0 ? p * Base.log(x.value) : 0
         return Dual(value: p, derivative: dx * x.derivative + dy * y.derivative)
     }

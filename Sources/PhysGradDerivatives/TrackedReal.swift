@@ -255,10 +255,12 @@ extension TrackedReal {
         return _unary(x, value: Base.pow(x.value, n), partial: Base(n) * Base.pow(x.value, n - 1))
     }
 
-    /// x^y, partials y·x^(y-1) (1 when y = 1) and x^y·log x (0 when x ≤ 0).
+    /// x^y, partials y·x^(y-1) (exactly 1 at x = 0, y = 1) and x^y·log x (0 when x ≤ 0).
     @inlinable public static func pow(_ x: TrackedReal, _ y: TrackedReal) -> TrackedReal {
         let p = Base.pow(x.value, y.value)
-        let dx: Base = y.value == 1 ? 1 : y.value * Base.pow(x.value, y.value - 1)
+        // y·x^(y-1), except at x = 0, y = 1 where swift-numerics gives pow(0, 0) = NaN and the
+        // partial is exactly 1.
+        let dx: Base = x.value == 0 && y.value == 1 ? 1 : y.value * Base.pow(x.value, y.value - 1)
         let dy: Base = x.value > 0 ? p * Base.log(x.value) : 0
         return _binary(x, y, value: p, dx, dy)
     }
