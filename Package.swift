@@ -9,9 +9,14 @@ let package = Package(
     products: [
         .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
+        .library(name: "PhysGradDerivatives", targets: ["PhysGradDerivatives"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
+        .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation
@@ -48,6 +53,24 @@ let package = Package(
         .testTarget(
             name: "PhysGradPlotTests",
             dependencies: ["PhysGradPlot"]
+        ),
+        // Exact derivatives of models written once, generic over `PhysGradReal`:
+        // forward duals (nestable), a reverse-mode tape, drivers, finite differences.
+        .target(
+            name: "PhysGradDerivatives",
+            dependencies: [
+                "PhysGradLinearAlgebra",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .executableTarget(
+            name: "BenchDerivatives",
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/Derivatives"
+        ),
+        .testTarget(
+            name: "PhysGradDerivativesTests",
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra"]
         ),
     ],
     swiftLanguageModes: [.v6]
