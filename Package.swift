@@ -8,9 +8,11 @@ let package = Package(
     name: "PhysGrad",
     products: [
         .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
+        .library(name: "PhysGradLBFGSB", targets: ["PhysGradLBFGSB"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
+        .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
     ],
     targets: [
         // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation
@@ -41,6 +43,21 @@ let package = Package(
         .testTarget(
             name: "PhysGradLinearAlgebraTests",
             dependencies: ["PhysGradLinearAlgebra"]
+        ),
+        // Bounded limited-memory quasi-Newton minimizer (L-BFGS-B 3.0); importable on its own.
+        .target(
+            name: "PhysGradLBFGSB",
+            dependencies: ["PhysGradLinearAlgebra"]
+        ),
+        .testTarget(
+            name: "PhysGradLBFGSBTests",
+            dependencies: ["PhysGradLBFGSB"],
+            exclude: ["Resources"]
+        ),
+        .executableTarget(
+            name: "BenchLBFGSB",
+            dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/LBFGSB"
         ),
     ],
     swiftLanguageModes: [.v6]
