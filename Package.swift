@@ -7,13 +7,16 @@ import PackageDescription
 let package = Package(
     name: "PhysGrad",
     products: [
+        .library(name: "PhysGrad", targets: ["PhysGrad"]),
         .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
-        .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .library(name: "PhysGradDerivatives", targets: ["PhysGradDerivatives"]),
+        .library(name: "PhysGradLBFGSB", targets: ["PhysGradLBFGSB"]),
+        .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
         .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
+        .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -31,29 +34,6 @@ let package = Package(
             name: "PhysGradLinearAlgebra",
             dependencies: ["CPhysGradLAPACK"]
         ),
-        // Deterministic SVG charts (trajectories, loss curves); no dependencies.
-        .target(name: "PhysGradPlot"),
-        .executableTarget(
-            name: "PhysGradCLI",
-            dependencies: ["PhysGradLinearAlgebra"]
-        ),
-        .target(
-            name: "PhysGradBenchSupport",
-            path: "Sources/Benchmarks/Support"
-        ),
-        .executableTarget(
-            name: "BenchLinearAlgebra",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport", "CPhysGradLAPACK"],
-            path: "Sources/Benchmarks/LinearAlgebra"
-        ),
-        .testTarget(
-            name: "PhysGradLinearAlgebraTests",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"]
-        ),
-        .testTarget(
-            name: "PhysGradPlotTests",
-            dependencies: ["PhysGradPlot"]
-        ),
         // Exact derivatives of models written once, generic over `PhysGradReal`:
         // forward duals (nestable), a reverse-mode tape, drivers, finite differences.
         .target(
@@ -63,14 +43,66 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // Bounded limited-memory quasi-Newton minimizer (L-BFGS-B 3.0); importable on its own.
+        .target(
+            name: "PhysGradLBFGSB",
+            dependencies: ["PhysGradLinearAlgebra"]
+        ),
+        // Deterministic SVG charts (trajectories, loss curves); no dependencies.
+        .target(name: "PhysGradPlot"),
+        // Optimizer protocol and strategies, problems, trajectories, the chapter as a call.
+        .target(
+            name: "PhysGrad",
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradDerivatives", "PhysGradLBFGSB"]
+        ),
+        .executableTarget(
+            name: "PhysGradCLI",
+            dependencies: ["PhysGradLinearAlgebra"]
+        ),
+
+        // Benchmarks.
+        .target(
+            name: "PhysGradBenchSupport",
+            path: "Sources/Benchmarks/Support"
+        ),
+        .executableTarget(
+            name: "BenchLinearAlgebra",
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport", "CPhysGradLAPACK"],
+            path: "Sources/Benchmarks/LinearAlgebra"
+        ),
         .executableTarget(
             name: "BenchDerivatives",
             dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/Derivatives"
         ),
+        .executableTarget(
+            name: "BenchLBFGSB",
+            dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/LBFGSB"
+        ),
+
+        // Tests: one target per module.
+        .testTarget(
+            name: "PhysGradLinearAlgebraTests",
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"]
+        ),
         .testTarget(
             name: "PhysGradDerivativesTests",
             dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
+        .testTarget(
+            name: "PhysGradLBFGSBTests",
+            dependencies: ["PhysGradLBFGSB"],
+            exclude: ["Resources"]
+        ),
+        .testTarget(
+            name: "PhysGradPlotTests",
+            dependencies: ["PhysGradPlot"]
+        ),
+        .testTarget(
+            name: "PhysGradTests",
+            dependencies: ["PhysGrad"],
+            exclude: ["Resources"]
         ),
     ],
     swiftLanguageModes: [.v6]

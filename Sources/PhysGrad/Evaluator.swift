@@ -1,0 +1,106 @@
+import PhysGradDerivatives
+import PhysGradLinearAlgebra
+
+/// How many evaluations a run cost, by kind.
+public struct EvaluationCounts: Sendable, Hashable, Codable {
+    /// Values of L(y(x)) alone.
+    public var losses = 0
+    /// Gradients ∇ₓL (each also gives the value).
+    public var gradients = 0
+    /// Hessians (dense, or the diagonal of a diagonal one) of L in x or in y.
+    public var hessians = 0
+    /// Evaluations of the model y(x).
+    public var models = 0
+    /// Calls of the inverse simulator (analytic or numerical).
+    public var inverseSolves = 0
+    /// Objective evaluations made inside numerical inverses (L-BFGS-B's nfev, summed).
+    public var inverseEvaluations = 0
+    /// Iterations made inside numerical inverses (L-BFGS-B's nit, summed).
+    public var inverseIterations = 0
+
+    public init() {}
+}
+
+/// A value of the Hessian in one of the declared structures.
+public enum StructuredHessian: Sendable {
+    case dense(Matrix)
+    /// The diagonal of a diagonal Hessian.
+    case diagonal([Double])
+
+    /// `true` when every entry is finite.
+    public var isFinite: Bool {
+        switch self {
+        case .dense(let h): return h.isFinite
+        case .diagonal(let d): return Vector.allFinite(d)
+        }
+    }
+}
+
+/// A problem as a method sees it during a run: every evaluation goes through here and is
+/// counted. Holds its own copy of the problem (and so its own scratch space).
+public struct ProblemEvaluator: Sendable {
+    public private(set) var problem: InverseProblem
+    /// What the method has evaluated so far.
+    public internal(set) var counts = EvaluationCounts()
+    private var gradientBuffer: [Double]
+
+    public init(_ problem: InverseProblem) {
+        self.problem = problem
+        self.gradientBuffer = [Double](repeating: 0, count: problem.dimension)
+    }
+
+    public var dimension: Int { problem.dimension }
+    public var outputDimension: Int { problem.outputDimension }
+
+    /// L(y(x)).
+    public mutating func loss(at x: [Double]) -> Double {
+        counts.losses += 1
+        return problem.objective.value(at: x)
+    }
+
+    /// L(y(x)), with ∇ₓL written into `gradient`.
+    public mutating func lossAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        counts.gradients += 1
+        return problem.objective.valueAndGradient(at: x, gradient: &gradient)
+    }
+
+    /// ∇²ₓL(y(x)) in the problem's declared structure.
+    public mutating func objectiveHessian(at x: [Double]) -> StructuredHessian {
+        counts.hessians += 1
+        switch problem.objectiveHessianStructure {
+        case .dense:
+            return .dense(problem.objective.hessian(at: x))
+        case .diagonal:
+            return .diagonal(problem.objective.hessianVectorProduct(at: x, direction: [Double](repeating: 1, count: x.count)))
+        }
+    }
+
+    /// y(x).
+    public mutating func model(at x: [Double]) -> [Double] {
+        counts.models += 1
+        return problem.model.value(at: x)
+    }
+
+    /// L(y) with ∇_y L, for a point in y-space.
+    public mutating func lossInY(at y: [Double], gradient: inout [Double]) -> Double {
+        counts.gradients += 1
+        return problem.loss.valueAndGradient(at: y, gradient: &gradient)
+    }
+
+    /// ∇²_y L(y) in the problem's declared structure.
+    public mutating func lossHessianInY(at y: [Double]) -> StructuredHessian {
+        counts.hessians += 1
+        switch problem.lossHessianStructure {
+        case .dense:
+            return .dense(problem.loss.hessian(at: y))
+        case .diagonal:
+            return .diagonal(problem.loss.hessianVectorProduct(at: y, direction: [Double](repeating: 1, count: y.count)))
+        }
+    }
+
+    mutating func recordInverse(evaluations: Int, iterations: Int) {
+        counts.inverseSolves += 1
+        counts.inverseEvaluations += evaluations
+        counts.inverseIterations += iterations
+    }
+}

@@ -1,0 +1,179 @@
+import PhysGradDerivatives
+import PhysGradLinearAlgebra
+
+/// What the caller knows about the sparsity of a Hessian, so Newton-type steps can use it.
+public enum HessianStructure: Sendable, Hashable {
+    /// No structure declared: the dense Hessian (n Hessian-vector products), Cholesky.
+    case dense
+    /// The Hessian is diagonal (a separable function, such as the chapter's L(x) = x0² + x1⁴):
+    /// its diagonal is one Hessian-vector product with the all-ones vector, the solve is a
+    /// division. O(n) instead of O(n²) memory and O(n³) time.
+    case diagonal
+}
+
+/// An inverse problem: find x such that the physics model's output y(x) minimizes a loss L(y).
+///
+/// - `model`: y: Rⁿ → Rᵏ with derivatives (Jacobian, JVP, VJP);
+/// - `loss`: L: Rᵏ → R with gradient and Hessian in y;
+/// - `objective`: L(y(x)) as one function of x, with gradient and Hessian in x;
+/// - optionally an analytic inverse y⁻¹ (for inverse-simulator updates), bounds on x that pick
+///   the branch a numerical inverse converges to, and the known solution.
+///
+/// Derivatives come from generic models (``init(name:dimension:outputDimension:model:loss:start:...)``,
+/// automatic differentiation), or from any ``DifferentiableModel`` / ``DifferentiableObjective``
+/// the caller builds (analytic closures, finite differences). The optimizers never learn which.
+/// A problem is a value: each run works on its own copy (scratch tapes are copy-on-write), so
+/// one problem can be solved by many threads at once.
+public struct InverseProblem: Sendable {
+    /// A short identifier ("seed", "powers", ...).
+    public var name: String
+    /// n, the number of unknowns x.
+    public let dimension: Int
+    /// k, the number of model outputs y.
+    public let outputDimension: Int
+    /// y(x).
+    public var model: any DifferentiableModel & Sendable
+    /// L(y), a function of k variables.
+    public var loss: any DifferentiableObjective & Sendable
+    /// L(y(x)), a function of n variables.
+    public var objective: any DifferentiableObjective & Sendable
+    /// Builds the numerical inverse's objective φ(x) = |y(x) - target|² for a y-space target.
+    /// The default (set by the initializers) differentiates through the model: one taped
+    /// evaluation for generic models, value + VJP otherwise.
+    public var inverseObjective: @Sendable (_ target: [Double]) -> any DifferentiableObjective & Sendable
+    /// The analytic inverse y⁻¹, when there is one; it throws ``InverseDomainError`` outside
+    /// its domain.
+    public var inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])?
+    /// Bounds on x for the numerical inverse (`nil`: none). They pick the branch of a
+    /// non-injective model (x1 >= 0 picks the positive square root of y1 = x1²).
+    public var inverseLowerBounds: [Double]?
+    public var inverseUpperBounds: [Double]?
+    /// The known minimizer, when there is one.
+    public var solution: [Double]?
+    /// The default starting point.
+    public var start: [Double]
+    /// Default step sizes by method name ("gd", "newton", "pg", "pg-numerical", "adam", ...).
+    public var stepSizes: [String: Double]
+    /// Structure of ∇²ₓL(y(x)) (used by Newton).
+    public var objectiveHessianStructure: HessianStructure
+    /// Structure of ∇²_y L(y) (used by the y-space Newton step of inverse-simulator updates).
+    public var lossHessianStructure: HessianStructure
+    /// What the problem is, in a sentence or two (shown by the command-line tool).
+    public var summary: String
+
+    /// A problem from a model and a loss written once, generically: derivatives by automatic
+    /// differentiation (reverse mode for gradients, forward-over-reverse for Hessians).
+    ///
+    /// - Parameters:
+    ///   - dimension: n; `outputDimension`: k (`model` must map n entries to k).
+    ///   - inverse: the analytic inverse y⁻¹, if known.
+    public init<Model: GenericModel & Sendable, Loss: GenericObjective & Sendable>(
+        name: String, dimension: Int, outputDimension: Int, model: Model, loss: Loss, start: [Double],
+        solution: [Double]? = nil,
+        inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])? = nil,
+        inverseLowerBounds: [Double]? = nil, inverseUpperBounds: [Double]? = nil,
+        stepSizes: [String: Double] = [:],
+        objectiveHessianStructure: HessianStructure = .dense, lossHessianStructure: HessianStructure = .dense,
+        summary: String = ""
+    ) {
+        self.name = name
+        self.dimension = dimension
+        self.outputDimension = outputDimension
+        self.model = AutomaticModel(model, inputDimension: dimension)
+        self.loss = AutomaticObjective(loss, dimension: outputDimension)
+        self.objective = AutomaticObjective(ComposedObjective(model: model, loss: loss), dimension: dimension)
+        self.inverseObjective = { target in
+            AutomaticObjective(ComposedObjective(model: model, loss: SquaredDistance(target: target)), dimension: dimension)
+        }
+        self.inverse = inverse
+        self.inverseLowerBounds = inverseLowerBounds
+        self.inverseUpperBounds = inverseUpperBounds
+        self.solution = solution
+        self.start = start
+        self.stepSizes = stepSizes
+        self.objectiveHessianStructure = objectiveHessianStructure
+        self.lossHessianStructure = lossHessianStructure
+        self.summary = summary
+    }
+
+    /// A problem from derivative providers of any kind (analytic closures, finite differences,
+    /// or automatic ones built by hand). `objective` must equal `loss ∘ model`.
+    public init(
+        name: String, model: any DifferentiableModel & Sendable, outputDimension: Int,
+        loss: any DifferentiableObjective & Sendable, objective: any DifferentiableObjective & Sendable,
+        start: [Double], solution: [Double]? = nil,
+        inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])? = nil,
+        inverseLowerBounds: [Double]? = nil, inverseUpperBounds: [Double]? = nil,
+        stepSizes: [String: Double] = [:],
+        objectiveHessianStructure: HessianStructure = .dense, lossHessianStructure: HessianStructure = .dense,
+        summary: String = ""
+    ) {
+        self.name = name
+        self.dimension = model.inputDimension
+        self.outputDimension = outputDimension
+        self.model = model
+        self.loss = loss
+        self.objective = objective
+        self.inverseObjective = { target in ModelDistanceObjective(model: model, target: target) }
+        self.inverse = inverse
+        self.inverseLowerBounds = inverseLowerBounds
+        self.inverseUpperBounds = inverseUpperBounds
+        self.solution = solution
+        self.start = start
+        self.stepSizes = stepSizes
+        self.objectiveHessianStructure = objectiveHessianStructure
+        self.lossHessianStructure = lossHessianStructure
+        self.summary = summary
+    }
+
+    /// Checks that a point has n finite entries.
+    func validate(point x: [Double], name: String) throws(PhysGradError) {
+        if x.count != dimension { throw .dimensionMismatch(name: name, expected: dimension, actual: x.count) }
+        if let i = x.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: name, index: i) }
+    }
+}
+
+/// The loss L(y) = |y - target|² = Σ (y_i - target_i)², written generically.
+@frozen
+public struct SquaredDistance: GenericObjective, Sendable {
+    public var target: [Double]
+
+    @inlinable
+    public init(target: [Double]) { self.target = target }
+
+    @inlinable
+    public func callAsFunction<T: PhysGradReal>(_ y: [T]) -> T {
+        precondition(y.count == target.count, "SquaredDistance: y has \(y.count) entries, target \(target.count)")
+        var s: T = 0
+        for i in 0..<y.count {
+            let d = y[i] - T(target[i])
+            s += d * d
+        }
+        return s
+    }
+}
+
+/// φ(x) = |y(x) - target|² for a model that is not generic: value from the model, gradient
+/// 2 J(x)ᵀ (y(x) - target) from one vector-Jacobian product.
+struct ModelDistanceObjective: DifferentiableObjective, Sendable {
+    var model: any DifferentiableModel & Sendable
+    let target: [Double]
+    var dimension: Int { model.inputDimension }
+
+    mutating func value(at x: [Double]) -> Double {
+        let y = model.value(at: x)
+        return zip(y, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    }
+
+    mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        let y = model.value(at: x)
+        var r = y
+        var f = 0.0
+        for i in r.indices {
+            r[i] = 2 * (y[i] - target[i])
+            f += (y[i] - target[i]) * (y[i] - target[i])
+        }
+        gradient = model.vectorJacobianProduct(at: x, cotangent: r)
+        return f
+    }
+}

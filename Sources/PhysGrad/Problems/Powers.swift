@@ -1,0 +1,50 @@
+import PhysGradDerivatives
+
+/// The catalog of built-in problems, each with its known solution, default start and default
+/// step sizes.
+public enum Problems {
+    /// The chapter's problem: y(x) = [x0, x1²], L(y) = |y|², start [3, 3], solution [0, 0].
+    /// The same as ``powers(_:)`` with n = 2, under its own name.
+    public static func seed() -> InverseProblem {
+        var p = try! powers(2)
+        p.name = "seed"
+        p.summary = "The chapter's problem: y(x) = [x0, x1^2], L = |y|^2, from [3, 3]; the minimum is at 0."
+        return p
+    }
+
+    /// The chapter's problem in n dimensions (n even):
+    ///
+    ///     y_i = x_i (even i),  y_i = x_i² (odd i),   L(y) = |y|²,
+    ///
+    /// start 3 everywhere, solution 0. The analytic inverse takes the branch x >= 0:
+    /// x_i = y_i (even i), sqrt(y_i) (odd i), and is undefined for a negative y_i at an odd i.
+    /// ∇²ₓL is diagonal (2 and 12 x_i²) and ∇²_y L = 2I: both declared, so Newton and PG solve
+    /// in O(n). Default step sizes are the chapter's (GD 0.01, Newton 1/3, PG 0.3).
+    ///
+    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless n is even and positive.
+    public static func powers(_ n: Int) throws(PhysGradError) -> InverseProblem {
+        guard n > 0, n % 2 == 0 else {
+            throw .invalidParameter(name: "dimension", value: "\(n)", reason: "powers(n) needs an even n >= 2")
+        }
+        return InverseProblem(
+            name: "powers", dimension: n, outputDimension: n,
+            model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm(),
+            start: [Double](repeating: 3, count: n), solution: [Double](repeating: 0, count: n),
+            inverse: { y throws(InverseDomainError) in
+                var x = y
+                var i = 1
+                while i < y.count {
+                    guard y[i] >= 0 else {
+                        throw InverseDomainError(index: i, value: y[i], reason: "y_i = x_i^2 cannot be negative")
+                    }
+                    x[i] = y[i].squareRoot()
+                    i += 2
+                }
+                return x
+            },
+            stepSizes: ["gd": 0.01, "newton": 1.0 / 3.0, "pg": 0.3, "pg-numerical": 0.3,
+                        "adam": 0.1, "adagrad": 0.5, "rmsprop": 0.05],
+            objectiveHessianStructure: .diagonal, lossHessianStructure: .diagonal,
+            summary: "The chapter's problem in \(n) dimensions: y_i = x_i (even i), x_i^2 (odd i), L = |y|^2, from 3; the minimum is at 0.")
+    }
+}

@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The adaptive first-order rules with optax's definitions and defaults (optax 0.2.8), so that
+// trajectories match optax's to rounding (scripts/make_optimizer_reference.py checks them).
+
+/// Adam (Kingma & Ba 2015) with optax's defaults (b1 = 0.9, b2 = 0.999, eps = 1e-8, eps_root = 0):
+///
+///     m ← b1 m + (1 - b1) g,   v ← b2 v + (1 - b2) g²,
+///     x ← x - η (m / (1 - b1ᵗ)) / (sqrt(v / (1 - b2ᵗ) + eps_root) + eps).
+public struct Adam: Optimizer {
+    public var eta: Double
+    public var b1: Double, b2: Double, eps: Double, epsRoot: Double
+    public var name: String { "adam" }
+    public var stepSize: Double? { eta }
+
+    public init(eta: Double, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8, epsRoot: Double = 0) {
+        self.eta = eta
+        self.b1 = b1
+        self.b2 = b2
+        self.eps = eps
+        self.epsRoot = epsRoot
+    }
+
+    public struct State: Sendable {
+        public var x: [Double]
+        var m: [Double], v: [Double], g: [Double]
+        var t: Int = 0
+    }
+
+    public func validate() throws(PhysGradError) {
+        try validateRate(eta, name)
+        for (n, v) in [("b1", b1), ("b2", b2)] where !(v >= 0 && v < 1) {
+            throw .invalidParameter(name: n, value: "\(v)", reason: "must be in [0, 1)")
+        }
+        for (n, v) in [("eps", eps), ("epsRoot", epsRoot)] where !(v.isFinite && v >= 0) {
+            throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
+        }
+    }
+
+    public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        let z = [Double](repeating: 0, count: x.count)
+        return State(x: x, m: z, v: z, g: z)
+    }
+
+    public func step(_ s: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        _ = evaluator.lossAndGradient(at: s.x, gradient: &s.g)
+        try requireFinite(s.g, "gradient")
+        s.t += 1
+        let c1 = 1 - pow(b1, Double(s.t)), c2 = 1 - pow(b2, Double(s.t))
+        for i in s.x.indices {
+            let g = s.g[i]
+            s.m[i] = (1 - b1) * g + b1 * s.m[i]
+            s.v[i] = (1 - b2) * (g * g) + b2 * s.v[i]
+            let mHat = s.m[i] / c1, vHat = s.v[i] / c2
+            s.x[i] += -eta * (mHat / ((vHat + epsRoot).squareRoot() + eps))
+        }
+        return StepOutcome(x: s.x)
+    }
+
+    public func position(of state: State) -> [Double] { state.x }
+}
+
+/// AdaGrad (Duchi, Hazan & Singer 2011) with optax's defaults (initial accumulator 0.1,
+/// eps = 1e-7):
+///
+///     a ← a + g²,   x ← x - η g / sqrt(a + eps)   (no step where a = 0).
+public struct AdaGrad: Optimizer {
+    public var eta: Double
+    public var initialAccumulator: Double, eps: Double
+    public var name: String { "adagrad" }
+    public var stepSize: Double? { eta }
+
+    public init(eta: Double, initialAccumulator: Double = 0.1, eps: Double = 1e-7) {
+        self.eta = eta
+        self.initialAccumulator = initialAccumulator
+        self.eps = eps
+    }
+
+    public struct State: Sendable {
+        public var x: [Double]
+        var a: [Double], g: [Double]
+    }
+
+    public func validate() throws(PhysGradError) {
+        try validateRate(eta, name)
+        for (n, v) in [("initialAccumulator", initialAccumulator), ("eps", eps)] where !(v.isFinite && v >= 0) {
+            throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
+        }
+    }
+
+    public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        State(x: x, a: [Double](repeating: initialAccumulator, count: x.count), g: [Double](repeating: 0, count: x.count))
+    }
+
+    public func step(_ s: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        _ = evaluator.lossAndGradient(at: s.x, gradient: &s.g)
+        try requireFinite(s.g, "gradient")
+        for i in s.x.indices {
+            let g = s.g[i]
+            s.a[i] = g * g + s.a[i]
+            let scale = s.a[i] > 0 ? 1 / (s.a[i] + eps).squareRoot() : 0
+            s.x[i] += -eta * (scale * g)
+        }
+        return StepOutcome(x: s.x)
+    }
+
+    public func position(of state: State) -> [Double] { state.x }
+}
+
+/// RMSProp (Tieleman & Hinton 2012) with optax's defaults (decay = 0.9, eps = 1e-8 inside the
+/// square root, initial scale 0, not centered):
+///
+///     ν ← decay ν + (1 - decay) g²,   x ← x - η g / sqrt(ν + eps).
+public struct RMSProp: Optimizer {
+    public var eta: Double
+    public var decay: Double, eps: Double, initialScale: Double
+    public var name: String { "rmsprop" }
+    public var stepSize: Double? { eta }
+
+    public init(eta: Double, decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0) {
+        self.eta = eta
+        self.decay = decay
+        self.eps = eps
+        self.initialScale = initialScale
+    }
+
+    public struct State: Sendable {
+        public var x: [Double]
+        var nu: [Double], g: [Double]
+    }
+
+    public func validate() throws(PhysGradError) {
+        try validateRate(eta, name)
+        if !(decay >= 0 && decay < 1) { throw .invalidParameter(name: "decay", value: "\(decay)", reason: "must be in [0, 1)") }
+        for (n, v) in [("eps", eps), ("initialScale", initialScale)] where !(v.isFinite && v >= 0) {
+            throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
+        }
+    }
+
+    public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        State(x: x, nu: [Double](repeating: initialScale, count: x.count), g: [Double](repeating: 0, count: x.count))
+    }
+
+    public func step(_ s: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        _ = evaluator.lossAndGradient(at: s.x, gradient: &s.g)
+        try requireFinite(s.g, "gradient")
+        for i in s.x.indices {
+            let g = s.g[i]
+            s.nu[i] = (1 - decay) * (g * g) + decay * s.nu[i]
+            s.x[i] += -eta * ((1 / (s.nu[i] + eps).squareRoot()) * g)
+        }
+        return StepOutcome(x: s.x)
+    }
+
+    public func position(of state: State) -> [Double] { state.x }
+}
+
+func validateRate(_ eta: Double, _ name: String) throws(PhysGradError) {
+    if !(eta.isFinite && eta > 0) {
+        throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
+    }
+}

@@ -1,0 +1,225 @@
+import PhysGradDerivatives
+import PhysGradLBFGSB
+import PhysGradLinearAlgebra
+
+/// How a numerical inverse x' = argmin_x |y(x) - y'|² is computed: L-BFGS-B warm-started at the
+/// current x, inside the problem's inverse bounds.
+public struct NumericalInverse: Sendable, Equatable {
+    /// Where φ's gradient comes from.
+    public enum Gradient: Sendable, Hashable {
+        /// Forward differences (SciPy's `approx_grad=True`, as the chapter does).
+        case finiteDifferences
+        /// Exact: one reverse-mode pass through the model (or its VJP).
+        case exact
+    }
+
+    public var gradient: Gradient
+    /// The inner solver's settings (SciPy's names and defaults).
+    public var options: LBFGSBOptions
+    /// Use the problem's ``InverseProblem/inverseLowerBounds``/``InverseProblem/inverseUpperBounds``.
+    public var useProblemBounds: Bool
+
+    public init(gradient: Gradient, options: LBFGSBOptions = LBFGSBOptions(), useProblemBounds: Bool = true) {
+        self.gradient = gradient
+        self.options = options
+        self.useProblemBounds = useProblemBounds
+    }
+
+    /// The chapter's inverse: `fmin_l_bfgs_b(approx_grad=True)` with SciPy's default options.
+    public static let finiteDifferences = NumericalInverse(gradient: .finiteDifferences)
+
+    /// Exact gradients and tight tolerances (factr = 10, i.e. a relative reduction of 2.2e-15,
+    /// pgtol = 1e-12): the inverse to near machine precision, for comparing analytic and
+    /// numerical inversion without the inner solver's tolerance in the way.
+    public static let exact = NumericalInverse(
+        gradient: .exact, options: LBFGSBOptions(factr: 10, pgtol: 1e-12))
+}
+
+/// Inverse-simulator updates ("physical gradients", PG): a Newton step for L in y-space,
+/// mapped back to x through an inverse of the model,
+///
+///     y' = y(x) - η (∇²_y L)⁻¹ ∇_y L,     x' = y⁻¹(y'),
+///
+/// with y⁻¹ the problem's analytic inverse, or computed numerically as
+/// x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x (``NumericalInverse``). The chapter
+/// uses η = 0.3 for both.
+public struct PhysicalGradient: Optimizer {
+    public enum Inverse: Sendable, Equatable {
+        case analytic
+        case numerical(NumericalInverse)
+    }
+
+    public var eta: Double
+    public var inverse: Inverse
+    /// For the y-space Newton step.
+    public var policy: HessianPolicy
+
+    public init(eta: Double, inverse: Inverse = .analytic, policy: HessianPolicy = .exact) {
+        self.eta = eta
+        self.inverse = inverse
+        self.policy = policy
+    }
+
+    public var name: String {
+        if case .analytic = inverse { return "pg" }
+        return "pg-numerical"
+    }
+    public var stepSize: Double? { eta }
+
+    public func validate(for problem: InverseProblem) throws(PhysGradError) {
+        switch inverse {
+        case .analytic:
+            if problem.inverse == nil {
+                throw .methodNotApplicable(method: name, problem: problem.name,
+                                           reason: "the problem has no analytic inverse; use the numerical one")
+            }
+        case .numerical(let numerical):
+            do {
+                try numerical.options.validate()
+            } catch {
+                throw .invalidParameter(name: "inverse options", value: "", reason: error.description)
+            }
+            if numerical.useProblemBounds {
+                for (name, b) in [("inverseLowerBounds", problem.inverseLowerBounds), ("inverseUpperBounds", problem.inverseUpperBounds)] {
+                    if let b, b.count != problem.dimension {
+                        throw .dimensionMismatch(name: name, expected: problem.dimension, actual: b.count)
+                    }
+                }
+            }
+        }
+    }
+
+    public struct State: Sendable {
+        public var x: [Double]
+        var gradient: [Double]
+        var solver: LBFGSBSolver?
+    }
+
+    public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        var state = State(x: x, gradient: [Double](repeating: 0, count: evaluator.outputDimension), solver: nil)
+        if case .numerical(let numerical) = inverse {
+            let p = evaluator.problem
+            do {
+                state.solver = try LBFGSBSolver(
+                    dimension: x.count,
+                    lower: numerical.useProblemBounds ? p.inverseLowerBounds : nil,
+                    upper: numerical.useProblemBounds ? p.inverseUpperBounds : nil,
+                    options: numerical.options)
+            } catch {
+                throw StepFailure(.inverseFailed("cannot set up the numerical inverse: \(error)"))
+            }
+        }
+        return state
+    }
+
+    public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        // Newton step for L in y-space.
+        let y = evaluator.model(at: state.x)
+        try requireFinite(y, "model output y(x)")
+        _ = evaluator.lossInY(at: y, gradient: &state.gradient)
+        try requireFinite(state.gradient, "gradient of L in y")
+        let direction = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy)
+        var target = y
+        for i in target.indices { target[i] -= eta * direction[i] }
+        try requireFinite(target, "y-space target")
+
+        // Back to x through the inverse simulator.
+        switch inverse {
+        case .analytic:
+            evaluator.recordInverse(evaluations: 0, iterations: 0)
+            do {
+                state.x = try evaluator.problem.inverse!(target)
+            } catch {
+                throw StepFailure(.inverseFailed(error.description))
+            }
+        case .numerical(let numerical):
+            state.x = try numericalInverse(target, from: state.x, numerical, &state.solver!, &evaluator)
+        }
+        return StepOutcome(x: state.x)
+    }
+
+    public func position(of state: State) -> [Double] { state.x }
+}
+
+/// x' = argmin_x |y(x) - target|² by L-BFGS-B from `start`, counted in `evaluator`.
+func numericalInverse(
+    _ target: [Double], from start: [Double], _ numerical: NumericalInverse, _ solver: inout LBFGSBSolver,
+    _ evaluator: inout ProblemEvaluator
+) throws(StepFailure) -> [Double] {
+    let result: LBFGSBResult
+    do {
+        result = try minimizeDistance(evaluator.problem.inverseObjective(target), from: start, numerical.gradient, &solver)
+    } catch {
+        throw StepFailure(.inverseFailed("numerical inverse: \(error)"))
+    }
+    evaluator.recordInverse(evaluations: result.evaluations, iterations: result.iterations)
+    guard result.f.isFinite, result.x.allSatisfy(\.isFinite) else {
+        throw StepFailure(.inverseFailed("numerical inverse: \(result.message)"))
+    }
+    return result.x
+}
+
+/// Runs L-BFGS-B on φ from `start`, with φ's exact gradient or forward differences.
+func minimizeDistance(
+    _ objective: any DifferentiableObjective & Sendable, from start: [Double], _ gradient: NumericalInverse.Gradient,
+    _ solver: inout LBFGSBSolver
+) throws(LBFGSBError) -> LBFGSBResult {
+    var phi = objective
+    let n = start.count
+    var xBuffer = [Double](repeating: 0, count: n)
+    var gBuffer = [Double](repeating: 0, count: n)
+    switch gradient {
+    case .finiteDifferences:
+        return try solver.minimize(from: start) { xp in
+            for i in 0..<n { xBuffer[i] = xp[i] }
+            return phi.value(at: xBuffer)
+        }
+    case .exact:
+        return try solver.minimize(from: start) { xp, gp in
+            for i in 0..<n { xBuffer[i] = xp[i] }
+            let f = phi.valueAndGradient(at: xBuffer, gradient: &gBuffer)
+            for i in 0..<n { gp[i] = gBuffer[i] }
+            return f
+        }
+    }
+}
+
+/// The outcome of ``InverseProblem/invert(target:from:using:lower:upper:)``.
+public struct InversionResult: Sendable {
+    /// The x found: the numerical y⁻¹(target).
+    public var x: [Double]
+    /// |y(x) - target|₂, how well x reproduces the target.
+    public var residual: Double
+    /// The inner solver's full report (iterations, evaluations, termination, ...).
+    public var solver: LBFGSBResult
+}
+
+extension InverseProblem {
+    /// The numerical inverse alone: x = argmin_x |y(x) - target|² by L-BFGS-B from `start`,
+    /// within `lower`/`upper` (default: the problem's inverse bounds when `using.useProblemBounds`).
+    ///
+    /// The chapter's test: `Problems.seed().invert(target: [2, 2], from: [3, 3])` gives
+    /// [2.00000003, 1.41421353] in 11 iterations and 36 evaluations, as SciPy does.
+    /// - Throws: ``PhysGradError`` for wrong dimensions, non-finite input or invalid bounds/options.
+    public func invert(
+        target: [Double], from start: [Double], using numerical: NumericalInverse = .finiteDifferences,
+        lower: [Double]? = nil, upper: [Double]? = nil
+    ) throws(PhysGradError) -> InversionResult {
+        try validate(point: start, name: "start")
+        if target.count != outputDimension {
+            throw .dimensionMismatch(name: "target", expected: outputDimension, actual: target.count)
+        }
+        if let i = target.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: "target", index: i) }
+        let lo = lower ?? (numerical.useProblemBounds ? inverseLowerBounds : nil)
+        let up = upper ?? (numerical.useProblemBounds ? inverseUpperBounds : nil)
+        do {
+            var solver = try LBFGSBSolver(dimension: dimension, lower: lo, upper: up, options: numerical.options)
+            let result = try minimizeDistance(inverseObjective(target), from: start, numerical.gradient, &solver)
+            var m = model
+            let y = m.value(at: result.x)
+            return InversionResult(x: result.x, residual: Vector.distance(y, target), solver: result)
+        } catch {
+            throw .invalidParameter(name: "inverse", value: "", reason: error.description)
+        }
+    }
+}
