@@ -1,0 +1,117 @@
+import PhysGradDerivatives
+import PhysGradLinearAlgebra
+
+extension Problems {
+    /// The Gaussian kernel's width in blur(n): G_ij = exp(-((i - j)/1.5)²).
+    public static let blurWidth = 1.5
+
+    /// A nonlinear deconvolution ("blur(n)"): an elementwise cubic response smeared by a
+    /// Gaussian kernel,
+    ///
+    ///     c_i(x) = x_i³ + x_i,   y = G c(x),   G_ij = exp(-((i - j)/1.5)²),   L(y) = |y - y*|²,
+    ///
+    /// with target y* = G c(x*) for x*_i = sin(2π i/n), start 3 everywhere, solution x*.
+    /// G is symmetric positive definite (its symbol is positive: eigenvalues in about
+    /// [0.02, 2.66]); it is applied as a band (entries below 1e-18 of the diagonal, |i - j| > 9,
+    /// are dropped, which changes y below double rounding). The analytic inverse is
+    /// x = c⁻¹(G⁻¹ y): G⁻¹ through its Cholesky factorization (factorized once, when the problem
+    /// is made), c⁻¹ by Cardano's formula for the one real root plus one Newton polish.
+    ///
+    /// Default step sizes: GD 1e-4 (∇²L has norm about 2·(3·3² + 1)²·2.66² ≈ 1.1e4 at the start),
+    /// Newton 1, PG 1 (L is quadratic in y, so PG with η = 1 is exact in one step).
+    ///
+    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` for n < 1.
+    public static func blur(_ n: Int) throws(PhysGradError) -> InverseProblem {
+        guard n >= 1 else { throw .invalidParameter(name: "dimension", value: "\(n)", reason: "blur(n) needs n >= 1") }
+        let kernel = BlurModel.kernel(width: blurWidth)
+        let model = BlurModel(kernel: kernel)
+        let solution = (0..<n).map { _sinTwoPi(Double($0) / Double(n)) }
+        let target = model(solution)
+        // G as a dense matrix for its Cholesky factorization (the analytic inverse).
+        let g = Matrix(rows: n, columns: n) { i, j in
+            let d = abs(i - j)
+            return d < kernel.count ? kernel[d] : 0
+        }
+        let cholesky = try! CholeskyFactorization(g)  // SPD by construction; see the doc comment.
+        return InverseProblem(
+            name: "blur", dimension: n, outputDimension: n, model: model, loss: SquaredDistance(target: target),
+            start: [Double](repeating: 3, count: n), solution: solution,
+            inverse: { y throws(InverseDomainError) in
+                let c: [Double]
+                do {
+                    c = try cholesky.solve(y)
+                } catch {
+                    throw InverseDomainError(index: 0, value: y.first ?? .nan, reason: "\(error)")
+                }
+                return c.map(inverseCubic)
+            },
+            stepSizes: ["gd": 1e-4, "newton": 1, "pg": 1, "pg-numerical": 1, "adam": 0.05, "adagrad": 0.5,
+                        "rmsprop": 0.01],
+            objectiveHessianStructure: .dense, lossHessianStructure: .diagonal,
+            summary: "Nonlinear deconvolution in \(n) dimensions: y = G (x^3 + x), G a Gaussian blur of width 1.5, L = |y - y*|^2, from 3; the solution is x*_i = sin(2 pi i/n).")
+    }
+}
+
+/// y = G c(x), c_i = x_i³ + x_i, with G the banded Gaussian kernel.
+public struct BlurModel: GenericModel, Sendable {
+    /// g_d = G_{i, i±d} for d = 0, 1, ..., w.
+    public let kernel: [Double]
+
+    public init(kernel: [Double]) { self.kernel = kernel }
+
+    /// exp(-(d/width)²) for d = 0, 1, ... while it is at least 1e-18.
+    public static func kernel(width: Double) -> [Double] {
+        var k: [Double] = []
+        var d = 0.0
+        while true {
+            let v = _exp(-(d / width) * (d / width))
+            if v < 1e-18 { break }
+            k.append(v)
+            d += 1
+        }
+        return k
+    }
+
+    @inlinable
+    public func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+        let n = x.count
+        let w = kernel.count - 1
+        var c = x
+        for i in 0..<n { c[i] = x[i] * x[i] * x[i] + x[i] }
+        var y = [T](repeating: 0, count: n)
+        for i in 0..<n {
+            var s = T(kernel[0]) * c[i]
+            var d = 1
+            while d <= w {
+                if i - d >= 0 { s += T(kernel[d]) * c[i - d] }
+                if i + d < n { s += T(kernel[d]) * c[i + d] }
+                d += 1
+            }
+            y[i] = s
+        }
+        return y
+    }
+}
+
+/// The real root of x³ + x = v (c is strictly increasing, so there is exactly one):
+/// Cardano's formula x = a - 1/(3a), a = cbrt(v/2 + sqrt(v²/4 + 1/27)) for v >= 1e-3 (the
+/// series v - v³ below, where the formula cancels; odd symmetry for v < 0), then one Newton step. Relative error ~1 ulp for every
+/// finite v.
+public func inverseCubic(_ v: Double) -> Double {
+    if v == 0 || !v.isFinite { return v }
+    let m = abs(v)
+    var x: Double
+    if m < 1e-3 {
+        // a - 1/(3a) cancels for small m; the series x = m - m³ + 3m⁵ - ... is exact here.
+        x = m - m * m * m
+    } else {
+        let half = m / 2
+        // sqrt(half² + 1/27) without overflowing for huge m.
+        let s = half > 1e150 ? half : (half * half + 1.0 / 27.0).squareRoot()
+        let a = _cbrt(half + s)
+        x = a - 1 / (3 * a)
+    }
+    let f = x * x * x + x - m
+    x -= f / (3 * x * x + 1)
+    return v < 0 ? -x : x
+}

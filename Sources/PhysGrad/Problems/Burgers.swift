@@ -1,0 +1,77 @@
+import PhysGradDerivatives
+
+extension Problems {
+    /// Viscosity ν of burgers(n).
+    public static let burgersViscosity = 0.01
+    /// Simulated time T of burgers(n): before the sine's shock forms (at t = 1).
+    public static let burgersTime = 0.5
+    /// The largest speed for which burgers(n)'s time step is stable.
+    public static let burgersSpeedLimit = 1.5
+
+    /// Recovering the initial velocity of the 1-D viscous Burgers equation ("burgers(n)"):
+    ///
+    ///     u_t + u u_x = ν u_xx,   periodic on [0, 2π),  ν = 0.01,
+    ///
+    /// x = u(·, 0) on n cells, y = u(·, T) at T = 0.5, L = |y - y*|² with y* the result from
+    /// x*_i = sin(2π i/n); start 0 everywhere, solution x*. No analytic inverse: PG uses the
+    /// numerical one, with exact reverse-mode gradients through every time step.
+    ///
+    /// The solver: explicit Euler in time; in space, central differences for diffusion and the
+    /// energy-conserving skew-symmetric form of the advection,
+    /// u u_x ≈ (u_{i+1} - u_{i-1})(u_{i-1} + u_i + u_{i+1}) / (6 Δx). It is smooth (so its
+    /// derivatives exist everywhere) and, for speeds up to ``burgersSpeedLimit``, stable with
+    ///
+    ///     Δt = 0.9 · min(Δx²/(2ν), 2ν/1.5²),   steps = ceil(T/Δt) (Δt then shortened to T/steps),
+    ///
+    /// the von Neumann conditions of forward-time central-space advection-diffusion
+    /// (d = νΔt/Δx² <= 1/2 and c² <= 2d with c = |u|Δt/Δx).
+    ///
+    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` for n < 3.
+    public static func burgers(_ n: Int) throws(PhysGradError) -> InverseProblem {
+        guard n >= 3 else { throw .invalidParameter(name: "dimension", value: "\(n)", reason: "burgers(n) needs n >= 3") }
+        let model = BurgersModel(cells: n)
+        let solution = (0..<n).map { _sinTwoPi(Double($0) / Double(n)) }
+        let target = model(solution)
+        return InverseProblem(
+            name: "burgers", dimension: n, outputDimension: n, model: model, loss: SquaredDistance(target: target),
+            start: [Double](repeating: 0, count: n), solution: solution, inverse: nil,
+            stepSizes: ["gd": 0.2, "newton": 1, "pg-numerical": 1, "adam": 0.05, "adagrad": 0.2, "rmsprop": 0.01],
+            objectiveHessianStructure: .dense, lossHessianStructure: .diagonal,
+            summary: "Initial velocity of the viscous Burgers equation on \(n) periodic cells (nu = 0.01, T = 0.5) from its final state; start 0; the solution is x*_i = sin(2 pi i/n).")
+    }
+}
+
+/// The final velocity of burgers(n) after ``steps`` explicit time steps; see ``Problems/burgers(_:)``.
+public struct BurgersModel: GenericModel, Sendable {
+    public let cells: Int
+    public let dx: Double
+    public let dt: Double
+    public let steps: Int
+    public let viscosity: Double
+
+    public init(cells: Int, viscosity: Double = Problems.burgersViscosity, time: Double = Problems.burgersTime,
+                speedLimit: Double = Problems.burgersSpeedLimit) {
+        self.cells = cells
+        self.viscosity = viscosity
+        dx = 2 * Double.pi / Double(cells)
+        let stable = 0.9 * min(dx * dx / (2 * viscosity), 2 * viscosity / (speedLimit * speedLimit))
+        steps = Int((time / stable).rounded(.up))
+        dt = time / Double(steps)
+    }
+
+    @inlinable
+    public func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+        let n = x.count
+        let a = T(dt / (6 * dx)), d = T(viscosity * dt / (dx * dx))
+        var u = x
+        var next = x
+        for _ in 0..<steps {
+            for i in 0..<n {
+                let l = u[i == 0 ? n - 1 : i - 1], c = u[i], r = u[i == n - 1 ? 0 : i + 1]
+                next[i] = c - a * (r - l) * (l + c + r) + d * (r - 2 * c + l)
+            }
+            swap(&u, &next)
+        }
+        return u
+    }
+}
