@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import PhysGrad
+import PhysGradDerivatives
+import PhysGradLinearAlgebra
+
+@Suite("The driver: options, trace, callback, termination reasons")
+struct DriverTests {
+    let seed = Problems.seed()
+
+    @Test("trace policies keep what they promise")
+    func tracePolicies() throws {
+        let none = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 5, trace: .none))
+        #expect(none.trajectory == Trajectory())
+        #expect(none.firstUpdate != nil && none.steps == 5)
+        let scalars = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 5, trace: .scalars))
+        #expect(scalars.trajectory.loss.count == 6 && scalars.trajectory.x.isEmpty && scalars.trajectory.updates.isEmpty)
+        #expect(scalars.trajectory.loss[0] == 90)
+        let full = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 5, trace: .full))
+        #expect(full.trajectory.x.count == 6 && full.trajectory.y.count == 6 && full.trajectory.updates.count == 5)
+        #expect(full.trajectory.loss == scalars.trajectory.loss)
+        // Same final state whatever the trace.
+        #expect(none.x == full.x && scalars.x == full.x && none.loss == full.loss)
+        #expect(full.trajectory.updates[0] == Vector.subtract(full.trajectory.x[1], full.trajectory.x[0]))
+        #expect(full.y == [full.x[0], full.x[1] * full.x[1]])
+    }
+
+    @Test("the callback sees every step and can stop the run")
+    func callback() throws {
+        var seen: [Int] = []
+        let r = try optimize(seed, with: Newton(eta: 1.0 / 3.0), options: RunOptions(steps: 10)) { it in
+            seen.append(it.step)
+            #expect(it.x.count == 2 && it.update.count == 2 && it.loss.isFinite)
+            #expect(it.counts.gradients == it.step && it.counts.hessians == it.step)
+            return it.step == 3 ? .stop : .proceed
+        }
+        #expect(seen == [1, 2, 3])
+        #expect(r.termination == .stoppedByCallback && r.steps == 3)
+        #expect(r.termination.isSuccess == false)
+    }
+
+    @Test("evaluation counts are the method's own work")
+    func counts() throws {
+        let gd = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 7))
+        #expect(gd.counts.gradients == 7 && gd.counts.hessians == 0 && gd.counts.inverseSolves == 0)
+        let pg = try optimize(seed, with: PhysicalGradient(eta: 0.3), options: RunOptions(steps: 4))
+        #expect(pg.counts.models == 4 && pg.counts.inverseSolves == 4 && pg.counts.hessians == 4)
+    }
+
+    @Test("tolerances: target loss, step and gradient")
+    func tolerances() throws {
+        let target = try optimize(seed, with: PhysicalGradient(eta: 0.3), options: RunOptions(steps: 100, targetLoss: 1))
+        #expect(target.termination == .reachedTargetLoss && target.loss <= 1)
+        #expect(target.trajectory.loss.dropLast().allSatisfy { $0 > 1 })
+        let step = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 1000, stepTolerance: 1e-3))
+        #expect(step.termination == .convergedStep)
+        #expect(Vector.normInf(step.trajectory.updates.last!) <= 1e-3)
+        #expect(step.trajectory.updates.dropLast().allSatisfy { Vector.normInf($0) > 1e-3 })
+        let grad = try optimize(seed, with: Newton(eta: 1), options: RunOptions(steps: 1000, gradientTolerance: 1e-8))
+        #expect(grad.termination == .convergedGradient)
+        #expect(abs(2 * grad.x[0]) <= 1e-8 && abs(4 * pow(grad.x[1], 3)) <= 1e-8)
+    }
+
+    @Test("a time limit of zero stops before the first step")
+    func timeLimit() throws {
+        let r = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 10, timeLimit: 0))
+        #expect(r.termination == .timeLimit && r.steps == 0 && r.x == [3, 3])
+    }
+
+    @Test("zero steps: the start, evaluated")
+    func zeroSteps() throws {
+        let r = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 0))
+        #expect(r.steps == 0 && r.x == [3, 3] && r.loss == 90 && r.y == [3, 9] && r.firstUpdate == nil)
+        #expect(r.termination == .completedSteps)
+    }
+
+    @Test("bad input is a typed error before any step")
+    func badInput() {
+        #expect(throws: PhysGradError.dimensionMismatch(name: "start", expected: 2, actual: 3)) {
+            try optimize(seed, with: GradientDescent(eta: 0.01), from: [1, 2, 3])
+        }
+        #expect(throws: PhysGradError.nonFiniteInput(name: "start", index: 1)) {
+            try optimize(seed, with: GradientDescent(eta: 0.01), from: [1, .nan])
+        }
+        #expect(throws: PhysGradError.self) { try optimize(seed, with: GradientDescent(eta: -1)) }
+        #expect(throws: PhysGradError.self) { try optimize(seed, with: GradientDescent(eta: .nan)) }
+        #expect(throws: PhysGradError.self) { try optimize(seed, with: Adam(eta: 0.1, b1: 1)) }
+        #expect(throws: PhysGradError.self) { try optimize(seed, with: GradientDescent(eta: 0.1), options: RunOptions(steps: -1)) }
+        #expect(throws: PhysGradError.self) {
+            try optimize(seed, with: GradientDescent(eta: 0.1), options: RunOptions(gradientTolerance: .infinity))
+        }
+    }
+
+    @Test("a step that would leave the finite numbers ends the run with the last finite iterate")
+    func divergence() throws {
+        // GD with a huge step on x1^4 explodes: 3 -> 3 - 1e3·108 -> ... overflows within a few steps.
+        let r = try optimize(seed, with: GradientDescent(eta: 1e3), options: RunOptions(steps: 50))
+        guard case .nonFiniteValue = r.termination else {
+            Issue.record("expected a non-finite termination, got \(r.termination)")
+            return
+        }
+        #expect(r.x.allSatisfy(\.isFinite) && r.loss.isFinite)
+        #expect(r.trajectory.x.allSatisfy { $0.allSatisfy(\.isFinite) })
+        #expect(r.steps < 50)
+    }
+
+    @Test("PG whose y-space step lands outside the inverse's domain stops with the reason")
+    func inverseOutsideDomain() throws {
+        // eta = 3: y1' = y1 - 3·y1 = -2·y1 < 0, and sqrt has no real value there.
+        let r = try optimize(seed, with: PhysicalGradient(eta: 3), options: RunOptions(steps: 5))
+        #expect(r.termination == .inverseFailed("y[1] = -18.0 is outside the inverse's domain: y_i = x_i^2 cannot be negative"))
+        #expect(r.steps == 0 && r.x == [3, 3])
+    }
+
+    @Test("Newton on a singular or indefinite Hessian does what its policy says")
+    func hessianPolicies() throws {
+        // L(x) = x0^2 - x1^2 (a saddle), written as a problem with a dense Hessian diag(2, -2).
+        let saddle = InverseProblem(
+            name: "saddle", dimension: 2, outputDimension: 2, model: StandardFunctions.Powers(), loss: Saddle(),
+            start: [1, 1], objectiveHessianStructure: .dense)
+        let exact = try optimize(saddle, with: Newton(eta: 1), options: RunOptions(steps: 1))
+        // The exact Newton step of a quadratic jumps to its stationary point, the saddle.
+        #expect(maxDifference(exact.x, [0, 0]) < 1e-12)
+        let strict = try optimize(saddle, with: Newton(eta: 1, policy: .requirePositiveDefinite), options: RunOptions(steps: 1))
+        #expect(strict.termination == .linearAlgebraFailure(.notPositiveDefinite(order: 2)))
+        #expect(strict.x == [1, 1])
+        let regular = try optimize(saddle, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3)), options: RunOptions(steps: 1))
+        #expect(regular.loss < -0.0)  // descended: x1 moved away from 0, L became negative
+        // A singular Hessian: L(x) = x0^2 (x1 does not matter).
+        let flat = InverseProblem(
+            name: "flat", dimension: 2, outputDimension: 2, model: StandardFunctions.Powers(), loss: FirstOnly(),
+            start: [1, 1], objectiveHessianStructure: .dense)
+        let singular = try optimize(flat, with: Newton(eta: 1), options: RunOptions(steps: 1))
+        #expect(singular.termination == .linearAlgebraFailure(.singular(pivot: 1)))
+        let diagonal = InverseProblem(
+            name: "flat", dimension: 2, outputDimension: 2, model: StandardFunctions.Powers(), loss: FirstOnly(),
+            start: [1, 1], objectiveHessianStructure: .diagonal)
+        let singularDiagonal = try optimize(diagonal, with: Newton(eta: 1), options: RunOptions(steps: 1))
+        #expect(singularDiagonal.termination == .linearAlgebraFailure(.singular(pivot: 1)))
+        let regularized = try optimize(diagonal, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3)),
+                                       options: RunOptions(steps: 1))
+        #expect(regularized.termination == .completedSteps && regularized.x.allSatisfy(\.isFinite))
+    }
+
+    @Test("many runs at once give the same bits as one at a time")
+    func concurrency() async throws {
+        let problem = try Problems.blur(16)
+        let sequential = try (0..<8).map { k in
+            try optimize(problem, with: PhysicalGradient(eta: 0.5 + 0.05 * Double(k), inverse: .numerical(.exact)),
+                         options: RunOptions(steps: 3, trace: .none)).x
+        }
+        let parallel = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+            for k in 0..<8 {
+                group.addTask {
+                    (k, try optimize(problem, with: PhysicalGradient(eta: 0.5 + 0.05 * Double(k), inverse: .numerical(.exact)),
+                                     options: RunOptions(steps: 3, trace: .none)).x)
+                }
+            }
+            var out = [[Double]](repeating: [], count: 8)
+            for try await (k, x) in group { out[k] = x }
+            return out
+        }
+        #expect(parallel == sequential)
+    }
+}
+
+/// L(y) = y0² - y1 (with y1 = x1²: L = x0² - x1², a saddle at 0).
+struct Saddle: GenericObjective, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ y: [T]) -> T { y[0] * y[0] - y[1] }
+}
+
+/// L(y) = y0²: the Hessian in x is diag(2, 0), singular.
+struct FirstOnly: GenericObjective, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ y: [T]) -> T { y[0] * y[0] }
+}
