@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
         .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
+        .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -74,6 +75,11 @@ let package = Package(
             name: "BenchDerivatives",
             dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/Derivatives"
+        ),
+        .executableTarget(
+            name: "BenchOptimizers",
+            dependencies: ["PhysGrad", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/Optimizers"
         ),
         .executableTarget(
             name: "BenchLBFGSB",
