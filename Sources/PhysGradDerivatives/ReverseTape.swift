@@ -40,6 +40,7 @@ public struct _TapeHeader<Base: PhysGradReal> {
     @inlinable @inline(__always)
     mutating func pushUnary(_ parent0: Int32, _ partial0: Base) -> Int32 {
         if _slowPath(count == capacity) { grow() }
+        _checkParent(parent0)
         let index = Int32(truncatingIfNeeded: count)
         (records + count).initialize(to: _TapeRecord(parent0: parent0, parent1: index,
                                                      partial0: partial0, partial1: 0))
@@ -62,11 +63,22 @@ public struct _TapeHeader<Base: PhysGradReal> {
     @inlinable @inline(__always)
     mutating func push(_ parent0: Int32, _ partial0: Base, _ parent1: Int32, _ partial1: Base) -> Int32 {
         if _slowPath(count == capacity) { grow() }
+        _checkParent(parent0)
+        _checkParent(parent1)
         (records + count).initialize(to: _TapeRecord(parent0: parent0, parent1: parent1,
                                                      partial0: partial0, partial1: partial1))
         let index = count
         count = index &+ 1
         return Int32(truncatingIfNeeded: index)
+    }
+
+    /// Parents must already be on this tape: a scalar kept from before `reset()` would
+    /// otherwise make the reverse sweep write out of bounds. (Scalars of another tape are
+    /// rejected in `TrackedReal`'s binary operations.)
+    @inlinable @inline(__always)
+    func _checkParent(_ parent: Int32) {
+        precondition(UInt32(bitPattern: parent) < UInt32(truncatingIfNeeded: count),
+                     "ReverseTape: a scalar recorded before reset() was used")
     }
 
     @inlinable @inline(never)
@@ -195,27 +207,37 @@ public final class ReverseTape<Base: PhysGradReal> {
         }
     }
 
+    /// The reverse sweep over records `last` down to the first non-leading-input record.
+    ///
+    /// The contribution of record i to record i-1 (its most frequent parent: expressions are
+    /// recorded as chains) is carried to the next iteration in a register instead of through
+    /// memory, so the chain of adjoints does not wait for a store-to-load round trip per record.
     @inlinable
     func sweep(from last: Int) {
         let records = header.pointee.records
         let adjoints = self.adjoints
-        var i = last
         let floor = header.pointee.leadingInputsEnd
+        var i = last
+        var carry: Base = 0  // contribution to adjoints[i] not yet stored
         while i >= floor {
             let r = records[i]
-            // Parents precede their children on a tape (a unary record's dummy second parent is
-            // itself); this check keeps a misused scalar (stale after reset(), or from another
-            // tape) from writing out of bounds.
-            let i32 = UInt32(truncatingIfNeeded: i)
-            precondition(UInt32(bitPattern: r.parent0) <= i32 && UInt32(bitPattern: r.parent1) <= i32,
-                         "ReverseTape: a scalar from another tape or from before reset() was used")
-            if Int(r.parent0) != i {  // inputs are their own parents: nothing to propagate
-                let a = adjoints[i]
-                adjoints[Int(r.parent0)] += r.partial0 * a
-                adjoints[Int(r.parent1)] += r.partial1 * a
+            let a = adjoints[i] + carry
+            adjoints[i] = a
+            carry = 0
+            // Parents precede their children (checked when the record was pushed), so these
+            // writes stay inside [0, i]. Inputs are their own parents: nothing to propagate.
+            if Int(r.parent0) != i {
+                let next = Int32(truncatingIfNeeded: i &- 1)
+                let c0 = r.partial0 * a, c1 = r.partial1 * a
+                let toCarry0 = r.parent0 == next, toCarry1 = r.parent1 == next
+                carry = (toCarry0 ? c0 : 0) + (toCarry1 ? c1 : 0)
+                // Carried contributions are replaced by a harmless +0 into slot i.
+                adjoints[toCarry0 ? i : Int(r.parent0)] += toCarry0 ? 0 : c0
+                adjoints[toCarry1 ? i : Int(r.parent1)] += toCarry1 ? 0 : c1
             }
             i &-= 1
         }
+        if i >= 0 { adjoints[i] += carry }
     }
 
     /// Reverse sweep from one output: afterwards `adjoint(of: v)` is `seed · ∂output/∂v` for

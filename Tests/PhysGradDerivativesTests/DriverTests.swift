@@ -201,6 +201,29 @@ struct ReverseTapeTests {
         #expect(tape.adjoint(of: x[1]) == 2 * 1.5 + 3)
     }
 
+    @Test func intermediateAdjointsAreAvailable() {
+        // y = sin(x)·x²: ∂y/∂s = x² for s = sin x, ∂y/∂q = sin x for q = x², ∂y/∂x = cos x·x² + 2x sin x.
+        let tape = ReverseTape<Double>()
+        let x = tape.variable(0.8)
+        let s = TrackedReal.sin(x), q = x * x
+        let y = s * q
+        tape.reverseSweep(from: y)
+        #expect(tape.adjoint(of: y) == 1)
+        #expect(tape.adjoint(of: s) == 0.8 * 0.8)
+        #expect(tape.adjoint(of: q) == Double.sin(0.8))
+        #expect(relativeError(tape.adjoint(of: x), Double.cos(0.8) * 0.64 + 1.6 * Double.sin(0.8)) <= 1e-15)
+    }
+
+    @Test func chainsLongerThanTheInitialCapacity() {
+        // A long chain exercises growth and the sweep's register-carried chain.
+        let tape = ReverseTape<Double>(reservingCapacity: 4)
+        let x = tape.variable(1.0001)
+        var y = x
+        for _ in 0..<10_000 { y = y * 1.0001 + x * 0.5 - 0.5 * x }
+        tape.reverseSweep(from: y)
+        #expect(relativeError(tape.adjoint(of: x), Double.pow(1.0001, 10_000)) <= 1e-12)
+    }
+
     @Test func variablesCreatedAfterOperationsStillGetAdjoints() {
         let tape = ReverseTape<Double>()
         let a = tape.variable(2)
