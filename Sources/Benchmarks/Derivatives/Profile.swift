@@ -29,3 +29,13 @@ func profileLoop(_ name: String) {
     }
     if name == "rosenbrock" { report(StandardFunctions.ExtendedRosenbrock()) } else { report(StandardFunctions.SumSquareSine()) }
 }
+
+/// `--allocation-check K`: K gradient evaluations through one AutomaticObjective (run under
+/// valgrind with two values of K to count heap allocations per call).
+func allocationCheck(_ k: Int) {
+    let n = 1000
+    let x = uniformValues(seed: 42, count: n)
+    var g = [Double](repeating: 0, count: n)
+    var o = AutomaticObjective(StandardFunctions.ExtendedRosenbrock(), dimension: n)
+    for _ in 0..<k { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
+}

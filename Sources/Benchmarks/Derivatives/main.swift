@@ -16,6 +16,10 @@ if let i = CommandLine.arguments.firstIndex(of: "--profile"), i + 1 < CommandLin
     profileLoop(CommandLine.arguments[i + 1])
     exit(0)
 }
+if let i = CommandLine.arguments.firstIndex(of: "--allocation-check"), i + 1 < CommandLine.arguments.count {
+    allocationCheck(Int(CommandLine.arguments[i + 1]) ?? 1)
+    exit(0)
+}
 let suite = "derivatives"
 let sizes = arguments.quick ? [10, 1000] : [10, 1000, 100_000]
 let minSeconds = arguments.quick ? 0.05 : 0.25
