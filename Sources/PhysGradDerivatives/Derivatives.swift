@@ -4,7 +4,7 @@ import PhysGradLinearAlgebra
 /// How ``Derivatives/jacobian(of:at:mode:)`` computes a k x n Jacobian.
 public enum JacobianMode: Sendable, Hashable {
     /// Forward mode when k >= n (n dual evaluations), reverse mode when k < n (one taped
-    /// evaluation and k reverse sweeps).
+    /// evaluation and k reverse sweeps); one extra `Double` evaluation determines k.
     case automatic
     /// n evaluations on `Dual<Double>`, one column each.
     case forward

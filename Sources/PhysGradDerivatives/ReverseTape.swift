@@ -5,8 +5,8 @@
 //     (parent0: Int32, parent1: Int32, partial0: Base, partial1: Base)   24 bytes for Double.
 // Constants are not recorded (operations with a constant operand are unary). A unary record's
 // missing second parent is the record itself with partial 0: the sweep stays branch-free, and
-// the dummy update touches only the slot it just read, so it adds no dependency between
-// records (an earlier design sent all dummy updates to one shared slot, which chained every
+// the dummy update touches only the slot it just read (then overwritten with the final
+// adjoint), so it adds no dependency between records (an earlier design sent all dummy updates to one shared slot, which chained every
 // record of the sweep through one memory location and made it 3x slower).
 // Inputs are records that are their own parents (parent0 == index); the sweep skips them.
 // Record 0 is reserved (index 0 marks constants).
@@ -222,7 +222,6 @@ public final class ReverseTape<Base: PhysGradReal> {
         while i >= floor {
             let r = records[i]
             let a = adjoints[i] + carry
-            adjoints[i] = a
             carry = 0
             // Parents precede their children (checked when the record was pushed), so these
             // writes stay inside [0, i]. Inputs are their own parents: nothing to propagate.
@@ -235,6 +234,9 @@ public final class ReverseTape<Base: PhysGradReal> {
                 adjoints[toCarry0 ? i : Int(r.parent0)] += toCarry0 ? 0 : c0
                 adjoints[toCarry1 ? i : Int(r.parent1)] += toCarry1 ? 0 : c1
             }
+            // Stored last, so that the dummy update of a unary record (0·a into slot i, NaN
+            // when a is infinite) never shows in `adjoint(of:)`.
+            adjoints[i] = a
             i &-= 1
         }
         if i >= 0 { adjoints[i] += carry }

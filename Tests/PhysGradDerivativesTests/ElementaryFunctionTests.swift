@@ -172,6 +172,13 @@ struct SpecialPointTests {
         let v = tape.variable(0)
         tape.reverseSweep(from: TrackedReal.sqrt(v))
         #expect(tape.adjoint(of: v) == .infinity)
+        // An infinite adjoint stays infinite through later unary records (no 0·inf = NaN leak).
+        let w = tape.variable(0)
+        let q = 3 * w  // a unary record whose own adjoint will be infinite
+        let y = -(2 * TrackedReal.sqrt(q))
+        tape.reverseSweep(from: y)
+        #expect(tape.adjoint(of: q) == -.infinity)
+        #expect(tape.adjoint(of: w) == -.infinity)
     }
 
     @Test func integerPowersAreExactAtZero() {
