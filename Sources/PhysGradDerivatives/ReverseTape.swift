@@ -187,14 +187,27 @@ public final class ReverseTape<Base: PhysGradReal> {
     /// array's storage (no allocation when it is uniquely referenced and large enough).
     @inlinable
     public func makeVariables(_ values: [Base], into variables: inout [TrackedReal<Base>]) {
-        if variables.count != values.count {
-            variables = Array(repeating: TrackedReal(constant: 0), count: values.count)
+        let n = values.count
+        if variables.count != n {
+            variables = Array(repeating: TrackedReal(constant: 0), count: n)
         }
+        // One capacity check and one bookkeeping update for the whole block.
+        while header.pointee.capacity - header.pointee.count < n { header.pointee.grow() }
+        let start = header.pointee.count
+        let records = header.pointee.records
+        let header = self.header
         variables.withUnsafeMutableBufferPointer { out in
             values.withUnsafeBufferPointer { v in
-                for i in 0..<v.count { out[i] = variable(v[i]) }
+                for i in 0..<n {
+                    let index = Int32(truncatingIfNeeded: start &+ i)
+                    (records + (start &+ i)).initialize(
+                        to: _TapeRecord(parent0: index, parent1: index, partial0: 0, partial1: 0))
+                    out[i] = TrackedReal(value: v[i], index: index, tape: header)
+                }
             }
         }
+        if header.pointee.leadingInputsEnd == start { header.pointee.leadingInputsEnd = start &+ n }
+        header.pointee.count = start &+ n
     }
 
     @inlinable
