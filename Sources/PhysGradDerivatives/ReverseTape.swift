@@ -184,9 +184,15 @@ public final class ReverseTape<Base: PhysGradReal> {
     }
 
     /// Makes `variables` the new independent variables with values `values`, reusing the
-    /// array's storage (no allocation when it is uniquely referenced and large enough).
+    /// array's storage (no allocation when it is uniquely referenced and has the right count).
     @inlinable
     public func makeVariables(_ values: [Base], into variables: inout [TrackedReal<Base>]) {
+        values.withUnsafeBufferPointer { makeVariables($0, into: &variables) }
+    }
+
+    /// Makes `variables` the new independent variables with values `values` (see above).
+    @inlinable
+    public func makeVariables(_ values: UnsafeBufferPointer<Base>, into variables: inout [TrackedReal<Base>]) {
         let n = values.count
         if variables.count != n {
             variables = Array(repeating: TrackedReal(constant: 0), count: n)
@@ -197,13 +203,11 @@ public final class ReverseTape<Base: PhysGradReal> {
         let records = header.pointee.records
         let header = self.header
         variables.withUnsafeMutableBufferPointer { out in
-            values.withUnsafeBufferPointer { v in
-                for i in 0..<n {
-                    let index = Int32(truncatingIfNeeded: start &+ i)
-                    (records + (start &+ i)).initialize(
-                        to: _TapeRecord(parent0: index, parent1: index, partial0: 0, partial1: 0))
-                    out[i] = TrackedReal(value: v[i], index: index, tape: header)
-                }
+            for i in 0..<n {
+                let index = Int32(truncatingIfNeeded: start &+ i)
+                (records + (start &+ i)).initialize(
+                    to: _TapeRecord(parent0: index, parent1: index, partial0: 0, partial1: 0))
+                out[i] = TrackedReal(value: values[i], index: index, tape: header)
             }
         }
         if header.pointee.leadingInputsEnd == start { header.pointee.leadingInputsEnd = start &+ n }

@@ -159,6 +159,38 @@ struct DriverTests {
         #expect(gy == Derivatives.gradient(of: f, at: y))
     }
 
+    /// The L-BFGS-B objective form `(UnsafeBufferPointer, UnsafeMutableBufferPointer) -> f`,
+    /// for every kind of objective behind the same interface.
+    @Test func bufferFormForOptimizers() {
+        let f = RandomComposition(seed: 21, n: 7)
+        let x = point(7, seed: 22)
+        let exact = Derivatives.valueAndGradient(of: f, at: x)
+        func run<O: DifferentiableObjective>(_ objective: O) -> (Double, [Double]) {
+            var objective = objective
+            var g = [Double](repeating: .nan, count: 7)
+            var value = 0.0
+            let fg = { (xb: UnsafeBufferPointer<Double>, gb: UnsafeMutableBufferPointer<Double>) -> Double in
+                objective.valueAndGradient(at: xb, gradient: gb)
+            }
+            for _ in 0..<2 {
+                value = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { fg(xb, $0) } }
+            }
+            return (value, g)
+        }
+        let automatic = run(AutomaticObjective(f, dimension: 7))
+        #expect(automatic.0 == exact.value && automatic.1 == exact.gradient)
+        let analytic = run(AnalyticObjective(dimension: 7, value: { f($0) }, valueAndGradient: { x, g in
+            let r = Derivatives.valueAndGradient(of: f, at: x)
+            g = r.gradient
+            return r.value
+        }))
+        #expect(analytic.0 == exact.value && analytic.1 == exact.gradient)
+        let blackBox = run(FiniteDifferenceObjective(dimension: 7) { f($0) })
+        #expect(blackBox.0 == exact.value && relativeError(blackBox.1, exact.gradient) <= 1e-6)
+        let erased = run(AnyDifferentiableObjective(AutomaticObjective(f, dimension: 7)))
+        #expect(erased.0 == exact.value && erased.1 == exact.gradient)
+    }
+
     @Test func chainOfModelAndLossEqualsComposition() {
         // ∇(L∘y)(x) = J_y(x)ᵀ ∇L(y(x)).
         let m = RandomModel(seed: 12, n: 5, k: 4)

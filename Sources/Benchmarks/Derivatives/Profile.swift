@@ -38,4 +38,10 @@ func allocationCheck(_ k: Int) {
     var g = [Double](repeating: 0, count: n)
     var o = AutomaticObjective(StandardFunctions.ExtendedRosenbrock(), dimension: n)
     for _ in 0..<k { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
+    // The buffer form an L-BFGS-B objective uses.
+    g.withUnsafeMutableBufferPointer { gb in
+        x.withUnsafeBufferPointer { xb in
+            for _ in 0..<k { blackHole(o.valueAndGradient(at: xb, gradient: gb)) }
+        }
+    }
 }
