@@ -36,6 +36,10 @@ where Magnitude == Self {
     /// The primal value rounded to `Double`, with every derivative part dropped
     /// (for reporting, never for computing derivatives).
     var primalValue: Double { get }
+    /// `(sin x, cos x)`. The derivative types compute each of them once per level and share
+    /// them between the value and the derivative (sin of a `Dual` needs both), which halves the
+    /// transcendental calls of nested types. Default: `(sin(x), cos(x))`.
+    static func sinAndCos(_ x: Self) -> (sin: Self, cos: Self)
 }
 
 extension Double: PhysGradReal {
@@ -49,6 +53,9 @@ extension Float: PhysGradReal {
 }
 
 extension PhysGradReal {
+    @inlinable @inline(__always)
+    public static func sinAndCos(_ x: Self) -> (sin: Self, cos: Self) { (sin(x), cos(x)) }
+
     /// `x * x`: one multiplication, exact derivative 2x everywhere (including 0).
     @inlinable @inline(__always)
     public static func square(_ x: Self) -> Self { x * x }

@@ -189,11 +189,18 @@ extension TrackedReal {
     }
 
     @inlinable public static func sin(_ x: TrackedReal) -> TrackedReal {
-        _unary(x, value: Base.sin(x.value), partial: Base.cos(x.value))
+        let (s, c) = Base.sinAndCos(x.value)
+        return _unary(x, value: s, partial: c)
     }
 
     @inlinable public static func cos(_ x: TrackedReal) -> TrackedReal {
-        _unary(x, value: Base.cos(x.value), partial: -Base.sin(x.value))
+        let (s, c) = Base.sinAndCos(x.value)
+        return _unary(x, value: c, partial: -s)
+    }
+
+    @inlinable public static func sinAndCos(_ x: TrackedReal) -> (sin: TrackedReal, cos: TrackedReal) {
+        let (s, c) = Base.sinAndCos(x.value)
+        return (_unary(x, value: s, partial: c), _unary(x, value: c, partial: -s))
     }
 
     @inlinable public static func tan(_ x: TrackedReal) -> TrackedReal {

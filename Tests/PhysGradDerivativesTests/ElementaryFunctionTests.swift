@@ -48,6 +48,7 @@ struct ElementaryCase: Sendable, CustomTestStringConvertible {
         case "x*x": return x * x
         case "magnitude": return x.magnitude
         case "x-2x/3": return x - 2 * x / 3
+        case "sinAndCos": let (s, c) = T.sinAndCos(x); return s * c
         default: fatalError(name)
         }
     }
@@ -96,6 +97,8 @@ let elementaryCases: [ElementaryCase] = [
     .init(name: "x*x", points: [-3, 0, 2], d1: { 2 * $0 }, d2: { _ in 2 }),
     .init(name: "magnitude", points: [-3, 2], d1: { $0 < 0 ? -1 : 1 }, d2: { _ in 0 }),
     .init(name: "x-2x/3", points: [-3, 0, 2], d1: { _ in 1.0 / 3 }, d2: { _ in 0 }),
+    // sin x cos x = sin(2x)/2
+    .init(name: "sinAndCos", points: [-2, 0, 0.5, 3], d1: { Foundation.cos(2 * $0) }, d2: { -2 * Foundation.sin(2 * $0) }),
 ]
 
 /// The value, first and second derivative of `c` at `x` by each of the four derivative types.
