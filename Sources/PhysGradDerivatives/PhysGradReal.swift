@@ -22,6 +22,8 @@
 /// - Write constants as literals or `T(someDouble)`; they carry no derivative.
 /// - Comparisons (`<`, `==`, `min`, `max`) look at the primal value only, so a branch takes the
 ///   same path as the `Double` program and its derivative is the derivative of that path.
+/// - Integer powers: write `T.pow(x, 2)` (an `Int` exponent, exact everywhere and defined for
+///   x < 0), not `T.pow(x, 2.0)` (a real exponent: NaN for x < 0, as in swift-numerics).
 /// - Generic code called across modules must be `@inlinable` to be specialized (3-14x faster).
 public protocol PhysGradReal: AlgebraicField, ElementaryFunctions, Comparable, ExpressibleByFloatLiteral
 where Magnitude == Self {
