@@ -317,3 +317,36 @@ struct ConcurrencyTests {
         }
     }
 }
+
+struct ConstantModel: GenericModel {
+    let k: Int
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] { (0..<k).map { T($0) } }
+}
+
+@Suite("Edge cases")
+struct EdgeCaseTests {
+    @Test func emptyInputs() {
+        let f = StandardFunctions.SquaredNorm()
+        #expect(Derivatives.gradient(of: f, at: []) == [])
+        #expect(Derivatives.hessian(of: f, at: []).rows == 0)
+        #expect(Derivatives.hessian(of: f, at: [], method: .nestedDuals).rows == 0)
+        let j = Derivatives.jacobian(of: ConstantModel(k: 2), at: [])
+        #expect(j.rows == 2 && j.columns == 0)
+    }
+
+    @Test(arguments: [JacobianMode.forward, .reverse, .automatic])
+    func outputsIndependentOfTheInputs(mode: JacobianMode) {
+        let j = Derivatives.jacobian(of: ConstantModel(k: 3), at: [1, 2], mode: mode)
+        #expect(j == Matrix(rows: 3, columns: 2))
+        let none = Derivatives.jacobian(of: ConstantModel(k: 0), at: [1, 2], mode: mode)
+        #expect(none.rows == 0 && none.columns == 2)
+    }
+
+    @Test func constantObjectiveHasZeroDerivatives() {
+        struct Constant: GenericObjective {
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { 4.5 }
+        }
+        #expect(Derivatives.valueAndGradient(of: Constant(), at: [1, 2, 3]) == (4.5, [0, 0, 0]))
+        #expect(Derivatives.hessian(of: Constant(), at: [1, 2]) == Matrix(rows: 2, columns: 2))
+    }
+}
