@@ -3,7 +3,8 @@
 // Layout: one flat array of fixed-size records, one per recorded operation. A record holds at
 // most two parents and the partial derivative of the operation with respect to each:
 //     (parent0: Int32, parent1: Int32, partial0: Base, partial1: Base)   24 bytes for Double.
-// Constants are not recorded (operations with a constant operand are unary). A unary record
+// Constants are not recorded (operations with a constant operand are unary, or record nothing
+// when affine, see below). A unary record
 // marks its missing second parent with its own index, and the sweep skips that update.
 // (Measured alternatives: a branch-free sweep that sends every dummy update to one shared
 // "null" slot chained all records through one memory location and was about 2x slower;
@@ -160,7 +161,7 @@ public final class ReverseTape<Base: PhysGradReal> {
         adjoints.deallocate()
     }
 
-    /// Number of records, including the null node at index 0.
+    /// Number of records, including the reserved record 0.
     @inlinable
     public var count: Int { header.pointee.count }
 
