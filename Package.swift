@@ -8,10 +8,17 @@ let package = Package(
     name: "PhysGrad",
     products: [
         .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
+        .library(name: "PhysGradDerivatives", targets: ["PhysGradDerivatives"]),
+        .library(name: "PhysGradLBFGSB", targets: ["PhysGradLBFGSB"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
+        .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
+        .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation
@@ -26,12 +33,28 @@ let package = Package(
             name: "PhysGradLinearAlgebra",
             dependencies: ["CPhysGradLAPACK"]
         ),
+        // Exact derivatives of models written once, generic over `PhysGradReal`:
+        // forward duals (nestable), a reverse-mode tape, drivers, finite differences.
+        .target(
+            name: "PhysGradDerivatives",
+            dependencies: [
+                "PhysGradLinearAlgebra",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // Bounded limited-memory quasi-Newton minimizer (L-BFGS-B 3.0); importable on its own.
+        .target(
+            name: "PhysGradLBFGSB",
+            dependencies: ["PhysGradLinearAlgebra"]
+        ),
         // Deterministic SVG charts (trajectories, loss curves); no dependencies.
         .target(name: "PhysGradPlot"),
         .executableTarget(
             name: "PhysGradCLI",
             dependencies: ["PhysGradLinearAlgebra"]
         ),
+
+        // Benchmarks.
         .target(
             name: "PhysGradBenchSupport",
             path: "Sources/Benchmarks/Support"
@@ -41,9 +64,30 @@ let package = Package(
             dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport", "CPhysGradLAPACK"],
             path: "Sources/Benchmarks/LinearAlgebra"
         ),
+        .executableTarget(
+            name: "BenchDerivatives",
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/Derivatives"
+        ),
+        .executableTarget(
+            name: "BenchLBFGSB",
+            dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/LBFGSB"
+        ),
+
+        // Tests: one target per module.
         .testTarget(
             name: "PhysGradLinearAlgebraTests",
             dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"]
+        ),
+        .testTarget(
+            name: "PhysGradDerivativesTests",
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
+        .testTarget(
+            name: "PhysGradLBFGSBTests",
+            dependencies: ["PhysGradLBFGSB"],
+            exclude: ["Resources"]
         ),
         .testTarget(
             name: "PhysGradPlotTests",

@@ -1,0 +1,266 @@
+// Drivers: values, gradients, Jacobians, Hessians and their products for generic functions.
+import PhysGradLinearAlgebra
+
+/// How ``Derivatives/jacobian(of:at:mode:)`` computes a k x n Jacobian.
+public enum JacobianMode: Sendable, Hashable {
+    /// Forward mode when k >= n (n dual evaluations), reverse mode when k < n (one taped
+    /// evaluation and k reverse sweeps); one extra `Double` evaluation determines k.
+    case automatic
+    /// n evaluations on `Dual<Double>`, one column each.
+    case forward
+    /// One evaluation on a tape, then one reverse sweep per row.
+    case reverse
+}
+
+/// How ``Derivatives/hessian(of:at:method:)`` computes a dense n x n Hessian.
+public enum HessianMethod: Sendable, Hashable {
+    /// n Hessian-vector products, each one taped evaluation on `TrackedReal<Dual<Double>>` and
+    /// one reverse sweep: O(n · cost(f)). The default (measured: 1000-dimensional chapter
+    /// variant in milliseconds, see the benchmark).
+    case forwardOverReverse
+    /// n(n+1)/2 evaluations on `Dual<Dual<Double>>`, one entry each: O(n² · cost(f)).
+    /// Independent of the tape; useful for small n and as a cross-check.
+    case nestedDuals
+}
+
+/// Derivatives of functions written once, generic over ``PhysGradReal``.
+///
+/// All drivers are exact to rounding (no truncation error), allocate per call only their
+/// results and one tape (pass a tape to reuse one), and touch no shared state, so any number of
+/// threads may call them at once.
+public enum Derivatives {
+    // MARK: objectives R^n -> R
+
+    /// f(x) in `Double`.
+    @inlinable
+    public static func value<F: GenericObjective>(of f: F, at x: [Double]) -> Double { f(x) }
+
+    /// ∇f(x) by reverse mode: one taped evaluation and one reverse sweep.
+    @inlinable
+    public static func gradient<F: GenericObjective>(of f: F, at x: [Double]) -> [Double] {
+        valueAndGradient(of: f, at: x).gradient
+    }
+
+    /// f(x) and ∇f(x) by reverse mode, on `tape` (a fresh one if nil; it is reset first).
+    @inlinable
+    public static func valueAndGradient<F: GenericObjective>(
+        of f: F, at x: [Double], tape: ReverseTape<Double>? = nil
+    ) -> (value: Double, gradient: [Double]) {
+        let tape = tape ?? ReverseTape<Double>(reservingCapacity: 8 * x.count + 64)
+        var variables: [TrackedReal<Double>] = []
+        var g = [Double](repeating: 0, count: x.count)
+        let v = valueAndGradient(of: f, at: x, gradient: &g, tape: tape, variables: &variables)
+        return (v, g)
+    }
+
+    /// f(x), writing ∇f(x) into `gradient` (resized to n if needed). With a reused `tape` and
+    /// `variables` buffer this allocates nothing once warm: the allocation-free path for
+    /// optimizers (``AutomaticObjective`` uses it).
+    @inlinable
+    public static func valueAndGradient<F: GenericObjective>(
+        of f: F, at x: [Double], gradient: inout [Double],
+        tape: ReverseTape<Double>, variables: inout [TrackedReal<Double>]
+    ) -> Double {
+        if gradient.count != x.count { gradient = [Double](repeating: 0, count: x.count) }
+        return x.withUnsafeBufferPointer { xb in
+            gradient.withUnsafeMutableBufferPointer { gb in
+                valueAndGradient(of: f, at: xb, gradient: gb, tape: tape, variables: &variables)
+            }
+        }
+    }
+
+    /// f(x), writing ∇f(x) into `gradient` (which must have x.count elements): the form of an
+    /// L-BFGS-B objective `(UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> f`.
+    /// With a reused `tape` and `variables` buffer it allocates nothing once warm.
+    @inlinable
+    public static func valueAndGradient<F: GenericObjective>(
+        of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>,
+        tape: ReverseTape<Double>, variables: inout [TrackedReal<Double>]
+    ) -> Double {
+        precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
+        tape.reset()
+        tape.makeVariables(x, into: &variables)
+        let y = withExtendedLifetime(tape) { f(variables) }
+        tape.reverseSweep(from: y)
+        let adjoints = tape.adjoints
+        // Variables were recorded right after reset(): indices 1...n.
+        for i in 0..<gradient.count { gradient[i] = adjoints[i + 1] }
+        return y.value
+    }
+
+    /// ∇f(x) by forward mode: n evaluations on `Dual<Double>` (for cross-checks and tiny n).
+    @inlinable
+    public static func forwardGradient<F: GenericObjective>(of f: F, at x: [Double]) -> [Double] {
+        var xs = x.map { Dual<Double>(constant: $0) }
+        var g = [Double](repeating: 0, count: x.count)
+        for j in 0..<x.count {
+            xs[j].derivative = 1
+            g[j] = f(xs).derivative
+            xs[j].derivative = 0
+        }
+        return g
+    }
+
+    /// The directional derivative ∇f(x)·v by one forward (dual) evaluation.
+    @inlinable
+    public static func directionalDerivative<F: GenericObjective>(of f: F, at x: [Double], direction v: [Double]) -> Double {
+        precondition(x.count == v.count, "directionalDerivative: x has \(x.count) entries, v has \(v.count)")
+        let xs = (0..<x.count).map { Dual<Double>(value: x[$0], derivative: v[$0]) }
+        return f(xs).derivative
+    }
+
+    /// The Hessian-vector product ∇²f(x)·v by forward-over-reverse: one evaluation on
+    /// `TrackedReal<Dual<Double>>` seeded with x + v·ε and one reverse sweep; the ε-parts of the
+    /// input adjoints are ∇²f(x)·v. O(cost(f)), independent of n.
+    @inlinable
+    public static func hessianVectorProduct<F: GenericObjective>(
+        of f: F, at x: [Double], direction v: [Double], tape: ReverseTape<Dual<Double>>? = nil
+    ) -> [Double] {
+        precondition(x.count == v.count, "hessianVectorProduct: x has \(x.count) entries, v has \(v.count)")
+        let tape = tape ?? ReverseTape<Dual<Double>>(reservingCapacity: 8 * x.count + 64)
+        var variables: [TrackedReal<Dual<Double>>] = []
+        var seeds = (0..<x.count).map { Dual<Double>(value: x[$0], derivative: v[$0]) }
+        var result = [Double](repeating: 0, count: x.count)
+        _ = _hvp(of: f, seeds: &seeds, into: &result, tape: tape, variables: &variables)
+        return result
+    }
+
+    /// One forward-over-reverse pass from dual seeds; writes ε-parts of input adjoints into
+    /// `result`; returns f(x).
+    @inlinable
+    static func _hvp<F: GenericObjective>(
+        of f: F, seeds: inout [Dual<Double>], into result: inout [Double],
+        tape: ReverseTape<Dual<Double>>, variables: inout [TrackedReal<Dual<Double>>]
+    ) -> Double {
+        tape.reset()
+        tape.makeVariables(seeds, into: &variables)
+        let y = withExtendedLifetime(tape) { f(variables) }
+        tape.reverseSweep(from: y)
+        let adjoints = tape.adjoints
+        result.withUnsafeMutableBufferPointer { r in
+            for i in 0..<r.count { r[i] = adjoints[i + 1].derivative }
+        }
+        return y.value.value
+    }
+
+    /// The dense Hessian ∇²f(x) (n x n, symmetric: the forward-over-reverse result is
+    /// symmetrized as (H + Hᵀ)/2, which only moves rounding errors).
+    @inlinable
+    public static func hessian<F: GenericObjective>(
+        of f: F, at x: [Double], method: HessianMethod = .forwardOverReverse
+    ) -> Matrix {
+        let n = x.count
+        var h = [Double](repeating: 0, count: n * n)
+        switch method {
+        case .forwardOverReverse:
+            let tape = ReverseTape<Dual<Double>>(reservingCapacity: 8 * n + 64)
+            var variables: [TrackedReal<Dual<Double>>] = []
+            var seeds = x.map { Dual<Double>(constant: $0) }
+            var column = [Double](repeating: 0, count: n)
+            for j in 0..<n {
+                seeds[j].derivative = 1
+                _ = _hvp(of: f, seeds: &seeds, into: &column, tape: tape, variables: &variables)
+                seeds[j].derivative = 0
+                h.withUnsafeMutableBufferPointer { hb in
+                    for i in 0..<n { hb[i + j * n] = column[i] }
+                }
+            }
+            h.withUnsafeMutableBufferPointer { hb in
+                for j in 0..<n {
+                    for i in 0..<j {
+                        let s = 0.5 * (hb[i + j * n] + hb[j + i * n])
+                        hb[i + j * n] = s
+                        hb[j + i * n] = s
+                    }
+                }
+            }
+        case .nestedDuals:
+            var xs = x.map { Dual<Dual<Double>>(constant: Dual(constant: $0)) }
+            for i in 0..<n {
+                xs[i].value.derivative = 1
+                for j in i..<n {
+                    xs[j].derivative.value = 1
+                    let hij = f(xs).derivative.derivative
+                    xs[j].derivative.value = 0
+                    h[i + j * n] = hij
+                    h[j + i * n] = hij
+                }
+                xs[i].value.derivative = 0
+            }
+        }
+        return Matrix(rows: n, columns: n, columnMajor: h)
+    }
+
+    // MARK: models R^n -> R^k
+
+    /// y(x) in `Double`.
+    @inlinable
+    public static func value<M: GenericModel>(of model: M, at x: [Double]) -> [Double] { model(x) }
+
+    /// The Jacobian-vector product J(x)·v by one evaluation on `Dual<Double>`; also returns y(x).
+    @inlinable
+    public static func jacobianVectorProduct<M: GenericModel>(
+        of model: M, at x: [Double], direction v: [Double]
+    ) -> (value: [Double], product: [Double]) {
+        precondition(x.count == v.count, "jacobianVectorProduct: x has \(x.count) entries, v has \(v.count)")
+        let xs = (0..<x.count).map { Dual<Double>(value: x[$0], derivative: v[$0]) }
+        let ys = model(xs)
+        return (ys.map(\.value), ys.map(\.derivative))
+    }
+
+    /// The vector-Jacobian product J(x)ᵀ·w by one taped evaluation and one reverse sweep;
+    /// also returns y(x).
+    @inlinable
+    public static func vectorJacobianProduct<M: GenericModel>(
+        of model: M, at x: [Double], cotangent w: [Double], tape: ReverseTape<Double>? = nil
+    ) -> (value: [Double], product: [Double]) {
+        let tape = tape ?? ReverseTape<Double>(reservingCapacity: 8 * x.count + 64)
+        tape.reset()
+        let xs = tape.variables(x)
+        let ys = withExtendedLifetime(tape) { model(xs) }
+        precondition(ys.count == w.count, "vectorJacobianProduct: model has \(ys.count) outputs, cotangent has \(w.count)")
+        tape.reverseSweep(from: ys, seeds: w)
+        return (ys.map(\.value), xs.map { tape.adjoint(of: $0) })
+    }
+
+    /// The k x n Jacobian J(x) of y = model(x).
+    @inlinable
+    public static func jacobian<M: GenericModel>(of model: M, at x: [Double], mode: JacobianMode = .automatic) -> Matrix {
+        let n = x.count
+        var useForward: Bool
+        switch mode {
+        case .forward: useForward = true
+        case .reverse: useForward = false
+        case .automatic: useForward = model(x).count >= n
+        }
+        if useForward {
+            var xs = x.map { Dual<Double>(constant: $0) }
+            var k = -1
+            var j = [Double]()
+            for c in 0..<n {
+                xs[c].derivative = 1
+                let ys = model(xs)
+                xs[c].derivative = 0
+                if k < 0 {
+                    k = ys.count
+                    j = [Double](repeating: 0, count: k * n)
+                }
+                precondition(ys.count == k, "jacobian: the model's output count changed between evaluations")
+                for r in 0..<k { j[r + c * k] = ys[r].derivative }
+            }
+            if k < 0 { k = model(x).count; j = [Double](repeating: 0, count: 0) }
+            return Matrix(rows: k, columns: n, columnMajor: j)
+        } else {
+            let tape = ReverseTape<Double>(reservingCapacity: 8 * n + 64)
+            let xs = tape.variables(x)
+            let ys = withExtendedLifetime(tape) { model(xs) }
+            let k = ys.count
+            var j = [Double](repeating: 0, count: k * n)
+            for r in 0..<k {
+                tape.reverseSweep(from: ys[r])
+                for c in 0..<n { j[r + c * k] = tape.adjoint(of: xs[c]) }
+            }
+            return Matrix(rows: k, columns: n, columnMajor: j)
+        }
+    }
+}

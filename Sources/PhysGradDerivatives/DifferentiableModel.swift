@@ -1,0 +1,120 @@
+// The one interface optimizers use for models R^n -> R^k, whatever the source of derivatives.
+import PhysGradLinearAlgebra
+
+/// A model y: R^n -> R^k with derivatives, as optimizers and inverse-simulator updates consume
+/// it, whatever their source: ``AutomaticModel`` (AD), ``AnalyticModel`` (user closures) or
+/// ``FiniteDifferenceModel`` (black box).
+public protocol DifferentiableModel {
+    /// n.
+    var inputDimension: Int { get }
+    /// y(x), k entries.
+    mutating func value(at x: [Double]) -> [Double]
+    /// The k x n Jacobian ∂y/∂x.
+    mutating func jacobian(at x: [Double]) -> Matrix
+    /// J(x)·v (n entries in, k out).
+    mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
+    /// J(x)ᵀ·w (k entries in, n out).
+    mutating func vectorJacobianProduct(at x: [Double], cotangent w: [Double]) -> [Double]
+}
+
+extension DifferentiableModel {
+    /// Default: J(x)·v from the Jacobian.
+    public mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        let j = jacobian(at: x)
+        precondition(j.columns == v.count, "jacobianVectorProduct: v has \(v.count) entries, expected \(j.columns)")
+        return (0..<j.rows).map { r in (0..<j.columns).reduce(0) { $0 + j[r, $1] * v[$1] } }
+    }
+
+    /// Default: J(x)ᵀ·w from the Jacobian.
+    public mutating func vectorJacobianProduct(at x: [Double], cotangent w: [Double]) -> [Double] {
+        let j = jacobian(at: x)
+        precondition(j.rows == w.count, "vectorJacobianProduct: w has \(w.count) entries, expected \(j.rows)")
+        return (0..<j.columns).map { c in (0..<j.rows).reduce(0) { $0 + j[$1, c] * w[$1] } }
+    }
+}
+
+/// A ``GenericModel`` differentiated automatically: Jacobians forward (k >= n) or reverse
+/// (k < n), JVPs by one dual evaluation, VJPs by one taped evaluation.
+@frozen
+public struct AutomaticModel<M: GenericModel>: DifferentiableModel {
+    public var model: M
+    public let inputDimension: Int
+
+    @inlinable
+    public init(_ model: M, inputDimension: Int) {
+        self.model = model
+        self.inputDimension = inputDimension
+    }
+
+    @inlinable
+    public mutating func value(at x: [Double]) -> [Double] { model(x) }
+
+    @inlinable
+    public mutating func jacobian(at x: [Double]) -> Matrix { Derivatives.jacobian(of: model, at: x) }
+
+    @inlinable
+    public mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        Derivatives.jacobianVectorProduct(of: model, at: x, direction: v).product
+    }
+
+    @inlinable
+    public mutating func vectorJacobianProduct(at x: [Double], cotangent w: [Double]) -> [Double] {
+        Derivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product
+    }
+}
+
+extension AutomaticModel: Sendable where M: Sendable {}
+
+/// A model whose Jacobian the user wrote by hand (JVP and VJP optional; from the Jacobian
+/// otherwise).
+public struct AnalyticModel: DifferentiableModel, Sendable {
+    public let inputDimension: Int
+    public let valueFunction: @Sendable ([Double]) -> [Double]
+    public let jacobianFunction: @Sendable ([Double]) -> Matrix
+    public let jvpFunction: (@Sendable ([Double], [Double]) -> [Double])?
+    public let vjpFunction: (@Sendable ([Double], [Double]) -> [Double])?
+
+    public init(inputDimension: Int,
+                value: @escaping @Sendable ([Double]) -> [Double],
+                jacobian: @escaping @Sendable ([Double]) -> Matrix,
+                jacobianVectorProduct: (@Sendable ([Double], [Double]) -> [Double])? = nil,
+                vectorJacobianProduct: (@Sendable ([Double], [Double]) -> [Double])? = nil) {
+        self.inputDimension = inputDimension
+        self.valueFunction = value
+        self.jacobianFunction = jacobian
+        self.jvpFunction = jacobianVectorProduct
+        self.vjpFunction = vectorJacobianProduct
+    }
+
+    public mutating func value(at x: [Double]) -> [Double] { valueFunction(x) }
+    public mutating func jacobian(at x: [Double]) -> Matrix { jacobianFunction(x) }
+
+    public mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        if let jvpFunction { return jvpFunction(x, v) }
+        let j = jacobianFunction(x)
+        return (0..<j.rows).map { r in (0..<j.columns).reduce(0) { $0 + j[r, $1] * v[$1] } }
+    }
+
+    public mutating func vectorJacobianProduct(at x: [Double], cotangent w: [Double]) -> [Double] {
+        if let vjpFunction { return vjpFunction(x, w) }
+        let j = jacobianFunction(x)
+        return (0..<j.columns).map { c in (0..<j.rows).reduce(0) { $0 + j[$1, c] * w[$1] } }
+    }
+}
+
+/// A value-only model: Jacobians and JVPs by central differences (2n and 2 evaluations).
+public struct FiniteDifferenceModel: DifferentiableModel, Sendable {
+    public let inputDimension: Int
+    public let valueFunction: @Sendable ([Double]) -> [Double]
+
+    public init(inputDimension: Int, value: @escaping @Sendable ([Double]) -> [Double]) {
+        self.inputDimension = inputDimension
+        self.valueFunction = value
+    }
+
+    public mutating func value(at x: [Double]) -> [Double] { valueFunction(x) }
+    public mutating func jacobian(at x: [Double]) -> Matrix { FiniteDifferences.jacobian(at: x, of: valueFunction) }
+    public mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        FiniteDifferences.jacobianVectorProduct(at: x, direction: v, of: valueFunction)
+    }
+}

@@ -1,0 +1,301 @@
+// The one interface optimizers use for R^n -> R, whatever the source of the derivatives.
+import PhysGradLinearAlgebra
+
+/// An objective R^n -> R with derivatives, as optimizers consume it: they call these methods
+/// and never learn whether the derivatives come from automatic differentiation
+/// (``AutomaticObjective``), closures written by the user (``AnalyticObjective``) or finite
+/// differences of a black box (``FiniteDifferenceObjective``).
+///
+/// Methods are `mutating` so that conforming types can keep scratch space (a reusable tape,
+/// buffers) and evaluate without allocating; conforming types are values, so copies handed to
+/// different threads never share that scratch space.
+///
+/// For an L-BFGS-B objective `(x, g) -> f` on buffers (no allocation per call with
+/// ``AutomaticObjective``):
+/// ```swift
+/// var objective = AutomaticObjective(Rosenbrock(), dimension: n)
+/// let fg = { (x: UnsafeBufferPointer<Double>, g: UnsafeMutableBufferPointer<Double>) in
+///     objective.valueAndGradient(at: x, gradient: g)
+/// }
+/// ```
+public protocol DifferentiableObjective {
+    /// n, the number of inputs.
+    var dimension: Int { get }
+    /// f(x).
+    mutating func value(at x: [Double]) -> Double
+    /// f(x), with ∇f(x) written into `gradient` (resized to n if its count differs).
+    mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double
+    /// f(x), with ∇f(x) written into `gradient` (n elements): the buffer form optimizers such
+    /// as L-BFGS-B call. The default copies through arrays; ``AutomaticObjective`` works in place.
+    mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double
+    /// The dense n x n Hessian ∇²f(x).
+    mutating func hessian(at x: [Double]) -> Matrix
+    /// ∇²f(x)·v.
+    mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
+}
+
+extension DifferentiableObjective {
+    /// Default: central differences of the gradient (2n gradient evaluations).
+    @inlinable
+    public mutating func hessian(at x: [Double]) -> Matrix {
+        var g = [Double](repeating: 0, count: x.count)
+        return FiniteDifferences.hessian(at: x) { xx in
+            _ = self.valueAndGradient(at: xx, gradient: &g)
+            return g
+        }
+    }
+
+    /// Default: a central difference of the gradient along v (2 gradient evaluations).
+    @inlinable
+    public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        var g = [Double](repeating: 0, count: x.count)
+        return FiniteDifferences.hessianVectorProduct(at: x, direction: v) { xx in
+            _ = self.valueAndGradient(at: xx, gradient: &g)
+            return g
+        }
+    }
+
+    /// Default: through arrays (two allocations per call).
+    @inlinable
+    public mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
+        var g = [Double](repeating: 0, count: x.count)
+        let f = valueAndGradient(at: Array(x), gradient: &g)
+        for i in 0..<g.count { gradient[i] = g[i] }
+        return f
+    }
+
+    /// ∇f(x) as a new array.
+    @inlinable
+    public mutating func gradient(at x: [Double]) -> [Double] {
+        var g = [Double](repeating: 0, count: x.count)
+        _ = valueAndGradient(at: x, gradient: &g)
+        return g
+    }
+}
+
+// MARK: - Automatic differentiation
+
+/// Scratch space of ``AutomaticObjective``: tapes and input buffers, reused across calls.
+@usableFromInline
+final class _ObjectiveWorkspace {
+    @usableFromInline let tape: ReverseTape<Double>
+    @usableFromInline var variables: [TrackedReal<Double>] = []
+    @usableFromInline lazy var secondOrderTape = ReverseTape<Dual<Double>>(reservingCapacity: 1 << 12)
+    @usableFromInline var secondOrderVariables: [TrackedReal<Dual<Double>>] = []
+
+    @usableFromInline
+    init(dimension: Int) {
+        tape = ReverseTape<Double>(reservingCapacity: 8 * dimension + 64)
+    }
+}
+
+/// A ``GenericObjective`` differentiated automatically: gradients by reverse mode on a tape
+/// kept between calls (no allocation per call once warm), Hessian-vector products and dense
+/// Hessians by forward-over-reverse.
+///
+/// A value type: copies share the scratch tape until one of them evaluates, which then takes
+/// its own (copy-on-write), so copies may be used from different threads at once.
+@frozen
+public struct AutomaticObjective<F: GenericObjective>: DifferentiableObjective {
+    public var function: F
+    public let dimension: Int
+    @usableFromInline var workspace: _ObjectiveWorkspace
+
+    @inlinable
+    public init(_ function: F, dimension: Int) {
+        self.function = function
+        self.dimension = dimension
+        self.workspace = _ObjectiveWorkspace(dimension: dimension)
+    }
+
+    @inlinable
+    mutating func uniqueWorkspace() -> _ObjectiveWorkspace {
+        if !isKnownUniquelyReferenced(&workspace) { workspace = _ObjectiveWorkspace(dimension: dimension) }
+        return workspace
+    }
+
+    @inlinable
+    public mutating func value(at x: [Double]) -> Double {
+        precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
+        return function(x)
+    }
+
+    @inlinable
+    public mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
+        let w = uniqueWorkspace()
+        return Derivatives.valueAndGradient(of: function, at: x, gradient: &gradient, tape: w.tape, variables: &w.variables)
+    }
+
+    @inlinable
+    public mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
+        let w = uniqueWorkspace()
+        return Derivatives.valueAndGradient(of: function, at: x, gradient: gradient, tape: w.tape, variables: &w.variables)
+    }
+
+    @inlinable
+    public mutating func hessian(at x: [Double]) -> Matrix {
+        precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
+        return Derivatives.hessian(of: function, at: x)
+    }
+
+    @inlinable
+    public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        precondition(x.count == dimension && v.count == dimension,
+                     "AutomaticObjective: x and v must have \(dimension) entries")
+        let w = uniqueWorkspace()
+        var seeds = (0..<x.count).map { Dual<Double>(value: x[$0], derivative: v[$0]) }
+        var result = [Double](repeating: 0, count: x.count)
+        _ = Derivatives._hvp(of: function, seeds: &seeds, into: &result,
+                             tape: w.secondOrderTape, variables: &w.secondOrderVariables)
+        return result
+    }
+}
+
+// Safe: the only reference type inside is the workspace, which is mutated only by `mutating`
+// methods after a uniqueness check (copy-on-write), never through a shared reference.
+extension AutomaticObjective: @unchecked Sendable where F: Sendable {}
+
+// MARK: - Analytic derivatives
+
+/// An objective whose derivatives the user wrote by hand. The Hessian and the Hessian-vector
+/// product are optional: when absent they come from central differences of the gradient.
+public struct AnalyticObjective: DifferentiableObjective, Sendable {
+    public let dimension: Int
+    public let valueFunction: @Sendable ([Double]) -> Double
+    public let valueAndGradientFunction: @Sendable ([Double], inout [Double]) -> Double
+    public let hessianFunction: (@Sendable ([Double]) -> Matrix)?
+    public let hessianVectorProductFunction: (@Sendable ([Double], [Double]) -> [Double])?
+
+    /// - Parameters:
+    ///   - value: f(x).
+    ///   - valueAndGradient: f(x), writing ∇f(x) into its second argument (which has n entries).
+    ///   - hessian: ∇²f(x), optional.
+    ///   - hessianVectorProduct: (x, v) -> ∇²f(x)·v, optional (falls back to `hessian` when given).
+    public init(dimension: Int,
+                value: @escaping @Sendable ([Double]) -> Double,
+                valueAndGradient: @escaping @Sendable ([Double], inout [Double]) -> Double,
+                hessian: (@Sendable ([Double]) -> Matrix)? = nil,
+                hessianVectorProduct: (@Sendable ([Double], [Double]) -> [Double])? = nil) {
+        self.dimension = dimension
+        self.valueFunction = value
+        self.valueAndGradientFunction = valueAndGradient
+        self.hessianFunction = hessian
+        self.hessianVectorProductFunction = hessianVectorProduct
+    }
+
+    public mutating func value(at x: [Double]) -> Double { valueFunction(x) }
+
+    public mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        if gradient.count != dimension { gradient = [Double](repeating: 0, count: dimension) }
+        return valueAndGradientFunction(x, &gradient)
+    }
+
+    public mutating func hessian(at x: [Double]) -> Matrix {
+        if let hessianFunction { return hessianFunction(x) }
+        let f = valueAndGradientFunction
+        var g = [Double](repeating: 0, count: dimension)
+        return FiniteDifferences.hessian(at: x) { xx in _ = f(xx, &g); return g }
+    }
+
+    public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        if let hessianVectorProductFunction { return hessianVectorProductFunction(x, v) }
+        if let hessianFunction {
+            let h = hessianFunction(x)
+            return (0..<h.rows).map { i in (0..<h.columns).reduce(0) { $0 + h[i, $1] * v[$1] } }
+        }
+        let f = valueAndGradientFunction
+        var g = [Double](repeating: 0, count: dimension)
+        return FiniteDifferences.hessianVectorProduct(at: x, direction: v) { xx in _ = f(xx, &g); return g }
+    }
+}
+
+// MARK: - Black box
+
+/// A value-only objective: gradients by central differences (2n evaluations per gradient,
+/// about eps^(2/3) relative accuracy), Hessians by second differences of values. The last
+/// resort, as SciPy's `approx_grad=True`. Keeps a scratch copy of x between calls.
+public struct FiniteDifferenceObjective: DifferentiableObjective, Sendable {
+    public let dimension: Int
+    public let valueFunction: @Sendable ([Double]) -> Double
+    @usableFromInline var scratch: [Double] = []
+
+    public init(dimension: Int, value: @escaping @Sendable ([Double]) -> Double) {
+        self.dimension = dimension
+        self.valueFunction = value
+    }
+
+    public mutating func value(at x: [Double]) -> Double { valueFunction(x) }
+
+    public mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        FiniteDifferences.gradient(at: x, into: &gradient, scratch: &scratch, of: valueFunction)
+        return valueFunction(x)
+    }
+
+    public mutating func hessian(at x: [Double]) -> Matrix {
+        FiniteDifferences.hessian(at: x, value: valueFunction)
+    }
+}
+
+// MARK: - Type erasure
+
+@usableFromInline
+class _AnyObjectiveBox {
+    func copy() -> _AnyObjectiveBox { fatalError("abstract") }
+    var dimension: Int { fatalError("abstract") }
+    func value(at x: [Double]) -> Double { fatalError("abstract") }
+    func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double { fatalError("abstract") }
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double { fatalError("abstract") }
+    func hessian(at x: [Double]) -> Matrix { fatalError("abstract") }
+    func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] { fatalError("abstract") }
+}
+
+final class _ConcreteObjectiveBox<O: DifferentiableObjective>: _AnyObjectiveBox {
+    var base: O
+    init(_ base: O) { self.base = base }
+    override func copy() -> _AnyObjectiveBox { _ConcreteObjectiveBox(base) }
+    override var dimension: Int { base.dimension }
+    override func value(at x: [Double]) -> Double { base.value(at: x) }
+    override func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        base.valueAndGradient(at: x, gradient: &gradient)
+    }
+    override func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        base.valueAndGradient(at: x, gradient: gradient)
+    }
+    override func hessian(at x: [Double]) -> Matrix { base.hessian(at: x) }
+    override func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        base.hessianVectorProduct(at: x, direction: v)
+    }
+}
+
+/// Any ``DifferentiableObjective``, type-erased (for catalogs and heterogeneous storage).
+/// Value semantics by copy-on-write. Costs one dynamic dispatch per call.
+public struct AnyDifferentiableObjective: DifferentiableObjective {
+    @usableFromInline var box: _AnyObjectiveBox
+
+    public init<O: DifferentiableObjective>(_ objective: O) {
+        box = _ConcreteObjectiveBox(objective)
+    }
+
+    public var dimension: Int { box.dimension }
+
+    @usableFromInline
+    mutating func uniqueBox() -> _AnyObjectiveBox {
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+        return box
+    }
+
+    public mutating func value(at x: [Double]) -> Double { uniqueBox().value(at: x) }
+    public mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
+        uniqueBox().valueAndGradient(at: x, gradient: &gradient)
+    }
+    public mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        uniqueBox().valueAndGradient(at: x, gradient: gradient)
+    }
+    public mutating func hessian(at x: [Double]) -> Matrix { uniqueBox().hessian(at: x) }
+    public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        uniqueBox().hessianVectorProduct(at: x, direction: v)
+    }
+}
