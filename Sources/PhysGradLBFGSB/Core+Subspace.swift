@@ -152,9 +152,7 @@ extension Core {
         // LELᵀ: Cholesky of the (1,1) block, then L⁻¹(-L_aᵀ + R_zᵀ) in the (1,2) block, then the
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
         if !choleskyUpper(wn, ld: m2, n: col) { return false }
-        for j in col..<(2 * col) {
-            if !solveUpper(wn, ld: m2, n: col, wn + m2 * j, transpose: true) { return false }
-        }
+        if !solveUpper(wn, ld: m2, n: col, wn + m2 * col, ldb: m2, count: col, transpose: true) { return false }
         for isRow in col..<(2 * col) {
             for js in isRow..<(2 * col) {
                 wn[isRow + m2 * js] += dotSmall(wn + m2 * isRow, wn + m2 * js, col)

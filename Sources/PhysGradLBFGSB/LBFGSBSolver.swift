@@ -447,7 +447,9 @@ public struct LBFGSBSolver: Sendable {
                 core.updatd = true
                 core.iupdat += 1
                 core.matupd(rr: rr, dr: dr, stp: stp, dtd: dtd)
-                if !core.formt() {
+                // T = θSᵀS + LD⁻¹Lᵀ serves only the Cauchy search and r = -Zᵀ(B(z - x) + g), which run
+                // only with bounds (without bounds and with memory, z = x): skip it when there are none.
+                if core.constrained && !core.formt() {
                     core.resetMemory()
                     restarts += 1
                 }
