@@ -43,7 +43,9 @@ extension Core {
             for jy in 0..<col {
                 let js = m + jy
                 var temp1 = 0.0, temp2 = 0.0, temp3 = 0.0
-                if identity {
+                if identity && newRowReady {
+                    temp1 = newRow[jy]
+                } else if identity {
                     temp1 = dotContiguous(wy + n * ipntr, wy + n * jpntr, n)
                 } else {
                     let wyi = wy + n * ipntr, wyj = wy + n * jpntr, wsi = ws + n * ipntr, wsj = ws + n * jpntr
@@ -70,7 +72,9 @@ extension Core {
             for i in 0..<col {
                 let isRow = m + i
                 var temp3 = 0.0
-                if identity {
+                if identity && newRowReady {
+                    temp3 = newRow[m + i]
+                } else if identity {
                     temp3 = dotContiguous(ws + n * ipntr, wy + n * jpntr, n)
                 } else {
                     let wsi = ws + n * ipntr, wyj = wy + n * jpntr
@@ -86,6 +90,7 @@ extension Core {
         } else {
             upcl = col
         }
+        newRowReady = false
         if nenter > 0 || ileave < n {
             // Correct the old parts of blocks (1,1) and (2,2) for the change of the free set.
             var ipntr = head
@@ -202,6 +207,11 @@ extension Core {
         let identity = nsub == n
         // wv = WᵀZ d.
         var pointr = head
+        if identity && n >= Core.fusedThreshold {
+            fusedDotsWithVector(ws: ws, wy: wy, n: n, m: m, head: head, col: col, dd,
+                                ya: wv, sa: wv + col, scratch: scratch)
+            for i in 0..<col { wv[col + i] *= theta }
+        } else {
         for i in 0..<col {
             var temp1 = 0.0, temp2 = 0.0
             let wyi = wy + n * pointr, wsi = ws + n * pointr
@@ -219,12 +229,21 @@ extension Core {
             wv[col + i] = theta * temp2
             pointr = (pointr + 1) % m
         }
+        }
         // wv = K⁻¹ wv.
         if !solveUpper(wn, ld: m2, n: col2, wv, transpose: true) { return false }
         for i in 0..<col { wv[i] = -wv[i] }
         if !solveUpper(wn, ld: m2, n: col2, wv, transpose: false) { return false }
         // d = (1/θ) d + (1/θ²) ZᵀW wv.
         pointr = head
+        if identity && n >= Core.fusedThreshold {
+            let a1 = wa + 2 * m, a2 = wa + 3 * m
+            for jy in 0..<col {
+                a1[jy] = wv[jy] / theta
+                a2[jy] = wv[col + jy]
+            }
+            fusedUpdate(ws: ws, wy: wy, n: n, m: m, head: head, col: col, a1: a1, a2: a2, dd)
+        } else {
         for jy in 0..<col {
             let js = col + jy
             let a1 = wv[jy] / theta
@@ -241,12 +260,22 @@ extension Core {
             }
             pointr = (pointr + 1) % m
         }
+        }
         let inv = 1.0 / theta
+        if !constrained {
+            // No bounds (then every variable is free): scale and step in one pass.
+            for i in 0..<n {
+                let dk = dd[i] * inv
+                dd[i] = dk
+                z[i] = z[i] + dk
+            }
+            return true
+        }
         for i in 0..<nsub { dd[i] *= inv }
 
         // Projected Newton point.
         var hitBound = false
-        xp.update(from: z, count: n)
+        if constrained { xp.update(from: z, count: n) }  // only a bound can trigger the fallback
         for i in 0..<nsub {
             let k = identity ? i : Int(index[i])
             let dk = dd[i]

@@ -40,6 +40,10 @@ struct Core {
     let xp: UnsafeMutablePointer<Double>
     // 2m-vectors: p, c, wbp, v in the Cauchy search (wa[0..<8m]).
     let wa: UnsafeMutablePointer<Double>
+    // Accumulators of the fused large-n passes (64m), and the new row of the subspace matrix that
+    // matupd computes in the same pass as SᵀY and SᵀS (2m: Yᵀy_new, Sᵀy_new).
+    let scratch: UnsafeMutablePointer<Double>
+    let newRow: UnsafeMutablePointer<Double>
     // Index sets.
     let index: UnsafeMutablePointer<Int32>
     let iwhere: UnsafeMutablePointer<Int32>
@@ -58,9 +62,16 @@ struct Core {
     var ileave = 0
     var constrained = false
     var boxed = false
+    /// True when `newRow` holds the products formk needs for the newest pair.
+    var newRowReady = false
+
+    /// From this n on, the bandwidth-saving fused passes replace separate dot products (the results are
+    /// bit-identical either way).
+    static let fusedThreshold = 256
 
     /// Forgets all correction pairs: B = I.
     mutating func resetMemory() {
+        newRowReady = false
         col = 0
         head = 0
         theta = 1
@@ -182,11 +193,25 @@ struct Core {
                 j += 1
             }
         }
-        var pointr = head
-        for j in 0..<(col - 1) {
-            sy[col - 1 + m * j] = dotContiguous(d, wy + pointr * n, n)
-            ss[j + m * (col - 1)] = dotContiguous(ws + pointr * n, d, n)
-            pointr = (pointr + 1) % m
+        newRowReady = false
+        if !constrained && n >= Core.fusedThreshold {
+            // Without bounds formk's new row (all variables free) needs Yᵀy_new and Sᵀy_new: compute them in
+            // the same pass over S and Y as the new row of SᵀY and column of SᵀS.
+            let dy = wa, sd = wa + m
+            fusedNewPairDots(ws: ws, wy: wy, n: n, m: m, head: head, col: col, d: d, yNew: r,
+                             yy: newRow, syNew: newRow + m, dy: dy, sd: sd, scratch: scratch)
+            for j in 0..<(col - 1) {
+                sy[col - 1 + m * j] = dy[j]
+                ss[j + m * (col - 1)] = sd[j]
+            }
+            newRowReady = true
+        } else {
+            var pointr = head
+            for j in 0..<(col - 1) {
+                sy[col - 1 + m * j] = dotContiguous(d, wy + pointr * n, n)
+                ss[j + m * (col - 1)] = dotContiguous(ws + pointr * n, d, n)
+                pointr = (pointr + 1) % m
+            }
         }
         ss[(col - 1) + m * (col - 1)] = stp == 1 ? dtd : stp * stp * dtd
         sy[(col - 1) + m * (col - 1)] = dr

@@ -181,7 +181,7 @@ public struct LBFGSBSolver: Sendable {
 
     private mutating func prepareStorage(m: Int) {
         let n = dimension
-        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m
+        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m + 66 * m
         if storageCorrections != m || storage.count != doubles {
             storage = [Double](repeating: 0, count: doubles)
             indexStorage = [Int32](repeating: 0, count: 3 * n)
@@ -237,6 +237,7 @@ public struct LBFGSBSolver: Sendable {
                 ws: take(m * n), wy: take(m * n), sy: take(m * m), ss: take(m * m), wt: take(m * m),
                 wn: take(4 * m * m), snd: take(4 * m * m),
                 z: take(n), r: take(n), d: take(n), t: take(n), xp: take(n), wa: take(8 * m),
+                scratch: take(64 * m), newRow: take(2 * m),
                 index: ib, iwhere: ib + n, indx2: ib + 2 * n)
             let xptr = xb.baseAddress!, gptr = gb.baseAddress!
             let l = lb.baseAddress!, u = ub.baseAddress!, nbd = kb.baseAddress!
@@ -352,10 +353,12 @@ public struct LBFGSBSolver: Sendable {
                         } else {
                             for i in 0..<n { xptr[i] = stp * d[i] + t[i] }
                         }
-                        for i in 0..<n {
-                            let k = nbd[i]
-                            if k == 1 || k == 2 { xptr[i] = max(xptr[i], l[i]) }
-                            if k == 2 || k == 3 { xptr[i] = min(xptr[i], u[i]) }
+                        if core.constrained {
+                            for i in 0..<n {
+                                let k = nbd[i]
+                                if k == 1 || k == 2 { xptr[i] = max(xptr[i], l[i]) }
+                                if k == 2 || k == 3 { xptr[i] = min(xptr[i], u[i]) }
+                            }
                         }
                         let (fv, ev) = evaluate(xptr, gptr)
                         f = fv

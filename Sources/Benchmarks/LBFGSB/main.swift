@@ -80,7 +80,8 @@ if only == nil || only == "rosenbrock-2d" {
 }
 
 // Extended Rosenbrock at growing n: total time, and the solver's own time per iteration per variable.
-let sizes = only != nil && only != "ext-rosenbrock" ? [] : args.quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000]
+let fixedN: Int? = CommandLine.arguments.firstIndex(of: "--n").map { Int(CommandLine.arguments[$0 + 1])! }
+let sizes: [Int] = fixedN.map { [$0] } ?? (only != nil && only != "ext-rosenbrock" ? [] : args.quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000])
 for n in sizes {
     let x0 = start(n)
     var g = [Double](repeating: 0, count: n)
