@@ -141,27 +141,47 @@ extension Core {
             }
         }
         // Upper triangle of WN = [D + YᵀZZᵀY/θ   -L_aᵀ + R_zᵀ; -L_a + R_z   θSᵀAAᵀS].
-        for iy in 0..<col {
-            let isRow = col + iy
-            let is1 = m + iy
-            for jy in 0...iy {
-                let js = col + jy
-                let js1 = m + jy
-                wn[jy + m2 * iy] = wn1[iy + m2 * jy] / theta
-                wn[js + m2 * isRow] = wn1[is1 + m2 * js1] * theta
+        var iy = 0
+        while iy < col {
+            let isRow = col &+ iy
+            let is1 = m &+ iy
+            let wnCol = wn + m2 &* iy, wnColS = wn + m2 &* isRow
+            var jy = 0
+            while jy <= iy {
+                let w1 = wn1 + m2 &* jy
+                wnCol[jy] = w1[iy] / theta
+                wnColS[col &+ jy] = wn1[is1 &+ m2 &* (m &+ jy)] * theta
+                jy &+= 1
             }
-            for jy in 0..<iy { wn[jy + m2 * isRow] = -wn1[is1 + m2 * jy] }
-            for jy in iy..<col { wn[jy + m2 * isRow] = wn1[is1 + m2 * jy] }
-            wn[iy + m2 * iy] += sy[iy + m * iy]
+            jy = 0
+            while jy < col {
+                let v = wn1[is1 &+ m2 &* jy]
+                wnColS[jy] = jy < iy ? -v : v
+                jy &+= 1
+            }
+            wnCol[iy] += sy[iy &+ m &* iy]
+            iy &+= 1
         }
         // LELᵀ: Cholesky of the (1,1) block, then L⁻¹(-L_aᵀ + R_zᵀ) in the (1,2) block, then the
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
         if !choleskyUpper(wn, ld: m2, n: col) { return false }
         if !solveUpper(wn, ld: m2, n: col, wn + m2 * col, ldb: m2, count: col, transpose: true) { return false }
-        for isRow in col..<(2 * col) {
-            for js in isRow..<(2 * col) {
-                wn[isRow + m2 * js] += dotSmall(wn + m2 * isRow, wn + m2 * js, col)
+        var isRow = col
+        while isRow < 2 &* col {
+            let a = wn + m2 &* isRow
+            var js = isRow
+            while js < 2 &* col {
+                let b = wn + m2 &* js
+                var s = 0.0
+                var k = 0
+                while k < col {
+                    s += a[k] * b[k]
+                    k &+= 1
+                }
+                b[isRow] += s
+                js &+= 1
             }
+            isRow &+= 1
         }
         return choleskyUpper(wn + col + m2 * col, ld: m2, n: col)
     }
