@@ -35,9 +35,12 @@ public struct LBFGSBSolver: Sendable {
     /// Number of variables n.
     public let dimension: Int
     /// Lower bounds (`-infinity` where there is none).
-    public let lower: [Double]
+    public var lower: [Double] { lowerStorage.isEmpty ? [Double](repeating: -.infinity, count: dimension) : lowerStorage }
     /// Upper bounds (`+infinity` where there is none).
-    public let upper: [Double]
+    public var upper: [Double] { upperStorage.isEmpty ? [Double](repeating: .infinity, count: dimension) : upperStorage }
+    /// The bounds, or empty when no variable has a bound on that side (saves 8n bytes per side).
+    private let lowerStorage: [Double]
+    private let upperStorage: [Double]
     /// Settings; validated at every ``minimize(from:callback:objective:)``.
     public var options: LBFGSBOptions
 
@@ -72,8 +75,8 @@ public struct LBFGSBSolver: Sendable {
         }
         try options.validate()
         self.dimension = dimension
-        self.lower = lo
-        self.upper = up
+        self.lowerStorage = lo.contains { $0 > -.infinity } ? lo : []
+        self.upperStorage = up.contains { $0 < .infinity } ? up : []
         self.options = options
         self.kinds = kinds
     }
@@ -117,7 +120,7 @@ public struct LBFGSBSolver: Sendable {
         let n = dimension
         let eps = options.eps
         var scratch = [Double](repeating: 0, count: n)
-        let lo = lower, up = upper, kinds = self.kinds
+        let lo = lowerStorage, up = upperStorage, kinds = self.kinds
         return try scratch.withUnsafeMutableBufferPointer { (sp) throws(LBFGSBError) -> LBFGSBResult in
             let s = sp.baseAddress!
             return try run(x0: x0, callback: callback) { x, g in
@@ -125,7 +128,8 @@ public struct LBFGSBSolver: Sendable {
                 let f0 = value(UnsafeBufferPointer(start: s, count: n))
                 var evals = 1
                 for i in 0..<n {
-                    let xi = x[i], lb = lo[i], ub = up[i]
+                    let xi = x[i]
+                    let lb = lo.isEmpty ? -.infinity : lo[i], ub = up.isEmpty ? .infinity : up[i]
                     if kinds[i] == 2 && lb == ub {
                         g[i] = 0
                         continue
@@ -222,8 +226,10 @@ public struct LBFGSBSolver: Sendable {
         indexStorage.withUnsafeMutableBufferPointer { ip in
         x.withUnsafeMutableBufferPointer { xb in
         g.withUnsafeMutableBufferPointer { gb in
-        lower.withUnsafeBufferPointer { lb in
-        upper.withUnsafeBufferPointer { ub in
+        // Without bounds on a side, a one-element stand-in: it is never read (every access is guarded by
+        // the bound kind).
+        (lowerStorage.isEmpty ? [-Double.infinity] : lowerStorage).withUnsafeBufferPointer { lb in
+        (upperStorage.isEmpty ? [Double.infinity] : upperStorage).withUnsafeBufferPointer { ub in
         kinds.withUnsafeBufferPointer { kb in
             var base = sp.baseAddress!
             func take(_ count: Int) -> UnsafeMutablePointer<Double> {
