@@ -53,7 +53,22 @@ func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutableP
 func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, ldb: Int,
                 count: Int, transpose: Bool) -> Bool {
     for i in 0..<n where a[i + i * ld] == 0 { return false }
-    if transpose {
+    if transpose && count == 1 {
+        // One right-hand side: column form, x_k = b_k / U[k,k], then b_i -= U[k,i] x_k for i > k. Each b_i
+        // receives its subtractions in increasing k, as in the dot form below, so the bits are the same;
+        // the critical path is one multiply and one subtract per row instead of a whole dot product.
+        var k = 0
+        while k < n {
+            let bk = b[k] * (1 / a[k &+ k &* ld])
+            b[k] = bk
+            var i = k &+ 1
+            while i < n {
+                b[i] -= a[k &+ i &* ld] * bk
+                i &+= 1
+            }
+            k &+= 1
+        }
+    } else if transpose {
         // Uᵀ is lower triangular: x_i = (b_i - sum_{k<i} U[k,i] x_k) / U[i,i], subtracting in increasing k
         // (the order of reference dtrsm). Column i of U is contiguous; the right-hand sides interleave.
         var i = 0

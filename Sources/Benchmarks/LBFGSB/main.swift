@@ -89,10 +89,14 @@ for n in sizes {
         let f = x0.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { extendedRosenbrock(xp, $0) } }
         blackHole(f)
     }
-    var solver = try! LBFGSBSolver(dimension: n)
+    var options = LBFGSBOptions()
+    // `--maxiter K` (for allocation checks: the heap-allocation count must not depend on K).
+    if let i = CommandLine.arguments.firstIndex(of: "--maxiter") { options.maxiter = Int(CommandLine.arguments[i + 1])! }
+    var solver = try! LBFGSBSolver(dimension: n, options: options)
     var nit = 0, nfev = 0
     let minRuns = n >= 1_000_000 ? 3 : (args.quick ? 3 : 5)
-    let (median, runs) = measure(minRuns: minRuns, minSeconds: args.quick ? 0.1 : 0.5, maxRuns: n >= 1_000_000 ? 3 : 10_000) {
+    let maxRuns = n >= 1_000_000 || CommandLine.arguments.contains("--maxiter") ? minRuns : 10_000
+    let (median, runs) = measure(minRuns: minRuns, minSeconds: args.quick ? 0.1 : 0.5, maxRuns: maxRuns) {
         let r = try! solver.minimize(from: x0, objective: extendedRosenbrock)
         nit = r.iterations
         nfev = r.evaluations
