@@ -322,32 +322,12 @@ extension Core {
         // Otherwise: the longest step alpha <= 1 along d from the GCP that stays feasible.
         z.update(from: xp, count: n)
         var alpha = 1.0
-        var temp1 = 1.0
         var ibd = 0
         for i in 0..<nsub {
-            let k = Int(index[i])
-            let dk = dd[i]
-            let kind = nbd[k]
-            if kind != 0 {
-                if dk < 0 && kind <= 2 {
-                    let temp2 = l[k] - z[k]
-                    if temp2 >= 0 {
-                        temp1 = 0
-                    } else if dk * alpha < temp2 {
-                        temp1 = temp2 / dk
-                    }
-                } else if dk > 0 && kind >= 2 {
-                    let temp2 = u[k] - z[k]
-                    if temp2 <= 0 {
-                        temp1 = 0
-                    } else if dk * alpha > temp2 {
-                        temp1 = temp2 / dk
-                    }
-                }
-                if temp1 < alpha {
-                    alpha = temp1
-                    ibd = i
-                }
+            let step = limitStep(alpha, Int(index[i]), d: dd[i], from: z[Int(index[i])])
+            if step < alpha {
+                alpha = step
+                ibd = i
             }
         }
         if alpha < 1 {
@@ -363,11 +343,7 @@ extension Core {
         }
         for i in 0..<nsub {
             let k = Int(index[i])
-            var zk = z[k] + alpha * dd[i]
-            let kind = nbd[k]
-            if kind == 1 || kind == 2 { zk = max(zk, l[k]) }
-            if kind == 2 || kind == 3 { zk = min(zk, u[k]) }
-            z[k] = zk
+            z[k] = project(z[k] + alpha * dd[i], k)
         }
         return true
     }

@@ -79,6 +79,35 @@ struct Core {
         updatd = false
     }
 
+    // MARK: - The box
+
+    /// `v` projected onto `[l_k, u_k]`.
+    @inline(__always)
+    func project(_ v: Double, _ k: Int) -> Double {
+        let kind = nbd[k]
+        var w = v
+        if kind == 1 || kind == 2 { w = max(w, l[k]) }
+        if kind == 2 || kind == 3 { w = min(w, u[k]) }
+        return w
+    }
+
+    /// `step` shortened so that `p_k + step·d_k` stays within the bounds of variable k (0 when p_k is
+    /// already on the bound that d_k points at).
+    @inline(__always)
+    func limitStep(_ step: Double, _ k: Int, d dk: Double, from pk: Double) -> Double {
+        let kind = nbd[k]
+        if dk < 0 && (kind == 1 || kind == 2) {
+            let room = l[k] - pk
+            if room >= 0 { return 0 }
+            if dk * step < room { return room / dk }
+        } else if dk > 0 && kind >= 2 {
+            let room = u[k] - pk
+            if room <= 0 { return 0 }
+            if dk * step > room { return room / dk }
+        }
+        return step
+    }
+
     // MARK: - Setup and projected gradient
 
     /// Classifies the variables (iwhere: -1 unbounded, 3 fixed with l = u, 0 otherwise) and sets

@@ -246,13 +246,14 @@ public struct LBFGSBSolver: Sendable {
                 scratch: take(64 * m), newRow: take(2 * m),
                 index: ib, iwhere: ib + n, indx2: ib + 2 * n)
             let xptr = xb.baseAddress!, gptr = gb.baseAddress!
-            let l = lb.baseAddress!, u = ub.baseAddress!, nbd = kb.baseAddress!
 
             // Project x0 onto the box.
             for i in 0..<n {
-                let k = nbd[i]
-                if (k == 1 || k == 2) && xptr[i] < l[i] { xptr[i] = l[i]; projected = true }
-                if (k == 2 || k == 3) && xptr[i] > u[i] { xptr[i] = u[i]; projected = true }
+                let p = core.project(xptr[i], i)
+                if p != xptr[i] {
+                    xptr[i] = p
+                    projected = true
+                }
             }
             core.classify()
 
@@ -312,26 +313,7 @@ public struct LBFGSBSolver: Sendable {
                     if iter == 0 {
                         stpmx = 1
                     } else {
-                        for i in 0..<n {
-                            let a1 = d[i]
-                            let k = nbd[i]
-                            if k == 0 { continue }
-                            if a1 < 0 && k <= 2 {
-                                let a2 = l[i] - xptr[i]
-                                if a2 >= 0 {
-                                    stpmx = 0
-                                } else if a1 * stpmx < a2 {
-                                    stpmx = a2 / a1
-                                }
-                            } else if a1 > 0 && k >= 2 {
-                                let a2 = u[i] - xptr[i]
-                                if a2 <= 0 {
-                                    stpmx = 0
-                                } else if a1 * stpmx > a2 {
-                                    stpmx = a2 / a1
-                                }
-                            }
-                        }
+                        for i in 0..<n { stpmx = core.limitStep(stpmx, i, d: d[i], from: xptr[i]) }
                     }
                 }
                 var stp = (iter == 0 && !core.boxed) ? min(1 / dnorm, stpmx) : 1
@@ -360,11 +342,7 @@ public struct LBFGSBSolver: Sendable {
                             for i in 0..<n { xptr[i] = stp * d[i] + t[i] }
                         }
                         if core.constrained {
-                            for i in 0..<n {
-                                let k = nbd[i]
-                                if k == 1 || k == 2 { xptr[i] = max(xptr[i], l[i]) }
-                                if k == 2 || k == 3 { xptr[i] = min(xptr[i], u[i]) }
-                            }
+                            for i in 0..<n { xptr[i] = core.project(xptr[i], i) }
                         }
                         let (fv, ev) = evaluate(xptr, gptr)
                         f = fv
