@@ -166,22 +166,34 @@ extension Core {
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
         if !choleskyUpper(wn, ld: m2, n: col) { return false }
         if !solveUpper(wn, ld: m2, n: col, wn + m2 * col, ldb: m2, count: col, transpose: true) { return false }
-        var isRow = col
-        while isRow < 2 &* col {
-            let a = wn + m2 &* isRow
-            var js = isRow
-            while js < 2 &* col {
-                let b = wn + m2 &* js
-                var s = 0.0
-                var k = 0
-                while k < col {
-                    s += a[k] * b[k]
-                    k &+= 1
-                }
-                b[isRow] += s
-                js &+= 1
+        // (2,2) += (L⁻¹(...))ᵀ L⁻¹(...): leading zeros of the columns (L_a = 0 when no variable is active)
+        // add nothing to the sums and are skipped.
+        let col_ = col
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: col_) { first in
+            for j in 0..<col_ {
+                let c = wn + m2 &* (col_ &+ j)
+                var f = 0
+                while f < col_ && c[f] == 0 { f &+= 1 }
+                first[j] = f
             }
-            isRow &+= 1
+            var isRow = col_
+            while isRow < 2 &* col_ {
+                let a = wn + m2 &* isRow
+                let fa = first[isRow &- col_]
+                var js = isRow
+                while js < 2 &* col_ {
+                    let b = wn + m2 &* js
+                    var s = 0.0
+                    var k = max(fa, first[js &- col_])
+                    while k < col_ {
+                        s += a[k] * b[k]
+                        k &+= 1
+                    }
+                    b[isRow] += s
+                    js &+= 1
+                }
+                isRow &+= 1
+            }
         }
         return choleskyUpper(wn + col + m2 * col, ld: m2, n: col)
     }

@@ -71,23 +71,36 @@ func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutableP
     } else if transpose {
         // Uᵀ is lower triangular: x_i = (b_i - sum_{k<i} U[k,i] x_k) / U[i,i], subtracting in increasing k
         // (the order of reference dtrsm). Column i of U is contiguous; the right-hand sides interleave.
-        var i = 0
-        while i < n {
-            let ci = a + i &* ld
-            let r = 1 / ci[i]  // OpenBLAS's trsm kernels multiply by the inverted diagonal
-            var j = 0
-            while j < count {
+        // Leading zeros of a right-hand side stay zero and contribute nothing: they are skipped (exact,
+        // up to the sign of zero results). L-BFGS-B's subspace matrix has such triangles of zeros.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { first in
+            for j in 0..<count {
                 let bj = b + j &* ldb
-                var s = bj[i]
-                var k = 0
-                while k < i {
-                    s -= ci[k] * bj[k]
-                    k &+= 1
-                }
-                bj[i] = s * r
-                j &+= 1
+                var f = 0
+                while f < n && bj[f] == 0 { f &+= 1 }
+                first[j] = f
             }
-            i &+= 1
+            var i = 0
+            while i < n {
+                let ci = a + i &* ld
+                let r = 1 / ci[i]  // OpenBLAS's trsm kernels multiply by the inverted diagonal
+                var j = 0
+                while j < count {
+                    let f = first[j]
+                    if i >= f {
+                        let bj = b + j &* ldb
+                        var s = bj[i]
+                        var k = f
+                        while k < i {
+                            s -= ci[k] * bj[k]
+                            k &+= 1
+                        }
+                        bj[i] = s * r
+                    }
+                    j &+= 1
+                }
+                i &+= 1
+            }
         }
     } else {
         var k = n - 1
