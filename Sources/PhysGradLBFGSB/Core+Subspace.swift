@@ -241,7 +241,7 @@ extension Core {
         var pointr = head
         if identity && n >= Core.fusedThreshold {
             fusedDotsWithVector(ws: ws, wy: wy, n: n, m: m, head: head, col: col, dd,
-                                ya: wv, sa: wv + col, scratch: scratch)
+                                ya: wv, sa: wv + col)
             for i in 0..<col { wv[col + i] *= theta }
         } else {
         for i in 0..<col {

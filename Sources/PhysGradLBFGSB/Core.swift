@@ -40,9 +40,8 @@ struct Core {
     let xp: UnsafeMutablePointer<Double>
     // 2m-vectors: p, c, wbp, v in the Cauchy search (wa[0..<8m]).
     let wa: UnsafeMutablePointer<Double>
-    // Accumulators of the fused large-n passes (64m), and the new row of the subspace matrix that
-    // matupd computes in the same pass as SᵀY and SᵀS (2m: Yᵀy_new, Sᵀy_new).
-    let scratch: UnsafeMutablePointer<Double>
+    // The new row of the subspace matrix that matupd computes in the same pass as SᵀY and SᵀS
+    // (2m: Yᵀy_new, Sᵀy_new).
     let newRow: UnsafeMutablePointer<Double>
     // Index sets.
     let index: UnsafeMutablePointer<Int32>
@@ -228,7 +227,7 @@ struct Core {
             // the same pass over S and Y as the new row of SᵀY and column of SᵀS.
             let dy = wa, sd = wa + m
             fusedNewPairDots(ws: ws, wy: wy, n: n, m: m, head: head, col: col, d: d, yNew: r,
-                             yy: newRow, syNew: newRow + m, dy: dy, sd: sd, scratch: scratch)
+                             yy: newRow, syNew: newRow + m, dy: dy, sd: sd)
             for j in 0..<(col - 1) {
                 sy[col - 1 + m * j] = dy[j]
                 ss[j + m * (col - 1)] = sd[j]

@@ -119,13 +119,8 @@ func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutableP
     return true
 }
 
-// Level-1 kernels on raw pointers, delegating to PhysGradLinearAlgebra's SIMD `Vector` kernels.
-
-@inline(__always)
-func dotContiguous(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
-    if n < 16 { return dotSmall(x, y, n) }  // the SIMD kernel's tail loop, without the call
-    return Vector.dot(UnsafeBufferPointer(start: x, count: n), UnsafeBufferPointer(start: y, count: n))
-}
+// axpy and norm on raw pointers, delegating to PhysGradLinearAlgebra's SIMD `Vector` kernels (dot products:
+// StreamingKernels.swift).
 
 @inline(__always)
 func axpyContiguous(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
