@@ -40,6 +40,8 @@ import PhysGradLBFGSB
         row("fixed_var_chained_rosenbrock_n5_fd_grad", try LBFGSBSolver.minimize(
             from: [0, 0, 0, 0, 0], lower: [-inf, -inf, 1, -inf, -inf], upper: [inf, inf, 1, inf, inf],
             value: Problems.chainedRosenbrockValue), Reference.shared.edgeCases["fixed_var_chained_rosenbrock_n5_fd_grad"])
+        let gh = try LBFGSBSolver.minimize(from: [-1, 1], options: LBFGSBOptions(factr: 0), objective: EdgeCaseTests.rosenbrock10(2))
+        lines.append("gh23161 verbatim restarts: \(gh.restarts) termination \(gh.termination)")
         print(lines.joined(separator: "\n"))
         print("chapter x = \(r.x)")
     }
