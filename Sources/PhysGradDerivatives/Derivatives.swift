@@ -4,7 +4,7 @@ import PhysGradLinearAlgebra
 /// How ``Derivatives/jacobian(of:at:mode:)`` computes a k x n Jacobian.
 public enum JacobianMode: Sendable, Hashable {
     /// Forward mode when k >= n (n dual evaluations), reverse mode when k < n (one taped
-    /// evaluation and k reverse sweeps).
+    /// evaluation and k reverse sweeps); one extra `Double` evaluation determines k.
     case automatic
     /// n evaluations on `Dual<Double>`, one column each.
     case forward
@@ -61,16 +61,30 @@ public enum Derivatives {
         of f: F, at x: [Double], gradient: inout [Double],
         tape: ReverseTape<Double>, variables: inout [TrackedReal<Double>]
     ) -> Double {
+        if gradient.count != x.count { gradient = [Double](repeating: 0, count: x.count) }
+        return x.withUnsafeBufferPointer { xb in
+            gradient.withUnsafeMutableBufferPointer { gb in
+                valueAndGradient(of: f, at: xb, gradient: gb, tape: tape, variables: &variables)
+            }
+        }
+    }
+
+    /// f(x), writing ∇f(x) into `gradient` (which must have x.count elements): the form of an
+    /// L-BFGS-B objective `(UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> f`.
+    /// With a reused `tape` and `variables` buffer it allocates nothing once warm.
+    @inlinable
+    public static func valueAndGradient<F: GenericObjective>(
+        of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>,
+        tape: ReverseTape<Double>, variables: inout [TrackedReal<Double>]
+    ) -> Double {
+        precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
         tape.reset()
         tape.makeVariables(x, into: &variables)
         let y = withExtendedLifetime(tape) { f(variables) }
         tape.reverseSweep(from: y)
-        if gradient.count != x.count { gradient = [Double](repeating: 0, count: x.count) }
         let adjoints = tape.adjoints
-        gradient.withUnsafeMutableBufferPointer { g in
-            // Variables were recorded right after reset(): indices 1...n.
-            for i in 0..<g.count { g[i] = adjoints[i + 1] }
-        }
+        // Variables were recorded right after reset(): indices 1...n.
+        for i in 0..<gradient.count { gradient[i] = adjoints[i + 1] }
         return y.value
     }
 

@@ -10,10 +10,13 @@ import PhysGradLinearAlgebra
 /// buffers) and evaluate without allocating; conforming types are values, so copies handed to
 /// different threads never share that scratch space.
 ///
-/// For an L-BFGS-B style callback `(x, inout g) -> f`:
+/// For an L-BFGS-B objective `(x, g) -> f` on buffers (no allocation per call with
+/// ``AutomaticObjective``):
 /// ```swift
 /// var objective = AutomaticObjective(Rosenbrock(), dimension: n)
-/// let fg = { (x: [Double], g: inout [Double]) in objective.valueAndGradient(at: x, gradient: &g) }
+/// let fg = { (x: UnsafeBufferPointer<Double>, g: UnsafeMutableBufferPointer<Double>) in
+///     objective.valueAndGradient(at: x, gradient: g)
+/// }
 /// ```
 public protocol DifferentiableObjective {
     /// n, the number of inputs.
@@ -22,6 +25,9 @@ public protocol DifferentiableObjective {
     mutating func value(at x: [Double]) -> Double
     /// f(x), with ∇f(x) written into `gradient` (resized to n if its count differs).
     mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double
+    /// f(x), with ∇f(x) written into `gradient` (n elements): the buffer form optimizers such
+    /// as L-BFGS-B call. The default copies through arrays; ``AutomaticObjective`` works in place.
+    mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double
     /// The dense n x n Hessian ∇²f(x).
     mutating func hessian(at x: [Double]) -> Matrix
     /// ∇²f(x)·v.
@@ -47,6 +53,16 @@ extension DifferentiableObjective {
             _ = self.valueAndGradient(at: xx, gradient: &g)
             return g
         }
+    }
+
+    /// Default: through arrays (two allocations per call).
+    @inlinable
+    public mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
+        var g = [Double](repeating: 0, count: x.count)
+        let f = valueAndGradient(at: Array(x), gradient: &g)
+        for i in 0..<g.count { gradient[i] = g[i] }
+        return f
     }
 
     /// ∇f(x) as a new array.
@@ -110,6 +126,13 @@ public struct AutomaticObjective<F: GenericObjective>: DifferentiableObjective {
         precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
         let w = uniqueWorkspace()
         return Derivatives.valueAndGradient(of: function, at: x, gradient: &gradient, tape: w.tape, variables: &w.variables)
+    }
+
+    @inlinable
+    public mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
+        let w = uniqueWorkspace()
+        return Derivatives.valueAndGradient(of: function, at: x, gradient: gradient, tape: w.tape, variables: &w.variables)
     }
 
     @inlinable
@@ -224,6 +247,7 @@ class _AnyObjectiveBox {
     var dimension: Int { fatalError("abstract") }
     func value(at x: [Double]) -> Double { fatalError("abstract") }
     func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double { fatalError("abstract") }
+    func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double { fatalError("abstract") }
     func hessian(at x: [Double]) -> Matrix { fatalError("abstract") }
     func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] { fatalError("abstract") }
 }
@@ -236,6 +260,9 @@ final class _ConcreteObjectiveBox<O: DifferentiableObjective>: _AnyObjectiveBox 
     override func value(at x: [Double]) -> Double { base.value(at: x) }
     override func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
         base.valueAndGradient(at: x, gradient: &gradient)
+    }
+    override func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        base.valueAndGradient(at: x, gradient: gradient)
     }
     override func hessian(at x: [Double]) -> Matrix { base.hessian(at: x) }
     override func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
@@ -263,6 +290,9 @@ public struct AnyDifferentiableObjective: DifferentiableObjective {
     public mutating func value(at x: [Double]) -> Double { uniqueBox().value(at: x) }
     public mutating func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double {
         uniqueBox().valueAndGradient(at: x, gradient: &gradient)
+    }
+    public mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        uniqueBox().valueAndGradient(at: x, gradient: gradient)
     }
     public mutating func hessian(at x: [Double]) -> Matrix { uniqueBox().hessian(at: x) }
     public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {

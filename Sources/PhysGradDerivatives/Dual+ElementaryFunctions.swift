@@ -26,11 +26,19 @@ extension Dual {
     }
 
     @inlinable public static func sin(_ x: Dual) -> Dual {
-        _chain(x, value: Base.sin(x.value), slope: Base.cos(x.value))
+        let (s, c) = Base.sinAndCos(x.value)
+        return _chain(x, value: s, slope: c)
     }
 
     @inlinable public static func cos(_ x: Dual) -> Dual {
-        _chain(x, value: Base.cos(x.value), slope: -Base.sin(x.value))
+        let (s, c) = Base.sinAndCos(x.value)
+        return _chain(x, value: c, slope: -s)
+    }
+
+    /// sin and cos from one `Base.sinAndCos` of the value.
+    @inlinable public static func sinAndCos(_ x: Dual) -> (sin: Dual, cos: Dual) {
+        let (s, c) = Base.sinAndCos(x.value)
+        return (Dual(value: s, derivative: c * x.derivative), Dual(value: c, derivative: -s * x.derivative))
     }
 
     /// d tan = (1 + tan²).

@@ -22,6 +22,8 @@
 /// - Write constants as literals or `T(someDouble)`; they carry no derivative.
 /// - Comparisons (`<`, `==`, `min`, `max`) look at the primal value only, so a branch takes the
 ///   same path as the `Double` program and its derivative is the derivative of that path.
+/// - Integer powers: write `T.pow(x, 2)` (an `Int` exponent, exact everywhere and defined for
+///   x < 0), not `T.pow(x, 2.0)` (a real exponent: NaN for x < 0, as in swift-numerics).
 /// - Generic code called across modules must be `@inlinable` to be specialized (3-14x faster).
 public protocol PhysGradReal: AlgebraicField, ElementaryFunctions, Comparable, ExpressibleByFloatLiteral
 where Magnitude == Self {
@@ -36,6 +38,10 @@ where Magnitude == Self {
     /// The primal value rounded to `Double`, with every derivative part dropped
     /// (for reporting, never for computing derivatives).
     var primalValue: Double { get }
+    /// `(sin x, cos x)`. The derivative types compute each of them once per level and share
+    /// them between the value and the derivative (sin of a `Dual` needs both), which halves the
+    /// transcendental calls of nested types. Default: `(sin(x), cos(x))`.
+    static func sinAndCos(_ x: Self) -> (sin: Self, cos: Self)
 }
 
 extension Double: PhysGradReal {
@@ -49,6 +55,9 @@ extension Float: PhysGradReal {
 }
 
 extension PhysGradReal {
+    @inlinable @inline(__always)
+    public static func sinAndCos(_ x: Self) -> (sin: Self, cos: Self) { (sin(x), cos(x)) }
+
     /// `x * x`: one multiplication, exact derivative 2x everywhere (including 0).
     @inlinable @inline(__always)
     public static func square(_ x: Self) -> Self { x * x }

@@ -3,13 +3,20 @@
 // Layout: one flat array of fixed-size records, one per recorded operation. A record holds at
 // most two parents and the partial derivative of the operation with respect to each:
 //     (parent0: Int32, parent1: Int32, partial0: Base, partial1: Base)   24 bytes for Double.
-// Constants are not recorded (operations with a constant operand are unary). A unary record's
-// missing second parent is the record itself with partial 0: the sweep stays branch-free, and
-// the dummy update touches only the slot it just read, so it adds no dependency between
-// records (an earlier design sent all dummy updates to one shared slot, which chained every
-// record of the sweep through one memory location and made it 3x slower).
-// Inputs are records that are their own parents (parent0 == index); the sweep skips them.
+// Constants are not recorded (operations with a constant operand are unary, or record nothing
+// when affine, see below). A unary record
+// marks its missing second parent with its own index, and the sweep skips that update.
+// (Measured alternatives: a branch-free sweep that sends every dummy update to one shared
+// "null" slot chained all records through one memory location and was about 2x slower;
+// branch-free dummy updates into the record's own slot were 10-15% slower than the branches,
+// which follow the periodic pattern of a loop body well.) The sweep carries the contribution
+// to record i-1, the most frequent parent, in a register rather than through memory.
+// Inputs are records that are their own parents (parent0 == index); the sweep skips them, and
+// stops above the block of inputs created before the first operation.
 // Record 0 is reserved (index 0 marks constants).
+//
+// Affine operations with constants record nothing: a `TrackedReal` carries the scale of its
+// value with respect to its record (measured: Rosenbrock gradient 9.9 -> 8.5 us at n = 1000).
 //
 // Scalars (`TrackedReal`) refer to the tape through an unowned, unsafe pointer to its header,
 // so recording an operation costs no reference counting: a store of 24 bytes, an increment and
@@ -40,6 +47,7 @@ public struct _TapeHeader<Base: PhysGradReal> {
     @inlinable @inline(__always)
     mutating func pushUnary(_ parent0: Int32, _ partial0: Base) -> Int32 {
         if _slowPath(count == capacity) { grow() }
+        _checkParent(parent0)
         let index = Int32(truncatingIfNeeded: count)
         (records + count).initialize(to: _TapeRecord(parent0: parent0, parent1: index,
                                                      partial0: partial0, partial1: 0))
@@ -62,11 +70,22 @@ public struct _TapeHeader<Base: PhysGradReal> {
     @inlinable @inline(__always)
     mutating func push(_ parent0: Int32, _ partial0: Base, _ parent1: Int32, _ partial1: Base) -> Int32 {
         if _slowPath(count == capacity) { grow() }
+        _checkParent(parent0)
+        _checkParent(parent1)
         (records + count).initialize(to: _TapeRecord(parent0: parent0, parent1: parent1,
                                                      partial0: partial0, partial1: partial1))
         let index = count
         count = index &+ 1
         return Int32(truncatingIfNeeded: index)
+    }
+
+    /// Parents must already be on this tape: a scalar kept from before `reset()` would
+    /// otherwise make the reverse sweep write out of bounds. (Scalars of another tape are
+    /// rejected in `TrackedReal`'s binary operations.)
+    @inlinable @inline(__always)
+    func _checkParent(_ parent: Int32) {
+        precondition(UInt32(bitPattern: parent) < UInt32(truncatingIfNeeded: count),
+                     "ReverseTape: a scalar recorded before reset() was used")
     }
 
     @inlinable @inline(never)
@@ -142,7 +161,7 @@ public final class ReverseTape<Base: PhysGradReal> {
         adjoints.deallocate()
     }
 
-    /// Number of records, including the null node at index 0.
+    /// Number of records, including the reserved record 0.
     @inlinable
     public var count: Int { header.pointee.count }
 
@@ -169,17 +188,34 @@ public final class ReverseTape<Base: PhysGradReal> {
     }
 
     /// Makes `variables` the new independent variables with values `values`, reusing the
-    /// array's storage (no allocation when it is uniquely referenced and large enough).
+    /// array's storage (no allocation when it is uniquely referenced and has the right count).
     @inlinable
     public func makeVariables(_ values: [Base], into variables: inout [TrackedReal<Base>]) {
-        if variables.count != values.count {
-            variables = Array(repeating: TrackedReal(constant: 0), count: values.count)
+        values.withUnsafeBufferPointer { makeVariables($0, into: &variables) }
+    }
+
+    /// Makes `variables` the new independent variables with values `values` (see above).
+    @inlinable
+    public func makeVariables(_ values: UnsafeBufferPointer<Base>, into variables: inout [TrackedReal<Base>]) {
+        let n = values.count
+        if variables.count != n {
+            variables = Array(repeating: TrackedReal(constant: 0), count: n)
         }
+        // One capacity check and one bookkeeping update for the whole block.
+        while header.pointee.capacity - header.pointee.count < n { header.pointee.grow() }
+        let start = header.pointee.count
+        let records = header.pointee.records
+        let header = self.header
         variables.withUnsafeMutableBufferPointer { out in
-            values.withUnsafeBufferPointer { v in
-                for i in 0..<v.count { out[i] = variable(v[i]) }
+            for i in 0..<n {
+                let index = Int32(truncatingIfNeeded: start &+ i)
+                (records + (start &+ i)).initialize(
+                    to: _TapeRecord(parent0: index, parent1: index, partial0: 0, partial1: 0))
+                out[i] = TrackedReal(value: values[i], index: index, tape: header)
             }
         }
+        if header.pointee.leadingInputsEnd == start { header.pointee.leadingInputsEnd = start &+ n }
+        header.pointee.count = start &+ n
     }
 
     @inlinable
@@ -195,27 +231,38 @@ public final class ReverseTape<Base: PhysGradReal> {
         }
     }
 
+    /// The reverse sweep over records `last` down to the first non-leading-input record.
+    ///
+    /// The contribution of record i to record i-1 (its most frequent parent: expressions are
+    /// recorded as chains) is carried to the next iteration in a register instead of through
+    /// memory, so the chain of adjoints does not wait for a store-to-load round trip per record.
     @inlinable
     func sweep(from last: Int) {
         let records = header.pointee.records
         let adjoints = self.adjoints
-        var i = last
         let floor = header.pointee.leadingInputsEnd
+        var i = last
+        var carry: Base = 0  // contribution to adjoints[i] not yet stored
         while i >= floor {
             let r = records[i]
-            // Parents precede their children on a tape (a unary record's dummy second parent is
-            // itself); this check keeps a misused scalar (stale after reset(), or from another
-            // tape) from writing out of bounds.
-            let i32 = UInt32(truncatingIfNeeded: i)
-            precondition(UInt32(bitPattern: r.parent0) <= i32 && UInt32(bitPattern: r.parent1) <= i32,
-                         "ReverseTape: a scalar from another tape or from before reset() was used")
-            if Int(r.parent0) != i {  // inputs are their own parents: nothing to propagate
-                let a = adjoints[i]
-                adjoints[Int(r.parent0)] += r.partial0 * a
-                adjoints[Int(r.parent1)] += r.partial1 * a
+            let a = adjoints[i] + carry
+            adjoints[i] = a
+            carry = 0
+            // Parents precede their children (checked when the record was pushed), so these
+            // writes stay inside [0, i). Inputs are their own parents: nothing to propagate.
+            // Unary records have parent1 == i: no second update.
+            let p0 = Int(r.parent0), p1 = Int(r.parent1)
+            if p0 != i {
+                let c0 = r.partial0 * a
+                if p0 == i &- 1 { carry = c0 } else { adjoints[p0] += c0 }
+                if p1 != i {
+                    let c1 = r.partial1 * a
+                    if p1 == i &- 1 { carry += c1 } else { adjoints[p1] += c1 }
+                }
             }
             i &-= 1
         }
+        if i >= 0 { adjoints[i] += carry }
     }
 
     /// Reverse sweep from one output: afterwards `adjoint(of: v)` is `seed · ∂output/∂v` for
@@ -228,7 +275,7 @@ public final class ReverseTape<Base: PhysGradReal> {
         guard output.tape != nil else { return }
         precondition(output.tape == header && Int(output.index) < end,
                      "ReverseTape: output does not belong to this tape")
-        adjoints[Int(output.index)] = seed
+        adjoints[Int(output.index)] = seed * output.scale
         sweep(from: Int(output.index))
     }
 
@@ -243,13 +290,16 @@ public final class ReverseTape<Base: PhysGradReal> {
         for k in 0..<outputs.count where outputs[k].tape != nil {
             let o = outputs[k]
             precondition(o.tape == header && Int(o.index) < end, "ReverseTape: output does not belong to this tape")
-            adjoints[Int(o.index)] += seeds[k]
+            adjoints[Int(o.index)] += seeds[k] * o.scale
             last = Swift.max(last, Int(o.index))
         }
         sweep(from: last)
     }
 
-    /// The adjoint of `variable` after the last reverse sweep (0 for constants).
+    /// The adjoint of `variable` after the last reverse sweep (0 for constants): ∂output/∂v
+    /// for variables and for results of recorded operations. A scalar obtained from one of those
+    /// by affine operations with constants (`x + c`, `c * x`, `-x`, ...) shares its record and
+    /// reports that record's adjoint.
     @inlinable
     public func adjoint(of variable: TrackedReal<Base>) -> Base {
         guard variable.tape != nil else { return 0 }

@@ -5,7 +5,9 @@ import RealModule
 ///
 /// Every operation on tracked scalars computes its value and appends one record (parents and
 /// partial derivatives) to the tape of its operands. Constants (literals, `T(someDouble)`) are
-/// not on any tape and cost no record when combined with each other.
+/// not on any tape and cost no record when combined with each other; affine operations of a
+/// tracked scalar with a constant (`x + c`, `c - x`, `c * x`, `x / c`, `-x`) cost no record
+/// either: the scalar carries a scale that the next recorded operation folds into its partials.
 ///
 /// `Base` is the type of values and partials: `TrackedReal<Double>` for gradients,
 /// `TrackedReal<Dual<Double>>` for forward-over-reverse Hessian-vector products.
@@ -19,6 +21,11 @@ import RealModule
 public struct TrackedReal<Base: PhysGradReal>: PhysGradReal {
     /// The primal value.
     public let value: Base
+    /// The derivative of `value` with respect to record `index`. Operations with a constant
+    /// that are affine (`x + c`, `c - x`, `c * x`, `x / c`, `-x`) record nothing: they return
+    /// the operand's record with an updated value and scale, and the next recorded operation
+    /// multiplies its partials by the scales.
+    @usableFromInline let scale: Base
     /// Index of this scalar's record on its tape (0 for constants).
     @usableFromInline let index: Int32
     /// The tape's header, nil for constants.
@@ -27,6 +34,15 @@ public struct TrackedReal<Base: PhysGradReal>: PhysGradReal {
     @inlinable @inline(__always)
     init(value: Base, index: Int32, tape: UnsafeMutablePointer<_TapeHeader<Base>>) {
         self.value = value
+        self.scale = 1
+        self.index = index
+        self.tape = tape
+    }
+
+    @inlinable @inline(__always)
+    init(value: Base, scale: Base, index: Int32, tape: UnsafeMutablePointer<_TapeHeader<Base>>?) {
+        self.value = value
+        self.scale = scale
         self.index = index
         self.tape = tape
     }
@@ -35,6 +51,7 @@ public struct TrackedReal<Base: PhysGradReal>: PhysGradReal {
     @inlinable @inline(__always)
     public init(constant value: Base) {
         self.value = value
+        self.scale = 0
         self.index = 0
         self.tape = nil
     }
@@ -77,7 +94,7 @@ public struct TrackedReal<Base: PhysGradReal>: PhysGradReal {
     @inlinable @inline(__always)
     static func _unary(_ x: TrackedReal, value: Base, partial: Base) -> TrackedReal {
         guard let t = x.tape else { return TrackedReal(constant: value) }
-        let i = t.pointee.pushUnary(x.index, partial)
+        let i = t.pointee.pushUnary(x.index, partial * x.scale)
         return TrackedReal(value: value, index: i, tape: t)
     }
 
@@ -89,14 +106,14 @@ public struct TrackedReal<Base: PhysGradReal>: PhysGradReal {
             if let ty = y.tape {
                 precondition(t == ty, "TrackedReal: operands recorded on different tapes")
                 // x op x (squares): one parent, so the sweep updates one slot once.
-                i = x.index == y.index ? t.pointee.pushUnary(x.index, partial0 + partial1)
-                                       : t.pointee.push(x.index, partial0, y.index, partial1)
+                i = x.index == y.index ? t.pointee.pushUnary(x.index, partial0 * x.scale + partial1 * y.scale)
+                                       : t.pointee.push(x.index, partial0 * x.scale, y.index, partial1 * y.scale)
             } else {
-                i = t.pointee.pushUnary(x.index, partial0)
+                i = t.pointee.pushUnary(x.index, partial0 * x.scale)
             }
             return TrackedReal(value: value, index: i, tape: t)
         } else if let t = y.tape {
-            return TrackedReal(value: value, index: t.pointee.pushUnary(y.index, partial1), tape: t)
+            return TrackedReal(value: value, index: t.pointee.pushUnary(y.index, partial1 * y.scale), tape: t)
         }
         return TrackedReal(constant: value)
     }
@@ -119,25 +136,38 @@ extension TrackedReal {
 // MARK: - Field arithmetic
 
 extension TrackedReal {
+    /// `x` shifted and scaled by constants: same record, no tape entry.
+    @inlinable @inline(__always)
+    static func _affine(_ x: TrackedReal, value: Base, scale: Base) -> TrackedReal {
+        TrackedReal(value: value, scale: scale, index: x.index, tape: x.tape)
+    }
+
     @inlinable @inline(__always)
     public static func + (lhs: TrackedReal, rhs: TrackedReal) -> TrackedReal {
-        _binary(lhs, rhs, value: lhs.value + rhs.value, 1, 1)
+        if rhs.tape == nil { return _affine(lhs, value: lhs.value + rhs.value, scale: lhs.scale) }
+        if lhs.tape == nil { return _affine(rhs, value: lhs.value + rhs.value, scale: rhs.scale) }
+        return _binary(lhs, rhs, value: lhs.value + rhs.value, 1, 1)
     }
 
     @inlinable @inline(__always)
     public static func - (lhs: TrackedReal, rhs: TrackedReal) -> TrackedReal {
-        _binary(lhs, rhs, value: lhs.value - rhs.value, 1, -1)
+        if rhs.tape == nil { return _affine(lhs, value: lhs.value - rhs.value, scale: lhs.scale) }
+        if lhs.tape == nil { return _affine(rhs, value: lhs.value - rhs.value, scale: -rhs.scale) }
+        return _binary(lhs, rhs, value: lhs.value - rhs.value, 1, -1)
     }
 
     @inlinable @inline(__always)
     public static func * (lhs: TrackedReal, rhs: TrackedReal) -> TrackedReal {
-        _binary(lhs, rhs, value: lhs.value * rhs.value, rhs.value, lhs.value)
+        if rhs.tape == nil { return _affine(lhs, value: lhs.value * rhs.value, scale: lhs.scale * rhs.value) }
+        if lhs.tape == nil { return _affine(rhs, value: lhs.value * rhs.value, scale: lhs.value * rhs.scale) }
+        return _binary(lhs, rhs, value: lhs.value * rhs.value, rhs.value, lhs.value)
     }
 
     /// Partials 1/y and -(x/y)/y.
     @inlinable @inline(__always)
     public static func / (lhs: TrackedReal, rhs: TrackedReal) -> TrackedReal {
         let q = lhs.value / rhs.value
+        if rhs.tape == nil { return _affine(lhs, value: q, scale: lhs.scale / rhs.value) }
         return _binary(lhs, rhs, value: q, 1 / rhs.value, -q / rhs.value)
     }
 
@@ -155,7 +185,7 @@ extension TrackedReal {
 
     @inlinable @inline(__always)
     public static prefix func - (operand: TrackedReal) -> TrackedReal {
-        _unary(operand, value: -operand.value, partial: -1)
+        _affine(operand, value: -operand.value, scale: -operand.scale)
     }
 
     @inlinable @inline(__always)
@@ -189,11 +219,18 @@ extension TrackedReal {
     }
 
     @inlinable public static func sin(_ x: TrackedReal) -> TrackedReal {
-        _unary(x, value: Base.sin(x.value), partial: Base.cos(x.value))
+        let (s, c) = Base.sinAndCos(x.value)
+        return _unary(x, value: s, partial: c)
     }
 
     @inlinable public static func cos(_ x: TrackedReal) -> TrackedReal {
-        _unary(x, value: Base.cos(x.value), partial: -Base.sin(x.value))
+        let (s, c) = Base.sinAndCos(x.value)
+        return _unary(x, value: c, partial: -s)
+    }
+
+    @inlinable public static func sinAndCos(_ x: TrackedReal) -> (sin: TrackedReal, cos: TrackedReal) {
+        let (s, c) = Base.sinAndCos(x.value)
+        return (_unary(x, value: s, partial: c), _unary(x, value: c, partial: -s))
     }
 
     @inlinable public static func tan(_ x: TrackedReal) -> TrackedReal {

@@ -179,13 +179,7 @@ extension Core {
             if dtm <= 0 { dtm = 0 }
             tsum += dtm
             // Move the free variables and those whose breakpoints were not reached; stay in the box.
-            for i in 0..<n where d[i] != 0 {
-                var zi = z[i] + tsum * d[i]
-                let kind = nbd[i]
-                if kind == 1 || kind == 2 { zi = max(zi, l[i]) }
-                if kind == 2 || kind == 3 { zi = min(zi, u[i]) }
-                z[i] = zi
-            }
+            for i in 0..<n where d[i] != 0 { z[i] = project(z[i] + tsum * d[i], i) }
         }
         if col > 0 { axpySmall(dtm, p, c, col2) }
         return true

@@ -43,7 +43,9 @@ extension Core {
             for jy in 0..<col {
                 let js = m + jy
                 var temp1 = 0.0, temp2 = 0.0, temp3 = 0.0
-                if identity {
+                if identity && newRowReady {
+                    temp1 = newRow[jy]
+                } else if identity {
                     temp1 = dotContiguous(wy + n * ipntr, wy + n * jpntr, n)
                 } else {
                     let wyi = wy + n * ipntr, wyj = wy + n * jpntr, wsi = ws + n * ipntr, wsj = ws + n * jpntr
@@ -70,7 +72,9 @@ extension Core {
             for i in 0..<col {
                 let isRow = m + i
                 var temp3 = 0.0
-                if identity {
+                if identity && newRowReady {
+                    temp3 = newRow[m + i]
+                } else if identity {
                     temp3 = dotContiguous(ws + n * ipntr, wy + n * jpntr, n)
                 } else {
                     let wsi = ws + n * ipntr, wyj = wy + n * jpntr
@@ -86,6 +90,7 @@ extension Core {
         } else {
             upcl = col
         }
+        newRowReady = false
         if nenter > 0 || ileave < n {
             // Correct the old parts of blocks (1,1) and (2,2) for the change of the free set.
             var ipntr = head
@@ -136,28 +141,58 @@ extension Core {
             }
         }
         // Upper triangle of WN = [D + YᵀZZᵀY/θ   -L_aᵀ + R_zᵀ; -L_a + R_z   θSᵀAAᵀS].
-        for iy in 0..<col {
-            let isRow = col + iy
-            let is1 = m + iy
-            for jy in 0...iy {
-                let js = col + jy
-                let js1 = m + jy
-                wn[jy + m2 * iy] = wn1[iy + m2 * jy] / theta
-                wn[js + m2 * isRow] = wn1[is1 + m2 * js1] * theta
+        var iy = 0
+        while iy < col {
+            let isRow = col &+ iy
+            let is1 = m &+ iy
+            let wnCol = wn + m2 &* iy, wnColS = wn + m2 &* isRow
+            var jy = 0
+            while jy <= iy {
+                let w1 = wn1 + m2 &* jy
+                wnCol[jy] = w1[iy] / theta
+                wnColS[col &+ jy] = wn1[is1 &+ m2 &* (m &+ jy)] * theta
+                jy &+= 1
             }
-            for jy in 0..<iy { wn[jy + m2 * isRow] = -wn1[is1 + m2 * jy] }
-            for jy in iy..<col { wn[jy + m2 * isRow] = wn1[is1 + m2 * jy] }
-            wn[iy + m2 * iy] += sy[iy + m * iy]
+            jy = 0
+            while jy < col {
+                let v = wn1[is1 &+ m2 &* jy]
+                wnColS[jy] = jy < iy ? -v : v
+                jy &+= 1
+            }
+            wnCol[iy] += sy[iy &+ m &* iy]
+            iy &+= 1
         }
         // LELᵀ: Cholesky of the (1,1) block, then L⁻¹(-L_aᵀ + R_zᵀ) in the (1,2) block, then the
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
         if !choleskyUpper(wn, ld: m2, n: col) { return false }
-        for j in col..<(2 * col) {
-            if !solveUpper(wn, ld: m2, n: col, wn + m2 * j, transpose: true) { return false }
-        }
-        for isRow in col..<(2 * col) {
-            for js in isRow..<(2 * col) {
-                wn[isRow + m2 * js] += dotSmall(wn + m2 * isRow, wn + m2 * js, col)
+        if !solveUpper(wn, ld: m2, n: col, wn + m2 * col, ldb: m2, count: col, transpose: true) { return false }
+        // (2,2) += (L⁻¹(...))ᵀ L⁻¹(...): leading zeros of the columns (L_a = 0 when no variable is active)
+        // add nothing to the sums and are skipped.
+        let col_ = col
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: col_) { first in
+            for j in 0..<col_ {
+                let c = wn + m2 &* (col_ &+ j)
+                var f = 0
+                while f < col_ && c[f] == 0 { f &+= 1 }
+                first[j] = f
+            }
+            var isRow = col_
+            while isRow < 2 &* col_ {
+                let a = wn + m2 &* isRow
+                let fa = first[isRow &- col_]
+                var js = isRow
+                while js < 2 &* col_ {
+                    let b = wn + m2 &* js
+                    var s = 0.0
+                    var k = max(fa, first[js &- col_])
+                    while k < col_ {
+                        s += a[k] * b[k]
+                        k &+= 1
+                    }
+                    b[isRow] += s
+                    js &+= 1
+                }
+                isRow &+= 1
             }
         }
         return choleskyUpper(wn + col + m2 * col, ld: m2, n: col)
@@ -204,6 +239,11 @@ extension Core {
         let identity = nsub == n
         // wv = WᵀZ d.
         var pointr = head
+        if identity && n >= Core.fusedThreshold {
+            fusedDotsWithVector(ws: ws, wy: wy, n: n, m: m, head: head, col: col, dd,
+                                ya: wv, sa: wv + col)
+            for i in 0..<col { wv[col + i] *= theta }
+        } else {
         for i in 0..<col {
             var temp1 = 0.0, temp2 = 0.0
             let wyi = wy + n * pointr, wsi = ws + n * pointr
@@ -221,12 +261,21 @@ extension Core {
             wv[col + i] = theta * temp2
             pointr = (pointr + 1) % m
         }
+        }
         // wv = K⁻¹ wv.
         if !solveUpper(wn, ld: m2, n: col2, wv, transpose: true) { return false }
         for i in 0..<col { wv[i] = -wv[i] }
         if !solveUpper(wn, ld: m2, n: col2, wv, transpose: false) { return false }
         // d = (1/θ) d + (1/θ²) ZᵀW wv.
         pointr = head
+        if identity && n >= Core.fusedThreshold {
+            let a1 = wa + 2 * m, a2 = wa + 3 * m
+            for jy in 0..<col {
+                a1[jy] = wv[jy] / theta
+                a2[jy] = wv[col + jy]
+            }
+            fusedUpdate(ws: ws, wy: wy, n: n, m: m, head: head, col: col, a1: a1, a2: a2, dd)
+        } else {
         for jy in 0..<col {
             let js = col + jy
             let a1 = wv[jy] / theta
@@ -243,12 +292,22 @@ extension Core {
             }
             pointr = (pointr + 1) % m
         }
+        }
         let inv = 1.0 / theta
+        if !constrained {
+            // No bounds (then every variable is free): scale and step in one pass.
+            for i in 0..<n {
+                let dk = dd[i] * inv
+                dd[i] = dk
+                z[i] = z[i] + dk
+            }
+            return true
+        }
         for i in 0..<nsub { dd[i] *= inv }
 
         // Projected Newton point.
         var hitBound = false
-        xp.update(from: z, count: n)
+        if constrained { xp.update(from: z, count: n) }  // only a bound can trigger the fallback
         for i in 0..<nsub {
             let k = identity ? i : Int(index[i])
             let dk = dd[i]
@@ -275,32 +334,12 @@ extension Core {
         // Otherwise: the longest step alpha <= 1 along d from the GCP that stays feasible.
         z.update(from: xp, count: n)
         var alpha = 1.0
-        var temp1 = 1.0
         var ibd = 0
         for i in 0..<nsub {
-            let k = Int(index[i])
-            let dk = dd[i]
-            let kind = nbd[k]
-            if kind != 0 {
-                if dk < 0 && kind <= 2 {
-                    let temp2 = l[k] - z[k]
-                    if temp2 >= 0 {
-                        temp1 = 0
-                    } else if dk * alpha < temp2 {
-                        temp1 = temp2 / dk
-                    }
-                } else if dk > 0 && kind >= 2 {
-                    let temp2 = u[k] - z[k]
-                    if temp2 <= 0 {
-                        temp1 = 0
-                    } else if dk * alpha > temp2 {
-                        temp1 = temp2 / dk
-                    }
-                }
-                if temp1 < alpha {
-                    alpha = temp1
-                    ibd = i
-                }
+            let step = limitStep(alpha, Int(index[i]), d: dd[i], from: z[Int(index[i])])
+            if step < alpha {
+                alpha = step
+                ibd = i
             }
         }
         if alpha < 1 {
@@ -316,11 +355,7 @@ extension Core {
         }
         for i in 0..<nsub {
             let k = Int(index[i])
-            var zk = z[k] + alpha * dd[i]
-            let kind = nbd[k]
-            if kind == 1 || kind == 2 { zk = max(zk, l[k]) }
-            if kind == 2 || kind == 3 { zk = min(zk, u[k]) }
-            z[k] = zk
+            z[k] = project(z[k] + alpha * dd[i], k)
         }
         return true
     }

@@ -40,6 +40,9 @@ struct Core {
     let xp: UnsafeMutablePointer<Double>
     // 2m-vectors: p, c, wbp, v in the Cauchy search (wa[0..<8m]).
     let wa: UnsafeMutablePointer<Double>
+    // The new row of the subspace matrix that matupd computes in the same pass as SᵀY and SᵀS
+    // (2m: Yᵀy_new, Sᵀy_new).
+    let newRow: UnsafeMutablePointer<Double>
     // Index sets.
     let index: UnsafeMutablePointer<Int32>
     let iwhere: UnsafeMutablePointer<Int32>
@@ -58,14 +61,50 @@ struct Core {
     var ileave = 0
     var constrained = false
     var boxed = false
+    /// True when `newRow` holds the products formk needs for the newest pair.
+    var newRowReady = false
+
+    /// From this n on, the bandwidth-saving fused passes replace separate dot products (the results are
+    /// bit-identical either way).
+    static let fusedThreshold = 256
 
     /// Forgets all correction pairs: B = I.
     mutating func resetMemory() {
+        newRowReady = false
         col = 0
         head = 0
         theta = 1
         iupdat = 0
         updatd = false
+    }
+
+    // MARK: - The box
+
+    /// `v` projected onto `[l_k, u_k]`.
+    @inline(__always)
+    func project(_ v: Double, _ k: Int) -> Double {
+        let kind = nbd[k]
+        var w = v
+        if kind == 1 || kind == 2 { w = max(w, l[k]) }
+        if kind == 2 || kind == 3 { w = min(w, u[k]) }
+        return w
+    }
+
+    /// `step` shortened so that `p_k + step·d_k` stays within the bounds of variable k (0 when p_k is
+    /// already on the bound that d_k points at).
+    @inline(__always)
+    func limitStep(_ step: Double, _ k: Int, d dk: Double, from pk: Double) -> Double {
+        let kind = nbd[k]
+        if dk < 0 && (kind == 1 || kind == 2) {
+            let room = l[k] - pk
+            if room >= 0 { return 0 }
+            if dk * step < room { return room / dk }
+        } else if dk > 0 && kind >= 2 {
+            let room = u[k] - pk
+            if room <= 0 { return 0 }
+            if dk * step > room { return room / dk }
+        }
+        return step
     }
 
     // MARK: - Setup and projected gradient
@@ -182,11 +221,25 @@ struct Core {
                 j += 1
             }
         }
-        var pointr = head
-        for j in 0..<(col - 1) {
-            sy[col - 1 + m * j] = dotContiguous(d, wy + pointr * n, n)
-            ss[j + m * (col - 1)] = dotContiguous(ws + pointr * n, d, n)
-            pointr = (pointr + 1) % m
+        newRowReady = false
+        if !constrained && n >= Core.fusedThreshold {
+            // Without bounds formk's new row (all variables free) needs Yᵀy_new and Sᵀy_new: compute them in
+            // the same pass over S and Y as the new row of SᵀY and column of SᵀS.
+            let dy = wa, sd = wa + m
+            fusedNewPairDots(ws: ws, wy: wy, n: n, m: m, head: head, col: col, d: d, yNew: r,
+                             yy: newRow, syNew: newRow + m, dy: dy, sd: sd)
+            for j in 0..<(col - 1) {
+                sy[col - 1 + m * j] = dy[j]
+                ss[j + m * (col - 1)] = sd[j]
+            }
+            newRowReady = true
+        } else {
+            var pointr = head
+            for j in 0..<(col - 1) {
+                sy[col - 1 + m * j] = dotContiguous(d, wy + pointr * n, n)
+                ss[j + m * (col - 1)] = dotContiguous(ws + pointr * n, d, n)
+                pointr = (pointr + 1) % m
+            }
         }
         ss[(col - 1) + m * (col - 1)] = stp == 1 ? dtd : stp * stp * dtd
         sy[(col - 1) + m * (col - 1)] = dr

@@ -18,7 +18,7 @@
 /// outside the box is projected (``LBFGSBResult/startWasProjected``); every evaluation point (finite
 /// differences included) lies in the box.
 ///
-/// The solver is a value: it owns its workspace (`(2m + 5)n + 12m² + 8m` doubles and `3n` 32-bit
+/// The solver is a value: it owns its workspace (`(2m + 5)n + 11m² + 10m` doubles and `3n` 32-bit
 /// indices), allocates nothing per iteration, and any number of solvers can run at once on different
 /// threads.
 ///
@@ -35,9 +35,12 @@ public struct LBFGSBSolver: Sendable {
     /// Number of variables n.
     public let dimension: Int
     /// Lower bounds (`-infinity` where there is none).
-    public let lower: [Double]
+    public var lower: [Double] { lowerStorage.isEmpty ? [Double](repeating: -.infinity, count: dimension) : lowerStorage }
     /// Upper bounds (`+infinity` where there is none).
-    public let upper: [Double]
+    public var upper: [Double] { upperStorage.isEmpty ? [Double](repeating: .infinity, count: dimension) : upperStorage }
+    /// The bounds, or empty when no variable has a bound on that side (saves 8n bytes per side).
+    private let lowerStorage: [Double]
+    private let upperStorage: [Double]
     /// Settings; validated at every ``minimize(from:callback:objective:)``.
     public var options: LBFGSBOptions
 
@@ -72,8 +75,8 @@ public struct LBFGSBSolver: Sendable {
         }
         try options.validate()
         self.dimension = dimension
-        self.lower = lo
-        self.upper = up
+        self.lowerStorage = lo.contains { $0 > -.infinity } ? lo : []
+        self.upperStorage = up.contains { $0 < .infinity } ? up : []
         self.options = options
         self.kinds = kinds
     }
@@ -117,7 +120,7 @@ public struct LBFGSBSolver: Sendable {
         let n = dimension
         let eps = options.eps
         var scratch = [Double](repeating: 0, count: n)
-        let lo = lower, up = upper, kinds = self.kinds
+        let lo = lowerStorage, up = upperStorage, kinds = self.kinds
         return try scratch.withUnsafeMutableBufferPointer { (sp) throws(LBFGSBError) -> LBFGSBResult in
             let s = sp.baseAddress!
             return try run(x0: x0, callback: callback) { x, g in
@@ -125,7 +128,8 @@ public struct LBFGSBSolver: Sendable {
                 let f0 = value(UnsafeBufferPointer(start: s, count: n))
                 var evals = 1
                 for i in 0..<n {
-                    let xi = x[i], lb = lo[i], ub = up[i]
+                    let xi = x[i]
+                    let lb = lo.isEmpty ? -.infinity : lo[i], ub = up.isEmpty ? .infinity : up[i]
                     if kinds[i] == 2 && lb == ub {
                         g[i] = 0
                         continue
@@ -181,7 +185,7 @@ public struct LBFGSBSolver: Sendable {
 
     private mutating func prepareStorage(m: Int) {
         let n = dimension
-        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m
+        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m + 2 * m
         if storageCorrections != m || storage.count != doubles {
             storage = [Double](repeating: 0, count: doubles)
             indexStorage = [Int32](repeating: 0, count: 3 * n)
@@ -222,8 +226,10 @@ public struct LBFGSBSolver: Sendable {
         indexStorage.withUnsafeMutableBufferPointer { ip in
         x.withUnsafeMutableBufferPointer { xb in
         g.withUnsafeMutableBufferPointer { gb in
-        lower.withUnsafeBufferPointer { lb in
-        upper.withUnsafeBufferPointer { ub in
+        // Without bounds on a side, a one-element stand-in: it is never read (every access is guarded by
+        // the bound kind).
+        (lowerStorage.isEmpty ? [-Double.infinity] : lowerStorage).withUnsafeBufferPointer { lb in
+        (upperStorage.isEmpty ? [Double.infinity] : upperStorage).withUnsafeBufferPointer { ub in
         kinds.withUnsafeBufferPointer { kb in
             var base = sp.baseAddress!
             func take(_ count: Int) -> UnsafeMutablePointer<Double> {
@@ -237,15 +243,17 @@ public struct LBFGSBSolver: Sendable {
                 ws: take(m * n), wy: take(m * n), sy: take(m * m), ss: take(m * m), wt: take(m * m),
                 wn: take(4 * m * m), snd: take(4 * m * m),
                 z: take(n), r: take(n), d: take(n), t: take(n), xp: take(n), wa: take(8 * m),
+                newRow: take(2 * m),
                 index: ib, iwhere: ib + n, indx2: ib + 2 * n)
             let xptr = xb.baseAddress!, gptr = gb.baseAddress!
-            let l = lb.baseAddress!, u = ub.baseAddress!, nbd = kb.baseAddress!
 
             // Project x0 onto the box.
             for i in 0..<n {
-                let k = nbd[i]
-                if (k == 1 || k == 2) && xptr[i] < l[i] { xptr[i] = l[i]; projected = true }
-                if (k == 2 || k == 3) && xptr[i] > u[i] { xptr[i] = u[i]; projected = true }
+                let p = core.project(xptr[i], i)
+                if p != xptr[i] {
+                    xptr[i] = p
+                    projected = true
+                }
             }
             core.classify()
 
@@ -305,26 +313,7 @@ public struct LBFGSBSolver: Sendable {
                     if iter == 0 {
                         stpmx = 1
                     } else {
-                        for i in 0..<n {
-                            let a1 = d[i]
-                            let k = nbd[i]
-                            if k == 0 { continue }
-                            if a1 < 0 && k <= 2 {
-                                let a2 = l[i] - xptr[i]
-                                if a2 >= 0 {
-                                    stpmx = 0
-                                } else if a1 * stpmx < a2 {
-                                    stpmx = a2 / a1
-                                }
-                            } else if a1 > 0 && k >= 2 {
-                                let a2 = u[i] - xptr[i]
-                                if a2 <= 0 {
-                                    stpmx = 0
-                                } else if a1 * stpmx > a2 {
-                                    stpmx = a2 / a1
-                                }
-                            }
-                        }
+                        for i in 0..<n { stpmx = core.limitStep(stpmx, i, d: d[i], from: xptr[i]) }
                     }
                 }
                 var stp = (iter == 0 && !core.boxed) ? min(1 / dnorm, stpmx) : 1
@@ -352,10 +341,8 @@ public struct LBFGSBSolver: Sendable {
                         } else {
                             for i in 0..<n { xptr[i] = stp * d[i] + t[i] }
                         }
-                        for i in 0..<n {
-                            let k = nbd[i]
-                            if k == 1 || k == 2 { xptr[i] = max(xptr[i], l[i]) }
-                            if k == 2 || k == 3 { xptr[i] = min(xptr[i], u[i]) }
+                        if core.constrained {
+                            for i in 0..<n { xptr[i] = core.project(xptr[i], i) }
                         }
                         let (fv, ev) = evaluate(xptr, gptr)
                         f = fv
@@ -447,7 +434,9 @@ public struct LBFGSBSolver: Sendable {
                 core.updatd = true
                 core.iupdat += 1
                 core.matupd(rr: rr, dr: dr, stp: stp, dtd: dtd)
-                if !core.formt() {
+                // T = θSᵀS + LD⁻¹Lᵀ serves only the Cauchy search and r = -Zᵀ(B(z - x) + g), which run
+                // only with bounds (without bounds and with memory, z = x): skip it when there are none.
+                if core.constrained && !core.formt() {
                     core.resetMemory()
                     restarts += 1
                 }

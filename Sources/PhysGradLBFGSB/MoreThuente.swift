@@ -37,8 +37,7 @@ struct MoreThuente {
     private var sty = 0.0, fy = 0.0, gy = 0.0
     private var stmin = 0.0, stmax = 0.0
 
-    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` (evaluate at `stp`)
-    /// or `.error`.
+    /// A search with L-BFGS-B's tolerances and steps limited to `[stpmin, stpmax]`.
     init(ftol: Double = 1e-3, gtol: Double = 0.9, xtol: Double = 0.1, stpmin: Double = 0, stpmax: Double) {
         self.ftol = ftol
         self.gtol = gtol
@@ -47,6 +46,8 @@ struct MoreThuente {
         self.stpmax = stpmax
     }
 
+    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` (evaluate at `stp`)
+    /// or `.error`.
     mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
         if stp < stpmin || stp > stpmax || g0 >= 0 || stpmax < stpmin { return .error }
         brackt = false

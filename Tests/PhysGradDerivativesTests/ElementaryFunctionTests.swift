@@ -48,6 +48,7 @@ struct ElementaryCase: Sendable, CustomTestStringConvertible {
         case "x*x": return x * x
         case "magnitude": return x.magnitude
         case "x-2x/3": return x - 2 * x / 3
+        case "sinAndCos": let (s, c) = T.sinAndCos(x); return s * c
         default: fatalError(name)
         }
     }
@@ -96,6 +97,8 @@ let elementaryCases: [ElementaryCase] = [
     .init(name: "x*x", points: [-3, 0, 2], d1: { 2 * $0 }, d2: { _ in 2 }),
     .init(name: "magnitude", points: [-3, 2], d1: { $0 < 0 ? -1 : 1 }, d2: { _ in 0 }),
     .init(name: "x-2x/3", points: [-3, 0, 2], d1: { _ in 1.0 / 3 }, d2: { _ in 0 }),
+    // sin x cos x = sin(2x)/2
+    .init(name: "sinAndCos", points: [-2, 0, 0.5, 3], d1: { Foundation.cos(2 * $0) }, d2: { -2 * Foundation.sin(2 * $0) }),
 ]
 
 /// The value, first and second derivative of `c` at `x` by each of the four derivative types.
@@ -172,6 +175,13 @@ struct SpecialPointTests {
         let v = tape.variable(0)
         tape.reverseSweep(from: TrackedReal.sqrt(v))
         #expect(tape.adjoint(of: v) == .infinity)
+        // An infinite adjoint stays infinite through later unary records (no 0·inf = NaN leak).
+        let w = tape.variable(0)
+        let q = TrackedReal.expMinusOne(w)  // a unary record (value 0) whose adjoint will be infinite
+        let y = -(2 * TrackedReal.sqrt(q))
+        tape.reverseSweep(from: y)
+        #expect(tape.adjoint(of: q) == -.infinity)
+        #expect(tape.adjoint(of: w) == -.infinity)
     }
 
     @Test func integerPowersAreExactAtZero() {
@@ -204,6 +214,29 @@ struct SpecialPointTests {
         #expect(a == b)
         #expect(!(a < b) && !(b < a))
         #expect(max(Dual<Double>(value: 2, derivative: 1), a).derivative == 1)
+    }
+
+    @Test func affineOperationsWithConstantsRecordNothing() {
+        let tape = ReverseTape<Double>()
+        let x = tape.variable(1.5)
+        let before = tape.count
+        let y = 3 - 2 * (x + 1) / 4 * 5   // -2.5 x + 0.5: no record
+        #expect(tape.count == before)
+        let expectedValue: Double = 3 - 2 * (1.5 + 1) / 4 * 5
+        #expect(y.value == expectedValue)
+        tape.reverseSweep(from: y)
+        #expect(tape.adjoint(of: x) == -2.5)
+        // The scale reaches the next recorded operation: d/dx sin(-2.5x + 0.5) = -2.5 cos(...).
+        let z = TrackedReal.sin(y) * -x
+        #expect(tape.count == before + 2)
+        tape.reverseSweep(from: z)
+        let expected = -2.5 * Double.cos(y.value) * -1.5 - Double.sin(y.value)
+        #expect(relativeError(tape.adjoint(of: x), expected) <= 1e-15)
+        // An output that is an input: gradient 1.
+        tape.reverseSweep(from: x)
+        #expect(tape.adjoint(of: x) == 1)
+        tape.reverseSweep(from: -x)
+        #expect(tape.adjoint(of: x) == -1)
     }
 
     @Test func constantsCarryNoDerivative() {

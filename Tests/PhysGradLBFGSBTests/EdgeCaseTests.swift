@@ -33,9 +33,11 @@ import PhysGradLBFGSB
         let s = try ref("gh23161_verbatim_inconsistent_gradient")
         let r = try LBFGSBSolver.minimize(from: [-1, 1], options: LBFGSBOptions(factr: 0),
                                           objective: Self.rosenbrock10(2))
-        #expect(r.termination.scipyStatus == s.status || r.termination == .lineSearchFailed(.tooManyEvaluations))
+        #expect(r.termination.scipyStatus == s.status)
         #expect(r.f.isFinite && r.x.allSatisfy(\.isFinite))
         #expect(r.f <= 4.0)  // f(x0) = 4: never worse than the start
+        // Line searches fail here with a non-empty memory: the memory is dropped and the run goes on.
+        #expect(r.restarts >= 1)
     }
 
     static func unboundedBelow(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {

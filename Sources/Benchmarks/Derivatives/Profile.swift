@@ -2,16 +2,46 @@ import Foundation
 import PhysGradDerivatives
 import PhysGradBenchSupport
 
-/// `--profile NAME`: loop one gradient for perf (not part of the benchmark protocol).
+/// `--profile NAME`: loop one gradient for perf (not part of the benchmark protocol), then
+/// print the minimum time of plain f, gradient and hvp at n = 1000 and 100000 to stderr.
 func profileLoop(_ name: String) {
-    let n = 100_000
+    func minTime(_ reps: Int, _ body: () -> Void) -> Double {
+        var best = Double.infinity
+        let clock = ContinuousClock()
+        for _ in 0..<reps {
+            let t = clock.measure(body)
+            best = min(best, Double(t.components.attoseconds) * 1e-18 + Double(t.components.seconds))
+        }
+        return best
+    }
+    func report<F: GenericObjective>(_ f: F) {
+        for n in [1000, 100_000] {
+            let x = uniformValues(seed: 42, count: n)
+            var g = [Double](repeating: 0, count: n)
+            var o = AutomaticObjective(f, dimension: n)
+            let reps = n == 1000 ? 2000 : 60
+            let tf = minTime(reps) { blackHole(f(x)) }
+            let tg = minTime(reps) { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
+            let th = minTime(reps) { blackHole(o.hessianVectorProduct(at: x, direction: x)) }
+            FileHandle.standardError.write(Data(String(format: "%@ n=%d  f %.1f us  grad %.1f us (x%.1f)  hvp %.1f us (x%.1f)\n",
+                name, n, tf * 1e6, tg * 1e6, tg / tf, th * 1e6, th / tf).utf8))
+        }
+    }
+    if name == "rosenbrock" { report(StandardFunctions.ExtendedRosenbrock()) } else { report(StandardFunctions.SumSquareSine()) }
+}
+
+/// `--allocation-check K`: K gradient evaluations through one AutomaticObjective (run under
+/// valgrind with two values of K to count heap allocations per call).
+func allocationCheck(_ k: Int) {
+    let n = 1000
     let x = uniformValues(seed: 42, count: n)
     var g = [Double](repeating: 0, count: n)
-    if name == "rosenbrock" {
-        var o = AutomaticObjective(StandardFunctions.ExtendedRosenbrock(), dimension: n)
-        for _ in 0..<2000 { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
-    } else {
-        var o = AutomaticObjective(StandardFunctions.SumSquareSine(), dimension: n)
-        for _ in 0..<500 { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
+    var o = AutomaticObjective(StandardFunctions.ExtendedRosenbrock(), dimension: n)
+    for _ in 0..<k { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
+    // The buffer form an L-BFGS-B objective uses.
+    g.withUnsafeMutableBufferPointer { gb in
+        x.withUnsafeBufferPointer { xb in
+            for _ in 0..<k { blackHole(o.valueAndGradient(at: xb, gradient: gb)) }
+        }
     }
 }

@@ -6,6 +6,11 @@
 // product, and a hand-written gradient, each with "vs" the plain f. Then the dense Hessian of
 // the chapter's n-dimensional objective |powers(x)|² at n = 1000 (forward-over-reverse, and
 // nested duals at a smaller n for the method comparison). Peer: scripts/peers/derivatives.py.
+//
+// Diagnostics (not part of the JSON protocol): `--profile rosenbrock|sumsqsin` prints minimum
+// times of f, gradient and hvp to stderr (robust on a shared machine; also a perf target);
+// `--allocation-check K` runs K warm gradients (run under valgrind with two K to count heap
+// allocations per call: 0).
 import Foundation
 import PhysGradBenchSupport
 import PhysGradDerivatives
@@ -14,6 +19,10 @@ import PhysGradLinearAlgebra
 let arguments = BenchArguments()
 if let i = CommandLine.arguments.firstIndex(of: "--profile"), i + 1 < CommandLine.arguments.count {
     profileLoop(CommandLine.arguments[i + 1])
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--allocation-check"), i + 1 < CommandLine.arguments.count {
+    allocationCheck(Int(CommandLine.arguments[i + 1]) ?? 1)
     exit(0)
 }
 let suite = "derivatives"

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import PhysGradLBFGSB
+
+/// The fused large-n passes must give exactly the bits of the separate dot products and updates they
+/// replace (the solver switches between them by n).
+@Suite struct KernelTests {
+    static func data(_ count: Int, seed: Double) -> [Double] { (0..<count).map { sin(Double($0) * 0.7 + seed) * 3 } }
+
+    @Test(arguments: [2, 5, 16, 17, 1000, 3001])
+    func fusedPassesAreBitIdentical(n: Int) {
+        let m = 4, col = 3, head = 2
+        var ws = Self.data(m * n, seed: 1), wy = Self.data(m * n, seed: 2)
+        var v = Self.data(n, seed: 3), yNew = Self.data(n, seed: 4)
+        var out = [Double](repeating: 0, count: 6 * m)
+        ws.withUnsafeMutableBufferPointer { sp in wy.withUnsafeMutableBufferPointer { yp in
+        v.withUnsafeMutableBufferPointer { vp in yNew.withUnsafeMutableBufferPointer { np in
+        out.withUnsafeMutableBufferPointer { op in
+            let s = sp.baseAddress!, y = yp.baseAddress!, d = vp.baseAddress!, yn = np.baseAddress!
+            let o = op.baseAddress!
+            func column(_ j: Int) -> Int { (head + j) % m }
+            fusedDotsWithVector(ws: s, wy: y, n: n, m: m, head: head, col: col, d, ya: o, sa: o + m)
+            for j in 0..<col {
+                #expect(o[j] == dotContiguous(y + n * column(j), d, n))
+                #expect(o[m + j] == dotContiguous(s + n * column(j), d, n))
+            }
+            fusedNewPairDots(ws: s, wy: y, n: n, m: m, head: head, col: col, d: d, yNew: yn,
+                             yy: o, syNew: o + m, dy: o + 2 * m, sd: o + 3 * m)
+            for j in 0..<col {
+                #expect(o[j] == dotContiguous(yn, y + n * column(j), n))
+                #expect(o[m + j] == dotContiguous(s + n * column(j), yn, n))
+                if j < col - 1 {
+                    #expect(o[2 * m + j] == dotContiguous(d, y + n * column(j), n))
+                    #expect(o[3 * m + j] == dotContiguous(s + n * column(j), d, n))
+                }
+            }
+            let a1: [Double] = [0.5, -1.25, 3], a2: [Double] = [2, 0.1, -0.7]
+            var reference = Array(UnsafeBufferPointer(start: d, count: n))
+            reference.withUnsafeMutableBufferPointer { rp in
+                for j in 0..<col {
+                    axpyContiguous(a1[j], y + n * column(j), rp.baseAddress!, n)
+                    axpyContiguous(a2[j], s + n * column(j), rp.baseAddress!, n)
+                }
+            }
+            fusedUpdate(ws: s, wy: y, n: n, m: m, head: head, col: col, a1: a1, a2: a2, d)
+            #expect(Array(UnsafeBufferPointer(start: d, count: n)) == reference)
+        }}}}}
+    }
+
+    @Test func smallDenseKernels() {
+        // A = UᵀU with U = [[2, 1, -1], [0, 3, 0.5], [0, 0, 1.5]] (column-major, ld 4).
+        var a = [Double](repeating: 0, count: 12)
+        let u: [[Double]] = [[2, 1, -1], [0, 3, 0.5], [0, 0, 1.5]]
+        for i in 0..<3 { for j in i..<3 { a[i + 4 * j] = (0...i).reduce(0) { $0 + u[$1][i] * u[$1][j] } } }
+        var b: [Double] = [1, -2, 0.5]
+        a.withUnsafeMutableBufferPointer { ap in
+            #expect(choleskyUpper(ap.baseAddress!, ld: 4, n: 3))
+            for i in 0..<3 { for j in i..<3 { #expect(abs(ap[i + 4 * j] - u[i][j]) < 1e-14) } }
+            b.withUnsafeMutableBufferPointer { bp in
+                #expect(solveUpper(ap.baseAddress!, ld: 4, n: 3, bp.baseAddress!, transpose: true))
+                #expect(solveUpper(ap.baseAddress!, ld: 4, n: 3, bp.baseAddress!, transpose: false))
+            }
+        }
+        // b now solves A b = [1, -2, 0.5]: check the residual with A = UᵀU.
+        for i in 0..<3 {
+            var r = 0.0
+            for j in 0..<3 { for k in 0...min(i, j) { r += u[k][i] * u[k][j] * b[j] } }
+            #expect(abs(r - [1, -2, 0.5][i]) < 1e-13)
+        }
+        var notPD: [Double] = [1, 2, 2, 1]
+        #expect(!notPD.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, ld: 2, n: 2) })
+    }
+}
+
+/// The More-Thuente search on the first test function of More & Thuente (1994, Table 1):
+/// φ(α) = -α / (α² + β), β = 2, ftol = 1e-3, gtol = 0.1.
+@Suite struct MoreThuenteTests {
+    static func phi(_ a: Double) -> (Double, Double) {
+        let b = 2.0
+        return (-a / (a * a + b), (a * a - b) / ((a * a + b) * (a * a + b)))
+    }
+
+    @Test(arguments: [(1e-3, 1.4, 6), (1e-1, 1.4, 3), (1e1, 10.0, 1), (1e3, 37.0, 4)])
+    func paperTable1(start: Double, expected: Double, evaluations: Int) {
+        var search = MoreThuente(ftol: 1e-3, gtol: 0.1, xtol: 0.1, stpmin: 0, stpmax: 1e10)
+        let (f0, g0) = Self.phi(0)
+        var stp = start
+        #expect(search.start(f0: f0, g0: g0, stp: stp) == .evaluate)
+        var count = 0
+        var status = MoreThuente.Status.evaluate
+        while status == .evaluate && count < 30 {
+            let (f, g) = Self.phi(stp)
+            count += 1
+            status = search.next(f: f, g: g, stp: &stp)
+        }
+        #expect(status == .converged)
+        #expect(count == evaluations)
+        #expect(abs(stp - expected) < 0.05 * expected, "stp = \(stp)")
+        let (f, g) = Self.phi(stp)
+        #expect(f <= f0 + 1e-3 * stp * g0 && abs(g) <= 0.1 * abs(g0))
+    }
+
+    @Test func backOffNeverReturnsToTheBadStep() {
+        var search = MoreThuente(stpmax: 1e10)
+        #expect(search.start(f0: 0, g0: -1, stp: 8) == .evaluate)
+        let s = search.backOff(from: 8)
+        #expect(s == 4 && search.stpmax == 4)
+    }
+}
