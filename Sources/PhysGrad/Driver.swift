@@ -163,45 +163,62 @@ public func optimize<Method: Optimizer>(
     var gradient = [Double](repeating: 0, count: problem.dimension)
     do throws(StepFailure) {
         var state = try method.makeState(at: x, evaluator: &evaluator)
-        while steps < options.steps {
-            if let limit = options.timeLimit, elapsed() >= limit {
-                termination = .timeLimit
-                break
-            }
-            let outcome = try method.step(&state, evaluator: &evaluator)
-            try requireFinite(outcome.x, "iterate after step \(steps + 1)")
-            let newLoss = observer.loss(at: outcome.x)
-            if !newLoss.isFinite { throw StepFailure(.nonFiniteValue("loss after step \(steps + 1)")) }
-            let update = Vector.subtract(outcome.x, x)
-            steps += 1
-            if firstUpdate == nil { firstUpdate = update }
-            x = outcome.x
-            loss = newLoss
-            record(x, loss, update)
-            if let why = outcome.converged {
-                termination = .convergedByMethod(why)
-                break
-            }
-            if let cb = callback,
-               cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: evaluator.counts)) == .stop {
-                termination = .stoppedByCallback
-                break
-            }
-            if let t = options.targetLoss, loss <= t {
-                termination = .reachedTargetLoss
-                break
-            }
-            if let tol = options.stepTolerance, Vector.normInf(update) <= tol {
-                termination = .convergedStep
-                break
-            }
-            if let tol = options.gradientTolerance {
-                _ = observer.lossAndGradient(at: x, gradient: &gradient)
-                if Vector.normInf(gradient) <= tol {
-                    termination = .convergedGradient
-                    break
+        func timeIsUp() -> Bool {
+            if let limit = options.timeLimit, elapsed() >= limit { return true }
+            return false
+        }
+        if options.steps == 0 {
+            termination = .completedSteps
+        } else if timeIsUp() {
+            termination = .timeLimit
+        } else {
+            // Called after every step with the new iterate: record it, ask the callback, apply the
+            // stopping tests; `false` ends the iteration (with `termination` set).
+            let stoppedByMethod = try method.iterate(&state, evaluator: &evaluator) { outcome, counts throws(StepFailure) -> Bool in
+                try requireFinite(outcome.x, "iterate after step \(steps + 1)")
+                let newLoss = observer.loss(at: outcome.x)
+                if !newLoss.isFinite { throw StepFailure(.nonFiniteValue("loss after step \(steps + 1)")) }
+                let update = Vector.subtract(outcome.x, x)
+                steps += 1
+                if firstUpdate == nil { firstUpdate = update }
+                x = outcome.x
+                loss = newLoss
+                record(x, loss, update)
+                if let why = outcome.converged {
+                    termination = .convergedByMethod(why)
+                    return false
                 }
+                if let cb = callback,
+                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts)) == .stop {
+                    termination = .stoppedByCallback
+                    return false
+                }
+                if let t = options.targetLoss, loss <= t {
+                    termination = .reachedTargetLoss
+                    return false
+                }
+                if let tol = options.stepTolerance, Vector.normInf(update) <= tol {
+                    termination = .convergedStep
+                    return false
+                }
+                if let tol = options.gradientTolerance {
+                    _ = observer.lossAndGradient(at: x, gradient: &gradient)
+                    if Vector.normInf(gradient) <= tol {
+                        termination = .convergedGradient
+                        return false
+                    }
+                }
+                if steps >= options.steps {
+                    termination = .completedSteps
+                    return false
+                }
+                if timeIsUp() {
+                    termination = .timeLimit
+                    return false
+                }
+                return true
             }
+            if let reason = stoppedByMethod { termination = reason }
         }
     } catch {
         termination = error.reason

@@ -70,6 +70,8 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
     case stoppedByCallback
     /// The run's time limit passed.
     case timeLimit
+    /// The method rejected its input once the run started (e.g. an inner solver's setup).
+    case invalidInput(String)
 
     /// `true` for the reasons that mean the run did what was asked.
     public var isSuccess: Bool {
@@ -93,6 +95,7 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
         case .lineSearchFailed: return "line-search-failed"
         case .stoppedByCallback: return "stopped-by-callback"
         case .timeLimit: return "time-limit"
+        case .invalidInput: return "invalid-input"
         }
     }
 
@@ -109,6 +112,7 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
         case .lineSearchFailed(let why): return "stopped: line search failed (\(why))"
         case .stoppedByCallback: return "stopped by the callback"
         case .timeLimit: return "stopped: time limit reached"
+        case .invalidInput(let why): return "stopped: invalid input (\(why))"
         }
     }
 }

@@ -64,6 +64,12 @@ public struct ProblemEvaluator: Sendable {
         return problem.objective.valueAndGradient(at: x, gradient: &gradient)
     }
 
+    /// L(y(x)), with ∇ₓL written into `gradient`; the allocation-free form for inner loops.
+    public mutating func lossAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        counts.gradients += 1
+        return problem.objective.valueAndGradient(at: x, gradient: gradient)
+    }
+
     /// ∇²ₓL(y(x)) in the problem's declared structure.
     public mutating func objectiveHessian(at x: [Double]) -> StructuredHessian {
         counts.hessians += 1

@@ -1,9 +1,13 @@
-/// An optimization method with explicit state: make the state at x₀, take one step at a time.
+/// An optimization method with explicit state: make the state at x₀, then iterate, handing
+/// each new iterate to the driver.
 ///
-/// One driver (``optimize(_:with:from:options:callback:)``) runs every method: it owns the loop,
-/// the stopping tests, the time limit, the trace and the callback; a method only says how to
-/// step. Methods are small `Sendable` values (their parameters); everything that changes during a
-/// run lives in `State`. One file per strategy: ``GradientDescent``, ``Newton``,
+/// One driver (``optimize(_:with:from:options:callback:)``) runs every method: it owns the
+/// stopping tests, the step count, the time limit, the trace and the callback; a method only
+/// says how to move. Methods are small `Sendable` values (their parameters); everything that
+/// changes during a run lives in `State`. Most methods take one self-contained step at a time
+/// and conform to ``SteppingOptimizer``, which supplies ``iterate(_:evaluator:next:)``;
+/// L-BFGS-B keeps its line search's state across evaluations and iterates itself, handing each
+/// accepted iterate to the driver. One file per strategy: ``GradientDescent``, ``Newton``,
 /// ``PhysicalGradient`` (analytic or numerical inverse), ``Adam``, ``AdaGrad``, ``RMSProp``,
 /// ``LBFGSBMethod``.
 public protocol Optimizer: Sendable {
@@ -23,11 +27,32 @@ public protocol Optimizer: Sendable {
     /// The state at the starting point `x` (already validated: n finite entries).
     func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State
 
-    /// Takes one step from `state.x`; throws ``StepFailure`` to end the run with a reason.
-    func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome
+    /// Iterates from the state's point: after each new iterate x_{k+1}, calls `next` with it and
+    /// the evaluation counts so far, and stops
+    /// as soon as it returns `false` (returning `nil`). Returns the method's own reason when it
+    /// stops by itself (converged, or failed); throws ``StepFailure`` to end the run with a reason.
+    func iterate(
+        _ state: inout State, evaluator: inout ProblemEvaluator,
+        next: (StepOutcome, EvaluationCounts) throws(StepFailure) -> Bool
+    ) throws(StepFailure) -> TerminationReason?
+}
 
-    /// The current iterate of `state`.
-    func position(of state: State) -> [Double]
+/// A method that takes one self-contained step at a time (GD, Newton, PG, Adam, ...).
+public protocol SteppingOptimizer: Optimizer {
+    /// Takes one step from the state's point; throws ``StepFailure`` to end the run with a reason.
+    func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome
+}
+
+extension SteppingOptimizer {
+    public func iterate(
+        _ state: inout State, evaluator: inout ProblemEvaluator,
+        next: (StepOutcome, EvaluationCounts) throws(StepFailure) -> Bool
+    ) throws(StepFailure) -> TerminationReason? {
+        while true {
+            let outcome = try step(&state, evaluator: &evaluator)
+            if !(try next(outcome, evaluator.counts)) { return nil }
+        }
+    }
 }
 
 extension Optimizer {

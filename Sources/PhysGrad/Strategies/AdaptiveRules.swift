@@ -11,7 +11,7 @@ import Darwin
 ///
 ///     m ← b1 m + (1 - b1) g,   v ← b2 v + (1 - b2) g²,
 ///     x ← x - η (m / (1 - b1ᵗ)) / (sqrt(v / (1 - b2ᵗ) + eps_root) + eps).
-public struct Adam: Optimizer {
+public struct Adam: SteppingOptimizer {
     public var eta: Double
     public var b1: Double, b2: Double, eps: Double, epsRoot: Double
     public var name: String { "adam" }
@@ -60,15 +60,13 @@ public struct Adam: Optimizer {
         }
         return StepOutcome(x: s.x)
     }
-
-    public func position(of state: State) -> [Double] { state.x }
 }
 
 /// AdaGrad (Duchi, Hazan & Singer 2011) with optax's defaults (initial accumulator 0.1,
 /// eps = 1e-7):
 ///
 ///     a ← a + g²,   x ← x - η g / sqrt(a + eps)   (no step where a = 0).
-public struct AdaGrad: Optimizer {
+public struct AdaGrad: SteppingOptimizer {
     public var eta: Double
     public var initialAccumulator: Double, eps: Double
     public var name: String { "adagrad" }
@@ -107,15 +105,13 @@ public struct AdaGrad: Optimizer {
         }
         return StepOutcome(x: s.x)
     }
-
-    public func position(of state: State) -> [Double] { state.x }
 }
 
 /// RMSProp (Tieleman & Hinton 2012) with optax's defaults (decay = 0.9, eps = 1e-8 inside the
 /// square root, initial scale 0, not centered):
 ///
 ///     ν ← decay ν + (1 - decay) g²,   x ← x - η g / sqrt(ν + eps).
-public struct RMSProp: Optimizer {
+public struct RMSProp: SteppingOptimizer {
     public var eta: Double
     public var decay: Double, eps: Double, initialScale: Double
     public var name: String { "rmsprop" }
@@ -155,8 +151,6 @@ public struct RMSProp: Optimizer {
         }
         return StepOutcome(x: s.x)
     }
-
-    public func position(of state: State) -> [Double] { state.x }
 }
 
 func validateRate(_ eta: Double, _ name: String) throws(PhysGradError) {

@@ -3,7 +3,7 @@
 /// One gradient per step. The chapter's first method (η = 0.01): its steps follow the
 /// gradient's scaling, which for y = [x0, x1²] at [3, 3] is [6, 108], far from the diagonal
 /// path to the minimum.
-public struct GradientDescent: Optimizer {
+public struct GradientDescent: SteppingOptimizer {
     public var eta: Double
     public var name: String { "gd" }
     public var stepSize: Double? { eta }
@@ -25,6 +25,4 @@ public struct GradientDescent: Optimizer {
         for i in state.x.indices { state.x[i] -= eta * state.gradient[i] }
         return StepOutcome(x: state.x)
     }
-
-    public func position(of state: State) -> [Double] { state.x }
 }

@@ -3,7 +3,7 @@
 /// The Hessian comes in the problem's declared structure (dense: Cholesky, LU when not positive
 /// definite; diagonal: a division); ``HessianPolicy`` says what happens when it is not positive
 /// definite or singular. The chapter uses η = 1/3.
-public struct Newton: Optimizer {
+public struct Newton: SteppingOptimizer {
     public var eta: Double
     public var policy: HessianPolicy
     public var name: String { "newton" }
@@ -40,6 +40,4 @@ public struct Newton: Optimizer {
         for i in state.x.indices { state.x[i] -= eta * direction[i] }
         return StepOutcome(x: state.x)
     }
-
-    public func position(of state: State) -> [Double] { state.x }
 }

@@ -46,7 +46,7 @@ public struct NumericalInverse: Sendable, Equatable {
 /// with y⁻¹ the problem's analytic inverse, or computed numerically as
 /// x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x (``NumericalInverse``). The chapter
 /// uses η = 0.3 for both.
-public struct PhysicalGradient: Optimizer {
+public struct PhysicalGradient: SteppingOptimizer {
     public enum Inverse: Sendable, Equatable {
         case analytic
         case numerical(NumericalInverse)
@@ -140,8 +140,6 @@ public struct PhysicalGradient: Optimizer {
         }
         return StepOutcome(x: state.x)
     }
-
-    public func position(of state: State) -> [Double] { state.x }
 }
 
 /// x' = argmin_x |y(x) - target|² by L-BFGS-B from `start`, counted in `evaluator`.
