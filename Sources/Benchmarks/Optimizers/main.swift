@@ -1,3 +1,4 @@
+import Foundation
 // bench-optimizers: the chapter in-process, and Newton / PG (analytic, numerical) on powers(n) and
 // blur(n), against a JAX + SciPy script doing the same steps (scripts/peers/optimizers.py).
 import PhysGrad
@@ -9,6 +10,7 @@ let args = BenchArguments()
 let suite = "optimizers"
 
 // The whole chapter: GD, Newton, PG, the inverse test, PG numerical (FD and exact), metrics.
+if CommandLine.arguments.contains("--profile") { profileDenseNewton(); exit(0) }
 let chapter = measure(minRuns: 20) { blackHole(try! Chapter.run()) }
 BenchRecord(suite: suite, caseName: "chapter", n: 2, median: chapter.median, runs: chapter.runs).emit()
 
