@@ -39,29 +39,53 @@ extension DifferentiableModel {
 public struct AutomaticModel<M: GenericModel>: DifferentiableModel {
     public var model: M
     public let inputDimension: Int
+    @usableFromInline let entry: _ModelEntryPoints<M>
 
     @inlinable
     public init(_ model: M, inputDimension: Int) {
         self.model = model
         self.inputDimension = inputDimension
+        self.entry = _ModelEntryPoints()
     }
 
     @inlinable
-    public mutating func value(at x: [Double]) -> [Double] { model(x) }
+    public mutating func value(at x: [Double]) -> [Double] { entry.value(model, x) }
 
     @inlinable
-    public mutating func jacobian(at x: [Double]) -> Matrix { Derivatives.jacobian(of: model, at: x) }
+    public mutating func jacobian(at x: [Double]) -> Matrix { entry.jacobian(model, x) }
 
     @inlinable
     public mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
-        Derivatives.jacobianVectorProduct(of: model, at: x, direction: v).product
+        entry.jacobianVectorProduct(model, x, v)
     }
 
     @inlinable
     public mutating func vectorJacobianProduct(at x: [Double], cotangent w: [Double]) -> [Double] {
-        Derivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product
+        entry.vectorJacobianProduct(model, x, w)
     }
 }
+
+/// The drivers of ``AutomaticModel`` as closures made where `M` is concrete, so that calls
+/// through `any DifferentiableModel` run specialized code (see `_ObjectiveEntryPoints`).
+@usableFromInline
+struct _ModelEntryPoints<M: GenericModel> {
+    @usableFromInline let value: (M, [Double]) -> [Double]
+    @usableFromInline let jacobian: (M, [Double]) -> Matrix
+    @usableFromInline let jacobianVectorProduct: (M, [Double], [Double]) -> [Double]
+    @usableFromInline let vectorJacobianProduct: (M, [Double], [Double]) -> [Double]
+
+    @inlinable
+    init() {
+        value = { m, x in m(x) }
+        jacobian = { m, x in Derivatives.jacobian(of: m, at: x) }
+        jacobianVectorProduct = { m, x, v in Derivatives.jacobianVectorProduct(of: m, at: x, direction: v).product }
+        vectorJacobianProduct = { m, x, w in Derivatives.vectorJacobianProduct(of: m, at: x, cotangent: w).product }
+    }
+}
+
+// The closures capture nothing (they are pure functions of their arguments; the generic
+// parameter's metatype is immutable), so sharing them between threads is safe.
+extension _ModelEntryPoints: @unchecked Sendable {}
 
 extension AutomaticModel: Sendable where M: Sendable {}
 
