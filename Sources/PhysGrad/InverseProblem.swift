@@ -67,6 +67,11 @@ public struct InverseProblem: Sendable {
     /// - Parameters:
     ///   - dimension: n; `outputDimension`: k (`model` must map n entries to k).
     ///   - inverse: the analytic inverse y⁻¹, if known.
+    ///
+    /// Inlinable, so that the derivative code is specialized for `Model` and `Loss` where the
+    /// problem is made (their `callAsFunction` should be `@inlinable` too when they live in
+    /// another module).
+    @inlinable
     public init<Model: GenericModel & Sendable, Loss: GenericObjective & Sendable>(
         name: String, dimension: Int, outputDimension: Int, model: Model, loss: Loss, start: [Double],
         solution: [Double]? = nil,
