@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 // README example: custom-problem (begin)
 import PhysGrad
@@ -50,5 +51,21 @@ struct ReadmeExampleTests {
             #expect(r.termination == .reachedTargetLoss, "\(r.method): \(r.termination)")
             #expect(abs(r.x[0] - speed) < 1e-6 && abs(r.x[1] - angle) < 1e-8, "\(r.method): \(r.x)")
         }
+    }
+}
+
+@Suite("README")
+struct ReadmeTests {
+    @Test("the README's custom-problem example is this file's, character for character")
+    func exampleInSync() throws {
+        let here = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let readmePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md").path
+        let readme = try String(contentsOfFile: readmePath, encoding: .utf8)
+        let begin = "// README example: custom-problem (begin)\n", end = "// README example: custom-problem (end)"
+        let example = try #require(here.components(separatedBy: begin).dropFirst().first?.components(separatedBy: end).first)
+        let block = try #require(readme.components(separatedBy: "<!-- example: custom-problem -->\n```swift\n")
+            .dropFirst().first?.components(separatedBy: "```").first)
+        #expect(block.trimmingCharacters(in: .whitespacesAndNewlines) == example.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
