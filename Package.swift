@@ -21,6 +21,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // `swift package generate-documentation` for the DocC catalogs (a plugin; nothing is built
+        // unless it is invoked).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation

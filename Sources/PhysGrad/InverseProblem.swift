@@ -19,8 +19,8 @@ public enum HessianStructure: Sendable, Hashable {
 /// - optionally an analytic inverse y⁻¹ (for inverse-simulator updates), bounds on x that pick
 ///   the branch a numerical inverse converges to, and the known solution.
 ///
-/// Derivatives come from generic models (``init(name:dimension:outputDimension:model:loss:start:...)``,
-/// automatic differentiation), or from any ``DifferentiableModel`` / ``DifferentiableObjective``
+/// Derivatives come from generic models (the generic initializer: automatic differentiation),
+/// or from any `DifferentiableModel` / `DifferentiableObjective`
 /// the caller builds (analytic closures, finite differences). The optimizers never learn which.
 /// A problem is a value: each run works on its own copy (scratch tapes are copy-on-write), so
 /// one problem can be solved by many threads at once.
@@ -64,9 +64,8 @@ public struct InverseProblem: Sendable {
     /// A problem from a model and a loss written once, generically: derivatives by automatic
     /// differentiation (reverse mode for gradients, forward-over-reverse for Hessians).
     ///
-    /// - Parameters:
-    ///   - dimension: n; `outputDimension`: k (`model` must map n entries to k).
-    ///   - inverse: the analytic inverse y⁻¹, if known.
+    /// `dimension` is n and `outputDimension` k (`model` must map n entries to k); `inverse` is
+    /// the analytic inverse y⁻¹, if known; the other arguments set the properties of the same names.
     ///
     /// Inlinable, so that the derivative code is specialized for `Model` and `Loss` where the
     /// problem is made (their `callAsFunction` should be `@inlinable` too when they live in

@@ -205,6 +205,7 @@ public struct AnalyticObjective: DifferentiableObjective, Sendable {
     public let hessianVectorProductFunction: (@Sendable ([Double], [Double]) -> [Double])?
 
     /// - Parameters:
+    ///   - dimension: n, the number of inputs.
     ///   - value: f(x).
     ///   - valueAndGradient: f(x), writing ∇f(x) into its second argument (which has n entries).
     ///   - hessian: ∇²f(x), optional.

@@ -20,9 +20,11 @@ public struct CholeskyFactorization: Sendable {
 
     /// Factorizes the symmetric positive definite matrix `a`.
     ///
-    /// - Parameter symmetryTolerance: `a` must satisfy `|a_ij - a_ji| <= symmetryTolerance * max|a|`
-    ///   (the default accepts rounding-level asymmetry, e.g. of a computed Hessian). Only the lower
-    ///   triangle is used.
+    /// - Parameters:
+    ///   - a: the matrix to factorize.
+    ///   - symmetryTolerance: `a` must satisfy `|a_ij - a_ji| <= symmetryTolerance * max|a|`
+    ///     (the default accepts rounding-level asymmetry, e.g. of a computed Hessian). Only the
+    ///     lower triangle is used.
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``, and

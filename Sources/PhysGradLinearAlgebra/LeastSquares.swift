@@ -20,6 +20,8 @@ public struct LeastSquaresSolution: Sendable {
 /// Solves `min_x ‖A x - b‖₂` with minimum `‖x‖₂` (LAPACK `dgelsd`).
 ///
 /// - Parameters:
+///   - a: the m × n matrix A.
+///   - b: the right-hand side, m entries.
 ///   - rcond: relative threshold below which singular values count as zero; the default, `-1`,
 ///     uses machine precision (LAPACK's convention).
 /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b.count != A.rows`,

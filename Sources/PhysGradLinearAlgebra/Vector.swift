@@ -101,7 +101,7 @@ public enum Vector {
         x.withUnsafeBufferPointer { p in norm2(p) }
     }
 
-    /// The Euclidean norm of a buffer; see ``norm2(_:)-(Array<Double>)``.
+    /// The Euclidean norm of a buffer; see `norm2(_:)` of an array.
     @inlinable
     public static func norm2(_ x: UnsafeBufferPointer<Double>) -> Double {
         let ss = dot(x, x)

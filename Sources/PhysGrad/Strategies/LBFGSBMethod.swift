@@ -1,6 +1,6 @@
 import PhysGradLBFGSB
 
-/// L-BFGS-B (``PhysGradLBFGSB/LBFGSBSolver``) applied to L(y(x)) itself, with the problem's exact
+/// L-BFGS-B (`LBFGSBSolver` of PhysGradLBFGSB) applied to L(y(x)) itself, with the problem's exact
 /// gradients: the quasi-Newton baseline next to GD, Newton and PG.
 ///
 /// Each driver step is one L-BFGS-B iteration (one generalized Cauchy point, subspace
