@@ -80,24 +80,18 @@ public struct InverseProblem: Sendable {
         objectiveHessianStructure: HessianStructure = .dense, lossHessianStructure: HessianStructure = .dense,
         summary: String = ""
     ) {
-        self.name = name
-        self.dimension = dimension
-        self.outputDimension = outputDimension
-        self.model = AutomaticModel(model, inputDimension: dimension)
-        self.loss = AutomaticObjective(loss, dimension: outputDimension)
-        self.objective = AutomaticObjective(ComposedObjective(model: model, loss: loss), dimension: dimension)
+        self.init(
+            name: name, model: AutomaticModel(model, inputDimension: dimension), outputDimension: outputDimension,
+            loss: AutomaticObjective(loss, dimension: outputDimension),
+            objective: AutomaticObjective(ComposedObjective(model: model, loss: loss), dimension: dimension),
+            start: start, solution: solution, inverse: inverse, inverseLowerBounds: inverseLowerBounds,
+            inverseUpperBounds: inverseUpperBounds, stepSizes: stepSizes,
+            objectiveHessianStructure: objectiveHessianStructure, lossHessianStructure: lossHessianStructure,
+            summary: summary)
+        // One taped pass for φ and its gradient, instead of the model's value and a VJP.
         self.inverseObjective = { target in
             AutomaticObjective(ComposedObjective(model: model, loss: SquaredDistance(target: target)), dimension: dimension)
         }
-        self.inverse = inverse
-        self.inverseLowerBounds = inverseLowerBounds
-        self.inverseUpperBounds = inverseUpperBounds
-        self.solution = solution
-        self.start = start
-        self.stepSizes = stepSizes
-        self.objectiveHessianStructure = objectiveHessianStructure
-        self.lossHessianStructure = lossHessianStructure
-        self.summary = summary
     }
 
     /// A problem from derivative providers of any kind (analytic closures, finite differences,
