@@ -24,6 +24,8 @@ let package = Package(
         // `swift package generate-documentation` for the DocC catalogs (a plugin; nothing is built
         // unless it is invoked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // Property-based tests (test targets only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation
@@ -112,6 +114,13 @@ let package = Package(
             name: "PhysGradTests",
             dependencies: ["PhysGrad"],
             exclude: ["Resources"]
+        ),
+        .testTarget(
+            name: "PhysGradPropertyTests",
+            dependencies: [
+                "PhysGrad", "PhysGradBenchSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
