@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PhysGradDerivatives", targets: ["PhysGradDerivatives"]),
         .library(name: "PhysGradLBFGSB", targets: ["PhysGradLBFGSB"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
+        .library(name: "PhysGradReport", targets: ["PhysGradReport"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
@@ -20,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // LAPACKE + OpenBLAS's CBLAS (Debian: liblapacke-dev, libopenblas-dev). Implementation
@@ -55,9 +57,19 @@ let package = Package(
             name: "PhysGrad",
             dependencies: ["PhysGradLinearAlgebra", "PhysGradDerivatives", "PhysGradLBFGSB"]
         ),
+        // What the command-line tool writes (summary JSON, CSV, figures, the chapter's transcript,
+        // sweeps, atomic files), as a library so that it is testable and reusable.
+        .target(
+            name: "PhysGradReport",
+            dependencies: ["PhysGrad", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra"]
+        ),
+        // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
             name: "PhysGradCLI",
-            dependencies: ["PhysGradLinearAlgebra"]
+            dependencies: [
+                "PhysGrad", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Benchmarks.
@@ -103,6 +115,12 @@ let package = Package(
             name: "PhysGradTests",
             dependencies: ["PhysGrad"],
             exclude: ["Resources"]
+        ),
+        // End-to-end tests of the `physgrad` executable (run from the build products folder) and
+        // unit tests of PhysGradReport. Depending on PhysGradCLI makes `swift test` build it first.
+        .testTarget(
+            name: "PhysGradCLITests",
+            dependencies: ["PhysGradCLI", "PhysGradReport", "PhysGrad"]
         ),
     ],
     swiftLanguageModes: [.v6]
