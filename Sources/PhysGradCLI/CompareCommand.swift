@@ -61,7 +61,7 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("eta"), help: ArgumentHelp("A step size, METHOD=VALUE; repeatable (--eta gd=0.02 --eta pg=0.5).", valueName: "method=value"))
     var eta: [String] = []
 
-    @Option(help: "The starting point: n comma-separated numbers, or one number for every coordinate (default: the problem's).")
+    @Option(parsing: .unconditional, help: "The starting point: n comma-separated numbers, or one number for every coordinate (default: the problem's).")
     var start: String?
 
     @Option(help: "Gradient of the numerical inverse's objective: finite-differences (the chapter's) or exact.")

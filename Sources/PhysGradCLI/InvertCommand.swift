@@ -30,16 +30,16 @@ struct InvertCommand: ParsableCommand {
     @Option(help: "The number of unknowns n (default: the problem's).")
     var dimension: String?
 
-    @Option(help: "The y-space target: comma-separated numbers, or one for every output.")
+    @Option(parsing: .unconditional, help: "The y-space target: comma-separated numbers, or one for every output.")
     var target: String
 
-    @Option(help: "The starting point (default: the problem's).")
+    @Option(parsing: .unconditional, help: "The starting point (default: the problem's).")
     var start: String?
 
-    @Option(help: "Lower bounds on x (comma-separated or one number; -inf for none).")
+    @Option(parsing: .unconditional, help: "Lower bounds on x (comma-separated or one number; -inf for none).")
     var lower: String?
 
-    @Option(help: "Upper bounds on x (comma-separated or one number; inf for none).")
+    @Option(parsing: .unconditional, help: "Upper bounds on x (comma-separated or one number; inf for none).")
     var upper: String?
 
     @Option(help: "finite-differences (the chapter's, SciPy's defaults) or exact (reverse-mode gradient, factr 0, pgtol 1e-12).")

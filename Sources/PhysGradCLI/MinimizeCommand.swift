@@ -40,7 +40,7 @@ struct MinimizeCommand: ParsableCommand {
     @Option(help: "The number of variables n (default: 2 for beale and booth, 25 for driver1, 100 otherwise).")
     var dimension: String?
 
-    @Option(help: "The starting point (default: the function's standard one).")
+    @Option(parsing: .unconditional, help: "The starting point (default: the function's standard one).")
     var start: String?
 
     @Option(help: "Correction pairs kept (SciPy maxcor / m).")

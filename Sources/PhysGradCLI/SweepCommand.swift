@@ -43,7 +43,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated step sizes, each used for every method (default: each method's own).")
     var etas: String?
 
-    @Option(help: "Comma-separated start values, each used for every coordinate (default: the problem's start).")
+    @Option(parsing: .unconditional, help: "Comma-separated start values, each used for every coordinate (default: the problem's start).")
     var starts: String?
 
     @Option(help: "Steps per run.")

@@ -54,26 +54,27 @@ public enum AtomicFile {
 
     /// Creates `path` (and its parents) if needed and checks that files can be created in it.
     public static func prepareFolder(_ path: String) throws(OutputError) {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            if !isFolder.boolValue { throw OutputError(path: path, reason: "exists and is not a folder") }
+        var status = stat()
+        if stat(path, &status) == 0 {
+            if (status.st_mode & S_IFMT) != S_IFDIR { throw OutputError(path: path, reason: "it exists and is not a folder") }
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw OutputError(path: path, reason: "cannot create the folder (\(reasonText(error)))")
+            // Create the missing folders from the top down, reporting the first failure.
+            var prefixes: [String] = []
+            var current = path
+            while !current.isEmpty && current != "/" && current != "." && stat(current, &status) != 0 {
+                prefixes.append(current)
+                let parent = URL(fileURLWithPath: current).deletingLastPathComponent().path
+                if parent == current { break }
+                current = parent
+            }
+            for folder in prefixes.reversed() {
+                if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+                    throw OutputError(path: path, reason: "cannot create folder \(folder): \(String(cString: strerror(errno)))")
+                }
             }
         }
         if access(path, W_OK | X_OK) != 0 {
             throw OutputError(path: path, reason: "the folder is not writable (\(String(cString: strerror(errno))))")
         }
-    }
-
-    static func reasonText(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return ns.localizedDescription
     }
 }
