@@ -55,7 +55,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Comma-separated methods: gd, newton, pg, pg-numerical, adam, adagrad, rmsprop, lbfgsb.")
     var methods: String?
 
-    @Option(help: "Steps per method (default 10, the chapter's).")
+    @Option(parsing: .unconditional, help: "Steps per method (default 10, the chapter's).")
     var steps: String?
 
     @Option(name: .customLong("eta"), help: ArgumentHelp("A step size, METHOD=VALUE; repeatable (--eta gd=0.02 --eta pg=0.5).", valueName: "method=value"))
@@ -114,11 +114,12 @@ struct CompareCommand: ParsableCommand {
         }
         let isChapter = kind == .seed && methods == nil && steps == nil && eta.isEmpty && start == nil && inverseGradient == nil
 
-        try AtomicFile.prepareFolder(output)
-
+        // Compute everything, then make the folder and write: a mistake found while running
+        // (a method that cannot run on the problem) leaves nothing behind.
         let report = try RunReport.run(problem: problemValue, methods: methodList, stepSizes: stepSizes, start: startPoint,
                                        steps: stepCount, inverseGradient: gradient, isChapter: isChapter)
         let files = report.files(plots: !noPlots)
+        try AtomicFile.prepareFolder(output)
         for file in files {
             try AtomicFile.write(file.contents, to: output + "/" + file.name)
         }
