@@ -68,13 +68,20 @@ public enum NumPyFormat {
             }
             let digits = parts.compactMap { $0 }.map { fractionalDigits(of: $0.mantissa) }.max() ?? 0
             let expWidth = max(2, parts.compactMap { $0 }.map { String(abs($0.exponent)).count }.max() ?? 2)
+            // NumPy pads the mantissas to the common digit count with the value's own further
+            // digits (float32 2.1 prints as 2.0999999e+00 next to a 7-digit neighbour), i.e. the
+            // exact value rounded to that many digits.
             let strings: [String] = zip(values, parts).map { v, p in
-                guard let p else { return nonFinite(v.doubleValue) }
-                var (intPart, frac) = split(p.mantissa)
-                frac += String(repeating: "0", count: digits - frac.count)
-                let e = String(abs(p.exponent))
-                intPart = intPart + "." + frac
-                return intPart + "e" + (p.exponent < 0 ? "-" : "+") + String(repeating: "0", count: expWidth - e.count) + e
+                guard p != nil else { return nonFinite(v.doubleValue) }
+                let d = v.doubleValue
+                let t = d == 0 ? String(repeating: "0", count: 1) + "." + String(repeating: "0", count: digits) + "e+00"
+                    : String(format: "%.\(digits)e", d)
+                let eIndex = t.firstIndex(of: "e")!
+                var mantissa = String(t[..<eIndex])
+                if digits == 0 { mantissa += "." }
+                let exponent = Int(t[t.index(after: eIndex)...])!
+                let e = String(abs(exponent))
+                return mantissa + "e" + (exponent < 0 ? "-" : "+") + String(repeating: "0", count: expWidth - e.count) + e
             }
             let width = strings.map(\.count).max() ?? 0
             return strings.map { String(repeating: " ", count: width - $0.count) + $0 }
