@@ -126,6 +126,26 @@ struct CommandTests {
         #expect(try read(marker) != "kept\n")
     }
 
+    @Test("sweep: a progress bar on stderr when it is a terminal (util-linux `script` provides one)",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func sweepProgressBar() throws {
+        let folder = try temporaryFolder()
+        let tool = try physgradExecutable().path
+        let log = folder.appendingPathComponent("tty.log").path
+        let csv = folder.appendingPathComponent("sweep.csv").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "\(tool) sweep --problems seed --methods gd,newton,pg --etas 0.01,0.1 --output \(csv)", log]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let screen = try read(URL(fileURLWithPath: log))
+        #expect(screen.contains("sweep [##############################] 6/6"), "\(screen)")
+        #expect(try read(URL(fileURLWithPath: csv)).split(separator: "\n").count == 7, "the results go to the file, not the terminal")
+    }
+
     /// L(x) after `steps` GD steps on the seed problem from (s, s): x0 ← x0 - 2ηx0, x1 ← x1 - 4ηx1³.
     static func gdLoss(start s: Double, eta: Double, steps: Int) -> Double {
         var a = s, b = s
