@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
         .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
+        .executable(name: "bench-cli", targets: ["BenchCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -91,6 +92,11 @@ let package = Package(
             name: "BenchLBFGSB",
             dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/LBFGSB"
+        ),
+        .executableTarget(
+            name: "BenchCLI",
+            dependencies: ["PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/CLI"
         ),
 
         // Tests: one target per module.

@@ -250,9 +250,10 @@ public struct RunReport: Sendable {
     /// and its norm.
     public static func brief(_ v: [Double], limit: Int = 6) -> String {
         if v.count <= limit { return NumPyFormat.array(v) }
-        let head = NumPyFormat.array(Array(v.prefix(3)))
-        let tail = NumPyFormat.array(Array(v.suffix(2)))
-        return String(head.dropLast()) + " ... " + String(tail.dropFirst()) + " (n = \(v.count), |x| = \(NumPyFormat.fixed(Vector.norm2(v), digits: 6)))"
+        // One format for the shown entries, as NumPy's summarized arrays.
+        let cells = NumPyFormat.cells(Array(v.prefix(3)) + Array(v.suffix(2)))
+        return "[" + cells[0..<3].joined(separator: " ") + " ... " + cells[3...].joined(separator: " ") + "]"
+            + " (n = \(v.count), |x| = \(NumPyFormat.fixed(Vector.norm2(v), digits: 6)))"
     }
 
     /// The text summary of a run that is not the chapter's: the iterates when n = 2 (as the
