@@ -16,7 +16,9 @@ struct CompareCommand: ParsableCommand {
               prints (test calls, Jacobians, the GD / Newton / PG iterates, distances, diagonal
               lengths, y-space trajectories, the BFGS test inverse, numerical-inverse PG, the MAE)
               and writes x-space.svg, y-space.svg, loss.svg, trajectories.csv and summary.json
-              into ./physgrad-output.
+              into ./physgrad-output. The printed iterates replay the chapter's float32 JAX
+              arithmetic, so they show its digits ([2.94      1.9200001]); the files hold the
+              library's float64 results.
           physgrad compare --methods gd,newton,pg,adam,rmsprop --steps 50 --output runs/seed50
           physgrad compare --problem blur --dimension 64 --methods newton,pg,pg-numerical --inverse-gradient exact
           physgrad compare --problem burgers --dimension 32 --methods gd,pg-numerical --eta gd=0.5 --start 0
