@@ -122,9 +122,7 @@ struct CompareCommand: ParsableCommand {
                                        steps: stepCount, inverseGradient: gradient, isChapter: isChapter)
         let files = report.files(plots: !noPlots)
         try AtomicFile.prepareFolder(output)
-        for file in files {
-            try AtomicFile.write(file.contents, to: output + "/" + file.name)
-        }
+        try AtomicFile.writeAll(files.map { (output + "/" + $0.name, $0.contents) })
 
         switch format {
         case "json":

@@ -25,6 +25,36 @@ public enum AtomicFile {
 
     /// Writes `data` to `path` atomically.
     public static func write(_ data: Data, to path: String) throws(OutputError) {
+        let temporary = try writeTemporary(data, for: path)
+        if rename(temporary, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw OutputError(path: path, reason: reason)
+        }
+    }
+
+    /// Writes several files as one step: every file's bytes go to a temporary file first; only
+    /// when all of them are written are they renamed into place. A failure while writing leaves
+    /// every destination as it was.
+    public static func writeAll(_ files: [(path: String, contents: String)]) throws(OutputError) {
+        var temporaries: [String] = []
+        for file in files {
+            do {
+                temporaries.append(try writeTemporary(Data(file.contents.utf8), for: file.path))
+            } catch {
+                for t in temporaries { unlink(t) }
+                throw error
+            }
+        }
+        for (file, temporary) in zip(files, temporaries) where rename(temporary, file.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for t in temporaries { unlink(t) }
+            throw OutputError(path: file.path, reason: reason)
+        }
+    }
+
+    /// Writes `data` to a new temporary file beside `path` and returns the temporary's path.
+    static func writeTemporary(_ data: Data, for path: String) throws(OutputError) -> String {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString
@@ -45,11 +75,11 @@ public enum AtomicFile {
         }
         if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
             throw OutputError(path: path, reason: failure)
         }
+        return temporary
     }
 
     /// Creates `path` (and its parents) if needed and checks that files can be created in it.

@@ -111,6 +111,16 @@ struct ReportTests {
         #expect(try contents(of: folder) == ["a.txt"])
         #expect(throws: OutputError.self) { try AtomicFile.write("x", to: folder.path + "/missing/a.txt") }
         #expect(throws: OutputError.self) { try AtomicFile.prepareFolder(path) }
+        // writeAll: one unwritable destination, and none of the files changes.
+        let b = folder.appendingPathComponent("b.txt").path
+        #expect(throws: OutputError.self) {
+            try AtomicFile.writeAll([(path, "three"), (b, "new"), (folder.path + "/missing/c.txt", "x")])
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try contents(of: folder) == ["a.txt"])
+        try AtomicFile.writeAll([(path, "three"), (b, "new")])
+        #expect(try String(contentsOfFile: b, encoding: .utf8) == "new")
+        #expect(try contents(of: folder) == ["a.txt", "b.txt"])
     }
 }
 
