@@ -8,10 +8,10 @@ import PhysGradLBFGSB
 /// second entry is `2y1·x1 + 2y1·x1`, the Hessian's is `t + t` with `t = 2(x1 + x1)·x1 + 2y1`).
 /// Its numerical inverse runs SciPy's L-BFGS-B in float64 towards float32 y-space targets (the
 /// JAX step), from the float64 iterate SciPy returned. The replay does exactly that (the inverse
-/// through ``PhysGradLBFGSB`` with finite differences, unbounded, as the chapter's
+/// through `PhysGradLBFGSB` with finite differences, unbounded, as the chapter's
 /// `fmin_l_bfgs_b(approx_grad=True)`), which reproduces every printed digit of the chapter.
 ///
-/// The library's results (``PhysGrad/Chapter/run()``) are float64 and are the numbers of record
+/// The library's results (`Chapter.run()` in PhysGrad) are float64 and are the numbers of record
 /// (summary.json, trajectories.csv, the figures); they agree with this replay to about 1e-7
 /// (float32 rounding). The replay exists only to print the chapter's text faithfully.
 public struct ChapterReplay: Sendable {

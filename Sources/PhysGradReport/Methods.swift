@@ -43,7 +43,7 @@ public enum InverseGradient: String, CaseIterable, Sendable {
     }
 }
 
-/// One method's run, as the tool reports it: the library's ``OptimizationResult`` plus the
+/// One method's run, as the tool reports it: the library's `OptimizationResult` plus the
 /// metrics the summary needs.
 public struct MethodRun: Sendable {
     public var method: MethodName
@@ -148,8 +148,8 @@ public enum MethodRunner {
     }
 }
 
-/// PLACEHOLDER for the method "lbfgsb" until the library's `LBFGSBMethod` (an ``Optimizer``,
-/// Sources/PhysGrad/Strategies/LBFGSBMethod.swift) lands: runs ``LBFGSBSolver`` directly on
+/// PLACEHOLDER for the method "lbfgsb" until the library's `LBFGSBMethod` (an `Optimizer`,
+/// Sources/PhysGrad/Strategies/LBFGSBMethod.swift) lands: runs `LBFGSBSolver` directly on
 /// L(y(x)) with exact gradients, at most `steps` iterations, SciPy's other defaults, and records
 /// each iterate through the solver's callback. Replace its one call in
 /// ``MethodRunner/run(_:on:eta:start:steps:inverseGradient:trace:)`` with
