@@ -81,6 +81,7 @@ struct CommandTests {
     @Test("sweep: shards concatenate into the unsharded output, CSV and JSON Lines; resume skips finished shards")
     func sweepShards() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let whole = try physgrad(grid + ["--output", "whole.csv", "--jobs", "2"], in: folder)
         #expect(whole.status == 0, "\(whole.stderr)")
         #expect(whole.stderr.isEmpty, "no progress bar when stderr is not a terminal")
@@ -130,6 +131,7 @@ struct CommandTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
     func sweepProgressBar() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let tool = try physgradExecutable().path
         let log = folder.appendingPathComponent("tty.log").path
         let csv = folder.appendingPathComponent("sweep.csv").path

@@ -81,6 +81,7 @@ struct CompareTests {
     @Test("With no arguments it prints the chapter's lines, in order, with the chapter's digits")
     func chapterTranscript() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(["compare"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.isEmpty)
@@ -106,6 +107,7 @@ struct CompareTests {
     @Test("summary.json: the documented schema, and the chapter's values within 1e-12 of NumPy's")
     func summaryJSON() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(["compare", "--output", "out", "--format", "json"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let file = try read(folder.appendingPathComponent("out/summary.json"))
@@ -173,6 +175,7 @@ struct CompareTests {
     @Test("trajectories.csv: header, one row per method and iterate, the chapter's iterates")
     func trajectoriesCSV() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(["compare", "--output", "out", "--format", "csv", "--no-plots"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let file = try read(folder.appendingPathComponent("out/trajectories.csv"))
@@ -200,6 +203,7 @@ struct CompareTests {
     @Test("The figures are valid SVG with axes, labels, legend, title and the chapter's colors")
     func figures() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(["compare", "--output", "out", "--quiet"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.isEmpty, "--quiet prints nothing")
@@ -229,6 +233,7 @@ struct CompareTests {
     @Test("Two runs write the same bytes")
     func deterministic() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let a = try physgrad(["compare", "--output", "a"], in: folder)
         let b = try physgrad(["compare", "--output", "a2"], in: folder)
         #expect(a.status == 0 && b.status == 0)
@@ -243,6 +248,7 @@ struct CompareTests {
     @Test("Larger problems: plots of the first two coordinates, a summarized text, cut vectors in JSON")
     func largerProblem() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(["compare", "--problem", "powers", "--dimension", "40", "--methods", "gd,newton,pg,pg-numerical,adam",
                                 "--steps", "12", "--eta", "gd=0.005", "--output", "out"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
@@ -273,6 +279,7 @@ struct CompareTests {
     @Test("A changed seed run prints its own iterates in NumPy's style; exact inverse gradients shrink the MAE")
     func seedVariants() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(["compare", "--methods", "pg,pg-numerical", "--inverse-gradient", "exact", "--start", "3",
                                 "--output", "out", "--format", "json"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")

@@ -7,6 +7,7 @@ struct ErrorTests {
     /// contains `message`, nothing on stdout, and no file written.
     func expectFailure(_ arguments: [String], status: Int32, message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let run = try physgrad(arguments, in: folder)
         #expect(run.status == status, "\(arguments): status \(run.status), stderr \(run.stderr)", sourceLocation: sourceLocation)
         #expect(run.stdout.isEmpty, "\(arguments): stdout \(run.stdout)", sourceLocation: sourceLocation)
@@ -71,6 +72,7 @@ struct ErrorTests {
     @Test("An output folder that cannot be made or written: exit 73, nothing half-written")
     func unwritableOutput() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let blocker = folder.appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)
         for output in [blocker.path, blocker.path + "/sub"] {
@@ -91,6 +93,7 @@ struct ErrorTests {
     @Test("Existing files are replaced whole, and no temporary file is left behind")
     func atomicReplacement() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data(String(repeating: "old content\n", count: 10_000).utf8).write(to: out.appendingPathComponent("summary.json"))

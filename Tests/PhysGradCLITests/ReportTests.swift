@@ -104,6 +104,7 @@ struct ReportTests {
     @Test("AtomicFile: writes whole files, leaves no temporary file, reports a clear error")
     func atomicFile() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("a.txt").path
         try AtomicFile.write("one", to: path)
         try AtomicFile.write("two", to: path)
