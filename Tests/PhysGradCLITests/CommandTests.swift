@@ -75,6 +75,26 @@ struct CommandTests {
         #expect(both.status == 64)
     }
 
+    @Test("minimize: the same iterations, evaluations and f as SciPy on the reference problems")
+    func minimizeAgainstSciPy() throws {
+        // SciPy 1.17's results: Tests/PhysGradLBFGSBTests/Resources/lbfgsb-reference.json
+        // (scripts/make_lbfgsb_reference.py).
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("PhysGradLBFGSBTests/Resources/lbfgsb-reference.json")
+        let problems = try #require(try json(read(url))["problems"] as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: problems.map { ($0["name"] as! String, $0) })
+        for (reference, arguments) in [("ext_rosenbrock_n1000", ["extended-rosenbrock", "1000"]), ("chained_rosenbrock_n10", ["chained-rosenbrock", "10"]),
+                                       ("driver1_n25", ["driver1", "25"]), ("beale", ["beale", "2"]), ("booth", ["booth", "2"])] {
+            let expected = try #require(byName[reference])
+            let run = try physgrad(["minimize", "--function", arguments[0], "--dimension", arguments[1], "--format", "json"])
+            let doc = try json(run.stdout)
+            #expect(doc["nit"] as? Int == expected["nit"] as? Int, "\(reference) nit")
+            #expect(doc["nfev"] as? Int == expected["nfev"] as? Int, "\(reference) nfev")
+            let f = double(doc["f"]), g = double(expected["fun"])
+            #expect(abs(f - g) <= 1e-3 * abs(g) + 1e-14, "\(reference) f \(f) vs \(g)")
+        }
+    }
+
     let grid = ["sweep", "--problems", "seed,powers,burgers", "--dimensions", "2,4", "--methods", "gd,newton,pg,pg-numerical,adam,lbfgsb",
                 "--etas", "0.01,0.3", "--starts", "1,3", "--steps", "5"]
 
