@@ -114,7 +114,9 @@ struct CompareCommand: ParsableCommand {
         for key in stepSizes.keys where !methodList.contains(key) {
             throw InputError("--eta \(key.rawValue): the method is not among the methods run (\(methodList.map(\.rawValue).joined(separator: ",")))")
         }
-        let isChapter = kind == .seed && methods == nil && steps == nil && eta.isEmpty && start == nil && inverseGradient == nil
+        // The chapter's configuration, however it was spelled: its transcript and figures.
+        let isChapter = kind == .seed && methodList == [.gd, .newton, .pg, .pgNumerical] && stepCount == 10
+            && stepSizes.isEmpty && (startPoint == nil || startPoint! == [3, 3]) && gradient == .finiteDifferences
 
         // Compute everything, then make the folder and write: a mistake found while running
         // (a method that cannot run on the problem) leaves nothing behind.

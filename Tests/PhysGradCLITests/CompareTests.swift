@@ -102,6 +102,10 @@ struct CompareTests {
         #expect(bare.stdout == run.stdout)
         #expect(try contents(of: folder.appendingPathComponent("physgrad-output")) ==
                 ["loss.svg", "summary.json", "trajectories.csv", "x-space.svg", "y-space.svg"])
+        // The chapter's configuration spelled out is the chapter too.
+        let spelled = try physgrad(["compare", "--problem", "seed", "--methods", "gd,newton,pg,pg-numerical", "--steps", "10",
+                                    "--start", "3,3", "--inverse-gradient", "finite-differences"], in: folder)
+        #expect(spelled.stdout == run.stdout)
     }
 
     @Test("summary.json: the documented schema, and the chapter's values within 1e-12 of NumPy's")
