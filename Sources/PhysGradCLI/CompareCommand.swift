@@ -12,39 +12,54 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         EXAMPLES:
           physgrad compare
-              The chapter "Simple Example comparing Different Optimizers": prints what the chapter
-              prints (test calls, Jacobians, the GD / Newton / PG iterates, distances, diagonal
-              lengths, y-space trajectories, the BFGS test inverse, numerical-inverse PG, the MAE)
-              and writes x-space.svg, y-space.svg, loss.svg, trajectories.csv and summary.json
-              into ./physgrad-output. The printed iterates replay the chapter's float32 JAX
-              arithmetic, so they show its digits ([2.94      1.9200001]); the files hold the
-              library's float64 results.
-          physgrad compare --methods gd,newton,pg,adam,rmsprop --steps 50 --output runs/seed50
-          physgrad compare --problem blur --dimension 64 --methods newton,pg,pg-numerical --inverse-gradient exact
-          physgrad compare --problem burgers --dimension 32 --methods gd,pg-numerical --eta gd=0.5 --start 0
+              The chapter "Simple Example comparing Different Optimizers": prints
+              what the chapter prints (test calls, Jacobians, the GD / Newton / PG
+              iterates, distances, diagonal lengths, y-space trajectories, the
+              BFGS test inverse, numerical-inverse PG, the MAE) and writes
+              x-space.svg, y-space.svg, loss.svg, trajectories.csv and
+              summary.json into ./physgrad-output. The printed iterates replay
+              the chapter's float32 JAX arithmetic, so they show its digits
+              ([2.94      1.9200001]); the files hold the library's float64
+              results.
+          physgrad compare --methods gd,newton,pg,adam,rmsprop --steps 50
+          physgrad compare --problem blur --dimension 64 \\
+              --methods newton,pg,pg-numerical --inverse-gradient exact
+          physgrad compare --problem burgers --dimension 32 \\
+              --methods gd,pg-numerical --eta gd=0.5 --start 0
           physgrad compare --format json --no-plots --quiet > summary.json
           physgrad compare --format csv > trajectories.csv
 
-        PROBLEMS: seed (the chapter's y = [x0, x1^2], L = |y|^2, n = 2), powers (the same in n even
-        dimensions, default 10), blur (nonlinear deconvolution, default n = 10), burgers (initial
-        velocity of viscous Burgers, default n = 16; no analytic inverse, so no 'pg').
-        METHODS: gd, newton, pg (analytic inverse), pg-numerical (L-BFGS-B inverse), adam, adagrad,
-        rmsprop, lbfgsb (placeholder: L-BFGS-B on L(x) with at most --steps iterations).
-        Default methods: the chapter's gd,newton,pg,pg-numerical for seed; every method with a
-        default step size for the others. Step sizes default to the problem's (seed: the
-        chapter's GD 0.01, Newton 1/3, PG 0.3).
+        PROBLEMS
+          seed     the chapter's y = [x0, x1^2], L = |y|^2, n = 2
+          powers   the same in n (even) dimensions; default n = 10
+          blur     nonlinear deconvolution; default n = 10
+          burgers  initial velocity of viscous Burgers; default n = 16; no
+                   analytic inverse, so no 'pg'
 
-        OUTPUT FILES (in --output, each written atomically: temporary file, then rename):
-          x-space.svg       iterates x_k of each method (first two coordinates), solution as a cross
-          y-space.svg       y(x_k) of each method (first two outputs), target as a star
+        METHODS
+          gd, newton, pg (analytic inverse), pg-numerical (L-BFGS-B inverse),
+          adam, adagrad, rmsprop, lbfgsb (placeholder: L-BFGS-B on L(x), at most
+          --steps iterations). Default: the chapter's gd,newton,pg,pg-numerical
+          for seed; every method with a default step size for the others. Step
+          sizes default to the problem's (seed: GD 0.01, Newton 1/3, PG 0.3).
+
+        OUTPUT FILES (in --output; written atomically: temporary files, then
+        renames)
+          x-space.svg       iterates x_k (first two coordinates), solution as a
+                            cross
+          y-space.svg       y(x_k) (first two outputs), target as a star
           loss.svg          L(x_k) per step, log scale, every method
-          trajectories.csv  method,step,x0..,y0..,loss: one row per method and iterate
-          summary.json      schema "physgrad-summary/1" (docs/summary-schema.md): for each method
-                            name, eta, steps, final_x (first 20 entries; final_x_stats when cut),
-                            final_loss, distance_to_solution, diagonal_length_first_update, counts
-                            (f, gradient, hessian, model, inverse_solves, inverse_evaluations,
-                            inverse_iterations), termination {code, description, success}; and
-                            mae_pg_vs_pg_numerical when both PG variants ran.
+          trajectories.csv  method,step,x0..,y0..,loss: one row per iterate
+          summary.json      schema "physgrad-summary/1" (docs/summary-schema.md)
+
+        SUMMARY.JSON: problem {name, dimension, output_dimension, description,
+        start, solution}, steps, inverse_gradient, chapter, and for each method:
+        name, eta, steps, final_x (first 20 entries; final_x_truncated, and
+        final_x_stats {n, norm2, min, max, mean} when cut), final_loss,
+        distance_to_solution, diagonal_length_first_update, counts {f, gradient,
+        hessian, model, inverse_solves, inverse_evaluations,
+        inverse_iterations}, termination {code, description, success}; then
+        mae_pg_vs_pg_numerical when both PG variants ran (else null).
         """
     )
 

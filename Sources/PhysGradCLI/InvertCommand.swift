@@ -12,15 +12,19 @@ struct InvertCommand: ParsableCommand {
         discussion: """
         EXAMPLES:
           physgrad invert --problem seed --target 2,2 --start 3,3
-              The chapter's test: prints array([2.00000003, 1.41421353]) after 11 iterations and 36
-              evaluations (forward differences, as SciPy's fmin_l_bfgs_b(approx_grad=True)).
-          physgrad invert --problem seed --target 2,2 --start 3,-3 --lower -inf,0
-              Bounds pick the branch: x1 >= 0 gives the positive square root.
-          physgrad invert --problem blur --dimension 8 --target 1 --start 0 --inverse-gradient exact --format json
+              The chapter's test: array([2.00000003, 1.41421353]) after 11
+              iterations and 36 evaluations (forward differences, as SciPy's
+              fmin_l_bfgs_b(approx_grad=True)).
+          physgrad invert --problem seed --target 2,2 --start 3,-3 --lower -inf,0.1
+              Bounds pick the branch: x1 >= 0.1 gives the positive square root.
+          physgrad invert --problem blur --dimension 8 --target 1 --start 0 \\
+              --inverse-gradient exact --format json
 
-        --target has the model's output dimension; --start, --lower and --upper the input
-        dimension (one number stands for every coordinate; inf and -inf mean no bound).
-        The defaults are the problem's start and its inverse bounds (none for the catalog).
+        --target has the model's output dimension; --start, --lower and --upper
+        the input dimension (one number stands for every coordinate; inf and
+        -inf mean no bound). Defaults: the problem's start and its inverse
+        bounds (none in the catalog). Exit status 1 when the solver does not
+        converge (the diagnostics are printed first).
         """
     )
 

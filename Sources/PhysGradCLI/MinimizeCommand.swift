@@ -13,24 +13,30 @@ struct MinimizeCommand: ParsableCommand {
         discussion: """
         EXAMPLES:
           physgrad minimize --function extended-rosenbrock --dimension 1000
-          physgrad minimize --function chained-rosenbrock --dimension 100 --maxcor 5 --gtol 1e-8 --format json
-          physgrad minimize --function driver1 --dimension 25 --factr 1e7 --pgtol 1e-5
+          physgrad minimize --function chained-rosenbrock --dimension 100 \\
+              --maxcor 5 --gtol 1e-8 --format json
+          physgrad minimize --function driver1 --dimension 25 --factr 1e7
           physgrad minimize --function beale --start 1,1 --maxiter 50
 
-        FUNCTIONS:
-          extended-rosenbrock  sum over pairs 100 (x[2i+1] - x[2i]^2)^2 + (1 - x[2i])^2, n even, start (-1.2, 1, ...)
-          chained-rosenbrock   scipy.optimize.rosen, start (-1.2, 1, ...)
-          beale                n = 2, start (1, 1), minimum at (3, 0.5)
-          booth                n = 2, start (0, 0), minimum at (1, 3)
-          driver1              L-BFGS-B's driver1.f: bounds [1, 100] / [-100, 100] alternating, start 3 (n = 25 there)
+        FUNCTIONS
+          extended-rosenbrock  sum over pairs of 100 (x[2i+1] - x[2i]^2)^2
+                               + (1 - x[2i])^2; n even; start (-1.2, 1, ...)
+          chained-rosenbrock   scipy.optimize.rosen; start (-1.2, 1, ...)
+          beale                n = 2; start (1, 1); minimum at (3, 0.5)
+          booth                n = 2; start (0, 0); minimum at (1, 3)
+          driver1              L-BFGS-B's driver1.f: bounds [1, 100] and
+                               [-100, 100] alternating; start 3; n = 25 there
 
-        OPTIONS follow scipy.optimize.minimize(method="L-BFGS-B"): --maxcor (10), --ftol (2.22e-9;
-        or fmin_l_bfgs_b's --factr, 1e7; ftol = factr * 2^-52), --gtol (1e-5; or --pgtol), --maxiter
-        (15000), --maxfun (15000), --maxls (20).
-        JSON OUTPUT: function, n, x (all of it for n <= 20; otherwise the first 20 entries and
-        x_stats {norm2, min, max, mean}), f, nit, nfev, njev, projected_gradient_norm,
-        termination {code, message, success}, status (SciPy's: 0 converged, 1 limit, 2 other).
-        The exit status is 0 even when the solver stops on a limit (the JSON says why).
+        OPTIONS follow scipy.optimize.minimize(method="L-BFGS-B"): --maxcor (10),
+        --ftol (2.22e-9; or fmin_l_bfgs_b's --factr, 1e7; ftol = factr * 2^-52),
+        --gtol (1e-5; or --pgtol), --maxiter (15000), --maxfun (15000),
+        --maxls (20).
+
+        JSON OUTPUT: function, n, x (all of it for n <= 20, else the first 20
+        entries, x_truncated and x_stats {norm2, min, max, mean}), f, nit, nfev,
+        njev, projected_gradient_norm, termination {code, message, success},
+        status (SciPy's: 0 converged, 1 limit reached, 2 otherwise). The exit
+        status is 0 even when the solver stops on a limit (the JSON says why).
         """
     )
 

@@ -11,18 +11,21 @@ struct PhysGradCommand: AsyncParsableCommand {
         abstract: "Inverse problems through physics models: compare GD, Newton, inverse-simulator updates (PG) and more.",
         discussion: """
         EXAMPLES:
-          physgrad                                   Same as 'physgrad compare': the chapter, figures in ./physgrad-output
-          physgrad compare --output /tmp/run         The chapter, files written to /tmp/run
-          physgrad compare --problem powers --dimension 100 --methods gd,newton,pg --steps 20
-          physgrad compare --format json --no-plots  The summary document on stdout
+          physgrad
+              The same as 'physgrad compare': the chapter, files in ./physgrad-output
+          physgrad compare --output /tmp/run
+          physgrad compare --problem powers --dimension 100 --methods gd,newton,pg
+          physgrad compare --format json --no-plots > summary.json
           physgrad invert --problem seed --target 2,2 --start 3,3
-          physgrad minimize --function extended-rosenbrock --dimension 1000 --format json
-          physgrad sweep --problem powers --dimensions 2,10 --methods gd,pg --etas 0.01,0.1 --output sweep.csv
+          physgrad minimize --function extended-rosenbrock --dimension 1000
+          physgrad sweep --problems powers --dimensions 2,10 --methods gd,pg \\
+              --etas 0.01,0.1 --output sweep.csv
 
-        Each subcommand has its own help: physgrad help compare, physgrad compare --help.
-        Errors go to stderr as one line ("physgrad: error: ..."); exit status 0 on success,
-        64 for a mistake in the command line, 73 when an output file cannot be written,
-        1 when a computation fails.
+        Each subcommand has its own help: 'physgrad help compare' or
+        'physgrad compare --help'. Errors go to stderr as one line
+        ("physgrad: error: ..."). Exit status: 0 on success, 64 for a mistake in
+        the command line, 73 when an output file cannot be written, 1 when a
+        computation fails.
         """,
         version: "0.1.0",
         subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self],

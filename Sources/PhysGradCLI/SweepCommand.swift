@@ -10,24 +10,35 @@ struct SweepCommand: AsyncParsableCommand {
         abstract: "Run a grid of problems, dimensions, methods, step sizes and start points in parallel.",
         discussion: """
         EXAMPLES:
-          physgrad sweep --problems powers --dimensions 2,10,100 --methods gd,newton,pg --etas 0.01,0.1,0.3
-          physgrad sweep --problems seed --methods gd,adam,rmsprop --etas 0.001,0.01,0.1 --starts 1,3,5 --format jsonl
-          physgrad sweep --problems powers,blur --dimensions 10,20 --methods newton,pg --output sweep.csv
+          physgrad sweep --problems powers --dimensions 2,10,100 \\
+              --methods gd,newton,pg --etas 0.01,0.1,0.3
+          physgrad sweep --problems seed --methods gd,adam,rmsprop \\
+              --etas 0.001,0.01,0.1 --starts 1,3,5 --format jsonl
+          physgrad sweep --problems powers,blur --dimensions 10,20 \\
+              --methods newton,pg --output sweep.csv
 
-        SHARDS (a Slurm job array, say): each task runs one part of the same grid, e.g.
-          physgrad sweep ... --shard ${SLURM_ARRAY_TASK_ID}/8 --output part-${SLURM_ARRAY_TASK_ID}.csv
-        with task ids 1...8. Shard i of N takes the i-th contiguous block of the grid, and only shard 1
-        writes the CSV header, so `cat part-1.csv ... part-8.csv` is byte for byte the unsharded output.
-        An existing --output file is a finished shard (files are written atomically): it is skipped
-        (resuming a sweep reruns only the missing parts) unless --force is given.
+        SHARDS (a Slurm job array, say): each task runs one part of the grid,
+          physgrad sweep ... --shard $SLURM_ARRAY_TASK_ID/8 \\
+              --output part-$SLURM_ARRAY_TASK_ID.csv
+        with task ids 1...8. Shard i of N takes the i-th contiguous block of the
+        grid and only shard 1 writes the CSV header, so 'cat part-1.csv ...
+        part-8.csv' is byte for byte the unsharded output. An existing --output
+        file is a finished shard (files are written atomically) and is skipped,
+        so rerunning a sweep redoes only the missing parts; --force recomputes.
 
-        GRID ORDER: problem, dimension, method, eta, start. Without --etas each method uses its
-        default step size on the problem; without --starts the problem's start. A point that cannot
-        run (pg on burgers, an odd dimension for powers) is a row with status "error" and a message.
-        COLUMNS: index, problem, dimension, method, eta, start, steps, status, steps_taken,
-        final_loss, distance_to_solution, diagonal_length_first_update, f, gradient, hessian, model,
-        inverse_solves, inverse_evaluations, termination, message (JSON Lines: the same keys, counts
-        grouped under "counts"). Runs use all cores; a progress bar goes to stderr when it is a terminal.
+        GRID ORDER: problem, dimension, method, eta, start. Without --etas each
+        method uses its default step size on the problem; without --starts the
+        problem's start. A point that cannot run (pg on burgers, an odd
+        dimension for powers) is a row with status "error" and a message.
+
+        COLUMNS: index, problem, dimension, method, eta, start, steps, status,
+        steps_taken, final_loss, distance_to_solution,
+        diagonal_length_first_update, f, gradient, hessian, model,
+        inverse_solves, inverse_evaluations, termination, message. JSON Lines
+        have the same keys, the counts grouped under "counts".
+
+        Runs use all cores (--jobs to change); a progress bar goes to stderr
+        when stderr is a terminal.
         """
     )
 
