@@ -126,7 +126,10 @@ let package = Package(
         // unit tests of PhysGradReport. Depending on PhysGradCLI makes `swift test` build it first.
         .testTarget(
             name: "PhysGradCLITests",
-            dependencies: ["PhysGradCLI", "PhysGradReport", "PhysGrad"]
+            dependencies: [
+                "PhysGradCLI", "PhysGradReport", "PhysGrad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+@testable import PhysGradCLI
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML
@@ -313,6 +315,17 @@ struct CompareTests {
             let r = try physgrad([sub, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("EXAMPLES:"), "\(sub)")
+        }
+        // Examples come first, and no line of the discussions is long enough for the
+        // 80-column help formatter to wrap it.
+        for sub in ["compare", "invert", "minimize", "sweep"] {
+            let text = try physgrad([sub, "--help"]).stdout
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.firstIndex { $0.hasPrefix("EXAMPLES:") }! < lines.firstIndex { $0.hasPrefix("USAGE:") }!)
+        }
+        for command in [PhysGradCommand.self, CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self] as [any ParsableCommand.Type] {
+            let long = command.configuration.discussion.split(separator: "\n").filter { $0.count > 78 }
+            #expect(long.isEmpty, "\(command): \(long)")
         }
     }
 }
