@@ -324,7 +324,7 @@ struct CompareTests {
             #expect(lines.firstIndex { $0.hasPrefix("EXAMPLES:") }! < lines.firstIndex { $0.hasPrefix("USAGE:") }!)
         }
         for command in [PhysGradCommand.self, CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self] as [any ParsableCommand.Type] {
-            let long = command.configuration.discussion.split(separator: "\n").filter { $0.count > 78 }
+            let long = command.configuration.discussion.split(separator: "\n").filter { $0.count > 78 }.map(String.init)
             #expect(long.isEmpty, "\(command): \(long)")
         }
     }
