@@ -12,15 +12,18 @@ let package = Package(
         .library(name: "PhysGradDerivatives", targets: ["PhysGradDerivatives"]),
         .library(name: "PhysGradLBFGSB", targets: ["PhysGradLBFGSB"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
+        .library(name: "PhysGradReport", targets: ["PhysGradReport"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
         .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
+        .executable(name: "bench-cli", targets: ["BenchCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // `swift package generate-documentation` for the DocC catalogs (a plugin; nothing is built
         // unless it is invoked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -61,9 +64,19 @@ let package = Package(
             name: "PhysGrad",
             dependencies: ["PhysGradLinearAlgebra", "PhysGradDerivatives", "PhysGradLBFGSB"]
         ),
+        // What the command-line tool writes (summary JSON, CSV, figures, the chapter's transcript,
+        // sweeps, atomic files), as a library so that it is testable and reusable.
+        .target(
+            name: "PhysGradReport",
+            dependencies: ["PhysGrad", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra"]
+        ),
+        // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
             name: "PhysGradCLI",
-            dependencies: ["PhysGradLinearAlgebra"]
+            dependencies: [
+                "PhysGrad", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Benchmarks.
@@ -90,6 +103,11 @@ let package = Package(
             name: "BenchLBFGSB",
             dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/LBFGSB"
+        ),
+        .executableTarget(
+            name: "BenchCLI",
+            dependencies: ["PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/CLI"
         ),
 
         // Tests: one target per module.
@@ -120,6 +138,15 @@ let package = Package(
             dependencies: [
                 "PhysGrad", "PhysGradBenchSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        // End-to-end tests of the `physgrad` executable (run from the build products folder) and
+        // unit tests of PhysGradReport. Depending on PhysGradCLI makes `swift test` build it first.
+        .testTarget(
+            name: "PhysGradCLITests",
+            dependencies: [
+                "PhysGradCLI", "PhysGradReport", "PhysGrad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ],

@@ -1,0 +1,138 @@
+import Foundation
+import PhysGrad
+import PhysGradReport
+import Testing
+
+@Suite("PhysGradReport units")
+struct ReportTests {
+    @Test("NumPy's array printing: widths, padding, integers, float32 vs float64 digits, scientific")
+    func numpyFormat() {
+        #expect(NumPyFormat.array([3, 3] as [Float]) == "[3. 3.]")
+        #expect(NumPyFormat.array([6, 108] as [Float]) == "[  6. 108.]")
+        #expect(NumPyFormat.array([3, 9] as [Float], separator: ", ") == "[3., 9.]")
+        #expect(NumPyFormat.array([2.94, 1.9200001] as [Float]) == "[2.94      1.9200001]")
+        #expect(NumPyFormat.array([0.08474258, 0.50421] as [Float]) == "[0.08474258 0.50421   ]")
+        // float64: 8 digits after the point, rounded from the exact value, trailing zeros dropped.
+        #expect(NumPyFormat.array([2.0000000265471845, 1.4142135255221409]) == "[2.00000003 1.41421353]")
+        #expect(NumPyFormat.array([0.7202982, 1.46999980001]) == "[0.7202982 1.4699998]")
+        #expect(NumPyFormat.array([-1.5, 2]) == "[-1.5  2. ]")
+        #expect(NumPyFormat.matrix([[1, 0], [0, 6]] as [[Float]]) == "[[1. 0.]\n [0. 6.]]")
+        #expect(NumPyFormat.scalar(90 as Float) == "90.")
+        // Scientific notation when the magnitudes span more than 1000 or go below 1e-4.
+        #expect(NumPyFormat.array([1e-5, 1]) == "[1.e-05 1.e+00]")
+        #expect(NumPyFormat.array([1.5e-5, 2.25]) == "[1.50e-05 2.25e+00]")
+        #expect(NumPyFormat.array([1e10, 1]) == "[1.e+10 1.e+00]")
+        #expect(NumPyFormat.array([Double.nan, 1]) == "[nan  1.]")
+        #expect(NumPyFormat.fixed(1.0539303728279354) == "1.053930")
+        #expect(NumPyFormat.fixed(9.94e-7) == "0.000001")
+    }
+
+    @Test("The chapter's float32 replay agrees with the library's float64 run to float32 rounding")
+    func replayAgreesWithLibrary() throws {
+        let replay = ChapterReplay.run()
+        let report = try Chapter.run()
+        for (name, f32, f64) in [("gd", replay.gd, report.gd.trajectory.x), ("newton", replay.newton, report.newton.trajectory.x),
+                                 ("pg", replay.pg, report.pg.trajectory.x)] {
+            #expect(f32.count == 10)
+            for (a, b) in zip(f32, f64.dropFirst()) {
+                for i in 0..<2 { #expect(abs(Double(a[i]) - b[i]) <= 2e-6 * max(1, abs(b[i])), "\(name)") }
+            }
+        }
+        for (a, b) in zip(replay.pgNumerical, report.pgNumerical.trajectory.x.dropFirst()) {
+            for i in 0..<2 { #expect(abs(a[i] - b[i]) <= 1e-5) }
+        }
+        #expect(abs(replay.mae - report.maeFiniteDifferences) < 2e-7)
+        #expect(abs(Double(replay.diagonalLengths.pg) - report.diagonalLengths.pg) < 1e-6)
+    }
+
+    @Test("JSON: ordered keys, shortest digits, null for non-finite, escaping")
+    func jsonWriter() {
+        let v = JSONValue.object([("b", .number(0.1)), ("a", .numbers([3, 2.5, .nan])), ("s", .string("q\"\n\u{1}")), ("n", .null)])
+        #expect(v.compact() == #"{"b":0.1,"a":[3,2.5,null],"s":"q\"\n\u0001","n":null}"#)
+        #expect(JSONValue.format(2.633127570406976) == "2.633127570406976")
+        #expect(JSONValue.format(1e-6) == "1e-06")
+        #expect(JSONValue.format(-0.0) == "0")
+        #expect(v.pretty().contains("\n  \"a\": [3,2.5,null],\n"))
+    }
+
+    @Test("Inputs: lists, one number for every coordinate, shards")
+    func inputs() throws {
+        #expect(try Inputs.point("3", dimension: 4, option: "--start") == [3, 3, 3, 3])
+        #expect(try Inputs.point(" 1e-3, -2 ", dimension: 2, option: "--start") == [0.001, -2])
+        #expect(try Inputs.point("-inf,0", dimension: 2, option: "--lower", allowInfinite: true) == [-.infinity, 0])
+        #expect(throws: InputError.self) { try Inputs.point("inf,0", dimension: 2, option: "--start") }
+        #expect(throws: InputError.self) { try Inputs.point("0x10", dimension: 1, option: "--start") }
+        #expect(try Inputs.methods("gd, PG,gd") == [.gd, .pg])
+        #expect(try Inputs.stepSizes(["gd=0.5", "pg-numerical=1e-1"]) == [.gd: 0.5, .pgNumerical: 0.1])
+        #expect(try Inputs.shard("3/8") == (3, 8))
+    }
+
+    @Test("Shard ranges tile the grid in order for any split")
+    func shardRanges() {
+        for total in [0, 1, 7, 132] {
+            for count in 1...9 {
+                let ranges = (1...count).map { SweepGrid.shardRange(total: total, index: $0, count: count) }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == total)
+                for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+            }
+        }
+    }
+
+    @Test("Test functions: analytic gradients match central differences; minima where documented")
+    func testFunctions() throws {
+        for f in TestFunctions.all {
+            let n = f.fixedDimension ?? 6
+            let x = f.start(n).enumerated().map { $0.element + 0.1 * Double($0.offset + 1) }
+            let (_, g) = f.evaluate(x)
+            for i in 0..<n {
+                var xp = x, xm = x
+                let h = 1e-6
+                xp[i] += h
+                xm[i] -= h
+                let fd = (f.evaluate(xp).f - f.evaluate(xm).f) / (2 * h)
+                #expect(abs(fd - g[i]) <= 1e-5 * max(1, abs(g[i])), "\(f.name) ∂/∂x\(i)")
+            }
+        }
+        #expect(TestFunctions.beale.evaluate([3, 0.5]).f == 0)
+        #expect(TestFunctions.booth.evaluate([1, 3]).f == 0)
+        #expect(TestFunctions.extendedRosenbrock.evaluate([1, 1, 1, 1]).f == 0)
+        #expect(TestFunctions.chainedRosenbrock.evaluate([1, 1, 1]).f == 0)
+        #expect(throws: PhysGradError.self) { try TestFunctions.named("nope") }
+        #expect(throws: PhysGradError.self) { try TestFunctions.extendedRosenbrock.validate(dimension: 3) }
+    }
+
+    @Test("AtomicFile: writes whole files, leaves no temporary file, reports a clear error")
+    func atomicFile() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("a.txt").path
+        try AtomicFile.write("one", to: path)
+        try AtomicFile.write("two", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try contents(of: folder) == ["a.txt"])
+        #expect(throws: OutputError.self) { try AtomicFile.write("x", to: folder.path + "/missing/a.txt") }
+        #expect(throws: OutputError.self) { try AtomicFile.prepareFolder(path) }
+        // writeAll: one unwritable destination, and none of the files changes.
+        let b = folder.appendingPathComponent("b.txt").path
+        #expect(throws: OutputError.self) {
+            try AtomicFile.writeAll([(path, "three"), (b, "new"), (folder.path + "/missing/c.txt", "x")])
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try contents(of: folder) == ["a.txt"])
+        try AtomicFile.writeAll([(path, "three"), (b, "new")])
+        #expect(try String(contentsOfFile: b, encoding: .utf8) == "new")
+        #expect(try contents(of: folder) == ["a.txt", "b.txt"])
+    }
+}
+
+@Suite("NumPy printing, checked against NumPy 2.4")
+struct NumPyAgreementTests {
+    // Each expected string is what NumPy 2.4.6 prints for `print(np.array(values, dtype))`.
+    @Test func scientificFloat32() {
+        #expect(NumPyFormat.array([2.1, 1.4699999, 1.23456789e-3] as [Float]) == "[2.0999999e+00 1.4699999e+00 1.2345678e-03]")
+    }
+
+    @Test func scientificFloat64() {
+        #expect(NumPyFormat.array([1.23456789e-5, 12345.678]) == "[1.23456789e-05 1.23456780e+04]")
+    }
+}
