@@ -215,3 +215,56 @@ struct ErrorTests {
             .description == "solve: dimension mismatch between 2x2 and 3x1")
     }
 }
+
+@Suite("Banded Cholesky")
+struct BandedCholeskyTests {
+    /// A random SPD band matrix: diagonally dominant with random off-diagonal band entries.
+    func bandMatrix(_ n: Int, _ kd: Int, seed: UInt64) -> Matrix {
+        let r = uniformValuesForTest(n * (kd + 1), seed: seed)
+        var a = Matrix(rows: n, columns: n)
+        for j in 0..<n {
+            for d in 0...kd where j + d < n {
+                let v = d == 0 ? Double(2 * kd + 1) + abs(r[j * (kd + 1)]) : r[j * (kd + 1) + d]
+                a[j + d, j] = v
+                a[j, j + d] = v
+            }
+        }
+        return a
+    }
+
+    @Test("agrees with the dense Cholesky on random SPD band matrices",
+          arguments: [(1, 0), (2, 1), (10, 1), (50, 3), (200, 9), (64, 100)])
+    func agreesWithDense(n: Int, kd: Int) throws {
+        let a = bandMatrix(n, min(kd, n - 1), seed: UInt64(n * 31 + kd))
+        let banded = try BandedCholeskyFactorization(order: n, bandwidth: kd) { i, j in a[i, j] }
+        let dense = try CholeskyFactorization(a)
+        let b = uniformValuesForTest(n, seed: 5)
+        let xb = try banded.solve(b), xd = try dense.solve(b)
+        #expect(maxDifference(xb, xd) <= 1e-12 * max(1, Vector.normInf(xd)))
+        #expect(abs(banded.logDeterminant - dense.logDeterminant) <= 1e-10 * max(1, abs(dense.logDeterminant)))
+        #expect(banded.bandwidth == min(kd, n - 1))
+    }
+
+    @Test("the 1-D Laplacian: a known solution")
+    func laplacian() throws {
+        // -u'' = 2 on a grid with u(0) = u(n+1) = 0: u_i = i (n + 1 - i), exactly.
+        let n = 1000
+        let chol = try BandedCholeskyFactorization(order: n, bandwidth: 1) { i, j in i == j ? 2 : -1 }
+        let u = try chol.solve([Double](repeating: 2, count: n))
+        let exact = (1...n).map { Double($0 * (n + 1 - $0)) }
+        #expect(maxDifference(u, exact) <= 1e-8 * Vector.normInf(exact))
+    }
+
+    @Test("typed errors: indefinite, non-finite, wrong length")
+    func errors() {
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(order: 2)) {
+            _ = try BandedCholeskyFactorization(order: 3, bandwidth: 1) { i, j in i == j ? 1 : 2 }
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "banded Cholesky factorization", argument: "matrix band", index: 2)) {
+            _ = try BandedCholeskyFactorization(order: 3, bandwidth: 1) { i, j in i == 1 && j == 1 ? .nan : 4 }
+        }
+        #expect(throws: LinearAlgebraError.dimensionMismatch(operation: "banded Cholesky solve", lhs: Shape(rows: 2, columns: 2), rhs: .vector(3))) {
+            _ = try BandedCholeskyFactorization(order: 2, bandwidth: 0) { _, _ in 1 }.solve([1, 2, 3])
+        }
+    }
+}

@@ -77,6 +77,10 @@ struct AdversarialTests {
         #expect(throws: PhysGradError.self) { try Problems.powers(-2) }
         #expect(throws: PhysGradError.self) { try Problems.blur(0) }
         #expect(throws: PhysGradError.self) { try Problems.burgers(2) }
+        // Absurd sizes are refused before anything is allocated.
+        #expect(throws: PhysGradError.self) { try Problems.powers(1 << 40) }
+        #expect(throws: PhysGradError.self) { try Problems.blur(Int.max) }
+        #expect(throws: PhysGradError.self) { try Problems.burgers(1_000_000) }
         #expect(throws: PhysGradError.dimensionMismatch(name: "start", expected: 2, actual: 0)) {
             try optimize(Problems.seed(), with: GradientDescent(eta: 0.01), from: [])
         }

@@ -5,6 +5,8 @@ extension Problems {
     public static let burgersViscosity = 0.01
     /// Simulated time T of burgers(n): before the sine's shock forms (at t = 1).
     public static let burgersTime = 0.5
+    /// The largest n that ``burgers(_:)`` accepts.
+    public static let burgersMaximumDimension = 4096
     /// The largest speed for which burgers(n)'s time step is stable.
     public static let burgersSpeedLimit = 1.5
 
@@ -26,9 +28,14 @@ extension Problems {
     /// the von Neumann conditions of forward-time central-space advection-diffusion
     /// (d = νΔt/Δx² <= 1/2 and c² <= 2d with c = |u|Δt/Δx).
     ///
-    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` for n < 3.
+    /// The number of time steps grows like n² (Δt ∝ Δx²), and so does the tape of one gradient:
+    /// n is at most ``burgersMaximumDimension`` (4096 cells: 4,700 steps, a tape of about 0.5 GB).
+    ///
+    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless 3 <= n <= 4096.
     public static func burgers(_ n: Int) throws(PhysGradError) -> InverseProblem {
-        guard n >= 3 else { throw .invalidParameter(name: "dimension", value: "\(n)", reason: "burgers(n) needs n >= 3") }
+        guard n >= 3, n <= burgersMaximumDimension else {
+            throw .invalidParameter(name: "dimension", value: "\(n)", reason: "burgers(n) needs 3 <= n <= \(burgersMaximumDimension) (its time steps grow like n^2)")
+        }
         let model = BurgersModel(cells: n)
         let solution = (0..<n).map { _sinTwoPi(Double($0) / Double(n)) }
         let target = model(solution)

@@ -3,6 +3,10 @@ import PhysGradDerivatives
 /// The catalog of built-in problems, each with its known solution, default start and default
 /// step sizes.
 public enum Problems {
+    /// The largest n that ``powers(_:)`` and ``blur(_:)`` accept (a few arrays of n doubles and a
+    /// tape of a few records per unknown: about 1 GB at this size).
+    public static let maximumDimension = 10_000_000
+
     /// The chapter's problem: y(x) = [x0, x1²], L(y) = |y|², start [3, 3], solution [0, 0].
     /// The same as ``powers(_:)`` with n = 2, under its own name.
     public static func seed() -> InverseProblem {
@@ -21,10 +25,11 @@ public enum Problems {
     /// ∇²ₓL is diagonal (2 and 12 x_i²) and ∇²_y L = 2I: both declared, so Newton and PG solve
     /// in O(n). Default step sizes are the chapter's (GD 0.01, Newton 1/3, PG 0.3).
     ///
-    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless n is even and positive.
+    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless n is even, positive
+    ///   and at most ``maximumDimension``.
     public static func powers(_ n: Int) throws(PhysGradError) -> InverseProblem {
-        guard n > 0, n % 2 == 0 else {
-            throw .invalidParameter(name: "dimension", value: "\(n)", reason: "powers(n) needs an even n >= 2")
+        guard n > 0, n % 2 == 0, n <= maximumDimension else {
+            throw .invalidParameter(name: "dimension", value: "\(n)", reason: "powers(n) needs an even n with 2 <= n <= \(maximumDimension)")
         }
         return InverseProblem(
             name: "powers", dimension: n, outputDimension: n,
