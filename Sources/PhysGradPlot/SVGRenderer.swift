@@ -257,9 +257,10 @@ struct SVGWriter {
     }
 }
 
-/// A coordinate with two decimals ("12.50"), trailing zeros kept for stable widths.
+/// A coordinate with two decimals ("12.50"), trailing zeros kept for stable widths. Pixel
+/// coordinates are clamped to ±1e6 (far outside any picture; SVG viewers choke on larger).
 @inline(__always)
-func f(_ v: Double) -> String { formatFixed(v, decimals: 2) }
+func f(_ v: Double) -> String { formatFixed(v.isNaN ? 0 : min(max(v, -1e6), 1e6), decimals: 2) }
 
 /// Escapes the five XML special characters.
 func escape(_ s: String) -> String {

@@ -68,8 +68,11 @@ public enum TickGenerator {
 }
 
 /// `value` with exactly `decimals` digits after the point, independent of locale; never "-0".
+/// Magnitudes beyond 2^53 (where fixed notation would need more digits than a Double holds)
+/// and non-finite values use Swift's shortest round-trip form ("1e+100", "inf").
 func formatFixed(_ value: Double, decimals: Int) -> String {
     let scale = pow(10, Double(decimals))
+    guard value.isFinite, abs(value * scale) < 0x1p53 else { return value == 0 ? "0" : "\(value)" }
     var scaled = (value * scale).rounded()
     if scaled == 0 { scaled = 0 }  // drop the sign of -0
     let negative = scaled < 0

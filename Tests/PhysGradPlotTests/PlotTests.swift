@@ -81,6 +81,19 @@ struct PlotTests {
         #expect(out.svg.contains("a &lt; b &amp; &quot;c&quot;"))
     }
 
+    @Test("huge finite values (a diverging run) render with scientific tick labels, no crash")
+    func hugeValues() throws {
+        var fig = Figure(xLabel: "x0", yLabel: "x1")
+        fig.series.append(Series(name: "GD", points: [(3, 3), (-1e150, 2e200), (1e300, -1e301)], color: .tab10Blue))
+        let out = SVGRenderer().render(fig)
+        #expect(elements(of: out.svg) != nil)
+        #expect(out.omittedPoints == 0)
+        #expect(out.svg.contains("e+"))
+        var log = Figure(yScale: .log10)
+        log.series.append(Series(name: "L", x: [0, 1, 2], y: [90, 1e200, 1e308], color: .black, line: true))
+        #expect(elements(of: SVGRenderer().render(log).svg) != nil)
+    }
+
     @Test("an empty figure and a single point still render")
     func degenerate() {
         #expect(elements(of: SVGRenderer().render(Figure()).svg) != nil)
