@@ -115,9 +115,9 @@ public struct OptimizationResult: Sendable {
 /// failure the method reports (a ``TerminationReason``, never a crash and never a NaN in the
 /// result: a step that produces a non-finite iterate is not taken).
 ///
-/// - Throws: ``PhysGradError`` for invalid input (wrong dimension, non-finite start, invalid
-///   options, a method that cannot run on this problem). Numerical trouble during the run is a
-///   termination reason instead.
+/// - Throws: ``PhysGradError`` for invalid input (wrong dimension, non-finite start, a start
+///   where the model or the loss is not finite, invalid options, a method that cannot run on
+///   this problem). Numerical trouble during the run is a termination reason instead.
 public func optimize<Method: Optimizer>(
     _ problem: InverseProblem, with method: Method, from start: [Double]? = nil,
     options: RunOptions = RunOptions(), callback: ((Iteration) -> CallbackDecision)? = nil
@@ -142,7 +142,9 @@ public func optimize<Method: Optimizer>(
     var trajectory = Trajectory()
     var x = x0
     var loss = observer.loss(at: x)
-    var y: [Double] = []
+    var y: [Double] = observer.model(at: x)
+    if !y.allSatisfy(\.isFinite) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
+    if !loss.isFinite { throw .nonFiniteAtStart(quantity: "loss L(y(x))") }
     func record(_ point: [Double], _ value: Double, _ update: [Double]?) {
         switch options.trace {
         case .none: break

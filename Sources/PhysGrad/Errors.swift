@@ -10,6 +10,9 @@ public enum PhysGradError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidParameter(name: String, value: String, reason: String)
     /// The method cannot run on this problem (e.g. an analytic inverse the problem does not have).
     case methodNotApplicable(method: String, problem: String, reason: String)
+    /// The start is finite but the model output or the loss there is not (overflow, or a point
+    /// outside the model's domain): there is nothing to descend from.
+    case nonFiniteAtStart(quantity: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum PhysGradError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid \(name) = \(value): \(reason)"
         case .methodNotApplicable(let method, let problem, let reason):
             return "method \(method) cannot run on problem \(problem): \(reason)"
+        case .nonFiniteAtStart(let quantity):
+            return "the \(quantity) at the start point is not finite (overflow, or outside the model's domain)"
         }
     }
 }

@@ -42,13 +42,16 @@ struct AdversarialTests {
         let pg = try optimize(p, with: PhysicalGradient(eta: 1, inverse: .numerical(.exact)), options: RunOptions(steps: 10))
         expectClean(pg, "pg-numerical")
         #expect(pg.distanceToSolution! < 1e-4, "pg-numerical: \(pg.x) \(pg.termination)")
-        // Starting inside the hole is a termination, not a crash.
-        let inHole = try optimize(p, with: GradientDescent(eta: 0.1), from: [-1, 0], options: RunOptions(steps: 5))
-        guard case .nonFiniteValue = inHole.termination else {
-            Issue.record("expected nonFiniteValue, got \(inHole.termination)")
-            return
+        // Starting inside the hole, or where the model overflows, is a typed error before any step.
+        #expect(throws: PhysGradError.nonFiniteAtStart(quantity: "model output y(x)")) {
+            try optimize(p, with: GradientDescent(eta: 0.1), from: [-1, 0], options: RunOptions(steps: 5))
         }
-        #expect(inHole.steps == 0 && inHole.x == [-1, 0])
+        #expect(throws: PhysGradError.nonFiniteAtStart(quantity: "model output y(x)")) {
+            try optimize(Problems.seed(), with: Newton(eta: 1), from: [1e308, 1e308])
+        }
+        #expect(throws: PhysGradError.nonFiniteAtStart(quantity: "loss L(y(x))")) {
+            try optimize(Problems.seed(), with: Newton(eta: 1), from: [1e200, 1])
+        }
     }
 
     @Test("non-finite step sizes, tolerances and options are typed errors", arguments: [Double.nan, .infinity, -.infinity, 0, -1])
