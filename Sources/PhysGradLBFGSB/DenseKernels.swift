@@ -5,7 +5,13 @@ import PhysGradLinearAlgebra
 // nothing; m is small (default 10), so plain loops beat a LAPACK call's overhead here.
 
 /// In-place Cholesky factorization `A = UᵀU` of the leading `n x n` block (upper triangle read and
-/// overwritten with `U`). Returns false when a pivot is not positive (A not positive definite, or NaN).
+/// overwritten with `U`). Returns false when a pivot is not positive (A not positive definite, or NaN);
+/// on success every diagonal element of `U` is positive, which the triangular solves below rely on.
+///
+/// Left-looking (dot-product form, as LAPACK's `dpotf2`): `u_ji = (a_ji - Σ_{k<j} u_kj u_ki) / u_jj`
+/// with the sum taken in increasing k. Two rows i are computed per pass over column j, which shares
+/// the loads of column j and halves the loop overhead; each sum keeps its own order, so the bits are
+/// those of one row at a time.
 @inline(__always)
 func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
     var j = 0
@@ -22,7 +28,21 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
         cj[j] = ujj
         let rujj = 1 / ujj  // LAPACK's dpotf2 scales the row by 1/ujj too
         var i = j &+ 1
-        while i < n {
+        while i &+ 1 < n {
+            let ci = a + i &* ld, ci1 = ci + ld
+            var t = ci[j], t1 = ci1[j]
+            k = 0
+            while k < j {
+                let c = cj[k]
+                t -= c * ci[k]
+                t1 -= c * ci1[k]
+                k &+= 1
+            }
+            ci[j] = t * rujj
+            ci1[j] = t1 * rujj
+            i &+= 2
+        }
+        if i < n {
             let ci = a + i &* ld
             var t = ci[j]
             k = 0
@@ -31,7 +51,6 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
                 k &+= 1
             }
             ci[j] = t * rujj
-            i &+= 1
         }
         j &+= 1
     }
@@ -39,84 +58,100 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
 }
 
 /// Solves `U x = b` (`transpose == false`) or `Uᵀ x = b` (`transpose == true`) in place in `b`, with `U`
-/// the upper triangle of the leading `n x n` block. Returns false when a diagonal element is zero.
+/// the upper triangle of the leading `n x n` block as left by a successful ``choleskyUpper(_:ld:n:)``
+/// (positive diagonal: the solve cannot fail; the result is always true).
 ///
-/// Column-oriented (as reference BLAS `dtrsm`): each solved component updates the remaining ones
-/// with independent operations, so the critical path is one division and one update per row.
+/// `Uᵀ x = b` in dot-product form, `x_i = (b_i - Σ_{k<i} U[k,i] x_k) · (1/U[i,i])` with the sum in
+/// increasing k (column i of U is contiguous); `U x = b` in column form, `x_k = b_k · (1/U[k,k])` then
+/// `b_i -= U[i,k] x_k` for i < k (column k contiguous). Both give each component its subtractions in
+/// the order of reference BLAS `dtrsv`, and both multiply by the inverted diagonal as OpenBLAS does.
 @inline(__always)
 func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, transpose: Bool) -> Bool {
-    solveUpper(a, ld: ld, n: n, b, ldb: n, count: 1, transpose: transpose)
-}
-
-/// `count` right-hand sides at once: columns `b + j*ldb`, j < count.
-@inline(__always)
-func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, ldb: Int,
-                count: Int, transpose: Bool) -> Bool {
-    for i in 0..<n where a[i + i * ld] == 0 { return false }
-    if transpose && count == 1 {
-        // One right-hand side: column form, x_k = b_k / U[k,k], then b_i -= U[k,i] x_k for i > k. Each b_i
-        // receives its subtractions in increasing k, as in the dot form below, so the bits are the same;
-        // the critical path is one multiply and one subtract per row instead of a whole dot product.
-        var k = 0
-        while k < n {
-            let bk = b[k] * (1 / a[k &+ k &* ld])
-            b[k] = bk
-            var i = k &+ 1
-            while i < n {
-                b[i] -= a[k &+ i &* ld] * bk
-                i &+= 1
-            }
-            k &+= 1
-        }
-    } else if transpose {
-        // Uᵀ is lower triangular: x_i = (b_i - sum_{k<i} U[k,i] x_k) / U[i,i], subtracting in increasing k
-        // (the order of reference dtrsm). Column i of U is contiguous; the right-hand sides interleave.
-        // Leading zeros of a right-hand side stay zero and contribute nothing: they are skipped (exact,
-        // up to the sign of zero results). L-BFGS-B's subspace matrix has such triangles of zeros.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { first in
-            for j in 0..<count {
-                let bj = b + j &* ldb
-                var f = 0
-                while f < n && bj[f] == 0 { f &+= 1 }
-                first[j] = f
-            }
-            var i = 0
-            while i < n {
-                let ci = a + i &* ld
-                let r = 1 / ci[i]  // OpenBLAS's trsm kernels multiply by the inverted diagonal
-                var j = 0
-                while j < count {
-                    let f = first[j]
-                    if i >= f {
-                        let bj = b + j &* ldb
-                        var s = bj[i]
-                        var k = f
-                        while k < i {
-                            s -= ci[k] * bj[k]
-                            k &+= 1
-                        }
-                        bj[i] = s * r
-                    }
-                    j &+= 1
-                }
-                i &+= 1
-            }
-        }
+    assert((0..<n).allSatisfy { a[$0 + $0 * ld] > 0 }, "solveUpper needs a factor with a positive diagonal")
+    if transpose {
+        forwardSolveDot(a, ld: ld, n: n, b, from: 0)
     } else {
-        var k = n - 1
+        var k = n &- 1
         while k >= 0 {
-            let rakk = 1 / a[k + k * ld]
-            let colk = a + k * ld
-            for j in 0..<count {
-                let bj = b + j * ldb
-                let bk = bj[k] * rakk
-                bj[k] = bk
-                for i in 0..<k { bj[i] -= colk[i] * bk }
-            }
-            k -= 1
+            let colk = a + k &* ld
+            let bk = b[k] * (1 / colk[k])
+            b[k] = bk
+            subtractScaled(b, colk, bk, k)
+            k &-= 1
         }
     }
     return true
+}
+
+/// `Uᵀ x = b` from component `from` on (`b[0..<from]` are zeros and are not read): dot-product form.
+@inline(__always)
+func forwardSolveDot(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, from f: Int) {
+    var i = f
+    while i < n {
+        let ci = a + i &* ld
+        var s = b[i]
+        var k = f
+        while k < i {
+            s -= ci[k] * b[k]
+            k &+= 1
+        }
+        b[i] = s * (1 / ci[i])
+        i &+= 1
+    }
+}
+
+/// `y[0..<count] -= x[0..<count] * alpha`, element by element (two lanes at a time: the same bits as a
+/// scalar loop; written with SIMD2 so that short runs get no vectorizer preamble).
+@inline(__always)
+func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ alpha: Double, _ count: Int) {
+    let yr = UnsafeMutableRawPointer(y), xr = UnsafeRawPointer(x)
+    let a2 = SIMD2<Double>(repeating: alpha)
+    var i = 0
+    while i &+ 2 <= count {
+        let o = i &* 8
+        let v = yr.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+            - xr.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self) * a2
+        yr.storeBytes(of: v, toByteOffset: o, as: SIMD2<Double>.self)
+        i &+= 2
+    }
+    if i < count { y[i] -= x[i] * alpha }
+}
+
+/// `Uᵀ X = B` in place for `count` right-hand sides (columns `b + j*ldb`, j < count), `U` as in
+/// ``solveUpper(_:ld:n:_:transpose:)``, each by ``forwardSolveDot(_:ld:n:_:from:)``. Leading zeros of a
+/// right-hand side stay zero and contribute nothing: they are skipped (exact, up to the sign of zero
+/// results; L-BFGS-B's subspace matrix has such triangles of zeros). `first[j]` receives the index of
+/// the first nonzero of column j of the result (n if none).
+@inline(__always)
+func solveUpperTransposed(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, ldb: Int,
+                          count: Int, first: UnsafeMutablePointer<Int>) {
+    assert((0..<n).allSatisfy { a[$0 + $0 * ld] > 0 }, "solveUpperTransposed needs a positive diagonal")
+    var j = 0
+    while j < count {
+        let bj = b + j &* ldb
+        var f = 0
+        while f < n && bj[f] == 0 { f &+= 1 }
+        forwardSolveDot(a, ld: ld, n: n, bj, from: f)
+        // x_f = b_f / U[f,f] is nonzero unless it underflowed: then the leading zeros go on.
+        while f < n && bj[f] == 0 { f &+= 1 }
+        first[j] = f
+        j &+= 1
+    }
+}
+
+/// `dst[0..<count] = src[0..<count]` for short, non-overlapping runs (SIMD2 moves, no vectorizer
+/// preamble or library call).
+@inline(__always)
+func copyShort(_ dst: UnsafeMutablePointer<Double>, from src: UnsafePointer<Double>, _ count: Int) {
+    let dr = UnsafeMutableRawPointer(dst), sr = UnsafeRawPointer(src)
+    var i = 0
+    while i &+ 2 <= count {
+        let o = i &* 8
+        dr.storeBytes(of: sr.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self), toByteOffset: o,
+                      as: SIMD2<Double>.self)
+        i &+= 2
+    }
+    if i < count { dst[i] = src[i] }
 }
 
 // axpy and norm on raw pointers, delegating to PhysGradLinearAlgebra's SIMD `Vector` kernels (dot products:
