@@ -185,10 +185,12 @@ extension Core {
         }
         // LELᵀ: Cholesky of the (1,1) block, then L⁻¹(-L_aᵀ + R_zᵀ) in the (1,2) block, then the
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
-        if !choleskyUpper(wn, ld: m2, n: col) { return false }
+        let wnRecip = self.wnRecip
+        if !choleskyUpper(wn, ld: m2, n: col, reciprocals: wnRecip) { return false }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: col) { firstBuffer in
             let first = firstBuffer.baseAddress!
-            solveUpperTransposed(wn, ld: m2, n: col, wn + m2 &* col, ldb: m2, count: col, first: first)
+            solveUpperTransposed(wn, ld: m2, n: col, wn + m2 &* col, ldb: m2, count: col, reciprocals: wnRecip,
+                                 first: first)
             // (2,2) += (L⁻¹(...))ᵀ L⁻¹(...): leading zeros of the columns (L_a = 0 when no variable is
             // active) add nothing to the sums and are skipped.
             var isRow = col
@@ -210,7 +212,7 @@ extension Core {
                 isRow &+= 1
             }
         }
-        return choleskyUpper(wn + (col &+ m2 &* col), ld: m2, n: col)
+        return choleskyUpper(wn + (col &+ m2 &* col), ld: m2, n: col, reciprocals: wnRecip + col)
     }
 
     /// r = -Zᵀ(B(z - x) + g) over the free variables, using c = Wᵀ(z - x) from the Cauchy search
@@ -278,9 +280,9 @@ extension Core {
         }
         }
         // wv = K⁻¹ wv.
-        if !solveUpper(wn, ld: m2, n: col2, wv, transpose: true) { return false }
+        solveUpper(wn, ld: m2, n: col2, wv, transpose: true, reciprocals: wnRecip)
         for i in 0..<col { wv[i] = -wv[i] }
-        if !solveUpper(wn, ld: m2, n: col2, wv, transpose: false) { return false }
+        solveUpper(wn, ld: m2, n: col2, wv, transpose: false, reciprocals: wnRecip)
         // d = (1/θ) d + (1/θ²) ZᵀW wv.
         pointr = head
         if identity && n >= Core.fusedThreshold {

@@ -32,6 +32,8 @@ struct Core {
     let wt: UnsafeMutablePointer<Double>
     let wn: UnsafeMutablePointer<Double>
     let snd: UnsafeMutablePointer<Double>
+    /// `1/d_i` for the diagonal of K's factor (2m), left by formk for the solves of formk and subsm.
+    let wnRecip: UnsafeMutablePointer<Double>
     // n-vectors.
     let z: UnsafeMutablePointer<Double>
     let r: UnsafeMutablePointer<Double>

@@ -12,8 +12,12 @@ import PhysGradLinearAlgebra
 /// with the sum taken in increasing k. Two rows i are computed per pass over column j, which shares
 /// the loads of column j and halves the loop overhead; each sum keeps its own order, so the bits are
 /// those of one row at a time.
+///
+/// `reciprocals`, when given, receives `1/u_jj` (the factor by which the row is scaled): the solves
+/// below take them instead of dividing again.
 @inline(__always)
-func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
+func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int,
+                   reciprocals: UnsafeMutablePointer<Double>? = nil) -> Bool {
     var j = 0
     while j < n {
         let cj = a + j &* ld  // column j
@@ -27,6 +31,7 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
         let ujj = s.squareRoot()
         cj[j] = ujj
         let rujj = 1 / ujj  // LAPACK's dpotf2 scales the row by 1/ujj too
+        reciprocals?[j] = rujj
         var i = j &+ 1
         while i &+ 1 < n {
             let ci = a + i &* ld, ci1 = ci + ld
@@ -67,27 +72,58 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int) -> Bool {
 /// the order of reference BLAS `dtrsv`, and both multiply by the inverted diagonal as OpenBLAS does.
 @inline(__always)
 func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, transpose: Bool) -> Bool {
-    assert((0..<n).allSatisfy { a[$0 + $0 * ld] > 0 }, "solveUpper needs a factor with a positive diagonal")
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { r in
+        let rec = r.baseAddress!
+        for i in 0..<n { rec[i] = 1 / a[i &+ i &* ld] }
+        solveUpper(a, ld: ld, n: n, b, transpose: transpose, reciprocals: rec)
+    }
+    return true
+}
+
+/// ``solveUpper(_:ld:n:_:transpose:)`` with the inverted diagonal `1/U[i,i]` given (as
+/// ``choleskyUpper(_:ld:n:reciprocals:)`` leaves it): no division.
+@inline(__always)
+func solveUpper(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, transpose: Bool,
+                reciprocals rec: UnsafePointer<Double>) {
+    assert((0..<n).allSatisfy { a[$0 + $0 * ld] > 0 && rec[$0] == 1 / a[$0 + $0 * ld] },
+           "solveUpper needs a factor with a positive diagonal and its reciprocals")
     if transpose {
-        forwardSolveDot(a, ld: ld, n: n, b, from: 0)
+        forwardSolveDot(a, ld: ld, n: n, b, from: 0, reciprocals: rec)
     } else {
         var k = n &- 1
         while k >= 0 {
             let colk = a + k &* ld
-            let bk = b[k] * (1 / colk[k])
+            let bk = b[k] * rec[k]
             b[k] = bk
             subtractScaled(b, colk, bk, k)
             k &-= 1
         }
     }
-    return true
 }
 
 /// `Uᵀ x = b` from component `from` on (`b[0..<from]` are zeros and are not read): dot-product form.
+/// Two rows per pass share the loads of x and the loop overhead; each row's sum keeps its order.
 @inline(__always)
-func forwardSolveDot(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, from f: Int) {
+func forwardSolveDot(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, from f: Int,
+                     reciprocals rec: UnsafePointer<Double>) {
     var i = f
-    while i < n {
+    while i &+ 1 < n {
+        let ci = a + i &* ld, ci1 = ci + ld
+        var s = b[i], s1 = b[i &+ 1]
+        var k = f
+        while k < i {
+            let xk = b[k]
+            s -= ci[k] * xk
+            s1 -= ci1[k] * xk
+            k &+= 1
+        }
+        let xi = s * rec[i]
+        b[i] = xi
+        s1 -= ci1[i] * xi
+        b[i &+ 1] = s1 * rec[i &+ 1]
+        i &+= 2
+    }
+    if i < n {
         let ci = a + i &* ld
         var s = b[i]
         var k = f
@@ -95,8 +131,7 @@ func forwardSolveDot(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMut
             s -= ci[k] * b[k]
             k &+= 1
         }
-        b[i] = s * (1 / ci[i])
-        i &+= 1
+        b[i] = s * rec[i]
     }
 }
 
@@ -124,14 +159,13 @@ func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double
 /// the first nonzero of column j of the result (n if none).
 @inline(__always)
 func solveUpperTransposed(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, ldb: Int,
-                          count: Int, first: UnsafeMutablePointer<Int>) {
-    assert((0..<n).allSatisfy { a[$0 + $0 * ld] > 0 }, "solveUpperTransposed needs a positive diagonal")
+                          count: Int, reciprocals rec: UnsafePointer<Double>, first: UnsafeMutablePointer<Int>) {
     var j = 0
     while j < count {
         let bj = b + j &* ldb
         var f = 0
         while f < n && bj[f] == 0 { f &+= 1 }
-        forwardSolveDot(a, ld: ld, n: n, bj, from: f)
+        forwardSolveDot(a, ld: ld, n: n, bj, from: f, reciprocals: rec)
         // x_f = b_f / U[f,f] is nonzero unless it underflowed: then the leading zeros go on.
         while f < n && bj[f] == 0 { f &+= 1 }
         first[j] = f
