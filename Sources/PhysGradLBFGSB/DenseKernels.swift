@@ -142,7 +142,7 @@ func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double
     let yr = UnsafeMutableRawPointer(y), xr = UnsafeRawPointer(x)
     let a2 = SIMD2<Double>(repeating: alpha)
     var i = 0
-    while i &+ 2 <= count {
+    while i &+ 1 < count {
         let o = i &* 8
         let v = yr.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
             - xr.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self) * a2
@@ -179,7 +179,7 @@ func solveUpperTransposed(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: Unsa
 func copyShort(_ dst: UnsafeMutablePointer<Double>, from src: UnsafePointer<Double>, _ count: Int) {
     let dr = UnsafeMutableRawPointer(dst), sr = UnsafeRawPointer(src)
     var i = 0
-    while i &+ 2 <= count {
+    while i &+ 1 < count {
         let o = i &* 8
         dr.storeBytes(of: sr.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self), toByteOffset: o,
                       as: SIMD2<Double>.self)
