@@ -186,11 +186,10 @@ extension Core {
         // LELᵀ: Cholesky of the (1,1) block, then L⁻¹(-L_aᵀ + R_zᵀ) in the (1,2) block, then the
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
         let wnRecip = self.wnRecip
-        if !choleskyUpper(wn, ld: m2, n: col, reciprocals: wnRecip) { return false }
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: col) { firstBuffer in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: col) { firstBuffer in
             let first = firstBuffer.baseAddress!
-            solveUpperTransposed(wn, ld: m2, n: col, wn + m2 &* col, ldb: m2, count: col, reciprocals: wnRecip,
-                                 first: first)
+            if !choleskyUpperAndSolve(wn, ld: m2, n: col, reciprocals: wnRecip, wn + m2 &* col, ldb: m2, count: col,
+                                      first: first) { return false }
             // (2,2) += (L⁻¹(...))ᵀ L⁻¹(...): leading zeros of the columns (L_a = 0 when no variable is
             // active) add nothing to the sums and are skipped.
             var isRow = col
@@ -211,8 +210,8 @@ extension Core {
                 }
                 isRow &+= 1
             }
+            return choleskyUpper(wn + (col &+ m2 &* col), ld: m2, n: col, reciprocals: wnRecip + col)
         }
-        return choleskyUpper(wn + (col &+ m2 &* col), ld: m2, n: col, reciprocals: wnRecip + col)
     }
 
     /// r = -Zᵀ(B(z - x) + g) over the free variables, using c = Wᵀ(z - x) from the Cauchy search

@@ -173,6 +173,95 @@ func solveUpperTransposed(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: Unsa
     }
 }
 
+/// ``choleskyUpper(_:ld:n:reciprocals:)`` of `A` followed by ``solveUpperTransposed(_:ld:n:_:ldb:count:reciprocals:first:)``
+/// of `Uᵀ X = B`, interleaved: row j of X is computed right after row j of U (it needs column j of U,
+/// complete at that point, and the rows of X above it). The Cholesky is a chain of square roots and
+/// divisions; the independent solve work fills its latency. Every value is computed by the same
+/// operations in the same order as by the two kernels one after the other. Returns false when the
+/// Cholesky fails (the contents of `a` and `b` are then unspecified).
+@inline(__always)
+func choleskyUpperAndSolve(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int, reciprocals rec: UnsafeMutablePointer<Double>,
+                           _ b: UnsafeMutablePointer<Double>, ldb: Int, count: Int,
+                           first: UnsafeMutablePointer<Int>) -> Bool {
+    // Leading zeros of the right-hand sides (skipped, as in solveUpperTransposed).
+    var r = 0
+    while r < count {
+        let br = b + r &* ldb
+        var f = 0
+        while f < n && br[f] == 0 { f &+= 1 }
+        first[r] = f
+        r &+= 1
+    }
+    var j = 0
+    while j < n {
+        let cj = a + j &* ld  // column j
+        var s = cj[j]
+        var k = 0
+        while k < j {
+            s -= cj[k] * cj[k]
+            k &+= 1
+        }
+        if !(s > 0) { return false }
+        let ujj = s.squareRoot()
+        cj[j] = ujj
+        let rujj = 1 / ujj
+        rec[j] = rujj
+        var i = j &+ 1
+        while i &+ 1 < n {
+            let ci = a + i &* ld, ci1 = ci + ld
+            var t = ci[j], t1 = ci1[j]
+            k = 0
+            while k < j {
+                let c = cj[k]
+                t -= c * ci[k]
+                t1 -= c * ci1[k]
+                k &+= 1
+            }
+            ci[j] = t * rujj
+            ci1[j] = t1 * rujj
+            i &+= 2
+        }
+        if i < n {
+            let ci = a + i &* ld
+            var t = ci[j]
+            k = 0
+            while k < j {
+                t -= cj[k] * ci[k]
+                k &+= 1
+            }
+            ci[j] = t * rujj
+        }
+        // Row j of X: x_jr = (b_jr - Σ_{f_r <= k < j} U[k,j] x_kr) / U[j,j] for the columns r that have
+        // started (f_r <= j).
+        r = 0
+        while r < count {
+            let f = first[r]
+            if f <= j {
+                let br = b + r &* ldb
+                var t = br[j]
+                k = f
+                while k < j {
+                    t -= cj[k] * br[k]
+                    k &+= 1
+                }
+                br[j] = t * rujj
+            }
+            r &+= 1
+        }
+        j &+= 1
+    }
+    // x_f = b_f / U[f,f] is nonzero unless it underflowed: then the leading zeros go on.
+    r = 0
+    while r < count {
+        let br = b + r &* ldb
+        var f = first[r]
+        while f < n && br[f] == 0 { f &+= 1 }
+        first[r] = f
+        r &+= 1
+    }
+    return true
+}
+
 /// `dst[0..<count] = src[0..<count]` for short, non-overlapping runs (SIMD2 moves, no vectorizer
 /// preamble or library call).
 @inline(__always)
