@@ -165,11 +165,21 @@ extension Core {
             let is1 = m &+ iy
             let wnCol = wn + m2 &* iy, wnColS = wn + m2 &* isRow
             let w1 = wn1 + iy, w2 = wn1 + (is1 &+ m2 &* m), w3 = wn1 + is1
+            // Two quotients per division instruction (divpd: the divider's throughput is the limit here,
+            // and each lane is the IEEE quotient of the scalar code).
+            let theta2 = SIMD2<Double>(repeating: theta)
             var jy = 0
-            while jy <= iy {
+            while jy < iy {
+                let q = SIMD2(w1[m2 &* jy], w1[m2 &* (jy &+ 1)]) / theta2
+                wnCol[jy] = q[0]
+                wnCol[jy &+ 1] = q[1]
+                wnColS[col &+ jy] = w2[m2 &* jy] * theta
+                wnColS[col &+ jy &+ 1] = w2[m2 &* (jy &+ 1)] * theta
+                jy &+= 2
+            }
+            if jy == iy {
                 wnCol[jy] = w1[m2 &* jy] / theta
                 wnColS[col &+ jy] = w2[m2 &* jy] * theta
-                jy &+= 1
             }
             jy = 0
             while jy < iy {
