@@ -153,10 +153,11 @@ func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double
 }
 
 /// `Uᵀ X = B` in place for `count` right-hand sides (columns `b + j*ldb`, j < count), `U` as in
-/// ``solveUpper(_:ld:n:_:transpose:)``, each by ``forwardSolveDot(_:ld:n:_:from:)``. Leading zeros of a
-/// right-hand side stay zero and contribute nothing: they are skipped (exact, up to the sign of zero
+/// ``solveUpper(_:ld:n:_:transpose:)``, each by ``forwardSolveDot(_:ld:n:_:from:reciprocals:)``. Leading
+/// zeros of a right-hand side stay zero and contribute nothing: they are skipped (exact, up to the sign of zero
 /// results; L-BFGS-B's subspace matrix has such triangles of zeros). `first[j]` receives the index of
-/// the first nonzero of column j of the result (n if none).
+/// the first nonzero of column j of the result (n if none). The solver uses the interleaved form
+/// ``choleskyUpperAndSolve(_:ld:n:reciprocals:_:ldb:count:first:)``; this one is its reference in the tests.
 @inline(__always)
 func solveUpperTransposed(_ a: UnsafePointer<Double>, ld: Int, n: Int, _ b: UnsafeMutablePointer<Double>, ldb: Int,
                           count: Int, reciprocals rec: UnsafePointer<Double>, first: UnsafeMutablePointer<Int>) {
