@@ -200,27 +200,27 @@ extension Core {
             let first = firstBuffer.baseAddress!
             if !choleskyUpperAndSolve(wn, ld: m2, n: col, reciprocals: wnRecip, wn + m2 &* col, ldb: m2, count: col,
                                       first: first) { return false }
-            // (2,2) += (L⁻¹(...))ᵀ L⁻¹(...): leading zeros of the columns (L_a = 0 when no variable is
-            // active) add nothing to the sums and are skipped.
-            var isRow = col
-            while isRow < 2 &* col {
-                let a = wn + m2 &* isRow
-                let fa = first[isRow &- col]
-                var js = isRow
-                while js < 2 &* col {
-                    let b = wn + m2 &* js
+            // Cholesky of the (2,2) block, its row j completed just before it is factored: (2,2) +=
+            // (L⁻¹(...))ᵀ L⁻¹(...) row by row (this work is independent of the factorization's chain of
+            // square roots and divisions, and fills its latency). Leading zeros of the columns (L_a = 0
+            // when no variable is active) add nothing to the sums and are skipped.
+            let a22 = wn + (col &+ m2 &* col)
+            return choleskyUpper(a22, ld: m2, n: col, reciprocals: wnRecip + col, beforeRow: { j in
+                let a = wn + m2 &* (col &+ j)
+                let fa = first[j]
+                var js = j
+                while js < col {
+                    let b = wn + m2 &* (col &+ js)
                     var s = 0.0
-                    var k = max(fa, first[js &- col])
+                    var k = max(fa, first[js])
                     while k < col {
                         s += a[k] * b[k]
                         k &+= 1
                     }
-                    b[isRow] += s
+                    a22[j &+ m2 &* js] += s
                     js &+= 1
                 }
-                isRow &+= 1
-            }
-            return choleskyUpper(wn + (col &+ m2 &* col), ld: m2, n: col, reciprocals: wnRecip + col)
+            }, afterRow: { _, _ in })
         }
     }
 

@@ -18,8 +18,19 @@ import PhysGradLinearAlgebra
 @inline(__always)
 func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int,
                    reciprocals: UnsafeMutablePointer<Double>? = nil) -> Bool {
+    choleskyUpper(a, ld: ld, n: n, reciprocals: reciprocals, beforeRow: { _ in }, afterRow: { _, _ in })
+}
+
+/// ``choleskyUpper(_:ld:n:reciprocals:)`` with work interleaved: `beforeRow(j)` runs before row j of U is
+/// computed (it may still finish row j of A, which is read only from then on), `afterRow(j, 1/u_jj)`
+/// after it (column j of U is then complete). The factorization is a chain of square roots and
+/// divisions; independent work placed in the hooks fills its latency.
+@inline(__always)
+func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int, reciprocals: UnsafeMutablePointer<Double>?,
+                   beforeRow: (Int) -> Void, afterRow: (Int, Double) -> Void) -> Bool {
     var j = 0
     while j < n {
+        beforeRow(j)
         let cj = a + j &* ld  // column j
         var s = cj[j]
         var k = 0
@@ -57,6 +68,7 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int,
             }
             ci[j] = t * rujj
         }
+        afterRow(j, rujj)
         j &+= 1
     }
     return true
@@ -193,54 +205,17 @@ func choleskyUpperAndSolve(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int, r
         first[r] = f
         r &+= 1
     }
-    var j = 0
-    while j < n {
-        let cj = a + j &* ld  // column j
-        var s = cj[j]
-        var k = 0
-        while k < j {
-            s -= cj[k] * cj[k]
-            k &+= 1
-        }
-        if !(s > 0) { return false }
-        let ujj = s.squareRoot()
-        cj[j] = ujj
-        let rujj = 1 / ujj
-        rec[j] = rujj
-        var i = j &+ 1
-        while i &+ 1 < n {
-            let ci = a + i &* ld, ci1 = ci + ld
-            var t = ci[j], t1 = ci1[j]
-            k = 0
-            while k < j {
-                let c = cj[k]
-                t -= c * ci[k]
-                t1 -= c * ci1[k]
-                k &+= 1
-            }
-            ci[j] = t * rujj
-            ci1[j] = t1 * rujj
-            i &+= 2
-        }
-        if i < n {
-            let ci = a + i &* ld
-            var t = ci[j]
-            k = 0
-            while k < j {
-                t -= cj[k] * ci[k]
-                k &+= 1
-            }
-            ci[j] = t * rujj
-        }
+    let ok = choleskyUpper(a, ld: ld, n: n, reciprocals: rec, beforeRow: { _ in }) { j, rujj in
         // Row j of X: x_jr = (b_jr - Σ_{f_r <= k < j} U[k,j] x_kr) / U[j,j] for the columns r that have
         // started (f_r <= j).
-        r = 0
+        let cj = a + j &* ld
+        var r = 0
         while r < count {
             let f = first[r]
             if f <= j {
                 let br = b + r &* ldb
                 var t = br[j]
-                k = f
+                var k = f
                 while k < j {
                     t -= cj[k] * br[k]
                     k &+= 1
@@ -249,8 +224,8 @@ func choleskyUpperAndSolve(_ a: UnsafeMutablePointer<Double>, ld: Int, n: Int, r
             }
             r &+= 1
         }
-        j &+= 1
     }
+    if !ok { return false }
     // x_f = b_f / U[f,f] is nonzero unless it underflowed: then the leading zeros go on.
     r = 0
     while r < count {
