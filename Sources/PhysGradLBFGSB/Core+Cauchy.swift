@@ -55,7 +55,7 @@ extension Core {
                 for j in 0..<col {
                     p[j] += wy[i + n * pointr] * neggi
                     p[col + j] += ws[i + n * pointr] * neggi
-                    pointr = (pointr + 1) % m
+                    pointr = pointr &+ 1 == m ? 0 : pointr &+ 1
                 }
                 if kind <= 2 && kind != 0 && neggi < 0 {
                     nbreak += 1
@@ -153,7 +153,7 @@ extension Core {
                     for j in 0..<col {
                         wbp[j] = wy[ibp + n * pointr]
                         wbp[col + j] = theta * ws[ibp + n * pointr]
-                        pointr = (pointr + 1) % m
+                        pointr = pointr &+ 1 == m ? 0 : pointr &+ 1
                     }
                     if !bmv(wbp, v) { return false }
                     let wmc = dotSmall(c, v, col2)

@@ -15,40 +15,46 @@
 extension Core {
     /// Builds and factors K (upper triangle of `wn`). Returns false when a Cholesky factorization fails.
     mutating func formk() -> Bool {
-        let m2 = 2 * m
+        // Locals: the stores below go through Double pointers, which the compiler cannot prove do not
+        // alias `self`, so fields read in loops would be reloaded after every store.
+        let m = self.m, n = self.n, col = self.col, head = self.head, theta = self.theta
+        let m2 = 2 &* m
         let nsub = nfree
         let identity = nsub == n  // then index[k] == k: contiguous inner products
-        let wn1 = snd
+        let wn1 = snd, wn = self.wn, ws = self.ws, wy = self.wy, index = self.index, indx2 = self.indx2
+        let nenter = self.nenter, ileave = self.ileave
         let upcl: Int
         if updatd {
             if iupdat > m {
-                // Shift the old part of wn1 up-left by one.
-                for jy in 0..<(m - 1) {
-                    let js = m + jy
-                    for k in 0..<(m - jy - 1) {
-                        wn1[(jy + k) + m2 * jy] = wn1[(jy + 1 + k) + m2 * (jy + 1)]
-                        wn1[(js + k) + m2 * js] = wn1[(js + 1 + k) + m2 * (js + 1)]
-                    }
-                    for k in 0..<(m - 1) {
-                        wn1[(m + k) + m2 * jy] = wn1[(m + 1 + k) + m2 * (jy + 1)]
-                    }
+                // Shift the old part of wn1 up-left by one (the memory is full: col == m). Column jy + 1 is
+                // read before it is overwritten, and the three runs of one step do not overlap.
+                var jy = 0
+                while jy < m &- 1 {
+                    let js = m &+ jy
+                    let len = m &- jy &- 1
+                    let cur = wn1 + m2 &* jy, next = cur + m2
+                    copyShort(cur + jy, from: next + (jy &+ 1), len)
+                    copyShort(wn1 + (js &+ m2 &* js), from: wn1 + (js &+ 1 &+ m2 &* (js &+ 1)), len)
+                    copyShort(cur + m, from: next + (m &+ 1), m &- 1)
+                    jy &+= 1
                 }
             }
             // New row of blocks (1,1), (2,1), (2,2).
-            let iy = col - 1
-            let isNew = m + col - 1
-            var ipntr = head + col - 1
-            if ipntr >= m { ipntr -= m }
+            let iy = col &- 1
+            let isNew = m &+ col &- 1
+            var ipntr = head &+ col &- 1
+            if ipntr >= m { ipntr &-= m }
             var jpntr = head
-            for jy in 0..<col {
-                let js = m + jy
+            var jy = 0
+            while jy < col {
+                let js = m &+ jy
                 var temp1 = 0.0, temp2 = 0.0, temp3 = 0.0
                 if identity && newRowReady {
                     temp1 = newRow[jy]
                 } else if identity {
-                    temp1 = dotContiguous(wy + n * ipntr, wy + n * jpntr, n)
+                    temp1 = dotContiguous(wy + n &* ipntr, wy + n &* jpntr, n)
                 } else {
-                    let wyi = wy + n * ipntr, wyj = wy + n * jpntr, wsi = ws + n * ipntr, wsj = ws + n * jpntr
+                    let wyi = wy + n &* ipntr, wyj = wy + n &* jpntr, wsi = ws + n &* ipntr, wsj = ws + n &* jpntr
                     for k in 0..<nsub {
                         let k1 = Int(index[k])
                         temp1 += wyi[k1] * wyj[k1]
@@ -59,34 +65,39 @@ extension Core {
                         temp3 += wsi[k1] * wyj[k1]
                     }
                 }
-                wn1[iy + m2 * jy] = temp1
-                wn1[isNew + m2 * js] = temp2
-                wn1[isNew + m2 * jy] = temp3
-                jpntr = (jpntr + 1) % m
+                wn1[iy &+ m2 &* jy] = temp1
+                wn1[isNew &+ m2 &* js] = temp2
+                wn1[isNew &+ m2 &* jy] = temp3
+                jpntr &+= 1
+                if jpntr == m { jpntr = 0 }
+                jy &+= 1
             }
             // New column of block (2,1).
-            let jy = col - 1
-            jpntr = head + col - 1
-            if jpntr >= m { jpntr -= m }
+            jy = col &- 1
+            jpntr = head &+ col &- 1
+            if jpntr >= m { jpntr &-= m }
             ipntr = head
-            for i in 0..<col {
-                let isRow = m + i
+            var i = 0
+            while i < col {
+                let isRow = m &+ i
                 var temp3 = 0.0
                 if identity && newRowReady {
-                    temp3 = newRow[m + i]
+                    temp3 = newRow[m &+ i]
                 } else if identity {
-                    temp3 = dotContiguous(ws + n * ipntr, wy + n * jpntr, n)
+                    temp3 = dotContiguous(ws + n &* ipntr, wy + n &* jpntr, n)
                 } else {
-                    let wsi = ws + n * ipntr, wyj = wy + n * jpntr
+                    let wsi = ws + n &* ipntr, wyj = wy + n &* jpntr
                     for k in 0..<nsub {
                         let k1 = Int(index[k])
                         temp3 += wsi[k1] * wyj[k1]
                     }
                 }
-                ipntr = (ipntr + 1) % m
-                wn1[isRow + m2 * jy] = temp3
+                ipntr &+= 1
+                if ipntr == m { ipntr = 0 }
+                wn1[isRow &+ m2 &* jy] = temp3
+                i &+= 1
             }
-            upcl = col - 1
+            upcl = col &- 1
         } else {
             upcl = col
         }
@@ -95,49 +106,56 @@ extension Core {
             // Correct the old parts of blocks (1,1) and (2,2) for the change of the free set.
             var ipntr = head
             for iy in 0..<upcl {
-                let isRow = m + iy
+                let isRow = m &+ iy
                 var jpntr = head
                 for jy in 0...iy {
-                    let js = m + jy
+                    let js = m &+ jy
                     var temp1 = 0.0, temp2 = 0.0, temp3 = 0.0, temp4 = 0.0
+                    let wyi = wy + n &* ipntr, wyj = wy + n &* jpntr, wsi = ws + n &* ipntr, wsj = ws + n &* jpntr
                     for k in 0..<nenter {
                         let k1 = Int(indx2[k])
-                        temp1 += wy[k1 + n * ipntr] * wy[k1 + n * jpntr]
-                        temp2 += ws[k1 + n * ipntr] * ws[k1 + n * jpntr]
+                        temp1 += wyi[k1] * wyj[k1]
+                        temp2 += wsi[k1] * wsj[k1]
                     }
                     for k in ileave..<n {
                         let k1 = Int(indx2[k])
-                        temp3 += wy[k1 + n * ipntr] * wy[k1 + n * jpntr]
-                        temp4 += ws[k1 + n * ipntr] * ws[k1 + n * jpntr]
+                        temp3 += wyi[k1] * wyj[k1]
+                        temp4 += wsi[k1] * wsj[k1]
                     }
-                    wn1[iy + m2 * jy] = wn1[iy + m2 * jy] + temp1 - temp3
-                    wn1[isRow + m2 * js] = wn1[isRow + m2 * js] - temp2 + temp4
-                    jpntr = (jpntr + 1) % m
+                    wn1[iy &+ m2 &* jy] = wn1[iy &+ m2 &* jy] + temp1 - temp3
+                    wn1[isRow &+ m2 &* js] = wn1[isRow &+ m2 &* js] - temp2 + temp4
+                    jpntr &+= 1
+                    if jpntr == m { jpntr = 0 }
                 }
-                ipntr = (ipntr + 1) % m
+                ipntr &+= 1
+                if ipntr == m { ipntr = 0 }
             }
             // Block (2,1).
             ipntr = head
-            for isRow in m..<(m + upcl) {
+            for isRow in m..<(m &+ upcl) {
                 var jpntr = head
+                let wsi = ws + n &* ipntr
                 for jy in 0..<upcl {
                     var temp1 = 0.0, temp3 = 0.0
+                    let wyj = wy + n &* jpntr
                     for k in 0..<nenter {
                         let k1 = Int(indx2[k])
-                        temp1 += ws[k1 + n * ipntr] * wy[k1 + n * jpntr]
+                        temp1 += wsi[k1] * wyj[k1]
                     }
                     for k in ileave..<n {
                         let k1 = Int(indx2[k])
-                        temp3 += ws[k1 + n * ipntr] * wy[k1 + n * jpntr]
+                        temp3 += wsi[k1] * wyj[k1]
                     }
-                    if isRow <= jy + m {
-                        wn1[isRow + m2 * jy] = wn1[isRow + m2 * jy] + temp1 - temp3
+                    if isRow <= jy &+ m {
+                        wn1[isRow &+ m2 &* jy] = wn1[isRow &+ m2 &* jy] + temp1 - temp3
                     } else {
-                        wn1[isRow + m2 * jy] = wn1[isRow + m2 * jy] - temp1 + temp3
+                        wn1[isRow &+ m2 &* jy] = wn1[isRow &+ m2 &* jy] - temp1 + temp3
                     }
-                    jpntr = (jpntr + 1) % m
+                    jpntr &+= 1
+                    if jpntr == m { jpntr = 0 }
                 }
-                ipntr = (ipntr + 1) % m
+                ipntr &+= 1
+                if ipntr == m { ipntr = 0 }
             }
         }
         // Upper triangle of WN = [D + YᵀZZᵀY/θ   -L_aᵀ + R_zᵀ; -L_a + R_z   θSᵀAAᵀS].
@@ -146,17 +164,30 @@ extension Core {
             let isRow = col &+ iy
             let is1 = m &+ iy
             let wnCol = wn + m2 &* iy, wnColS = wn + m2 &* isRow
+            let w1 = wn1 + iy, w2 = wn1 + (is1 &+ m2 &* m), w3 = wn1 + is1
+            // Two quotients per division instruction (divpd: the divider's throughput is the limit here,
+            // and each lane is the IEEE quotient of the scalar code).
+            let theta2 = SIMD2<Double>(repeating: theta)
             var jy = 0
-            while jy <= iy {
-                let w1 = wn1 + m2 &* jy
-                wnCol[jy] = w1[iy] / theta
-                wnColS[col &+ jy] = wn1[is1 &+ m2 &* (m &+ jy)] * theta
-                jy &+= 1
+            while jy < iy {
+                let q = SIMD2(w1[m2 &* jy], w1[m2 &* (jy &+ 1)]) / theta2
+                wnCol[jy] = q[0]
+                wnCol[jy &+ 1] = q[1]
+                wnColS[col &+ jy] = w2[m2 &* jy] * theta
+                wnColS[col &+ jy &+ 1] = w2[m2 &* (jy &+ 1)] * theta
+                jy &+= 2
+            }
+            if jy == iy {
+                wnCol[jy] = w1[m2 &* jy] / theta
+                wnColS[col &+ jy] = w2[m2 &* jy] * theta
             }
             jy = 0
+            while jy < iy {
+                wnColS[jy] = -w3[m2 &* jy]
+                jy &+= 1
+            }
             while jy < col {
-                let v = wn1[is1 &+ m2 &* jy]
-                wnColS[jy] = jy < iy ? -v : v
+                wnColS[jy] = w3[m2 &* jy]
                 jy &+= 1
             }
             wnCol[iy] += sy[iy &+ m &* iy]
@@ -164,38 +195,33 @@ extension Core {
         }
         // LELᵀ: Cholesky of the (1,1) block, then L⁻¹(-L_aᵀ + R_zᵀ) in the (1,2) block, then the
         // Cholesky of θSᵀAAᵀS + (L⁻¹(...))ᵀ L⁻¹(...) in the (2,2) block.
-        if !choleskyUpper(wn, ld: m2, n: col) { return false }
-        if !solveUpper(wn, ld: m2, n: col, wn + m2 * col, ldb: m2, count: col, transpose: true) { return false }
-        // (2,2) += (L⁻¹(...))ᵀ L⁻¹(...): leading zeros of the columns (L_a = 0 when no variable is active)
-        // add nothing to the sums and are skipped.
-        let col_ = col
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: col_) { first in
-            for j in 0..<col_ {
-                let c = wn + m2 &* (col_ &+ j)
-                var f = 0
-                while f < col_ && c[f] == 0 { f &+= 1 }
-                first[j] = f
-            }
-            var isRow = col_
-            while isRow < 2 &* col_ {
-                let a = wn + m2 &* isRow
-                let fa = first[isRow &- col_]
-                var js = isRow
-                while js < 2 &* col_ {
-                    let b = wn + m2 &* js
+        let wnRecip = self.wnRecip
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: col) { firstBuffer in
+            let first = firstBuffer.baseAddress!
+            if !choleskyUpperAndSolve(wn, ld: m2, n: col, reciprocals: wnRecip, wn + m2 &* col, ldb: m2, count: col,
+                                      first: first) { return false }
+            // Cholesky of the (2,2) block, its row j completed just before it is factored: (2,2) +=
+            // (L⁻¹(...))ᵀ L⁻¹(...) row by row (this work is independent of the factorization's chain of
+            // square roots and divisions, and fills its latency). Leading zeros of the columns (L_a = 0
+            // when no variable is active) add nothing to the sums and are skipped.
+            let a22 = wn + (col &+ m2 &* col)
+            return choleskyUpper(a22, ld: m2, n: col, reciprocals: wnRecip + col, beforeRow: { j in
+                let a = wn + m2 &* (col &+ j)
+                let fa = first[j]
+                var js = j
+                while js < col {
+                    let b = wn + m2 &* (col &+ js)
                     var s = 0.0
-                    var k = max(fa, first[js &- col_])
-                    while k < col_ {
+                    var k = max(fa, first[js])
+                    while k < col {
                         s += a[k] * b[k]
                         k &+= 1
                     }
-                    b[isRow] += s
+                    a22[j &+ m2 &* js] += s
                     js &+= 1
                 }
-                isRow &+= 1
-            }
+            }, afterRow: { _, _ in })
         }
-        return choleskyUpper(wn + col + m2 * col, ld: m2, n: col)
     }
 
     /// r = -Zᵀ(B(z - x) + g) over the free variables, using c = Wᵀ(z - x) from the Cauchy search
@@ -220,7 +246,7 @@ extension Core {
                 let k = Int(index[i])
                 r[i] += wyj[k] * a1 + wsj[k] * a2
             }
-            pointr = (pointr + 1) % m
+            pointr = pointr &+ 1 == m ? 0 : pointr &+ 1
         }
         return true
     }
@@ -259,13 +285,13 @@ extension Core {
             }
             wv[i] = temp1
             wv[col + i] = theta * temp2
-            pointr = (pointr + 1) % m
+            pointr = pointr &+ 1 == m ? 0 : pointr &+ 1
         }
         }
         // wv = K⁻¹ wv.
-        if !solveUpper(wn, ld: m2, n: col2, wv, transpose: true) { return false }
+        solveUpper(wn, ld: m2, n: col2, wv, transpose: true, reciprocals: wnRecip)
         for i in 0..<col { wv[i] = -wv[i] }
-        if !solveUpper(wn, ld: m2, n: col2, wv, transpose: false) { return false }
+        solveUpper(wn, ld: m2, n: col2, wv, transpose: false, reciprocals: wnRecip)
         // d = (1/θ) d + (1/θ²) ZᵀW wv.
         pointr = head
         if identity && n >= Core.fusedThreshold {
@@ -290,7 +316,7 @@ extension Core {
                     dd[i] = dd[i] + wyj[k] * a1 + wsj[k] * a2
                 }
             }
-            pointr = (pointr + 1) % m
+            pointr = pointr &+ 1 == m ? 0 : pointr &+ 1
         }
         }
         let inv = 1.0 / theta

@@ -32,6 +32,8 @@ struct Core {
     let wt: UnsafeMutablePointer<Double>
     let wn: UnsafeMutablePointer<Double>
     let snd: UnsafeMutablePointer<Double>
+    /// `1/d_i` for the diagonal of K's factor (2m), left by formk for the solves of formk and subsm.
+    let wnRecip: UnsafeMutablePointer<Double>
     // n-vectors.
     let z: UnsafeMutablePointer<Double>
     let r: UnsafeMutablePointer<Double>
@@ -214,11 +216,12 @@ struct Core {
         theta = rr / dr
         if iupdat > m {
             // Drop the oldest pair: shift SᵀS up-left (upper triangle) and SᵀY (lower triangle).
+            let ss = self.ss, sy = self.sy, col = self.col
             var j = 1
             while j < col {
-                for k in 0..<j { ss[k + m * (j - 1)] = ss[1 + k + m * j] }
-                for k in 0..<(col - j) { sy[(j - 1 + k) + m * (j - 1)] = sy[(j + k) + m * j] }
-                j += 1
+                copyShort(ss + m &* (j &- 1), from: ss + (1 &+ m &* j), j)
+                copyShort(sy + ((j &- 1) &+ m &* (j &- 1)), from: sy + (j &+ m &* j), col &- j)
+                j &+= 1
             }
         }
         newRowReady = false
@@ -238,7 +241,7 @@ struct Core {
             for j in 0..<(col - 1) {
                 sy[col - 1 + m * j] = dotContiguous(d, wy + pointr * n, n)
                 ss[j + m * (col - 1)] = dotContiguous(ws + pointr * n, d, n)
-                pointr = (pointr + 1) % m
+                pointr = pointr &+ 1 == m ? 0 : pointr &+ 1
             }
         }
         ss[(col - 1) + m * (col - 1)] = stp == 1 ? dtd : stp * stp * dtd

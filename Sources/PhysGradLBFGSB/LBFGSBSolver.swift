@@ -18,7 +18,7 @@
 /// outside the box is projected (``LBFGSBResult/startWasProjected``); every evaluation point (finite
 /// differences included) lies in the box.
 ///
-/// The solver is a value: it owns its workspace (`(2m + 5)n + 11m² + 10m` doubles and `3n` 32-bit
+/// The solver is a value: it owns its workspace (`(2m + 5)n + 11m² + 12m` doubles and `3n` 32-bit
 /// indices), allocates nothing per iteration, and any number of solvers can run at once on different
 /// threads.
 ///
@@ -185,7 +185,7 @@ public struct LBFGSBSolver: Sendable {
 
     private mutating func prepareStorage(m: Int) {
         let n = dimension
-        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m + 2 * m
+        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m + 2 * m + 2 * m
         if storageCorrections != m || storage.count != doubles {
             storage = [Double](repeating: 0, count: doubles)
             indexStorage = [Int32](repeating: 0, count: 3 * n)
@@ -241,7 +241,7 @@ public struct LBFGSBSolver: Sendable {
                 n: n, m: m, l: lb.baseAddress!, u: ub.baseAddress!, nbd: kb.baseAddress!,
                 x: xb.baseAddress!, g: gb.baseAddress!,
                 ws: take(m * n), wy: take(m * n), sy: take(m * m), ss: take(m * m), wt: take(m * m),
-                wn: take(4 * m * m), snd: take(4 * m * m),
+                wn: take(4 * m * m), snd: take(4 * m * m), wnRecip: take(2 * m),
                 z: take(n), r: take(n), d: take(n), t: take(n), xp: take(n), wa: take(8 * m),
                 newRow: take(2 * m),
                 index: ib, iwhere: ib + n, indx2: ib + 2 * n)

@@ -38,6 +38,17 @@ struct Dot4 {
 /// `xᵀy` over contiguous memory (the solver's one accumulation pattern; reproducible run to run).
 @inline(__always)
 func dotContiguous(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
+    if n < 4 {
+        // No 4-element step: the pattern reduces to its sequential tail from +0 (0 + 0 = +0 is where the
+        // empty accumulators' lane sum starts), without the SIMD setup.
+        var s = 0.0
+        var i = 0
+        while i < n {
+            s += x[i] * y[i]
+            i &+= 1
+        }
+        return s
+    }
     let n4 = n & ~3
     var acc = Dot4()
     let xr = UnsafeRawPointer(x), yr = UnsafeRawPointer(y)

@@ -70,6 +70,51 @@ import Testing
         var notPD: [Double] = [1, 2, 2, 1]
         #expect(!notPD.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, ld: 2, n: 2) })
     }
+
+    /// The interleaved Cholesky + multi-right-hand-side solve of formk gives exactly the bits of the two
+    /// kernels one after the other, including the skipped leading zeros (of both signs) and `first`.
+    @Test(arguments: [1, 2, 3, 7, 10])
+    func interleavedFactorAndSolveIsBitIdentical(n: Int) {
+        let ld = 2 * n + 1, count = n
+        // A = MᵀM + n I (positive definite), B with a triangle of ±0 above a nonzero "diagonal".
+        let mat = Self.data(n * n, seed: 5)
+        var a = [Double](repeating: 0, count: ld * n)
+        for i in 0..<n { for j in i..<n {
+            var s = i == j ? Double(n) : 0
+            for k in 0..<n { s += mat[k + n * i] * mat[k + n * j] }
+            a[i + ld * j] = s
+        } }
+        let data = Self.data(n * count, seed: 6)
+        var b = [Double](repeating: 0, count: ld * count)
+        for j in 0..<count { for i in 0..<n { b[i + ld * j] = i < j ? (j % 2 == 0 ? -0.0 : 0.0) : data[i + n * j] } }
+        if count > 1 { b[1 + ld * 1] = 0 }  // a column whose first nonzero is later than its index
+        var a2 = a, b2 = b
+        var rec = [Double](repeating: 0, count: n), rec2 = rec
+        var first = [Int](repeating: -1, count: count), first2 = first
+        let ok = choleskyUpperAndSolve(&a, ld: ld, n: n, reciprocals: &rec, &b, ldb: ld, count: count, first: &first)
+        let ok2 = a2.withUnsafeMutableBufferPointer { ap in
+            rec2.withUnsafeMutableBufferPointer { rp in
+                b2.withUnsafeMutableBufferPointer { bp in
+                    first2.withUnsafeMutableBufferPointer { fp in
+                        guard choleskyUpper(ap.baseAddress!, ld: ld, n: n, reciprocals: rp.baseAddress!) else { return false }
+                        solveUpperTransposed(ap.baseAddress!, ld: ld, n: n, bp.baseAddress!, ldb: ld, count: count,
+                                             reciprocals: rp.baseAddress!, first: fp.baseAddress!)
+                        return true
+                    }
+                }
+            }
+        }
+        #expect(ok && ok2)
+        #expect(a.map(\.bitPattern) == a2.map(\.bitPattern))
+        #expect(b.map(\.bitPattern) == b2.map(\.bitPattern))
+        #expect(rec.map(\.bitPattern) == rec2.map(\.bitPattern))
+        #expect(first == first2)
+    }
+
+    @Test func notPositiveDefinite() {
+        var notPD: [Double] = [1, 2, 2, 1]
+        #expect(!notPD.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, ld: 2, n: 2) })
+    }
 }
 
 /// The More-Thuente search on the first test function of More & Thuente (1994, Table 1):
