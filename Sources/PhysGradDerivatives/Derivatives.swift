@@ -21,6 +21,13 @@ public enum HessianMethod: Sendable, Hashable {
     /// n(n+1)/2 evaluations on `Dual<Dual<Double>>`, one entry each: O(n² · cost(f)).
     /// Independent of the tape; useful for small n and as a cross-check.
     case nestedDuals
+    /// Forward-over-reverse with 8 directions per pass: ⌈n/8⌉ taped evaluations on
+    /// `TrackedReal<DualLanes<SIMD8<Double>>>`, input j seeded with tangent lane j mod 8, and one
+    /// reverse sweep each; lane k of the input adjoints is Hessian column 8·pass + k.
+    /// Same O(n · cost(f)) as ``forwardOverReverse`` but the tape, the values and the elementary
+    /// functions are shared by 8 columns, and each lane is computed with the same operations as
+    /// the one-column pass (equal results).
+    case forwardOverReverseLanes
 }
 
 /// Derivatives of functions written once, generic over ``PhysGradReal``.
@@ -150,6 +157,14 @@ public enum Derivatives {
         of f: F, at x: [Double], method: HessianMethod = .forwardOverReverse
     ) -> Matrix {
         let n = x.count
+        if method == .forwardOverReverseLanes {
+            // Every entry is written by _hessianLanes: no zero fill of the n² doubles.
+            let h = [Double](unsafeUninitializedCapacity: n * n) { buffer, count in
+                _hessianLanes(of: f, at: x, lanes: SIMD8<Double>.self, into: buffer)
+                count = n * n
+            }
+            return Matrix(rows: n, columns: n, columnMajor: h)
+        }
         var h = [Double](repeating: 0, count: n * n)
         switch method {
         case .forwardOverReverse:
@@ -174,6 +189,8 @@ public enum Derivatives {
                     }
                 }
             }
+        case .forwardOverReverseLanes:
+            preconditionFailure("handled above")
         case .nestedDuals:
             var xs = x.map { Dual<Dual<Double>>(constant: Dual(constant: $0)) }
             for i in 0..<n {
@@ -189,6 +206,93 @@ public enum Derivatives {
             }
         }
         return Matrix(rows: n, columns: n, columnMajor: h)
+    }
+
+    /// Forward-over-reverse Hessian, K = `Lanes.scalarCount` columns per pass: in pass p, input
+    /// j = pK + k carries tangent e_k (all other inputs zero tangents), so after the reverse
+    /// sweep lane k of the adjoint of input i is ∂²f/∂x_i∂x_j. Writes the symmetrized
+    /// (H + Hᵀ)/2 column-major into `h` (n² entries, which may be uninitialized: each is
+    /// written exactly once per pass that owns it).
+    ///
+    /// The symmetrization is fused into the passes: when columns [s, s+w) arrive, rows i < s
+    /// of them meet the raw entries H[s..<s+w, i] that pass ⌊i/K⌋ left in column i — K adjacent
+    /// doubles, one vector load — and both copies get 0.5·(H[i,j] + H[j,i]), the same operands
+    /// as the two-loop form, so the result is identical; rows i ≥ s + w are stored raw until
+    /// their own pass. This replaces a transposed O(n²) sweep that missed the cache per entry.
+    @inlinable
+    static func _hessianLanes<F: GenericObjective, Lanes: SIMD>(
+        of f: F, at x: [Double], lanes: Lanes.Type, into h: UnsafeMutableBufferPointer<Double>
+    ) where Lanes.Scalar == Double {
+        typealias Scalar = DualLanes<Lanes>
+        let n = x.count
+        let k = Lanes.scalarCount
+        precondition(h.count == n * n, "hessian: output has \(h.count) entries, expected \(n * n)")
+        guard n > 0, let hp = h.baseAddress else { return }
+        let tape = ReverseTape<Scalar>(reservingCapacity: 8 * n + 64)
+        // Inputs 1...n are recorded once; each pass only swaps in the seeded values of its own
+        // block (and clears the previous block), then records f's operations after them.
+        var variables: [TrackedReal<Scalar>] = []
+        tape.makeVariables(x.map { Scalar(constant: $0) }, into: &variables)
+        let header = tape.header
+        func seed(_ start: Int, _ width: Int, _ on: Bool) {
+            for l in 0..<width {
+                var t = Lanes()
+                if on { t[l] = 1 }
+                variables[start + l] = TrackedReal(value: Scalar(value: x[start + l], tangents: t),
+                                                   index: Int32(truncatingIfNeeded: start + l + 1), tape: header)
+            }
+        }
+        var start = 0
+        while start < n {
+            let width = Swift.min(k, n - start)
+            let end = start + width
+            seed(start, width, true)
+            tape._resetKeepingLeadingInputs()
+            let y = withExtendedLifetime(tape) { f(variables) }
+            tape.reverseSweep(from: y)
+            seed(start, width, false)
+            // Inputs were recorded right after reset(): indices 1...n. adjoint[i].tangents[l] is
+            // the raw H[i, start + l].
+            let adjoint = UnsafePointer(tape.adjoints + 1)
+            let columns = hp + start * n  // column start + l begins at columns + l·n
+            // Rows above the block: symmetrize against the raw entries in earlier columns.
+            if width == k {
+                for i in 0..<start {
+                    let row = UnsafeMutableRawPointer(hp + (start + i * n))  // H[start..<end, i]
+                    let sym = 0.5 * (adjoint[i].tangents + row.loadUnaligned(as: Lanes.self))
+                    row.storeBytes(of: sym, as: Lanes.self)
+                    for l in 0..<k { columns[i + l * n] = sym[l] }
+                }
+            } else {
+                for i in 0..<start {
+                    let t = adjoint[i].tangents
+                    for l in 0..<width {
+                        let s = 0.5 * (t[l] + hp[start + l + i * n])
+                        hp[start + l + i * n] = s
+                        columns[i + l * n] = s
+                    }
+                }
+            }
+            // The diagonal block: pairs inside it.
+            for l in 0..<width {
+                for i in start..<end {
+                    let li = i - start
+                    if li == l {
+                        columns[i + l * n] = adjoint[i].tangents[l]
+                    } else if li < l {
+                        columns[i + l * n] = 0.5 * (adjoint[i].tangents[l] + adjoint[start + l].tangents[li])
+                    } else {
+                        columns[i + l * n] = 0.5 * (adjoint[start + l].tangents[li] + adjoint[i].tangents[l])
+                    }
+                }
+            }
+            // Rows below the block: raw, symmetrized by their own pass.
+            for i in end..<n {
+                let t = adjoint[i].tangents
+                for l in 0..<width { columns[i + l * n] = t[l] }
+            }
+            start = end
+        }
     }
 
     // MARK: models R^n -> R^k

@@ -174,6 +174,18 @@ public final class ReverseTape<Base: PhysGradReal> {
         header.pointee.leadingInputsEnd = 1
     }
 
+    /// Forgets the operations recorded after the leading block of inputs (the variables made
+    /// before the first operation) and keeps those inputs: every `TrackedReal` of an input stays
+    /// valid, and one with a new value but the same index (`TrackedReal(value:index:tape:)`) can
+    /// stand in for it, so repeated evaluations at the same point with different seeds skip
+    /// re-recording n inputs (the lane Hessian reuses them for all ⌈n/K⌉ passes).
+    @inlinable
+    func _resetKeepingLeadingInputs() {
+        let keep = header.pointee.leadingInputsEnd
+        header.pointee.records.advanced(by: keep).deinitialize(count: header.pointee.count - keep)
+        header.pointee.count = keep
+    }
+
     /// A new independent variable with value `value`.
     @inlinable
     public func variable(_ value: Base) -> TrackedReal<Base> {
