@@ -1,7 +1,8 @@
 // DualLanes (K tangent lanes) and the lane Hessian: every elementary function's lanes against
 // the analytic first derivative and against Dual lane by lane, and the 8-column-per-pass
 // Hessian against the one-column forward-over-reverse Hessian (Rosenbrock and random smooth
-// compositions, n = 1...50, so n below, at and off multiples of the lane count).
+// compositions, n = 1...50, so n below, at and off multiples of the lane count), and the
+// 8-lane forward Jacobian against one-column JVPs.
 import Foundation
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
@@ -83,6 +84,24 @@ struct LaneTests {
             let x = point(n, seed: UInt64(n))
             checkLaneHessian(StandardFunctions.powersLoss, at: x)
             checkLaneHessian(StandardFunctions.SumSquareSine(), at: x)
+        }
+    }
+
+    /// The forward Jacobian (8 columns per DualLanes evaluation) equals the one-column Dual
+    /// JVPs J·e_c entry for entry, for n below, at and off multiples of 8.
+    @Test(arguments: [1, 3, 8, 9, 17, 30])
+    func forwardJacobianLanes(n: Int) {
+        for k in [1, 4, 40] {
+            let m = RandomModel(seed: UInt64(n * 100 + k), n: n, k: k)
+            let x = point(n, seed: UInt64(n) &+ 7)
+            let j = Derivatives.jacobian(of: m, at: x, mode: .forward)
+            #expect(j.rows == k && j.columns == n)
+            for c in 0..<n {
+                var e = [Double](repeating: 0, count: n)
+                e[c] = 1
+                let column = Derivatives.jacobianVectorProduct(of: m, at: x, direction: e).product
+                for r in 0..<k { #expect(j[r, c] == column[r], "n=\(n) k=\(k): J[\(r), \(c)]") }
+            }
         }
     }
 
