@@ -4,12 +4,15 @@
 // ("rosenbrock") at n in {10, 1000, 100000}: the plain Double f, the reverse-mode gradient
 // (AutomaticObjective, tape reused across calls), the forward-over-reverse Hessian-vector
 // product, and a hand-written gradient, each with "vs" the plain f. Then the dense Hessian of
-// the chapter's n-dimensional objective |powers(x)|² at n = 1000 (forward-over-reverse, and
-// nested duals at a smaller n for the method comparison). Peer: scripts/peers/derivatives.py.
+// the chapter's n-dimensional objective |powers(x)|² at n = 1000 (default method), the
+// one-column forward-over-reverse Hessian against the 8-lane one ("-hessian-lanes", vs the
+// former) for powers, rosenbrock and sumsqsin at n = 200 and 1000, and nested duals at a
+// smaller n for the method comparison. Peer: scripts/peers/derivatives.py.
 //
 // Diagnostics (not part of the JSON protocol): `--profile rosenbrock|sumsqsin` prints minimum
 // times of f, gradient and hvp to stderr (robust on a shared machine; also a perf target);
-// `--hessian` runs only the dense-Hessian cases; `--allocation-check K` runs K warm gradients (run under valgrind with two K to count heap
+// `--hessian` runs only the dense-Hessian cases; `--hessian-loop NAME N REPS [columns]` loops one
+// Hessian for perf/callgrind; `--allocation-check K` runs K warm gradients (run under valgrind with two K to count heap
 // allocations per call: 0).
 import Foundation
 import PhysGradBenchSupport
