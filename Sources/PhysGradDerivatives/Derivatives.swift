@@ -28,8 +28,13 @@ public enum HessianMethod: Sendable, Hashable {
     /// Same O(n · cost(f)) as ``forwardOverReverse``, but the tape, the primal values and the
     /// elementary functions are shared by 8 columns and the chain rule runs on SIMD vectors.
     /// Every lane performs the operations of the one-column pass, so the result is the same,
-    /// entry for entry. Measured (bench-derivatives, release, one core): faster at every n
-    /// from 1 to 1000; 3.5-3.9x at n = 200 and 1000 (powers(1000): 19 -> 5 ms).
+    /// entry for entry. Measured (bench-derivatives --hessian, release, one thread, shared
+    /// 2-core machine): faster at every n from 1 to 1000; medians 3.3-3.9x faster at n = 200
+    /// and 1000 for powers, extended Rosenbrock and Σ x² sin x (powers(1000): 18.9 -> 5.2-5.7
+    /// ms); callgrind: 4.0-4.4x fewer instructions at n = 1000. What remains per pass is f's own
+    /// work on 176-byte tracked scalars, the sweep over 176-byte records (both ∝ 8 lanes) and
+    /// the n² output; the lanes save the per-column value, elementary-function and bookkeeping
+    /// work, not the per-column derivative bytes.
     /// 16 lanes measured 3% fewer instructions than 8 but no faster (twice the bytes per record).
     case forwardOverReverseLanes
 }
