@@ -92,7 +92,7 @@ final class _ObjectiveWorkspace {
 
 /// A ``GenericObjective`` differentiated automatically: gradients by reverse mode on a tape
 /// kept between calls (no allocation per call once warm), Hessian-vector products and dense
-/// Hessians by forward-over-reverse.
+/// Hessians by forward-over-reverse (8 columns per pass, ``HessianMethod/forwardOverReverseLanes``).
 ///
 /// A value type: copies share the scratch tape until one of them evaluates, which then takes
 /// its own (copy-on-write), so copies may be used from different threads at once.
@@ -174,7 +174,7 @@ struct _ObjectiveEntryPoints<F: GenericObjective> {
         valueAndGradientBuffer = { f, x, g, w in
             Derivatives.valueAndGradient(of: f, at: x, gradient: g, tape: w.tape, variables: &w.variables)
         }
-        hessian = { f, x in Derivatives.hessian(of: f, at: x) }
+        hessian = { f, x in Derivatives.hessian(of: f, at: x, method: .forwardOverReverseLanes) }
         hessianVectorProduct = { f, x, v, w in
             var seeds = (0..<x.count).map { Dual<Double>(value: x[$0], derivative: v[$0]) }
             var result = [Double](repeating: 0, count: x.count)

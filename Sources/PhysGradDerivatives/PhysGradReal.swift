@@ -6,6 +6,8 @@
 //   Dual<Dual<Double>>          exact second directional derivatives,
 //   TrackedReal<Double>         reverse mode: gradients and VJPs at a cost independent of n,
 //   TrackedReal<Dual<Double>>   forward-over-reverse: Hessian-vector products and Hessians.
+//   DualLanes<SIMD8<Double>>    8 directional derivatives per evaluation (8 Jacobian columns),
+//   TrackedReal<DualLanes<…>>   forward-over-reverse, 8 Hessian columns per pass (dense Hessians).
 // This is the design of Ceres Solver's templated cost functors and its `Jet`, in Swift generics.
 // Re-exported: generic models call `T.sin`, `T.exp`, ... from RealModule's ElementaryFunctions,
 // so `import PhysGradDerivatives` alone is enough to write one.

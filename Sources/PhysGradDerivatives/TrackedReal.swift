@@ -10,7 +10,8 @@ import RealModule
 /// either: the scalar carries a scale that the next recorded operation folds into its partials.
 ///
 /// `Base` is the type of values and partials: `TrackedReal<Double>` for gradients,
-/// `TrackedReal<Dual<Double>>` for forward-over-reverse Hessian-vector products.
+/// `TrackedReal<Dual<Double>>` for forward-over-reverse Hessian-vector products,
+/// `TrackedReal<DualLanes<SIMD8<Double>>>` for dense Hessians 8 columns per pass.
 /// Comparisons look at the primal value only. Elementary functions have the same derivatives
 /// and the same documented special points as ``Dual`` (sqrt at 0 is infinite, integer powers
 /// are exact at 0).

@@ -42,7 +42,7 @@ struct ChapterTests {
         #expect(vjp == [6, 108])
     }
 
-    @Test(arguments: [HessianMethod.forwardOverReverse, .nestedDuals])
+    @Test(arguments: [HessianMethod.forwardOverReverse, .forwardOverReverseLanes, .nestedDuals])
     func hessians(method: HessianMethod) {
         #expect(Derivatives.hessian(of: StandardFunctions.powersLoss, at: x, method: method) == Matrix.diagonal([2, 108]))
         #expect(Derivatives.hessian(of: loss, at: [3, 9], method: method) == Matrix.identity(2) * 2)

@@ -45,3 +45,28 @@ func allocationCheck(_ k: Int) {
         }
     }
 }
+
+/// `--hessian-loop powers|rosenbrock|sumsqsin N REPS [lanes|columns]`: REPS dense Hessians at
+/// n = N in a loop (a target for perf and callgrind), then their minimum time on stderr.
+func hessianLoop(_ arguments: ArraySlice<String>) {
+    let a = Array(arguments)
+    let name = a.first ?? "powers"
+    let n = a.count > 1 ? Int(a[1]) ?? 1000 : 1000
+    let reps = a.count > 2 ? Int(a[2]) ?? 10 : 10
+    let method: HessianMethod = a.count > 3 && a[3] == "columns" ? .forwardOverReverse : .forwardOverReverseLanes
+    func loop<F: GenericObjective>(_ f: F) {
+        let x = uniformValues(seed: 3, count: n)
+        var best = Double.infinity
+        let clock = ContinuousClock()
+        for _ in 0..<reps {
+            let t = clock.measure { blackHole(Derivatives.hessian(of: f, at: x, method: method)) }
+            best = min(best, Double(t.components.attoseconds) * 1e-18 + Double(t.components.seconds))
+        }
+        FileHandle.standardError.write(Data("\(name) n=\(n) \(method): min \(best * 1e3) ms\n".utf8))
+    }
+    switch name {
+    case "rosenbrock": loop(StandardFunctions.ExtendedRosenbrock())
+    case "sumsqsin": loop(StandardFunctions.SumSquareSine())
+    default: loop(StandardFunctions.powersLoss)
+    }
+}

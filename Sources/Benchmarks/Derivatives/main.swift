@@ -4,12 +4,15 @@
 // ("rosenbrock") at n in {10, 1000, 100000}: the plain Double f, the reverse-mode gradient
 // (AutomaticObjective, tape reused across calls), the forward-over-reverse Hessian-vector
 // product, and a hand-written gradient, each with "vs" the plain f. Then the dense Hessian of
-// the chapter's n-dimensional objective |powers(x)|² at n = 1000 (forward-over-reverse, and
-// nested duals at a smaller n for the method comparison). Peer: scripts/peers/derivatives.py.
+// the chapter's n-dimensional objective |powers(x)|² at n = 1000 (default method), the
+// one-column forward-over-reverse Hessian against the 8-lane one ("-hessian-lanes", vs the
+// former) for powers, rosenbrock and sumsqsin at n = 200 and 1000, and nested duals at a
+// smaller n for the method comparison. Peer: scripts/peers/derivatives.py.
 //
 // Diagnostics (not part of the JSON protocol): `--profile rosenbrock|sumsqsin` prints minimum
 // times of f, gradient and hvp to stderr (robust on a shared machine; also a perf target);
-// `--allocation-check K` runs K warm gradients (run under valgrind with two K to count heap
+// `--hessian` runs only the dense-Hessian cases; `--hessian-loop NAME N REPS [columns]` loops one
+// Hessian for perf/callgrind; `--allocation-check K` runs K warm gradients (run under valgrind with two K to count heap
 // allocations per call: 0).
 import Foundation
 import PhysGradBenchSupport
@@ -19,6 +22,10 @@ import PhysGradLinearAlgebra
 let arguments = BenchArguments()
 if let i = CommandLine.arguments.firstIndex(of: "--profile"), i + 1 < CommandLine.arguments.count {
     profileLoop(CommandLine.arguments[i + 1])
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--hessian-loop") {
+    hessianLoop(CommandLine.arguments[(i + 1)...])
     exit(0)
 }
 if let i = CommandLine.arguments.firstIndex(of: "--allocation-check"), i + 1 < CommandLine.arguments.count {
@@ -75,27 +82,52 @@ func run<F: GenericObjective>(_ name: String, _ f: F, hand: @escaping ([Double],
     }
 }
 
-let sumsqsin = StandardFunctions.SumSquareSine()
-run("sumsqsin", sumsqsin) { sumsqsin.valueAndGradient(at: $0, gradient: &$1) }
-let rosenbrock = StandardFunctions.ExtendedRosenbrock()
-run("rosenbrock", rosenbrock) { rosenbrock.valueAndGradient(at: $0, gradient: &$1) }
+/// Dense Hessians: the default method against the one-column forward-over-reverse passes and the
+/// 8-lane passes, for the chapter's powers loss (diagonal Hessian), the extended Rosenbrock
+/// (tridiagonal-by-pairs) and Σ x² sin x, at n = 200 and 1000.
+@MainActor func runHessians() {
+    let powers = StandardFunctions.powersLoss
+    // The historical case (default method).
+    for n in [1000] {
+        let x = uniformValues(seed: 3, count: n)
+        emit("powers-f", n: n, timePerCall(reps: 20) { blackHole(powers(x)) })
+        emit("powers-hessian", n: n, timePerCall(reps: 1) {
+            blackHole(Derivatives.hessian(of: powers, at: x))
+        }, vs: "powers-f")
+    }
+    func methods<F: GenericObjective>(_ name: String, _ f: F, sizes: [Int]) {
+        for n in sizes {
+            let x = uniformValues(seed: 3, count: n)
+            let reference = "\(name)-hessian-forward-over-reverse"
+            emit(reference, n: n, timePerCall(reps: 1) {
+                blackHole(Derivatives.hessian(of: f, at: x, method: .forwardOverReverse))
+            })
+            emit("\(name)-hessian-lanes", n: n, timePerCall(reps: 1) {
+                blackHole(Derivatives.hessian(of: f, at: x, method: .forwardOverReverseLanes))
+            }, vs: reference)
+        }
+    }
+    let sizes = arguments.quick ? [200] : [200, 1000]
+    methods("powers", powers, sizes: sizes)
+    methods("rosenbrock", StandardFunctions.ExtendedRosenbrock(), sizes: sizes)
+    methods("sumsqsin", StandardFunctions.SumSquareSine(), sizes: sizes)
+    // The method comparison: nested duals cost O(n²·cost(f)), so they are timed at smaller n.
+    for n in arguments.quick ? [50] : [50, 200] {
+        let x = uniformValues(seed: 3, count: n)
+        emit("powers-hessian-forward-over-reverse", n: n, timePerCall(reps: 1) {
+            blackHole(Derivatives.hessian(of: powers, at: x, method: .forwardOverReverse))
+        })
+        emit("powers-hessian-nested-duals", n: n, timePerCall(reps: 1) {
+            blackHole(Derivatives.hessian(of: powers, at: x, method: .nestedDuals))
+        }, vs: "powers-hessian-forward-over-reverse")
+    }
+}
 
-// Dense Hessian of the chapter's n-dimensional objective.
-let powers = StandardFunctions.powersLoss
-for n in [1000] {
-    let x = uniformValues(seed: 3, count: n)
-    emit("powers-f", n: n, timePerCall(reps: 20) { blackHole(powers(x)) })
-    emit("powers-hessian", n: n, timePerCall(reps: 1) {
-        blackHole(Derivatives.hessian(of: powers, at: x))
-    }, vs: "powers-f")
+// `--hessian`: only the dense-Hessian cases (diagnostic shortcut, same JSON records).
+if !CommandLine.arguments.contains("--hessian") {
+    let sumsqsin = StandardFunctions.SumSquareSine()
+    run("sumsqsin", sumsqsin) { sumsqsin.valueAndGradient(at: $0, gradient: &$1) }
+    let rosenbrock = StandardFunctions.ExtendedRosenbrock()
+    run("rosenbrock", rosenbrock) { rosenbrock.valueAndGradient(at: $0, gradient: &$1) }
 }
-// The method comparison: nested duals cost O(n²·cost(f)), so they are timed at smaller n.
-for n in arguments.quick ? [50] : [50, 200] {
-    let x = uniformValues(seed: 3, count: n)
-    emit("powers-hessian-forward-over-reverse", n: n, timePerCall(reps: 1) {
-        blackHole(Derivatives.hessian(of: powers, at: x, method: .forwardOverReverse))
-    })
-    emit("powers-hessian-nested-duals", n: n, timePerCall(reps: 1) {
-        blackHole(Derivatives.hessian(of: powers, at: x, method: .nestedDuals))
-    }, vs: "powers-hessian-forward-over-reverse")
-}
+runHessians()
