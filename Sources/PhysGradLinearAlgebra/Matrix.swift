@@ -276,7 +276,8 @@ extension Matrix {
         guard isSquare else { return (0, 0) }
         let n = rows
         let tol = relativeTolerance * maxAbs
-        let block = 64
+        // 32 x 32 tiles: a tile and its mirror (16 KB together) stay in L1 while they are compared.
+        let block = 32
         return _elements.withUnsafeBufferPointer { a -> (Int, Int)? in
             var j0 = 0
             while j0 < n {
@@ -284,9 +285,21 @@ extension Matrix {
                 var i0 = j0
                 while i0 < n {
                     let i1 = Swift.min(i0 + block, n)
+                    // Branch-free scan of the tile; locate the offending pair only if there is one.
+                    var bad = false
                     for j in j0..<j1 {
-                        for i in Swift.max(i0, j + 1)..<Swift.max(i1, j + 1) {
-                            if !(Swift.abs(a[i + j * n] - a[j + i * n]) <= tol) { return (i, j) }
+                        let lo = Swift.max(i0, j + 1)
+                        if lo >= i1 { continue }
+                        for i in lo..<i1 {
+                            bad = bad || !(Swift.abs(a[i &+ j &* n] - a[j &+ i &* n]) <= tol)
+                        }
+                    }
+                    if bad {
+                        for j in j0..<j1 {
+                            for i in Swift.max(i0, j + 1)..<Swift.max(i1, j + 1)
+                            where !(Swift.abs(a[i + j * n] - a[j + i * n]) <= tol) {
+                                return (i, j)
+                            }
                         }
                     }
                     i0 = i1

@@ -128,13 +128,31 @@ public enum Vector {
     /// The infinity norm of a buffer.
     @inlinable
     public static func normInf(_ x: UnsafeBufferPointer<Double>) -> Double {
-        var m = 0.0
-        for v in x {
-            let a = Swift.abs(v)
-            if !(a <= m) { m = a }  // NaN propagates: !(NaN <= m) is true
-            if m.isNaN { return m }
+        let n = x.count
+        guard n > 0, let b = x.baseAddress else { return 0 }
+        // Fast path: SIMD maxima, plus a NaN detector (v * 0 is NaN exactly for NaN and ±inf).
+        var m8 = SIMD8<Double>(), probe = SIMD8<Double>()
+        let r = UnsafeRawPointer(b)
+        var i = 0
+        while i + 8 <= n {
+            let v = r.loadUnaligned(fromByteOffset: i &* 8, as: SIMD8<Double>.self)
+            let a = v.replacing(with: -v, where: v .< 0)
+            m8 = m8.replacing(with: a, where: a .> m8)
+            probe += v * 0
+            i &+= 8
         }
-        return m
+        var m = m8.max()
+        var finite = probe.sum() == 0
+        while i < n {
+            let a = Swift.abs(b[i])
+            if a > m { m = a }
+            if !a.isFinite { finite = false }
+            i &+= 1
+        }
+        if finite { return m }
+        // NaN or infinity somewhere: NaN wins (it propagates), else +inf.
+        for v in x where v.isNaN { return v }
+        return .infinity
     }
 
     /// The 1-norm `sum_i |x_i|`.
