@@ -81,6 +81,13 @@ public struct ProblemEvaluator: Sendable {
         }
     }
 
+    /// The dense ∇²ₓL(y(x)) written into `h`, reusing its storage (for Newton steps on problems
+    /// without a declared structure).
+    public mutating func objectiveHessian(at x: [Double], into h: inout Matrix) {
+        counts.hessians += 1
+        problem.objective.hessian(at: x, into: &h)
+    }
+
     /// y(x).
     public mutating func model(at x: [Double]) -> [Double] {
         counts.models += 1

@@ -159,6 +159,18 @@ public enum Derivatives {
         return y.value.value
     }
 
+    /// The dense Hessian ∇²f(x) written into `h`, reusing its storage when it is already n x n
+    /// (8 columns per forward-over-reverse pass, as ``hessian(of:at:method:)``'s default): for
+    /// Newton-type loops that would otherwise allocate, and fault in, n² fresh doubles per step.
+    @inlinable
+    public static func hessian<F: GenericObjective>(of f: F, at x: [Double], into h: inout Matrix) {
+        let n = x.count
+        if h.rows != n || h.columns != n { h = Matrix(rows: n, columns: n) }
+        h.withUnsafeMutableBufferPointer { buffer in
+            _hessianLanes(of: f, at: x, lanes: SIMD8<Double>.self, into: buffer)
+        }
+    }
+
     /// The dense Hessian ∇²f(x) (n x n, symmetric: the forward-over-reverse result is
     /// symmetrized as (H + Hᵀ)/2, which only moves rounding errors). Default method:
     /// ``HessianMethod/forwardOverReverseLanes`` (8 columns per pass).

@@ -30,6 +30,8 @@ public protocol DifferentiableObjective {
     mutating func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double
     /// The dense n x n Hessian ∇²f(x).
     mutating func hessian(at x: [Double]) -> Matrix
+    /// The dense Hessian written into `h`, reusing its storage when it is already n x n.
+    mutating func hessian(at x: [Double], into h: inout Matrix)
     /// ∇²f(x)·v.
     mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
 }
@@ -43,6 +45,12 @@ extension DifferentiableObjective {
             _ = self.valueAndGradient(at: xx, gradient: &g)
             return g
         }
+    }
+
+    /// Default: `h = hessian(at: x)` (no storage reuse).
+    @inlinable
+    public mutating func hessian(at x: [Double], into h: inout Matrix) {
+        h = hessian(at: x)
     }
 
     /// Default: a central difference of the gradient along v (2 gradient evaluations).
@@ -142,6 +150,12 @@ public struct AutomaticObjective<F: GenericObjective>: DifferentiableObjective {
     }
 
     @inlinable
+    public mutating func hessian(at x: [Double], into h: inout Matrix) {
+        precondition(x.count == dimension, "AutomaticObjective: x has \(x.count) entries, expected \(dimension)")
+        entry.hessianInto(function, x, &h)
+    }
+
+    @inlinable
     public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
         precondition(x.count == dimension && v.count == dimension,
                      "AutomaticObjective: x and v must have \(dimension) entries")
@@ -163,6 +177,7 @@ struct _ObjectiveEntryPoints<F: GenericObjective> {
     @usableFromInline let valueAndGradientBuffer:
         (F, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, _ObjectiveWorkspace) -> Double
     @usableFromInline let hessian: (F, [Double]) -> Matrix
+    @usableFromInline let hessianInto: (F, [Double], inout Matrix) -> Void
     @usableFromInline let hessianVectorProduct: (F, [Double], [Double], _ObjectiveWorkspace) -> [Double]
 
     @inlinable
@@ -175,6 +190,7 @@ struct _ObjectiveEntryPoints<F: GenericObjective> {
             Derivatives.valueAndGradient(of: f, at: x, gradient: g, tape: w.tape, variables: &w.variables)
         }
         hessian = { f, x in Derivatives.hessian(of: f, at: x, method: .forwardOverReverseLanes) }
+        hessianInto = { f, x, h in Derivatives.hessian(of: f, at: x, into: &h) }
         hessianVectorProduct = { f, x, v, w in
             var seeds = (0..<x.count).map { Dual<Double>(value: x[$0], derivative: v[$0]) }
             var result = [Double](repeating: 0, count: x.count)

@@ -31,25 +31,50 @@ public struct CholeskyFactorization: Sendable {
     ///   ``LinearAlgebraError/notPositiveDefinite(order:)`` with the order of the first leading
     ///   minor that is not positive definite.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
-        try requireSquare(a, "Cholesky factorization")
-        try requireFinite(a, "Cholesky factorization", "matrix")
-        if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
+        var f = a
+        try Self.factorInPlace(&f, symmetryTolerance: symmetryTolerance)
+        lower = f
+    }
+
+    /// Factorizes `a` in the storage of a previous factorization of the same order (no
+    /// allocation): for loops that factorize a new matrix of the same size every step, where
+    /// fresh n² storage would be allocated and faulted in each time. `previous` is consumed;
+    /// on a throw nothing is left of it.
+    ///
+    /// - Throws: the errors of ``init(_:symmetryTolerance:)``.
+    public static func factorize(
+        _ a: Matrix, reusing previous: consuming CholeskyFactorization?, symmetryTolerance: Double = 1e-10
+    ) throws(LinearAlgebraError) -> CholeskyFactorization {
+        guard var f = previous.take()?.lower, f.shape == a.shape else {
+            return try CholeskyFactorization(a, symmetryTolerance: symmetryTolerance)
+        }
+        f.withUnsafeMutableBufferPointer { dst in
+            a.withUnsafeBufferPointer { src in _ = dst.update(fromContentsOf: src) }
+        }
+        try factorInPlace(&f, symmetryTolerance: symmetryTolerance)
+        return CholeskyFactorization(factored: f)
+    }
+
+    private init(factored: Matrix) { lower = factored }
+
+    /// Checks `f` and overwrites it with L (zeros above the diagonal).
+    private static func factorInPlace(_ f: inout Matrix, symmetryTolerance: Double) throws(LinearAlgebraError) {
+        try requireSquare(f, "Cholesky factorization")
+        try requireFinite(f, "Cholesky factorization", "matrix")
+        if let (i, j) = f._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: "Cholesky factorization", row: i, column: j)
         }
-        let n = a.rows
-        var f = a
-        if n > 0 {
-            let info = f._elements.withUnsafeMutableBufferPointer { p in
-                LAPACKE_dpotrf_work(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n))
-            }
-            checkArguments(info, "dpotrf")
-            if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
-            // LAPACK leaves the strict upper triangle untouched: clear it so `lower` is L.
-            f.withUnsafeMutableBufferPointer { p in
-                for j in 1..<Swift.max(n, 1) { for i in 0..<j { p[i + j * n] = 0 } }
-            }
+        let n = f.rows
+        guard n > 0 else { return }
+        let info = f._elements.withUnsafeMutableBufferPointer { p in
+            LAPACKE_dpotrf_work(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n))
         }
-        lower = f
+        checkArguments(info, "dpotrf")
+        if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
+        // LAPACK leaves the strict upper triangle untouched: clear it so `lower` is L.
+        f.withUnsafeMutableBufferPointer { p in
+            for j in 1..<Swift.max(n, 1) { for i in 0..<j { p[i + j * n] = 0 } }
+        }
     }
 
     /// Solves `A x = b` by two triangular solves.

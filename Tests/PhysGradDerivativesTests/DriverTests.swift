@@ -350,3 +350,22 @@ struct EdgeCaseTests {
         #expect(Derivatives.hessian(of: Constant(), at: [1, 2]) == Matrix(rows: 2, columns: 2))
     }
 }
+
+@Suite("Hessian into reused storage")
+struct HessianIntoTests {
+    @Test("hessian(of:at:into:) equals hessian(of:at:), also through AutomaticObjective")
+    func into() {
+        let x = (0..<37).map { 0.1 * Double($0) - 1.3 }
+        let f = StandardFunctions.ExtendedRosenbrock()
+        var h = Matrix(rows: 0, columns: 0)
+        Derivatives.hessian(of: f, at: x, into: &h)
+        #expect(h == Derivatives.hessian(of: f, at: x))
+        let y = x.map { $0 * 0.5 }
+        Derivatives.hessian(of: f, at: y, into: &h)  // same shape: storage reused
+        #expect(h == Derivatives.hessian(of: f, at: y))
+        var objective = AutomaticObjective(f, dimension: x.count)
+        var g = Matrix(rows: 3, columns: 3)
+        objective.hessian(at: x, into: &g)
+        #expect(g == objective.hessian(at: x))
+    }
+}

@@ -268,3 +268,19 @@ struct BandedCholeskyTests {
         }
     }
 }
+
+@Suite("Cholesky in reused storage")
+struct CholeskyReuseTests {
+    @Test("factorize(reusing:) gives the bits of a fresh factorization, and falls back when the order changes")
+    func reuse() throws {
+        let a = randomSPD(40, seed: 3), b = randomSPD(40, seed: 4), c = randomSPD(7, seed: 5)
+        var chol: CholeskyFactorization? = try CholeskyFactorization(a)
+        chol = try CholeskyFactorization.factorize(b, reusing: chol.take())
+        #expect(chol!.lower == (try CholeskyFactorization(b)).lower)
+        chol = try CholeskyFactorization.factorize(c, reusing: chol.take())
+        #expect(chol!.lower == (try CholeskyFactorization(c)).lower)
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(order: 2)) {
+            _ = try CholeskyFactorization.factorize(Matrix([[1, 2], [2, 1]]), reusing: try CholeskyFactorization(.identity(2)))
+        }
+    }
+}

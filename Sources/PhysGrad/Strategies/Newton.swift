@@ -17,6 +17,7 @@ public struct Newton: SteppingOptimizer {
     public struct State: Sendable {
         public var x: [Double]
         var gradient: [Double]
+        var workspace = NewtonWorkspace()
     }
 
     public func validate() throws(PhysGradError) {
@@ -35,8 +36,14 @@ public struct Newton: SteppingOptimizer {
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         _ = evaluator.lossAndGradient(at: state.x, gradient: &state.gradient)
         try requireFinite(state.gradient, "gradient")
-        let h = evaluator.objectiveHessian(at: state.x)
-        let direction = try newtonDirection(h, state.gradient, policy: policy)
+        let direction: [Double]
+        if evaluator.problem.objectiveHessianStructure == .dense {
+            // Hessian and factor rewritten in place: no n² allocation per step.
+            evaluator.objectiveHessian(at: state.x, into: &state.workspace.hessian)
+            direction = try newtonDirection(&state.workspace, state.gradient, policy: policy)
+        } else {
+            direction = try newtonDirection(evaluator.objectiveHessian(at: state.x), state.gradient, policy: policy)
+        }
         for i in state.x.indices { state.x[i] -= eta * direction[i] }
         return StepOutcome(x: state.x)
     }

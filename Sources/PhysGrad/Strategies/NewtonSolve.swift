@@ -15,6 +15,27 @@ public enum HessianPolicy: Sendable, Hashable {
     case regularize(initialShift: Double)
 }
 
+/// Storage a Newton-type method keeps between steps, so that a dense step allocates no n² arrays:
+/// the Hessian and its Cholesky factor are rewritten in place.
+struct NewtonWorkspace: Sendable {
+    var hessian = Matrix(rows: 0, columns: 0)
+    var cholesky: CholeskyFactorization?
+}
+
+/// Solves H s = g for a dense H held in `workspace.hessian`, under `policy`: Cholesky in the
+/// workspace's storage first; the fallbacks (LU, regularization) work on copies.
+func newtonDirection(_ workspace: inout NewtonWorkspace, _ g: [Double], policy: HessianPolicy) throws(StepFailure) -> [Double] {
+    guard workspace.hessian.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
+    do {
+        workspace.cholesky = try CholeskyFactorization.factorize(workspace.hessian, reusing: workspace.cholesky.take())
+        return try workspace.cholesky!.solve(g)
+    } catch {
+        guard case .notPositiveDefinite = error else { throw StepFailure(.linearAlgebraFailure(error)) }
+        // The failed factorization consumed the old factor; the fallbacks start from H itself.
+        return try newtonDirection(.dense(workspace.hessian), g, policy: policy)
+    }
+}
+
 /// Solves H s = g for the Newton-type direction s, in H's declared structure, under `policy`.
 func newtonDirection(_ h: StructuredHessian, _ g: [Double], policy: HessianPolicy) throws(StepFailure) -> [Double] {
     guard h.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
