@@ -30,9 +30,8 @@ func newtonDirection(_ workspace: inout NewtonWorkspace, _ g: [Double], policy: 
         workspace.cholesky = try CholeskyFactorization.factorize(workspace.hessian, reusing: workspace.cholesky.take())
         return try workspace.cholesky!.solve(g)
     } catch {
-        guard case .notPositiveDefinite = error else { throw StepFailure(.linearAlgebraFailure(error)) }
         // The failed factorization consumed the old factor; the fallbacks start from H itself.
-        return try newtonDirection(.dense(workspace.hessian), g, policy: policy)
+        return try notPositiveDefiniteFallback(workspace.hessian, g, policy: policy, error: error)
     }
 }
 
@@ -60,24 +59,33 @@ func newtonDirection(_ h: StructuredHessian, _ g: [Double], policy: HessianPolic
         do {
             return try CholeskyFactorization(m).solve(g)
         } catch {
-            guard case .notPositiveDefinite = error else { throw StepFailure(.linearAlgebraFailure(error)) }
-            switch policy {
-            case .requirePositiveDefinite:
-                throw StepFailure(.linearAlgebraFailure(error))
-            case .exact:
-                do { return try LUFactorization(m).solve(g) } catch let e { throw StepFailure(.linearAlgebraFailure(e)) }
-            case .regularize(let tau0):
-                let n = m.rows
-                let scale = max(1, m.diagonalElements.map { abs($0) }.max() ?? 1)
-                var tau = tau0 * scale
-                for _ in 0...20 {
-                    var shifted = m
-                    for i in 0..<n { shifted[i, i] += tau }
-                    if let s = try? CholeskyFactorization(shifted).solve(g) { return s }
-                    tau *= 10
-                }
-                throw StepFailure(.linearAlgebraFailure(error))
-            }
+            return try notPositiveDefiniteFallback(m, g, policy: policy, error: error)
         }
+    }
+}
+
+/// What `policy` does after Cholesky of the dense `m` failed with `error`: LU (`.exact`), the
+/// failure itself (`.requirePositiveDefinite`), or Cholesky of m + τI with growing τ
+/// (`.regularize`). Errors other than "not positive definite" end the step as they are.
+private func notPositiveDefiniteFallback(
+    _ m: Matrix, _ g: [Double], policy: HessianPolicy, error: LinearAlgebraError
+) throws(StepFailure) -> [Double] {
+    guard case .notPositiveDefinite = error else { throw StepFailure(.linearAlgebraFailure(error)) }
+    switch policy {
+    case .requirePositiveDefinite:
+        throw StepFailure(.linearAlgebraFailure(error))
+    case .exact:
+        do { return try LUFactorization(m).solve(g) } catch let e { throw StepFailure(.linearAlgebraFailure(e)) }
+    case .regularize(let tau0):
+        let n = m.rows
+        let scale = max(1, m.diagonalElements.map { abs($0) }.max() ?? 1)
+        var tau = tau0 * scale
+        for _ in 0...20 {
+            var shifted = m
+            for i in 0..<n { shifted[i, i] += tau }
+            if let s = try? CholeskyFactorization(shifted).solve(g) { return s }
+            tau *= 10
+        }
+        throw StepFailure(.linearAlgebraFailure(error))
     }
 }
