@@ -36,9 +36,7 @@ public struct Adam: SteppingOptimizer {
         for (n, v) in [("b1", b1), ("b2", b2)] where !(v >= 0 && v < 1) {
             throw .invalidParameter(name: n, value: "\(v)", reason: "must be in [0, 1)")
         }
-        for (n, v) in [("eps", eps), ("epsRoot", epsRoot)] where !(v.isFinite && v >= 0) {
-            throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
-        }
+        try requireNonNegative([("eps", eps), ("epsRoot", epsRoot)])
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -85,9 +83,7 @@ public struct AdaGrad: SteppingOptimizer {
 
     public func validate() throws(PhysGradError) {
         try validateRate(eta, name)
-        for (n, v) in [("initialAccumulator", initialAccumulator), ("eps", eps)] where !(v.isFinite && v >= 0) {
-            throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
-        }
+        try requireNonNegative([("initialAccumulator", initialAccumulator), ("eps", eps)])
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -132,9 +128,7 @@ public struct RMSProp: SteppingOptimizer {
     public func validate() throws(PhysGradError) {
         try validateRate(eta, name)
         if !(decay >= 0 && decay < 1) { throw .invalidParameter(name: "decay", value: "\(decay)", reason: "must be in [0, 1)") }
-        for (n, v) in [("eps", eps), ("initialScale", initialScale)] where !(v.isFinite && v >= 0) {
-            throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
-        }
+        try requireNonNegative([("eps", eps), ("initialScale", initialScale)])
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -150,6 +144,13 @@ public struct RMSProp: SteppingOptimizer {
             s.x[i] += -eta * ((1 / (s.nu[i] + eps).squareRoot()) * g)
         }
         return StepOutcome(x: s.x)
+    }
+}
+
+/// Throws for the first (name, value) pair whose value is negative, infinite or NaN.
+func requireNonNegative(_ parameters: [(String, Double)]) throws(PhysGradError) {
+    for (n, v) in parameters where !(v.isFinite && v >= 0) {
+        throw .invalidParameter(name: n, value: "\(v)", reason: "must be finite and >= 0")
     }
 }
 
