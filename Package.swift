@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 //
 // PhysGrad: inverse problems through physics models, in Swift, on LAPACK.
-// Dependencies point downward only: CLI -> PhysGrad -> {LBFGSB, Derivatives, LinearAlgebra} -> C LAPACK.
+// Dependencies point downward only: CLI -> PhysGrad -> {LBFGSB, Derivatives, LinearAlgebra, LineSearch};
+// LBFGSB -> {LinearAlgebra, LineSearch}; LinearAlgebra -> C LAPACK.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +12,7 @@ let package = Package(
         .library(name: "PhysGradLinearAlgebra", targets: ["PhysGradLinearAlgebra"]),
         .library(name: "PhysGradDerivatives", targets: ["PhysGradDerivatives"]),
         .library(name: "PhysGradLBFGSB", targets: ["PhysGradLBFGSB"]),
+        .library(name: "PhysGradLineSearch", targets: ["PhysGradLineSearch"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .library(name: "PhysGradReport", targets: ["PhysGradReport"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
@@ -52,10 +54,13 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // One-dimensional searches along a descent direction (More-Thuente strong Wolfe,
+        // Armijo backtracking), shared by L-BFGS-B and the optimizers; no dependencies.
+        .target(name: "PhysGradLineSearch"),
         // Bounded limited-memory quasi-Newton minimizer (L-BFGS-B 3.0); importable on its own.
         .target(
             name: "PhysGradLBFGSB",
-            dependencies: ["PhysGradLinearAlgebra"]
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradLineSearch"]
         ),
         // Deterministic SVG charts (trajectories, loss curves); no dependencies.
         .target(name: "PhysGradPlot"),
@@ -118,6 +123,10 @@ let package = Package(
         .testTarget(
             name: "PhysGradDerivativesTests",
             dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
+        .testTarget(
+            name: "PhysGradLineSearchTests",
+            dependencies: ["PhysGradLineSearch"]
         ),
         .testTarget(
             name: "PhysGradLBFGSBTests",

@@ -1,3 +1,5 @@
+import PhysGradLineSearch
+
 /// A bound-constrained limited-memory quasi-Newton minimizer: L-BFGS-B 3.0 (Byrd, Lu, Nocedal, Zhu 1995;
 /// Zhu, Byrd, Lu, Nocedal 1997, Algorithm 778; Morales & Nocedal 2011), written in Swift and iterate for
 /// iterate the algorithm of SciPy's `fmin_l_bfgs_b` / `minimize(method="L-BFGS-B")`.

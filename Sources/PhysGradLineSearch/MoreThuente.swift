@@ -9,8 +9,8 @@
 /// by safeguarded cubic/quadratic interpolation inside a shrinking interval of uncertainty,
 /// switching to a modified function `ψ(α) = φ(α) - φ(0) - ftol α φ'(0)` in the first stage.
 /// L-BFGS-B uses `ftol = 1e-3`, `gtol = 0.9`, `xtol = 0.1`, `stpmin = 0`.
-struct MoreThuente {
-    enum Status {
+public struct MoreThuente: Sendable, Hashable {
+    public enum Status: Sendable, Hashable {
         /// Evaluate φ and φ' at the (updated) step and call ``next`` again.
         case evaluate
         /// The strong Wolfe conditions hold at the step.
@@ -22,23 +22,30 @@ struct MoreThuente {
         case error
     }
 
-    let ftol: Double
-    let gtol: Double
-    let xtol: Double
-    let stpmin: Double
-    var stpmax: Double
+    /// Sufficient-decrease parameter of the Armijo condition (0 < ftol < 1).
+    public let ftol: Double
+    /// Curvature parameter (ftol < gtol < 1 for the strong Wolfe conditions).
+    public let gtol: Double
+    /// Relative width of the interval of uncertainty below which the search gives up.
+    public let xtol: Double
+    /// The smallest step.
+    public let stpmin: Double
+    /// The largest step (lowered by ``backOff(from:)``).
+    public private(set) var stpmax: Double
 
-    private(set) var brackt = false
+    /// `true` once an interval containing a point satisfying the conditions is known.
+    public private(set) var brackt = false
     private var stage = 1
     private var finit = 0.0, ginit = 0.0, gtest = 0.0
     private var width = 0.0, width1 = 0.0
-    private(set) var stx = 0.0
+    /// The step with the lowest (modified) value so far.
+    public private(set) var stx = 0.0
     private var fx = 0.0, gx = 0.0
     private var sty = 0.0, fy = 0.0, gy = 0.0
     private var stmin = 0.0, stmax = 0.0
 
     /// A search with L-BFGS-B's tolerances and steps limited to `[stpmin, stpmax]`.
-    init(ftol: Double = 1e-3, gtol: Double = 0.9, xtol: Double = 0.1, stpmin: Double = 0, stpmax: Double) {
+    public init(ftol: Double = 1e-3, gtol: Double = 0.9, xtol: Double = 0.1, stpmin: Double = 0, stpmax: Double) {
         self.ftol = ftol
         self.gtol = gtol
         self.xtol = xtol
@@ -48,7 +55,7 @@ struct MoreThuente {
 
     /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` (evaluate at `stp`)
     /// or `.error`.
-    mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
+    public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
         if stp < stpmin || stp > stpmax || g0 >= 0 || stpmax < stpmin { return .error }
         brackt = false
         stage = 1
@@ -69,7 +76,7 @@ struct MoreThuente {
     }
 
     /// Given `f = φ(stp)` and `g = φ'(stp)`, tests convergence or proposes the next `stp`.
-    mutating func next(f: Double, g: Double, stp: inout Double) -> Status {
+    public mutating func next(f: Double, g: Double, stp: inout Double) -> Status {
         let ftest = finit + stp * gtest
         if stage == 1 && f <= ftest && g >= 0 { stage = 2 }
 
@@ -123,7 +130,7 @@ struct MoreThuente {
 
     /// Called after a trial step gave a non-finite value: never go at or beyond `badStep` again in this
     /// search. Returns the next (smaller) trial step, halfway between the best step and `badStep`.
-    mutating func backOff(from badStep: Double) -> Double {
+    public mutating func backOff(from badStep: Double) -> Double {
         let s = stx + 0.5 * (badStep - stx)
         stpmax = min(stpmax, s)
         if !brackt { stmax = min(stmax, s) }
