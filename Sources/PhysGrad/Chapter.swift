@@ -73,7 +73,7 @@ public enum Chapter {
 
         let options = RunOptions(steps: steps, trace: .full)
         let gd = try optimize(problem, with: GradientDescent(eta: gdStepSize), options: options)
-        let newton = try optimize(problem, with: Newton(eta: newtonStepSize), options: options)
+        let newton = try optimize(problem, with: Newton(eta: newtonStepSize, policy: .exact, acceptance: .fixed), options: options)
         let pg = try optimize(problem, with: PhysicalGradient(eta: pgStepSize), options: options)
         let pgNumerical = try optimize(
             problem, with: PhysicalGradient(eta: pgStepSize, inverse: .numerical(.finiteDifferences)), options: options)

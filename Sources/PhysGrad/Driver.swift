@@ -11,8 +11,12 @@ public enum TracePolicy: Sendable, Hashable {
 }
 
 /// Settings of one run, shared by every method.
+///
+/// The defaults suit general use: up to 1000 steps, stopping earlier when the method converges
+/// by its own tests, no stored trace. The chapter passes its own options (10 steps, full trace).
 public struct RunOptions: Sendable {
-    /// The number of steps to take (the run may stop earlier on a tolerance).
+    /// The largest number of steps to take (the run may stop earlier on a tolerance or on the
+    /// method's own convergence tests); at most ``maximumSteps``.
     public var steps: Int
     /// Stop when ‖∇ₓL(x)‖∞ <= this (checked after each step; costs one gradient per step).
     public var gradientTolerance: Double?
@@ -20,22 +24,42 @@ public struct RunOptions: Sendable {
     public var stepTolerance: Double?
     /// Stop when L(x) <= this.
     public var targetLoss: Double?
-    /// Stop after this many seconds of wall time (checked between steps).
+    /// Stop after this many seconds of wall time. Checked between steps and inside them:
+    /// between the trial points of a line search or trust region, inside numerical inverses
+    /// (L-BFGS-B's own time limit is set to what is left), so a run overshoots by at most one
+    /// evaluation (or one Hessian or Jacobian).
     public var timeLimit: Double?
     public var trace: TracePolicy
+    /// The memory the method's work arrays may take, in bytes (default 8 GiB): dense second-order
+    /// methods whose matrices would not fit are refused before the run with
+    /// ``PhysGradError/exceedsMemoryLimit(what:bytes:limit:suggestion:)``.
+    public var memoryLimit: Int
+    /// The memory the trace may take, in bytes (default 256 MiB). When a long run fills it, every
+    /// other recorded iterate is dropped and recording continues at twice the stride
+    /// (``Trajectory/stepIndices`` says which steps were kept), so a run of any length keeps
+    /// a bounded, evenly thinned trace; the last iterate is always kept.
+    public var traceMemoryLimit: Int
 
-    public init(steps: Int = 10, gradientTolerance: Double? = nil, stepTolerance: Double? = nil,
-                targetLoss: Double? = nil, timeLimit: Double? = nil, trace: TracePolicy = .full) {
+    /// The largest ``steps`` accepted (10⁹).
+    public static let maximumSteps = 1_000_000_000
+
+    public init(steps: Int = 1000, gradientTolerance: Double? = nil, stepTolerance: Double? = nil,
+                targetLoss: Double? = nil, timeLimit: Double? = nil, trace: TracePolicy = .none,
+                memoryLimit: Int = 8 << 30, traceMemoryLimit: Int = 256 << 20) {
         self.steps = steps
         self.gradientTolerance = gradientTolerance
         self.stepTolerance = stepTolerance
         self.targetLoss = targetLoss
         self.timeLimit = timeLimit
         self.trace = trace
+        self.memoryLimit = memoryLimit
+        self.traceMemoryLimit = traceMemoryLimit
     }
 
     func validate() throws(PhysGradError) {
-        if steps < 0 { throw .invalidParameter(name: "steps", value: "\(steps)", reason: "must be >= 0") }
+        if !(0...Self.maximumSteps).contains(steps) {
+            throw .invalidParameter(name: "steps", value: "\(steps)", reason: "must be in 0...\(Self.maximumSteps)")
+        }
         for (name, value) in [("gradientTolerance", gradientTolerance), ("stepTolerance", stepTolerance),
                               ("timeLimit", timeLimit)] {
             if let v = value, !(v.isFinite && v >= 0) {
@@ -43,6 +67,10 @@ public struct RunOptions: Sendable {
             }
         }
         if let t = targetLoss, t.isNaN { throw .invalidParameter(name: "targetLoss", value: "nan", reason: "must be a number") }
+        if memoryLimit <= 0 { throw .invalidParameter(name: "memoryLimit", value: "\(memoryLimit)", reason: "must be positive") }
+        if traceMemoryLimit <= 0 {
+            throw .invalidParameter(name: "traceMemoryLimit", value: "\(traceMemoryLimit)", reason: "must be positive")
+        }
     }
 }
 
@@ -58,6 +86,8 @@ public struct Iteration: Sendable {
     public var loss: Double
     /// Evaluations so far.
     public var counts: EvaluationCounts
+    /// What the step's acceptance, linear algebra and inner solves did.
+    public var report: StepReport
 }
 
 /// The callback's answer.
@@ -66,7 +96,11 @@ public enum CallbackDecision: Sendable {
     case stop
 }
 
-/// Iterates, their model outputs, losses and updates, as the trace policy kept them.
+/// Iterates, their model outputs, losses, updates and step reports, as the trace policy kept them.
+///
+/// Entry `i` of ``x``, ``y``, ``loss`` and ``stepIndices`` belong together; ``updates`` and
+/// ``reports`` start at the first step, so entry `i` of them belongs to entry `i + 1` of the
+/// others. Without thinning (``RunOptions/traceMemoryLimit``) the step of entry `i` is `i`.
 public struct Trajectory: Sendable, Hashable {
     /// x₀, x₁, ... (``TracePolicy/full`` only).
     public var x: [[Double]] = []
@@ -74,14 +108,19 @@ public struct Trajectory: Sendable, Hashable {
     public var y: [[Double]] = []
     /// L(x₀), L(x₁), ... (``TracePolicy/scalars`` and ``TracePolicy/full``).
     public var loss: [Double] = []
-    /// x₁ - x₀, x₂ - x₁, ... (``TracePolicy/full`` only).
+    /// x₁ - x₀, x₂ - x₁, ...: the update of the step that produced each kept iterate
+    /// (``TracePolicy/full`` only).
     public var updates: [[Double]] = []
+    /// What each kept step's acceptance and solves did (``TracePolicy/scalars`` and ``TracePolicy/full``).
+    public var reports: [StepReport] = []
+    /// The step number of each kept entry (0 for the start).
+    public var stepIndices: [Int] = []
 
     public init() {}
 }
 
 /// The outcome of a run.
-public struct OptimizationResult: Sendable {
+public struct OptimizationResult: Sendable, CustomStringConvertible {
     /// The method's name ("gd", "newton", ...).
     public var method: String
     /// Its step size η, if it has one.
@@ -90,14 +129,19 @@ public struct OptimizationResult: Sendable {
     public var x: [Double]
     /// L(y(x)) at ``x``.
     public var loss: Double
+    /// L(y(x₀)) at the start.
+    public var initialLoss: Double
     /// y(x) at ``x``.
     public var y: [Double]
-    /// Steps taken.
+    /// Steps taken (accepted).
     public var steps: Int
     public var termination: TerminationReason
     /// Evaluations made by the method (the driver's own evaluations for the trace and the
     /// tolerance tests are not counted).
     public var counts: EvaluationCounts
+    /// Totals of what the steps reported: rejected and shortened steps, LU fallbacks, Hessian
+    /// shifts, truncated solves, numerical inverses that stopped short.
+    public var diagnostics: RunDiagnostics
     public var trajectory: Trajectory
     /// x₁ - x₀, kept under every trace policy (for ``Metrics/diagonalLength(_:)``).
     public var firstUpdate: [Double]?
@@ -105,19 +149,67 @@ public struct OptimizationResult: Sendable {
     public var distanceToSolution: Double?
     /// Wall time of the run in seconds.
     public var seconds: Double
+
+    /// `true` when the run did what was asked and left the loss no higher than it started:
+    /// the method converged or took its steps (``TerminationReason/isSuccess``), the final loss
+    /// is finite and at most ``initialLoss``, and no numerical inverse stopped short of its
+    /// target. A run that ends above its start, on a non-finite value, on a failure, or with
+    /// inverse solves that stopped short is not a success, whatever the reason it stopped.
+    public var isSuccess: Bool {
+        termination.isSuccess && loss.isFinite && !(loss > initialLoss) && diagnostics.inverseSolvesStoppedShort == 0
+    }
+
+    /// `true` when the final loss is above the loss at the start.
+    public var lossIncreased: Bool { loss > initialLoss }
+
+    /// Why the run stopped, what happened to the loss, and what went wrong on the way, in one
+    /// line: "completed the requested steps; loss 90 -> 0.073 (decreased)", "completed the
+    /// requested steps; loss 5.5e+04 -> 8.1e+07 (ROSE above the start); 3 LU fallbacks".
+    public var description: String {
+        var parts = [termination.description]
+        let change = loss > initialLoss ? "ROSE above the start" : (loss < initialLoss ? "decreased" : "unchanged")
+        parts.append("loss \(Self.short(initialLoss)) -> \(Self.short(loss)) (\(change))")
+        let d = diagnostics
+        if d.inverseSolvesStoppedShort > 0 {
+            parts.append("\(d.inverseSolvesStoppedShort) of \(d.inverseSolves) inverse solves stopped short of their target")
+        }
+        if d.luFallbacks > 0 { parts.append("\(d.luFallbacks) LU fallbacks on an indefinite Hessian") }
+        if d.shiftedSolves > 0 { parts.append("\(d.shiftedSolves) shifted Hessians (largest shift \(Self.short(d.largestShift)))") }
+        if d.rejectedTrials > 0 { parts.append("\(d.rejectedTrials) trial steps rejected") }
+        if d.shortenedSteps > 0 { parts.append("\(d.shortenedSteps) steps shortened") }
+        if d.truncatedSolves > 0 { parts.append("\(d.truncatedSolves) rank-truncated solves") }
+        return parts.joined(separator: "; ")
+    }
+
+    /// A number in a few significant digits: 0.073, 90.0, 5.5e4, 1.2e-12.
+    static func short(_ v: Double) -> String {
+        guard v.isFinite, v != 0 else { return "\(v)" }
+        let m = Swift.abs(v)
+        if m >= 1e-3 && m < 1e5 { return "\((v * 1000).rounded() / 1000)" }
+        var e = Int(_log10(m).rounded(.down))
+        var mantissa = (v / _pow(10, Double(e)) * 10).rounded() / 10
+        if Swift.abs(mantissa) >= 10 {
+            mantissa /= 10
+            e += 1
+        }
+        return "\(mantissa)e\(e)"
+    }
 }
 
 /// Runs `method` on `problem` from `start` (default: the problem's start).
 ///
-/// The driver owns the loop: it validates the inputs, makes the method's state, takes up to
-/// `options.steps` steps, records the trajectory per `options.trace`, calls `callback` after
-/// every step (return `.stop` to end the run), and stops on the tolerances, the time limit, or a
-/// failure the method reports (a ``TerminationReason``, never a crash and never a NaN in the
-/// result: a step that produces a non-finite iterate is not taken).
+/// The driver owns the loop: it validates the inputs once (dimensions of the start, of the
+/// model's output, of the least-squares target and bounds; options; the method's parameters and
+/// its memory needs), makes the method's state, takes up to `options.steps` steps, records the
+/// trajectory per `options.trace`, calls `callback` after every step (return `.stop` to end the
+/// run), and stops on the tolerances, the time limit, the method's own convergence, or a failure
+/// the method reports (a ``TerminationReason``, never a crash and never a NaN in the result: a
+/// step that produces a non-finite iterate is not taken).
 ///
 /// - Throws: ``PhysGradError`` for invalid input (wrong dimension, non-finite start, a start
 ///   where the model or the loss is not finite, invalid options, a method that cannot run on
-///   this problem). Numerical trouble during the run is a termination reason instead.
+///   this problem or would exceed the memory limit). Numerical trouble during the run is a
+///   termination reason instead.
 public func optimize<Method: Optimizer>(
     _ problem: InverseProblem, with method: Method, from start: [Double]? = nil,
     options: RunOptions = RunOptions(), callback: ((Iteration) -> CallbackDecision)? = nil
@@ -127,6 +219,13 @@ public func optimize<Method: Optimizer>(
     try options.validate()
     try method.validate()
     try method.validate(for: problem)
+    let needed = method.workingMemory(for: problem)
+    if needed > options.memoryLimit {
+        throw .exceedsMemoryLimit(
+            what: "\(method.name) on \(problem.name) (n = \(problem.dimension), k = \(problem.outputDimension))",
+            bytes: needed, limit: options.memoryLimit,
+            suggestion: "use a first-order method (gd, adam, lbfgsb) or PG, declare the Hessian's structure, or raise the limit")
+    }
 
     let clock = ContinuousClock()
     let began = clock.now
@@ -136,62 +235,60 @@ public func optimize<Method: Optimizer>(
     }
 
     var evaluator = ProblemEvaluator(problem)
+    let deadline = options.timeLimit.map { began.advanced(by: .nanoseconds(Int64(Swift.min($0, 1e9) * 1e9))) }
+    evaluator.deadline = deadline
     // The driver's own evaluations (trace, tolerance tests) go through a separate copy so that
     // the method's counts stay what the method did.
     var observer = ProblemEvaluator(problem)
-    var trajectory = Trajectory()
+    var y = try problem.validateShapes(modelOutputAt: x0)
+    if !y.allSatisfy(\.isFinite) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
     var x = x0
     var loss = observer.loss(at: x)
-    var y: [Double] = observer.model(at: x)
-    if !y.allSatisfy(\.isFinite) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
     if !loss.isFinite { throw .nonFiniteAtStart(quantity: "loss L(y(x))") }
-    func record(_ point: [Double], _ value: Double, _ update: [Double]?) {
-        switch options.trace {
-        case .none: break
-        case .scalars: trajectory.loss.append(value)
-        case .full:
-            trajectory.x.append(point)
-            y = observer.model(at: point)
-            trajectory.y.append(y)
-            trajectory.loss.append(value)
-            if let u = update { trajectory.updates.append(u) }
-        }
+    let initialLoss = loss
+
+    var recorder = TraceRecorder(policy: options.trace, dimension: problem.dimension,
+                                 outputDimension: problem.outputDimension, budget: options.traceMemoryLimit)
+    if options.trace == .full { recorder.record(step: 0, x: x, y: y, loss: loss, update: nil, report: nil) } else {
+        recorder.record(step: 0, x: x, y: [], loss: loss, update: nil, report: nil)
     }
-    record(x, loss, nil)
 
     var termination = TerminationReason.completedSteps
     var steps = 0
     var firstUpdate: [Double]?
+    var diagnostics = RunDiagnostics()
     var gradient = [Double](repeating: 0, count: problem.dimension)
     do throws(StepFailure) {
         var state = try method.makeState(at: x, evaluator: &evaluator)
-        func timeIsUp() -> Bool {
-            if let limit = options.timeLimit, elapsed() >= limit { return true }
-            return false
-        }
         if options.steps == 0 {
             termination = .completedSteps
-        } else if timeIsUp() {
+        } else if evaluator.timeIsUp {
             termination = .timeLimit
         } else {
             // Called after every step with the new iterate: record it, ask the callback, apply the
             // stopping tests; `false` ends the iteration (with `termination` set).
             let stoppedByMethod = try method.iterate(&state, evaluator: &evaluator) { outcome, counts throws(StepFailure) -> Bool in
                 try requireFinite(outcome.x, "iterate after step \(steps + 1)")
-                let newLoss = observer.loss(at: outcome.x)
+                let newLoss = outcome.loss ?? observer.loss(at: outcome.x)
                 if !newLoss.isFinite { throw StepFailure(.nonFiniteValue("loss after step \(steps + 1)")) }
                 let update = Vector.subtract(outcome.x, x)
                 steps += 1
                 if firstUpdate == nil { firstUpdate = update }
                 x = outcome.x
                 loss = newLoss
-                record(x, loss, update)
-                if let why = outcome.converged {
-                    termination = .convergedByMethod(why)
+                diagnostics.add(outcome.report)
+                if recorder.wants(step: steps) {
+                    let yk = options.trace == .full ? observer.model(at: x) : []
+                    recorder.record(step: steps, x: x, y: yk, loss: loss, update: update, report: outcome.report)
+                } else {
+                    recorder.remember(step: steps, x: x, loss: loss, update: update, report: outcome.report)
+                }
+                if let reason = outcome.termination {
+                    termination = reason
                     return false
                 }
                 if let cb = callback,
-                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts)) == .stop {
+                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts, report: outcome.report)) == .stop {
                     termination = .stoppedByCallback
                     return false
                 }
@@ -214,7 +311,7 @@ public func optimize<Method: Optimizer>(
                     termination = .completedSteps
                     return false
                 }
-                if timeIsUp() {
+                if let deadline, clock.now >= deadline {
                     termination = .timeLimit
                     return false
                 }
@@ -225,10 +322,11 @@ public func optimize<Method: Optimizer>(
     } catch {
         termination = error.reason
     }
-    if options.trace != .full || y.isEmpty { y = observer.model(at: x) }
+    recorder.finish { observer.model(at: $0) }
+    y = observer.model(at: x)
     let distance = problem.solution.map { Vector.distance(x, $0) }
     return OptimizationResult(
-        method: method.name, stepSize: method.stepSize, x: x, loss: loss, y: y, steps: steps,
-        termination: termination, counts: evaluator.counts, trajectory: trajectory, firstUpdate: firstUpdate,
-        distanceToSolution: distance, seconds: elapsed())
+        method: method.name, stepSize: method.stepSize, x: x, loss: loss, initialLoss: initialLoss, y: y, steps: steps,
+        termination: termination, counts: evaluator.counts, diagnostics: diagnostics, trajectory: recorder.trajectory,
+        firstUpdate: firstUpdate, distanceToSolution: distance, seconds: elapsed())
 }

@@ -13,6 +13,10 @@ public enum PhysGradError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The start is finite but the model output or the loss there is not (overflow, or a point
     /// outside the model's domain): there is nothing to descend from.
     case nonFiniteAtStart(quantity: String)
+    /// The run would need more memory than ``RunOptions/memoryLimit`` allows: `what` needs
+    /// `bytes`; `suggestion` names the alternatives (a structured Hessian, a first-order method,
+    /// a larger limit).
+    case exceedsMemoryLimit(what: String, bytes: Int, limit: Int, suggestion: String)
 
     public var description: String {
         switch self {
@@ -26,6 +30,8 @@ public enum PhysGradError: Error, Sendable, Equatable, CustomStringConvertible {
             return "method \(method) cannot run on problem \(problem): \(reason)"
         case .nonFiniteAtStart(let quantity):
             return "the \(quantity) at the start point is not finite (overflow, or outside the model's domain)"
+        case .exceedsMemoryLimit(let what, let bytes, let limit, let suggestion):
+            return "\(what) needs \(MemorySize.describe(bytes)), above the memory limit of \(MemorySize.describe(limit)) (RunOptions.memoryLimit); \(suggestion)"
         }
     }
 }
@@ -64,13 +70,17 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
     /// A loss, gradient, Hessian or iterate became NaN or infinite; the result holds the last
     /// finite iterate.
     case nonFiniteValue(String)
-    /// A factorization failed (singular or indefinite Hessian under the `.fail` policy).
+    /// A factorization failed (a singular Hessian, or an indefinite one under
+    /// ``HessianPolicy/requirePositiveDefinite``).
     case linearAlgebraFailure(LinearAlgebraError)
     /// The inverse simulator could not map the y-space step back (outside its domain, or the
     /// numerical inverse failed).
     case inverseFailed(String)
     /// A line search found no acceptable step.
     case lineSearchFailed(String)
+    /// The method found no step that lowers the loss although the loss is not at its rounding
+    /// level (a trust region shrank to nothing, a model that keeps mispredicting).
+    case stalled(String)
     /// The callback returned `.stop`.
     case stoppedByCallback
     /// The run's time limit passed.
@@ -78,7 +88,9 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
     /// The method rejected its input once the run started (e.g. an inner solver's setup).
     case invalidInput(String)
 
-    /// `true` for the reasons that mean the run did what was asked.
+    /// `true` for the reasons that mean the method did what was asked (it converged or took its
+    /// steps). Whether the run as a whole succeeded also depends on what happened to the loss:
+    /// see ``OptimizationResult/isSuccess``.
     public var isSuccess: Bool {
         switch self {
         case .completedSteps, .convergedGradient, .convergedStep, .reachedTargetLoss, .convergedByMethod: return true
@@ -98,6 +110,7 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
         case .linearAlgebraFailure: return "linear-algebra-failure"
         case .inverseFailed: return "inverse-failed"
         case .lineSearchFailed: return "line-search-failed"
+        case .stalled: return "stalled"
         case .stoppedByCallback: return "stopped-by-callback"
         case .timeLimit: return "time-limit"
         case .invalidInput: return "invalid-input"
@@ -115,6 +128,7 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
         case .linearAlgebraFailure(let e): return "stopped: \(e)"
         case .inverseFailed(let why): return "stopped: inverse failed (\(why))"
         case .lineSearchFailed(let why): return "stopped: line search failed (\(why))"
+        case .stalled(let why): return "stopped: no further progress (\(why))"
         case .stoppedByCallback: return "stopped by the callback"
         case .timeLimit: return "stopped: time limit reached"
         case .invalidInput(let why): return "stopped: invalid input (\(why))"

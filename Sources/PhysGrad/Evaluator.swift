@@ -17,6 +17,8 @@ public struct EvaluationCounts: Sendable, Hashable, Codable {
     public var inverseEvaluations = 0
     /// Iterations made inside numerical inverses (L-BFGS-B's nit, summed).
     public var inverseIterations = 0
+    /// Jacobians ∂y/∂x of the model (Gauss-Newton, Levenberg-Marquardt, IG, HIG).
+    public var jacobians = 0
 
     public init() {}
 }
@@ -42,11 +44,31 @@ public struct ProblemEvaluator: Sendable {
     public private(set) var problem: InverseProblem
     /// What the method has evaluated so far.
     public internal(set) var counts = EvaluationCounts()
-    private var gradientBuffer: [Double]
+    /// When the run must end (from ``RunOptions/timeLimit``); `nil` for no limit.
+    public internal(set) var deadline: ContinuousClock.Instant?
 
     public init(_ problem: InverseProblem) {
         self.problem = problem
-        self.gradientBuffer = [Double](repeating: 0, count: problem.dimension)
+    }
+
+    /// `true` once the run's time limit has passed.
+    public var timeIsUp: Bool {
+        guard let deadline else { return false }
+        return ContinuousClock.now >= deadline
+    }
+
+    /// Seconds left before the time limit (at least a microsecond), or `nil` without a limit.
+    public var remainingSeconds: Double? {
+        guard let deadline else { return nil }
+        let d = (deadline - ContinuousClock.now).components
+        return Swift.max(1e-6, Double(d.seconds) + Double(d.attoseconds) * 1e-18)
+    }
+
+    /// Throws ``StepFailure`` with ``TerminationReason/timeLimit`` once the time limit has
+    /// passed: methods call it between the evaluations of one step (trial points, damping
+    /// updates), so that a limit holds inside a step too.
+    public func checkDeadline() throws(StepFailure) {
+        if timeIsUp { throw StepFailure(.timeLimit) }
     }
 
     public var dimension: Int { problem.dimension }
@@ -92,6 +114,30 @@ public struct ProblemEvaluator: Sendable {
     public mutating func model(at x: [Double]) -> [Double] {
         counts.models += 1
         return problem.model.value(at: x)
+    }
+
+    /// The k × n Jacobian ∂y/∂x of the model at x.
+    public mutating func jacobian(at x: [Double]) -> Matrix {
+        counts.jacobians += 1
+        return problem.model.jacobian(at: x)
+    }
+
+    /// The residual r(x) = y(x) - t of a least-squares problem (L = |r|², t its
+    /// ``InverseProblem/leastSquaresTarget``), and L = |r|². One model evaluation.
+    public mutating func residual(at x: [Double]) -> (residual: [Double], loss: Double) {
+        counts.models += 1
+        var r = problem.model.value(at: x)
+        let t = problem.leastSquaresTarget ?? []
+        var loss = 0.0
+        if r.count == t.count {
+            for i in r.indices {
+                r[i] -= t[i]
+                loss += r[i] * r[i]
+            }
+        } else {
+            loss = .nan
+        }
+        return (r, loss)
     }
 
     /// L(y) with ∇_y L, for a point in y-space.

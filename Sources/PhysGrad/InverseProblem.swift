@@ -48,12 +48,22 @@ public struct InverseProblem: Sendable {
     /// non-injective model (x1 >= 0 picks the positive square root of y1 = x1²).
     public var inverseLowerBounds: [Double]?
     public var inverseUpperBounds: [Double]?
+    /// The target t when the loss is a least-squares distance L(y) = |y - t|², which the
+    /// least-squares methods (``GaussNewton``, ``LevenbergMarquardt``) need; `nil` for other
+    /// losses. The generic initializer sets it for ``SquaredDistance`` and
+    /// `StandardFunctions.SquaredNorm` (t = 0) losses; set it by hand for a loss of that form
+    /// written otherwise.
+    public var leastSquaresTarget: [Double]?
     /// The known minimizer, when there is one.
     public var solution: [Double]?
     /// The default starting point.
     public var start: [Double]
-    /// Default step sizes by method name ("gd", "newton", "pg", "pg-numerical", "adam", ...).
-    public var stepSizes: [String: Double]
+    /// Recommended step sizes by method (``MethodKind/makeMethod(for:stepSize:acceptance:inverse:)``
+    /// uses them when none is given).
+    public var stepSizes: [MethodKind: Double]
+    /// Recommended step acceptance by method, where it differs from the method's own default
+    /// (the chapter's problems take fixed steps; the physics problems converge with line searches).
+    public var acceptances: [MethodKind: StepAcceptance]
     /// Structure of ∇²ₓL(y(x)) (used by Newton).
     public var objectiveHessianStructure: HessianStructure
     /// Structure of ∇²_y L(y) (used by the y-space Newton step of inverse-simulator updates).
@@ -76,7 +86,7 @@ public struct InverseProblem: Sendable {
         solution: [Double]? = nil,
         inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])? = nil,
         inverseLowerBounds: [Double]? = nil, inverseUpperBounds: [Double]? = nil,
-        stepSizes: [String: Double] = [:],
+        stepSizes: [MethodKind: Double] = [:], acceptances: [MethodKind: StepAcceptance] = [:],
         objectiveHessianStructure: HessianStructure = .dense, lossHessianStructure: HessianStructure = .dense,
         summary: String = ""
     ) {
@@ -85,9 +95,14 @@ public struct InverseProblem: Sendable {
             loss: AutomaticObjective(loss, dimension: outputDimension),
             objective: AutomaticObjective(ComposedObjective(model: model, loss: loss), dimension: dimension),
             start: start, solution: solution, inverse: inverse, inverseLowerBounds: inverseLowerBounds,
-            inverseUpperBounds: inverseUpperBounds, stepSizes: stepSizes,
+            inverseUpperBounds: inverseUpperBounds, stepSizes: stepSizes, acceptances: acceptances,
             objectiveHessianStructure: objectiveHessianStructure, lossHessianStructure: lossHessianStructure,
             summary: summary)
+        if let distance = loss as? SquaredDistance {
+            self.leastSquaresTarget = distance.target
+        } else if loss is StandardFunctions.SquaredNorm {
+            self.leastSquaresTarget = [Double](repeating: 0, count: outputDimension)
+        }
         // One taped pass for φ and its gradient, instead of the model's value and a VJP.
         self.inverseObjective = { target in
             AutomaticObjective(ComposedObjective(model: model, loss: SquaredDistance(target: target)), dimension: dimension)
@@ -102,11 +117,12 @@ public struct InverseProblem: Sendable {
         start: [Double], solution: [Double]? = nil,
         inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])? = nil,
         inverseLowerBounds: [Double]? = nil, inverseUpperBounds: [Double]? = nil,
-        stepSizes: [String: Double] = [:],
+        stepSizes: [MethodKind: Double] = [:], acceptances: [MethodKind: StepAcceptance] = [:],
         objectiveHessianStructure: HessianStructure = .dense, lossHessianStructure: HessianStructure = .dense,
-        summary: String = ""
+        leastSquaresTarget: [Double]? = nil, summary: String = ""
     ) {
         self.name = name
+        self.leastSquaresTarget = leastSquaresTarget
         self.dimension = model.inputDimension
         self.outputDimension = outputDimension
         self.model = model
@@ -119,6 +135,7 @@ public struct InverseProblem: Sendable {
         self.solution = solution
         self.start = start
         self.stepSizes = stepSizes
+        self.acceptances = acceptances
         self.objectiveHessianStructure = objectiveHessianStructure
         self.lossHessianStructure = lossHessianStructure
         self.summary = summary
@@ -128,6 +145,32 @@ public struct InverseProblem: Sendable {
     func validate(point x: [Double], name: String) throws(PhysGradError) {
         if x.count != dimension { throw .dimensionMismatch(name: name, expected: dimension, actual: x.count) }
         if let i = x.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: name, index: i) }
+    }
+
+    /// Checks the sizes the problem declares against each other and against the model's output
+    /// at `x` (which is returned): the model must give k = ``outputDimension`` entries, and the
+    /// least-squares target, the inverse bounds and the solution must have k, n and n entries.
+    func validateShapes(modelOutputAt x: [Double]) throws(PhysGradError) -> [Double] {
+        if dimension < 0 { throw .invalidParameter(name: "dimension", value: "\(dimension)", reason: "must be >= 0") }
+        if outputDimension < 0 {
+            throw .invalidParameter(name: "outputDimension", value: "\(outputDimension)", reason: "must be >= 0")
+        }
+        if let t = leastSquaresTarget {
+            if t.count != outputDimension {
+                throw .dimensionMismatch(name: "leastSquaresTarget", expected: outputDimension, actual: t.count)
+            }
+            if let i = t.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: "leastSquaresTarget", index: i) }
+        }
+        for (name, v) in [("inverseLowerBounds", inverseLowerBounds), ("inverseUpperBounds", inverseUpperBounds),
+                          ("solution", solution)] {
+            if let v, v.count != dimension { throw .dimensionMismatch(name: name, expected: dimension, actual: v.count) }
+        }
+        var m = model
+        let y = m.value(at: x)
+        if y.count != outputDimension {
+            throw .dimensionMismatch(name: "model output y(start) (outputDimension)", expected: outputDimension, actual: y.count)
+        }
+        return y
     }
 }
 
@@ -139,9 +182,12 @@ public struct SquaredDistance: GenericObjective, Sendable {
     @inlinable
     public init(target: [Double]) { self.target = target }
 
+    /// |y - target|², or NaN when y and the target differ in length (the driver checks the
+    /// model's output length once before a run, so this only shows a model whose output length
+    /// changes from point to point).
     @inlinable
     public func callAsFunction<T: PhysGradReal>(_ y: [T]) -> T {
-        precondition(y.count == target.count, "SquaredDistance: y has \(y.count) entries, target \(target.count)")
+        guard y.count == target.count else { return T(Double.nan) }
         var s: T = 0
         for i in 0..<y.count {
             let d = y[i] - T(target[i])

@@ -24,6 +24,11 @@ public protocol Optimizer: Sendable {
     /// Checks that the method can run on `problem` (e.g. that it has an analytic inverse).
     func validate(for problem: InverseProblem) throws(PhysGradError)
 
+    /// The memory the method's own work arrays need on `problem`, in bytes (the largest
+    /// matrices it forms: a dense Hessian, a Jacobian and its factors), checked against
+    /// ``RunOptions/memoryLimit`` before the run. `Int.max` when the size overflows.
+    func workingMemory(for problem: InverseProblem) -> Int
+
     /// The state at the starting point `x` (already validated: n finite entries).
     func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State
 
@@ -63,18 +68,86 @@ extension Optimizer {
     }
 
     public func validate(for problem: InverseProblem) throws(PhysGradError) {}
+
+    /// Default: a few vectors of n.
+    public func workingMemory(for problem: InverseProblem) -> Int {
+        MemorySize.vectors(8, of: Swift.max(problem.dimension, problem.outputDimension))
+    }
+}
+
+/// Byte counts of work arrays, saturating at `Int.max` instead of overflowing.
+public enum MemorySize {
+    /// `count` arrays of `length` doubles.
+    public static func vectors(_ count: Int, of length: Int) -> Int {
+        product([count, length, MemoryLayout<Double>.stride])
+    }
+
+    /// `count` dense `rows × columns` matrices of doubles.
+    public static func matrices(_ count: Int, rows: Int, columns: Int) -> Int {
+        product([count, rows, columns, MemoryLayout<Double>.stride])
+    }
+
+    /// The saturating sum of byte counts.
+    public static func sum(_ sizes: Int...) -> Int {
+        var total = 0
+        for s in sizes {
+            let (r, overflow) = total.addingReportingOverflow(s)
+            if overflow { return .max }
+            total = r
+        }
+        return total
+    }
+
+    static func product(_ factors: [Int]) -> Int {
+        var p = 1
+        for f in factors {
+            let (r, overflow) = p.multipliedReportingOverflow(by: Swift.max(f, 0))
+            if overflow { return .max }
+            p = r
+        }
+        return p
+    }
+
+    /// "1.5 GB", "800 MB", "12 KB": a byte count for messages.
+    public static func describe(_ bytes: Int) -> String {
+        if bytes == .max { return "more than 9e18 bytes" }
+        let b = Double(bytes)
+        if b >= 1e9 { return "\((b / 1e9 * 10).rounded() / 10) GB" }
+        if b >= 1e6 { return "\((b / 1e6 * 10).rounded() / 10) MB" }
+        if b >= 1e3 { return "\((b / 1e3 * 10).rounded() / 10) KB" }
+        return "\(bytes) bytes"
+    }
 }
 
 /// What one step produced.
 public struct StepOutcome: Sendable {
     /// The new iterate x_{k+1}.
     public var x: [Double]
-    /// A convergence the method detected itself (L-BFGS-B's tests), ending the run after this step.
-    public var converged: String?
+    /// L(y(x_{k+1})), when the method evaluated it (every policy but a fixed step does); the
+    /// driver evaluates it otherwise.
+    public var loss: Double?
+    /// What the step's acceptance, linear algebra and inner solves did.
+    public var report: StepReport
+    /// A reason the method detected to stop after this step (its own convergence tests).
+    public var termination: TerminationReason?
 
-    public init(x: [Double], converged: String? = nil) {
+    public init(x: [Double], loss: Double? = nil, report: StepReport = StepReport(), termination: TerminationReason? = nil) {
         self.x = x
-        self.converged = converged
+        self.loss = loss
+        self.report = report
+        self.termination = termination
+    }
+
+    /// A step after which the method reports convergence for the reason `converged`
+    /// (``TerminationReason/convergedByMethod(_:)``), or none for `nil`.
+    public init(x: [Double], converged: String?) {
+        self.init(x: x, termination: converged.map { .convergedByMethod($0) })
+    }
+
+    /// A convergence the method detected itself, as text (for ``TerminationReason/convergedByMethod(_:)``).
+    public var converged: String? {
+        if case .convergedByMethod(let why) = termination { return why }
+        return nil
     }
 }
 

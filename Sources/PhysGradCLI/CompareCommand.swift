@@ -124,7 +124,7 @@ struct CompareCommand: ParsableCommand {
         } else if kind == .seed {
             methodList = [.gd, .newton, .pg, .pgNumerical]
         } else {
-            methodList = MethodName.allCases.filter { $0.hasStepSize && problemValue.stepSizes[$0.rawValue] != nil }
+            methodList = MethodName.allCases.filter { $0.hasStepSize && problemValue.stepSizes[$0] != nil }
         }
         for key in stepSizes.keys where !methodList.contains(key) {
             throw InputError("--eta \(key.rawValue): the method is not among the methods run (\(methodList.map(\.rawValue).joined(separator: ",")))")

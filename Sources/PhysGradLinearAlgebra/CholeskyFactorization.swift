@@ -45,11 +45,31 @@ public struct CholeskyFactorization: Sendable {
     public static func factorize(
         _ a: Matrix, reusing previous: consuming CholeskyFactorization?, symmetryTolerance: Double = 1e-10
     ) throws(LinearAlgebraError) -> CholeskyFactorization {
-        guard var f = previous.take()?.lower, f.shape == a.shape else {
-            return try CholeskyFactorization(a, symmetryTolerance: symmetryTolerance)
+        try factorize(a, shift: 0, reusing: previous, symmetryTolerance: symmetryTolerance)
+    }
+
+    /// Factorizes `a + shift · I` in the storage of a previous factorization of the same order
+    /// (no allocation): the shifted systems of Levenberg-Marquardt damping and trust-region
+    /// subproblems, `(H + λI) p = -g`, for several λ against one H.
+    ///
+    /// - Throws: the errors of ``init(_:symmetryTolerance:)`` (for `a + shift · I`), and
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite shift.
+    public static func factorize(
+        _ a: Matrix, shift: Double, reusing previous: consuming CholeskyFactorization?, symmetryTolerance: Double = 1e-10
+    ) throws(LinearAlgebraError) -> CholeskyFactorization {
+        guard shift.isFinite else { throw .nonFinite(operation: "Cholesky factorization", argument: "shift", index: 0) }
+        var f: Matrix
+        if let storage = previous.take()?.lower, storage.shape == a.shape {
+            f = storage
+            f.withUnsafeMutableBufferPointer { dst in
+                a.withUnsafeBufferPointer { src in _ = dst.update(fromContentsOf: src) }
+            }
+        } else {
+            f = a
         }
-        f.withUnsafeMutableBufferPointer { dst in
-            a.withUnsafeBufferPointer { src in _ = dst.update(fromContentsOf: src) }
+        if shift != 0 && f.isSquare {
+            let n = f.rows
+            f.withUnsafeMutableBufferPointer { p in for i in 0..<n { p[i + i * n] += shift } }
         }
         try factorInPlace(&f, symmetryTolerance: symmetryTolerance)
         return CholeskyFactorization(factored: f)
@@ -112,6 +132,43 @@ public struct CholeskyFactorization: Sendable {
             }
         }
         checkArguments(info, "dpotrs")
+    }
+
+    /// Solves `L x = b` with the lower factor alone (BLAS `dtrsv`): `‖x‖₂² = bᵀA⁻¹b`.
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` and
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    public func solveLower(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        guard b.count == order else {
+            throw .dimensionMismatch(operation: "triangular solve", lhs: lower.shape, rhs: .vector(b.count))
+        }
+        try requireFinite(b, "triangular solve", "right-hand side")
+        var x = b
+        let n = order
+        guard n > 0 else { return x }
+        lower._elements.withUnsafeBufferPointer { a in
+            x.withUnsafeMutableBufferPointer { xp in
+                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), a.baseAddress, Int32(n),
+                            xp.baseAddress, 1)
+            }
+        }
+        return x
+    }
+
+    /// An estimate of the reciprocal condition number `1 / (‖A‖₁ ‖A⁻¹‖₁)` (LAPACK `dpocon`,
+    /// O(n²)), given `‖A‖₁` of the factorized matrix. Near 0 the matrix is numerically
+    /// singular: a solve with it amplifies rounding by about the condition number.
+    public func reciprocalConditionNumber(oneNorm anorm: Double) -> Double {
+        let n = order
+        guard n > 0 else { return 1 }
+        guard anorm.isFinite, anorm > 0 else { return 0 }
+        var rcond = 0.0
+        let info = lower._elements.withUnsafeBufferPointer { a in
+            LAPACKE_dpocon(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), a.baseAddress, lapackInt(n),
+                           anorm, &rcond)
+        }
+        checkArguments(info, "dpocon")
+        return rcond
     }
 
     /// The inverse `A⁻¹` (LAPACK `dpotri`), symmetric.

@@ -57,3 +57,39 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
     try! a.multiply(x, into: &r, alpha: 1, beta: -1)  // r = A x - b; shapes agree by construction
     return LeastSquaresSolution(solution: x, rank: Int(rank), singularValues: s, residualNorm: Vector.norm2(r))
 }
+
+/// The minimum-norm least-squares solution of `A x ≈ b` through a complete orthogonal
+/// factorization (LAPACK `dgelsy`): a QR factorization with column pivoting `A P = Q R`, the rank
+/// `r` where `|R_kk|` first falls to `rcond · |R_00|` (by LAPACK's incremental condition
+/// estimate), and an orthogonal `Z` with `[R₁₁ R₁₂] = [T 0] Z`, so that `x = P Zᵀ [T⁻¹ (Qᵀb)₁; 0]`.
+///
+/// Cheaper than the SVD of ``leastSquares(_:_:rcond:)`` and, like it, minimum-norm over the
+/// rank it keeps: the directions it drops get no component (unlike a basic solution, which
+/// zeroes whole variables).
+///
+/// - Returns: the solution (n entries) and the rank used.
+/// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+public func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double) throws(LinearAlgebraError) -> (solution: [Double], rank: Int) {
+    guard b.count == a.rows else {
+        throw .dimensionMismatch(operation: "least squares", lhs: a.shape, rhs: .vector(b.count))
+    }
+    try requireFinite(a, "least squares", "matrix")
+    try requireFinite(b, "least squares", "right-hand side")
+    let m = a.rows, n = a.columns
+    guard m > 0, n > 0 else { return ([Double](repeating: 0, count: n), 0) }
+    let ldb = Swift.max(1, m, n)
+    var work = a
+    var rhs = [Double](repeating: 0, count: ldb)
+    for i in 0..<m { rhs[i] = b[i] }
+    var jpvt = [LAPACKInt](repeating: 0, count: n)
+    var rank: LAPACKInt = 0
+    let info = work._elements.withUnsafeMutableBufferPointer { ap in
+        rhs.withUnsafeMutableBufferPointer { bp in
+            LAPACKE_dgelsy(columnMajorLayout, lapackInt(m), lapackInt(n), 1, ap.baseAddress, lapackInt(m),
+                           bp.baseAddress, lapackInt(ldb), &jpvt, Swift.max(rcond, 0), &rank)
+        }
+    }
+    checkArguments(info, "dgelsy")
+    return (Array(rhs[0..<n]), Int(rank))
+}

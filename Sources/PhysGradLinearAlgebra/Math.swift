@@ -7,3 +7,4 @@ import Darwin
 #endif
 
 @inline(__always) func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

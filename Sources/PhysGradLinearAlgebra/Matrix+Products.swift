@@ -40,6 +40,11 @@ extension Matrix {
             if beta == 0 { for i in y.indices { y[i] = 0 } } else { Vector.scale(&y, by: beta) }
             return
         }
+        _gemv(x, into: &y, transposed: transposed, alpha: alpha, beta: beta)
+    }
+
+    /// `y ← α op(A) x + β y` for lengths the caller has checked (and `rows, columns > 0`).
+    func _gemv(_ x: [Double], into y: inout [Double], transposed: Bool, alpha: Double = 1, beta: Double = 0) {
         let m = rows, n = columns
         _elements.withUnsafeBufferPointer { a in
             x.withUnsafeBufferPointer { xp in

@@ -2,32 +2,13 @@ import PhysGrad
 import PhysGradLBFGSB
 import PhysGradLinearAlgebra
 
-/// The methods the tool can run, by command-line name, in the order results are reported.
-public enum MethodName: String, CaseIterable, Sendable, Comparable {
-    case gd, newton, pg
-    case pgNumerical = "pg-numerical"
-    case adam, adagrad, rmsprop, lbfgsb
+/// The methods the tool can run, by command-line name, in the order results are reported:
+/// PhysGrad's method registry.
+public typealias MethodName = MethodKind
 
-    public static func < (a: MethodName, b: MethodName) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
-
-    /// The label in figures and text ("GD", "Newton", ...).
-    public var label: String {
-        switch self {
-        case .gd: return "GD"
-        case .newton: return "Newton"
-        case .pg: return "PG"
-        case .pgNumerical: return "PG (numerical inverse)"
-        case .adam: return "Adam"
-        case .adagrad: return "AdaGrad"
-        case .rmsprop: return "RMSProp"
-        case .lbfgsb: return "L-BFGS-B"
-        }
-    }
-
+extension MethodKind {
     /// `true` for methods that take a step size η.
-    public var hasStepSize: Bool { self != .lbfgsb }
+    public var hasStepSize: Bool { takesStepSize }
 }
 
 /// How numerical inverses get φ's gradient (`--inverse-gradient`).
@@ -77,8 +58,8 @@ public struct MethodRun: Sendable {
         loss = result.loss
         steps = result.steps
         terminationCode = result.termination.code
-        terminationDescription = result.termination.description
-        success = result.termination.isSuccess
+        terminationDescription = result.description
+        success = result.isSuccess
         counts = result.counts
         trajectory = result.trajectory
         firstUpdate = result.firstUpdate
@@ -106,12 +87,12 @@ public struct MethodRun: Sendable {
 /// Runs the tool's methods on catalog problems.
 public enum MethodRunner {
     /// The step size `method` uses on `problem`: the user's, else the problem's default.
-    /// - Throws: ``InputError`` when neither exists (e.g. PG on burgers, which has no analytic
-    ///   inverse and so no PG step size).
+    /// - Throws: ``InputError`` when neither exists (e.g. GD on a problem without a
+    ///   recommended step size).
     public static func stepSize(_ method: MethodName, on problem: InverseProblem, overrides: [MethodName: Double]) throws(InputError) -> Double? {
         guard method.hasStepSize else { return nil }
         if let v = overrides[method] { return v }
-        if let v = problem.stepSizes[method.rawValue] { return v }
+        if let v = method.defaultStepSize(on: problem) { return v }
         throw InputError("method \(method.rawValue) has no default step size on problem \(problem.name); give one with --eta \(method.rawValue)=VALUE")
     }
 
@@ -123,25 +104,8 @@ public enum MethodRunner {
     ) throws(InputError) -> MethodRun {
         let options = RunOptions(steps: steps, trace: trace)
         do {
-            switch method {
-            case .gd:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: GradientDescent(eta: eta!), from: start, options: options))
-            case .newton:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: Newton(eta: eta!), from: start, options: options))
-            case .pg:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: PhysicalGradient(eta: eta!), from: start, options: options))
-            case .pgNumerical:
-                let m = PhysicalGradient(eta: eta!, inverse: .numerical(inverseGradient.numericalInverse))
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: m, from: start, options: options))
-            case .adam:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: Adam(eta: eta!), from: start, options: options))
-            case .adagrad:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: AdaGrad(eta: eta!), from: start, options: options))
-            case .rmsprop:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: RMSProp(eta: eta!), from: start, options: options))
-            case .lbfgsb:
-                return MethodRun(method: method, eta: nil, result: try optimize(problem, with: LBFGSBMethod(), from: start, options: options))
-            }
+            let m = try method.makeMethod(for: problem, stepSize: eta, inverse: inverseGradient.numericalInverse)
+            return MethodRun(method: method, eta: eta, result: try optimize(problem, with: m, from: start, options: options))
         } catch {
             throw InputError(error.description)
         }

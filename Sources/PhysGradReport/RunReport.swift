@@ -137,7 +137,7 @@ public struct RunReport: Sendable {
         for r in runs {
             let t = r.trajectory
             for step in 0..<t.x.count {
-                var cells = [r.method.rawValue, String(step)]
+                var cells = [r.method.rawValue, String(step < t.stepIndices.count ? t.stepIndices[step] : step)]
                 cells += t.x[step].map(RunReport.csvNumber)
                 cells += (step < t.y.count ? t.y[step] : [Double](repeating: .nan, count: k)).map(RunReport.csvNumber)
                 cells.append(RunReport.csvNumber(step < t.loss.count ? t.loss[step] : .nan))
@@ -166,6 +166,10 @@ public struct RunReport: Sendable {
         case .adagrad: return .tab10Brown
         case .rmsprop: return .tab10Pink
         case .lbfgsb: return .tab10Cyan
+        case .gn: return .tab10Gray
+        case .lm: return .tab10Olive
+        case .ig: return Color(hex: "#000000") ?? .tab10Gray
+        case .hig: return Color(hex: "#4B0082") ?? .tab10Gray
         }
     }
 

@@ -14,7 +14,7 @@ struct AdaptiveRuleTests {
             let problem = run["problem"] as! String == "seed" ? Problems.seed() : try Problems.powers(4)
             let lr = number(run["learning_rate"])
             let expected = matrix(run["trajectory"])
-            let options = RunOptions(steps: expected.count - 1)
+            let options = RunOptions(steps: expected.count - 1, trace: .full)
             let result: OptimizationResult
             switch run["method"] as! String {
             case "adam": result = try optimize(problem, with: Adam(eta: lr), from: vector(run["start"]), options: options)

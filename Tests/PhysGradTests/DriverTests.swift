@@ -28,7 +28,7 @@ struct DriverTests {
     @Test("the callback sees every step and can stop the run")
     func callback() throws {
         var seen: [Int] = []
-        let r = try optimize(seed, with: Newton(eta: 1.0 / 3.0), options: RunOptions(steps: 10)) { it in
+        let r = try optimize(seed, with: Newton(eta: 1.0 / 3.0, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 10)) { it in
             seen.append(it.step)
             #expect(it.x.count == 2 && it.update.count == 2 && it.loss.isFinite)
             #expect(it.counts.gradients == it.step && it.counts.hessians == it.step)
@@ -49,14 +49,14 @@ struct DriverTests {
 
     @Test("tolerances: target loss, step and gradient")
     func tolerances() throws {
-        let target = try optimize(seed, with: PhysicalGradient(eta: 0.3), options: RunOptions(steps: 100, targetLoss: 1))
+        let target = try optimize(seed, with: PhysicalGradient(eta: 0.3), options: RunOptions(steps: 100, targetLoss: 1, trace: .scalars))
         #expect(target.termination == .reachedTargetLoss && target.loss <= 1)
         #expect(target.trajectory.loss.dropLast().allSatisfy { $0 > 1 })
-        let step = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 1000, stepTolerance: 1e-3))
+        let step = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 1000, stepTolerance: 1e-3, trace: .full))
         #expect(step.termination == .convergedStep)
         #expect(Vector.normInf(step.trajectory.updates.last!) <= 1e-3)
         #expect(step.trajectory.updates.dropLast().allSatisfy { Vector.normInf($0) > 1e-3 })
-        let grad = try optimize(seed, with: Newton(eta: 1), options: RunOptions(steps: 1000, gradientTolerance: 1e-8))
+        let grad = try optimize(seed, with: Newton(eta: 1, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 1000, gradientTolerance: 1e-8))
         #expect(grad.termination == .convergedGradient)
         #expect(abs(2 * grad.x[0]) <= 1e-8 && abs(4 * pow(grad.x[1], 3)) <= 1e-8)
     }
@@ -94,7 +94,7 @@ struct DriverTests {
     @Test("a step that would leave the finite numbers ends the run with the last finite iterate")
     func divergence() throws {
         // GD with a huge step on x1^4 explodes: 3 -> 3 - 1e3·108 -> ... overflows within a few steps.
-        let r = try optimize(seed, with: GradientDescent(eta: 1e3), options: RunOptions(steps: 50))
+        let r = try optimize(seed, with: GradientDescent(eta: 1e3), options: RunOptions(steps: 50, trace: .full))
         guard case .nonFiniteValue = r.termination else {
             Issue.record("expected a non-finite termination, got \(r.termination)")
             return
@@ -118,26 +118,26 @@ struct DriverTests {
         let saddle = InverseProblem(
             name: "saddle", dimension: 2, outputDimension: 2, model: StandardFunctions.Powers(), loss: Saddle(),
             start: [1, 1], objectiveHessianStructure: .dense)
-        let exact = try optimize(saddle, with: Newton(eta: 1), options: RunOptions(steps: 1))
+        let exact = try optimize(saddle, with: Newton(eta: 1, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 1))
         // The exact Newton step of a quadratic jumps to its stationary point, the saddle.
         #expect(maxDifference(exact.x, [0, 0]) < 1e-12)
-        let strict = try optimize(saddle, with: Newton(eta: 1, policy: .requirePositiveDefinite), options: RunOptions(steps: 1))
+        let strict = try optimize(saddle, with: Newton(eta: 1, policy: .requirePositiveDefinite, acceptance: .fixed), options: RunOptions(steps: 1))
         #expect(strict.termination == .linearAlgebraFailure(.notPositiveDefinite(order: 2)))
         #expect(strict.x == [1, 1])
-        let regular = try optimize(saddle, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3)), options: RunOptions(steps: 1))
+        let regular = try optimize(saddle, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3), acceptance: .fixed), options: RunOptions(steps: 1))
         #expect(regular.loss < -0.0)  // descended: x1 moved away from 0, L became negative
         // A singular Hessian: L(x) = x0^2 (x1 does not matter).
         let flat = InverseProblem(
             name: "flat", dimension: 2, outputDimension: 2, model: StandardFunctions.Powers(), loss: FirstOnly(),
             start: [1, 1], objectiveHessianStructure: .dense)
-        let singular = try optimize(flat, with: Newton(eta: 1), options: RunOptions(steps: 1))
+        let singular = try optimize(flat, with: Newton(eta: 1, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 1))
         #expect(singular.termination == .linearAlgebraFailure(.singular(pivot: 1)))
         let diagonal = InverseProblem(
             name: "flat", dimension: 2, outputDimension: 2, model: StandardFunctions.Powers(), loss: FirstOnly(),
             start: [1, 1], objectiveHessianStructure: .diagonal)
-        let singularDiagonal = try optimize(diagonal, with: Newton(eta: 1), options: RunOptions(steps: 1))
+        let singularDiagonal = try optimize(diagonal, with: Newton(eta: 1, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 1))
         #expect(singularDiagonal.termination == .linearAlgebraFailure(.singular(pivot: 1)))
-        let regularized = try optimize(diagonal, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3)),
+        let regularized = try optimize(diagonal, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3), acceptance: .fixed),
                                        options: RunOptions(steps: 1))
         #expect(regularized.termination == .completedSteps && regularized.x.allSatisfy(\.isFinite))
     }

@@ -18,8 +18,10 @@ extension Problems {
     /// once, when the problem is made; O(n)), c⁻¹ by Cardano's formula for the one real root plus
     /// one Newton polish.
     ///
-    /// Default step sizes: GD 1e-4 (∇²L has norm about 2·(3·3² + 1)²·2.66² ≈ 1.1e4 at the start),
-    /// Newton 1, PG 1 (L is quadratic in y, so PG with η = 1 is exact in one step).
+    /// Recommended settings: GD from 1e-4 (∇²L has norm about 2·(3·3² + 1)²·2.66² ≈ 1.1e4 at the
+    /// start), PG, IG and HIG from 1 (L is quadratic in y, so PG with η = 1 is exact in one step),
+    /// all with backtracking; Newton with its trust region (L is not convex in x: from the start,
+    /// ∇²L is indefinite); Gauss-Newton and Levenberg-Marquardt as they come.
     ///
     /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless 1 <= n <= ``maximumDimension``.
     public static func blur(_ n: Int) throws(PhysGradError) -> InverseProblem {
@@ -46,8 +48,10 @@ extension Problems {
                 }
                 return c.map(inverseCubic)
             },
-            stepSizes: ["gd": 1e-4, "newton": 1, "pg": 1, "pg-numerical": 1, "adam": 0.05, "adagrad": 0.5,
-                        "rmsprop": 0.01],
+            stepSizes: [.gd: 1e-4, .newton: 1, .pg: 1, .pgNumerical: 1, .adam: 0.05, .adagrad: 0.5,
+                        .rmsprop: 0.01, .gn: 1, .ig: 1, .hig: 1],
+            acceptances: [.gd: .backtracking(), .pg: .backtracking(), .pgNumerical: .backtracking(),
+                          .ig: .backtracking(), .hig: .backtracking()],
             objectiveHessianStructure: .dense, lossHessianStructure: .diagonal,
             summary: "Nonlinear deconvolution in \(n) dimensions: y = G (x^3 + x), G a Gaussian blur of width 1.5, L = |y - y*|^2, from 3; the solution is x*_i = sin(2 pi i/n).")
     }

@@ -42,7 +42,10 @@ extension Problems {
         return InverseProblem(
             name: "burgers", dimension: n, outputDimension: n, model: model, loss: SquaredDistance(target: target),
             start: [Double](repeating: 0, count: n), solution: solution, inverse: nil,
-            stepSizes: ["gd": 0.2, "newton": 1, "pg-numerical": 1, "adam": 0.05, "adagrad": 0.2, "rmsprop": 0.01],
+            stepSizes: [.gd: 0.2, .newton: 1, .pgNumerical: 1, .adam: 0.05, .adagrad: 0.2, .rmsprop: 0.01,
+                        .gn: 1, .ig: 1, .hig: 1],
+            acceptances: [.gd: .backtracking(), .pgNumerical: .backtracking(), .ig: .backtracking(),
+                          .hig: .backtracking()],
             objectiveHessianStructure: .dense, lossHessianStructure: .diagonal,
             summary: "Initial velocity of the viscous Burgers equation on \(n) periodic cells (nu = 0.01, T = 0.5) from its final state; start 0; the solution is x*_i = sin(2 pi i/n).")
     }

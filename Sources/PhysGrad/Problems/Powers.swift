@@ -23,7 +23,8 @@ public enum Problems {
     /// start 3 everywhere, solution 0. The analytic inverse takes the branch x >= 0:
     /// x_i = y_i (even i), sqrt(y_i) (odd i), and is undefined for a negative y_i at an odd i.
     /// ∇²ₓL is diagonal (2 and 12 x_i²) and ∇²_y L = 2I: both declared, so Newton and PG solve
-    /// in O(n). Default step sizes are the chapter's (GD 0.01, Newton 1/3, PG 0.3).
+    /// in O(n). Default step sizes are the chapter's (GD 0.01, Newton 1/3, PG 0.3), with the
+    /// chapter's fixed steps (Newton too, with the exact Newton step).
     ///
     /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless n is even, positive
     ///   and at most ``maximumDimension``.
@@ -47,8 +48,9 @@ public enum Problems {
                 }
                 return x
             },
-            stepSizes: ["gd": 0.01, "newton": 1.0 / 3.0, "pg": 0.3, "pg-numerical": 0.3,
-                        "adam": 0.1, "adagrad": 0.5, "rmsprop": 0.05],
+            stepSizes: [.gd: 0.01, .newton: 1.0 / 3.0, .pg: 0.3, .pgNumerical: 0.3,
+                        .adam: 0.1, .adagrad: 0.5, .rmsprop: 0.05, .gn: 1, .ig: 0.3, .hig: 0.1],
+            acceptances: [.newton: .fixed],
             objectiveHessianStructure: .diagonal, lossHessianStructure: .diagonal,
             summary: "The chapter's problem in \(n) dimensions: y_i = x_i (even i), x_i^2 (odd i), L = |y|^2, from 3; the minimum is at 0.")
     }

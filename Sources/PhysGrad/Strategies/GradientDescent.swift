@@ -1,18 +1,33 @@
-/// Gradient descent: x_{k+1} = x_k - η ∇ₓL(y(x_k)).
+import PhysGradLinearAlgebra
+
+/// Gradient descent: x_{k+1} = x_k - α ∇ₓL(y(x_k)), with α = η or chosen by a line search.
 ///
-/// One gradient per step. The chapter's first method (η = 0.01): its steps follow the
-/// gradient's scaling, which for y = [x0, x1²] at [3, 3] is [6, 108], far from the diagonal
-/// path to the minimum.
+/// One gradient per step. The chapter's first method (η = 0.01, fixed step): its steps follow
+/// the gradient's scaling, which for y = [x0, x1²] at [3, 3] is [6, 108], far from the
+/// diagonal path to the minimum. Offers ``StepAcceptance/fixed`` (default),
+/// ``StepAcceptance/backtracking(c1:maximumTrials:)`` and
+/// ``StepAcceptance/strongWolfe(c1:c2:maximumEvaluations:)``, which start from α = η.
 public struct GradientDescent: SteppingOptimizer {
     public var eta: Double
+    public var acceptance: StepAcceptance
     public var name: String { "gd" }
     public var stepSize: Double? { eta }
 
-    public init(eta: Double) { self.eta = eta }
+    public init(eta: Double, acceptance: StepAcceptance = .fixed) {
+        self.eta = eta
+        self.acceptance = acceptance
+    }
 
     public struct State: Sendable {
         public var x: [Double]
         var gradient: [Double]
+    }
+
+    public func validate() throws(PhysGradError) {
+        if !(eta.isFinite && eta > 0) {
+            throw .invalidParameter(name: "step size of gd", value: "\(eta)", reason: "must be finite and positive")
+        }
+        try acceptance.require(oneOf: ["fixed", "backtracking", "strong-wolfe"], method: name)
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -20,9 +35,21 @@ public struct GradientDescent: SteppingOptimizer {
     }
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
-        _ = evaluator.lossAndGradient(at: state.x, gradient: &state.gradient)
+        let loss = evaluator.lossAndGradient(at: state.x, gradient: &state.gradient)
         try requireFinite(state.gradient, "gradient")
-        for i in state.x.indices { state.x[i] -= eta * state.gradient[i] }
-        return StepOutcome(x: state.x)
+        if acceptance == .fixed {
+            for i in state.x.indices { state.x[i] -= eta * state.gradient[i] }
+            var report = StepReport()
+            report.stepLength = eta
+            report.proposedStepLength = eta
+            return StepOutcome(x: state.x, report: report)
+        }
+        var report = StepReport()
+        let d = state.gradient.map { -$0 }
+        let slope = -Vector.dot(state.gradient, state.gradient)
+        let accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: slope, initialStep: eta,
+                                                 acceptance: acceptance, report: &report)
+        state.x = accepted.x
+        return StepOutcome(x: state.x, loss: accepted.loss, report: report)
     }
 }

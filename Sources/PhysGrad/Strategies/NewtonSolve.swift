@@ -1,18 +1,33 @@
 import PhysGradLinearAlgebra
 
-/// What a Newton-type step does when the Hessian is not positive definite.
+/// What a line-search Newton step does when the Hessian H is not positive definite (or, for
+/// ``regularize(initialShift:minimumReciprocalCondition:)``, nearly singular). The trust-region
+/// Newton (the default) needs no policy: its shifted systems are positive definite by construction.
 public enum HessianPolicy: Sendable, Hashable {
     /// Cholesky; when H is not positive definite, LU, i.e. the exact Newton step (which heads
     /// to the stationary point of the quadratic model, possibly a saddle). A singular H ends the
-    /// run with ``TerminationReason/linearAlgebraFailure(_:)``.
+    /// run with ``TerminationReason/linearAlgebraFailure(_:)``. The chapter's policy.
     case exact
     /// End the run with ``TerminationReason/linearAlgebraFailure(_:)`` as soon as H is not
     /// positive definite.
     case requirePositiveDefinite
-    /// Levenberg-Marquardt-style regularization: Cholesky of H + τI with τ = 0 first, then
-    /// τ = `initialShift` · max(1, max|H_ii|) · 10^k, k = 0, 1, ..., 20, until positive definite.
-    /// The step is then always a descent direction.
-    case regularize(initialShift: Double)
+    /// A positive definite modification that is never nearly singular: Cholesky of H + τI with
+    /// τ = 0 first, accepted only if the factor's reciprocal condition estimate (LAPACK `dpocon`)
+    /// is at least `minimumReciprocalCondition`; otherwise τ = `initialShift` · max(1, max|H_ii|)
+    /// · 10^k, k = 0, 1, ..., 30, until it is. The step is then a descent direction whose solve
+    /// amplifies rounding by at most 1/`minimumReciprocalCondition`.
+    case regularize(initialShift: Double = 1e-3, minimumReciprocalCondition: Double = 1e-8)
+
+    func validate() throws(PhysGradError) {
+        if case .regularize(let t, let r) = self {
+            if !(t.isFinite && t > 0) {
+                throw .invalidParameter(name: "initialShift", value: "\(t)", reason: "must be finite and positive")
+            }
+            if !(r >= 0 && r < 1) {
+                throw .invalidParameter(name: "minimumReciprocalCondition", value: "\(r)", reason: "must be in [0, 1)")
+            }
+        }
+    }
 }
 
 /// Storage a Newton-type method keeps between steps, so that a dense step allocates no n² arrays:
@@ -23,69 +38,77 @@ struct NewtonWorkspace: Sendable {
 }
 
 /// Solves H s = g for a dense H held in `workspace.hessian`, under `policy`: Cholesky in the
-/// workspace's storage first; the fallbacks (LU, regularization) work on copies.
-func newtonDirection(_ workspace: inout NewtonWorkspace, _ g: [Double], policy: HessianPolicy) throws(StepFailure) -> [Double] {
-    guard workspace.hessian.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
-    do {
-        workspace.cholesky = try CholeskyFactorization.factorize(workspace.hessian, reusing: workspace.cholesky.take())
-        return try workspace.cholesky!.solve(g)
-    } catch {
-        // The failed factorization consumed the old factor; the fallbacks start from H itself.
-        return try notPositiveDefiniteFallback(workspace.hessian, g, policy: policy, error: error)
+/// workspace's storage first; the fallbacks (LU, shifts) reuse or copy it. Records the solve in
+/// `report`.
+func newtonDirection(
+    _ workspace: inout NewtonWorkspace, _ g: [Double], policy: HessianPolicy, report: inout StepReport
+) throws(StepFailure) -> [Double] {
+    let h = workspace.hessian
+    guard h.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
+    let anorm: Double
+    if case .regularize(_, let floor) = policy, floor > 0 { anorm = h.normOne } else { anorm = 0 }
+    var shift = 0.0
+    var attempt = 0
+    var failure: LinearAlgebraError
+    while true {
+        do throws(LinearAlgebraError) {
+            let factor = try CholeskyFactorization.factorize(h, shift: shift, reusing: workspace.cholesky.take())
+            workspace.cholesky = factor
+            if case .regularize(_, let floor) = policy, floor > 0,
+               factor.reciprocalConditionNumber(oneNorm: anorm + shift) < floor {
+                failure = .notPositiveDefinite(order: h.rows)
+            } else {
+                report.solve = shift > 0 ? .shiftedCholesky(shift: shift) : .cholesky
+                report.damping = shift > 0 ? shift : nil
+                return try factor.solve(g)
+            }
+        } catch {
+            failure = error
+        }
+        guard case .notPositiveDefinite = failure else { throw StepFailure(.linearAlgebraFailure(failure)) }
+        switch policy {
+        case .requirePositiveDefinite:
+            throw StepFailure(.linearAlgebraFailure(failure))
+        case .exact:
+            report.solve = .luFallback
+            do { return try LUFactorization(h).solve(g) } catch let e { throw StepFailure(.linearAlgebraFailure(e)) }
+        case .regularize(let tau0, _):
+            if attempt > 30 { throw StepFailure(.linearAlgebraFailure(failure)) }
+            let scale = Swift.max(1, h.diagonalElements.map { Swift.abs($0) }.max() ?? 1)
+            shift = attempt == 0 ? tau0 * scale : shift * 10
+            attempt += 1
+        }
     }
 }
 
 /// Solves H s = g for the Newton-type direction s, in H's declared structure, under `policy`.
-func newtonDirection(_ h: StructuredHessian, _ g: [Double], policy: HessianPolicy) throws(StepFailure) -> [Double] {
+func newtonDirection(
+    _ h: StructuredHessian, _ g: [Double], policy: HessianPolicy, report: inout StepReport
+) throws(StepFailure) -> [Double] {
     guard h.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
     switch h {
     case .diagonal(let d):
         var shift = 0.0
-        if d.contains(where: { !($0 > 0) }) {
-            switch policy {
-            case .exact:
-                if let i = d.firstIndex(of: 0) { throw StepFailure(.linearAlgebraFailure(.singular(pivot: i))) }
-            case .requirePositiveDefinite:
-                let i = d.firstIndex { !($0 > 0) }!
+        let scale = Swift.max(1, d.map { Swift.abs($0) }.max() ?? 1)
+        switch policy {
+        case .exact:
+            if let i = d.firstIndex(of: 0) { throw StepFailure(.linearAlgebraFailure(.singular(pivot: i))) }
+        case .requirePositiveDefinite:
+            if let i = d.firstIndex(where: { !($0 > 0) }) {
                 throw StepFailure(.linearAlgebraFailure(.notPositiveDefinite(order: i + 1)))
-            case .regularize(let tau0):
-                let scale = max(1, d.map { abs($0) }.max() ?? 1)
+            }
+        case .regularize(let tau0, let floor):
+            // A diagonal's reciprocal condition number is min d / max d.
+            if d.contains(where: { !($0 > floor * scale) }) {
                 shift = tau0 * scale
-                while d.contains(where: { !($0 + shift > 0) }) { shift *= 10 }
+                while d.contains(where: { !($0 + shift > floor * (scale + shift)) }) { shift *= 10 }
             }
         }
+        report.solve = .diagonal(shift: shift)
+        report.damping = shift > 0 ? shift : nil
         return zip(g, d).map { $0 / ($1 + shift) }
     case .dense(let m):
-        do {
-            return try CholeskyFactorization(m).solve(g)
-        } catch {
-            return try notPositiveDefiniteFallback(m, g, policy: policy, error: error)
-        }
-    }
-}
-
-/// What `policy` does after Cholesky of the dense `m` failed with `error`: LU (`.exact`), the
-/// failure itself (`.requirePositiveDefinite`), or Cholesky of m + τI with growing τ
-/// (`.regularize`). Errors other than "not positive definite" end the step as they are.
-private func notPositiveDefiniteFallback(
-    _ m: Matrix, _ g: [Double], policy: HessianPolicy, error: LinearAlgebraError
-) throws(StepFailure) -> [Double] {
-    guard case .notPositiveDefinite = error else { throw StepFailure(.linearAlgebraFailure(error)) }
-    switch policy {
-    case .requirePositiveDefinite:
-        throw StepFailure(.linearAlgebraFailure(error))
-    case .exact:
-        do { return try LUFactorization(m).solve(g) } catch let e { throw StepFailure(.linearAlgebraFailure(e)) }
-    case .regularize(let tau0):
-        let n = m.rows
-        let scale = max(1, m.diagonalElements.map { abs($0) }.max() ?? 1)
-        var tau = tau0 * scale
-        for _ in 0...20 {
-            var shifted = m
-            for i in 0..<n { shifted[i, i] += tau }
-            if let s = try? CholeskyFactorization(shifted).solve(g) { return s }
-            tau *= 10
-        }
-        throw StepFailure(.linearAlgebraFailure(error))
+        var workspace = NewtonWorkspace(hessian: m, cholesky: nil)
+        return try newtonDirection(&workspace, g, policy: policy, report: &report)
     }
 }

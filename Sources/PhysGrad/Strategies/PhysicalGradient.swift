@@ -45,7 +45,13 @@ public struct NumericalInverse: Sendable, Equatable {
 ///
 /// with y⁻¹ the problem's analytic inverse, or computed numerically as
 /// x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x (``NumericalInverse``). The chapter
-/// uses η = 0.3 for both.
+/// uses η = 0.3 for both, with the book's fixed step.
+///
+/// Offers ``StepAcceptance/fixed`` (default, the book's update) and
+/// ``StepAcceptance/backtracking(c1:maximumTrials:)``, which halves the x-space step
+/// `x' - x` until the loss decreases (an inverse-simulator step need not be a descent direction
+/// of L in x, so sufficient decrease is not asked for). Each numerical inverse is reported per
+/// step (``StepReport/inverse``); one that stops short of its target makes the run no success.
 public struct PhysicalGradient: SteppingOptimizer {
     public enum Inverse: Sendable, Equatable {
         case analytic
@@ -56,11 +62,13 @@ public struct PhysicalGradient: SteppingOptimizer {
     public var inverse: Inverse
     /// For the y-space Newton step.
     public var policy: HessianPolicy
+    public var acceptance: StepAcceptance
 
-    public init(eta: Double, inverse: Inverse = .analytic, policy: HessianPolicy = .exact) {
+    public init(eta: Double, inverse: Inverse = .analytic, policy: HessianPolicy = .exact, acceptance: StepAcceptance = .fixed) {
         self.eta = eta
         self.inverse = inverse
         self.policy = policy
+        self.acceptance = acceptance
     }
 
     public var name: String {
@@ -68,6 +76,14 @@ public struct PhysicalGradient: SteppingOptimizer {
         return "pg-numerical"
     }
     public var stepSize: Double? { eta }
+
+    public func validate() throws(PhysGradError) {
+        if !(eta.isFinite && eta > 0) {
+            throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
+        }
+        try policy.validate()
+        try acceptance.require(oneOf: ["fixed", "backtracking"], method: name)
+    }
 
     public func validate(for problem: InverseProblem) throws(PhysGradError) {
         switch inverse {
@@ -80,7 +96,7 @@ public struct PhysicalGradient: SteppingOptimizer {
             do {
                 try numerical.options.validate()
             } catch {
-                throw .invalidParameter(name: "inverse options", value: "", reason: error.description)
+                throw .invalidParameter(name: "options of the numerical inverse", value: "", reason: error.description)
             }
             if numerical.useProblemBounds {
                 for (name, b) in [("inverseLowerBounds", problem.inverseLowerBounds), ("inverseUpperBounds", problem.inverseUpperBounds)] {
@@ -116,48 +132,82 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        var report = StepReport()
         // Newton step for L in y-space.
         let y = evaluator.model(at: state.x)
         try requireFinite(y, "model output y(x)")
-        _ = evaluator.lossInY(at: y, gradient: &state.gradient)
+        let loss = evaluator.lossInY(at: y, gradient: &state.gradient)
         try requireFinite(state.gradient, "gradient of L in y")
-        let direction = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy)
+        var ySolve = StepReport()
+        let direction = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
         var target = y
         for i in target.indices { target[i] -= eta * direction[i] }
         try requireFinite(target, "y-space target")
 
         // Back to x through the inverse simulator.
+        let proposal: [Double]
         switch inverse {
         case .analytic:
             evaluator.recordInverse(evaluations: 0, iterations: 0)
             do {
-                state.x = try evaluator.problem.inverse!(target)
+                proposal = try evaluator.problem.inverse!(target)
             } catch {
                 throw StepFailure(.inverseFailed(error.description))
             }
         case .numerical(let numerical):
-            state.x = try numericalInverse(target, from: state.x, numerical, &state.solver!, &evaluator)
+            let solved = try numericalInverse(target, from: state.x, numerical, &state.solver!, &evaluator)
+            proposal = solved.x
+            report.inverse = InverseSolveReport(
+                iterations: solved.result.iterations, evaluations: solved.result.evaluations,
+                termination: solved.result.termination.code, converged: solved.result.termination.isSuccess,
+                requested: Vector.distance(y, target), residual: solved.result.f.squareRoot())
         }
-        return StepOutcome(x: state.x)
+        try requireFinite(proposal, "inverse y⁻¹(y')")
+        let d = Vector.subtract(proposal, state.x)
+        let accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
+                                                 acceptance: acceptance, report: &report)
+        state.x = accepted.x
+        return StepOutcome(x: state.x, loss: accepted.loss, report: report)
     }
 }
 
-/// x' = argmin_x |y(x) - target|² by L-BFGS-B from `start`, counted in `evaluator`.
+/// x' = argmin_x |y(x) - target|² by L-BFGS-B from `start`, counted in `evaluator`, within the
+/// run's remaining time.
 func numericalInverse(
     _ target: [Double], from start: [Double], _ numerical: NumericalInverse, _ solver: inout LBFGSBSolver,
     _ evaluator: inout ProblemEvaluator
-) throws(StepFailure) -> [Double] {
+) throws(StepFailure) -> (x: [Double], result: LBFGSBResult) {
     let result: LBFGSBResult
     do {
+        if let remaining = evaluator.remainingSeconds {
+            solver.options.timeLimit = Swift.min(numerical.options.timeLimit ?? .infinity, remaining)
+        }
         result = try minimizeDistance(evaluator.problem.inverseObjective(target), from: start, numerical.gradient, &solver)
     } catch {
         throw StepFailure(.inverseFailed("numerical inverse: \(error)"))
     }
     evaluator.recordInverse(evaluations: result.evaluations, iterations: result.iterations)
+    if result.termination == .timeLimit { throw StepFailure(.timeLimit) }
     guard result.f.isFinite, result.x.allSatisfy(\.isFinite) else {
         throw StepFailure(.inverseFailed("numerical inverse: \(result.message)"))
     }
-    return result.x
+    return (result.x, result)
+}
+
+extension LBFGSBTermination {
+    /// A short machine-readable code: `converged-projected-gradient`, `line-search-failed`, ...
+    var code: String {
+        switch self {
+        case .convergedProjectedGradient: return "converged-projected-gradient"
+        case .convergedRelativeReduction: return "converged-relative-reduction"
+        case .iterationLimit: return "iteration-limit"
+        case .evaluationLimit: return "evaluation-limit"
+        case .timeLimit: return "time-limit"
+        case .lineSearchFailed: return "line-search-failed"
+        case .nonFiniteValue: return "non-finite-value"
+        case .stoppedByCallback: return "stopped-by-callback"
+        }
+    }
 }
 
 /// Runs L-BFGS-B on φ from `start`, with φ's exact gradient or forward differences.

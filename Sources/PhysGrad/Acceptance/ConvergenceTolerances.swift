@@ -1,0 +1,74 @@
+import PhysGradLinearAlgebra
+
+/// The convergence tests of the second-order and least-squares methods (Newton, Gauss-Newton,
+/// Levenberg-Marquardt, IG, HIG), with SciPy's names (`least_squares`' `ftol`, `xtol`, `gtol`).
+/// A test set to 0 never fires.
+///
+/// - `gradient` (gtol, default 0: off): converged when `‖∇L(x)‖∞ <= gradient`, checked before a
+///   step from x. An absolute test depends on the loss's scale, so it is off unless asked for;
+///   Levenberg-Marquardt uses MINPACK's scale-free form instead, the largest cosine between the
+///   residual and a Jacobian column, with SciPy's default 1e-8.
+/// - `step` (xtol, default 1e-10): converged when a full accepted step (not shortened by a line
+///   search or a trust region on the length) has `‖Δx‖₂ <= step · (step + ‖x‖₂)`; the step is
+///   taken, so a method converging superlinearly ends far below this.
+/// - `loss` (ftol, default 1e-10): converged when a full accepted step lowers the loss by less
+///   than `loss · L`, or (least-squares methods) when the best step's predicted reduction is.
+///
+/// Whatever the tolerances, a method also stops, as converged, when the decrease its model
+/// predicts is below the rounding level of the loss.
+///
+/// These are the method's own tests; ``RunOptions`` adds the driver's (target loss, absolute
+/// gradient and step tolerances, steps, time) for every method.
+public struct ConvergenceTolerances: Sendable, Hashable {
+    public var gradient: Double
+    public var step: Double
+    public var loss: Double
+
+    public init(gradient: Double = 0, step: Double = 1e-10, loss: Double = 1e-10) {
+        self.gradient = gradient
+        self.step = step
+        self.loss = loss
+    }
+
+    func validate(for method: String) throws(PhysGradError) {
+        for (name, v) in [("gradient", gradient), ("step", step), ("loss", loss)] where !(v.isFinite && v >= 0) {
+            throw .invalidParameter(name: "\(name) tolerance of \(method)", value: "\(v)", reason: "must be finite and >= 0")
+        }
+    }
+
+    /// The reason to stop when ‖∇L‖∞ meets the gradient test, or `nil`.
+    func gradientTest(_ g: [Double]) -> TerminationReason? {
+        let norm = Vector.normInf(g)
+        return norm <= gradient ? .convergedByMethod("gradient norm \(OptimizationResult.short(norm)) <= gtol \(gradient)") : nil
+    }
+
+    /// The reason to stop after an accepted step from `x` to `newX` that took the loss from `before`
+    /// to `after`, or `nil`; only a `full` step (not shortened) can end the run.
+    func acceptedStepTest(from x: [Double], to newX: [Double], before: Double, after: Double, full: Bool) -> TerminationReason? {
+        guard full else { return nil }
+        let dx = Vector.distance(x, newX)
+        if dx <= step * (step + Vector.norm2(newX)) {
+            return .convergedByMethod("step length \(OptimizationResult.short(dx)) <= xtol relative to |x|")
+        }
+        if before - after < loss * before {
+            return .convergedByMethod("relative loss reduction \(OptimizationResult.short((before - after) / before)) < ftol \(loss)")
+        }
+        return nil
+    }
+
+    /// The reason to stop before a step of a least-squares method whose best step (the full
+    /// Gauss-Newton step of the rank or damping allowed) is `fullStep` and would lower
+    /// `|r|² = loss` by `fullReduction`, or `nil`: the reduction is below `ftol · |r|²` or below
+    /// the rounding level of `|r|²` (`4ε(|r|² + 2|r||y|)`). (A short step is no reason to stop
+    /// before it: it is taken, and the test after it decides.)
+    func leastSquaresTest(fullReduction: Double, loss: Double, residualNorm: Double, outputNorm: Double) -> TerminationReason? {
+        let level = 4 * Double.ulpOfOne * (loss + 2 * residualNorm * outputNorm)
+        if fullReduction <= level {
+            return .convergedByMethod("the loss is at its rounding level (the best step predicts \(OptimizationResult.short(fullReduction)) <= \(OptimizationResult.short(level)))")
+        }
+        if fullReduction <= self.loss * loss {
+            return .convergedByMethod("the best step's predicted relative reduction \(OptimizationResult.short(fullReduction / loss)) <= ftol \(self.loss)")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,101 @@
+/// PhysGrad's methods by name: one registry for the library, the command-line tool and the
+/// problem catalog's recommended settings, in the order results are reported.
+public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Comparable {
+    case gd, newton, pg
+    case pgNumerical = "pg-numerical"
+    case adam, adagrad, rmsprop, lbfgsb
+    case gn, lm, ig, hig
+
+    public static func < (a: MethodKind, b: MethodKind) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// The label in figures and text ("GD", "Newton", ...).
+    public var label: String {
+        switch self {
+        case .gd: return "GD"
+        case .newton: return "Newton"
+        case .pg: return "PG"
+        case .pgNumerical: return "PG (numerical inverse)"
+        case .adam: return "Adam"
+        case .adagrad: return "AdaGrad"
+        case .rmsprop: return "RMSProp"
+        case .lbfgsb: return "L-BFGS-B"
+        case .gn: return "Gauss-Newton"
+        case .lm: return "Levenberg-Marquardt"
+        case .ig: return "IG"
+        case .hig: return "HIG"
+        }
+    }
+
+    /// What the method is, in a line (for help texts).
+    public var summary: String {
+        switch self {
+        case .gd: return "gradient descent"
+        case .newton: return "Newton (trust region; fixed step on the chapter's problems)"
+        case .pg: return "inverse-simulator update with the analytic inverse"
+        case .pgNumerical: return "inverse-simulator update with an L-BFGS-B inverse"
+        case .adam: return "Adam (optax's definition)"
+        case .adagrad: return "AdaGrad (optax's definition)"
+        case .rmsprop: return "RMSProp (optax's definition)"
+        case .lbfgsb: return "L-BFGS-B on L(x), one iteration per step"
+        case .gn: return "Gauss-Newton through pivoted QR, backtracking"
+        case .lm: return "Levenberg-Marquardt (MINPACK's trust-region form)"
+        case .ig: return "inverse gradients: y-space step through the pseudo-inverse of J"
+        case .hig: return "half-inverse gradients: V S^(-1/2) U^T of J"
+        }
+    }
+
+    /// `true` for methods with a step size η (all but L-BFGS-B and Levenberg-Marquardt).
+    public var takesStepSize: Bool { self != .lbfgsb && self != .lm }
+
+    /// The step size the method uses on `problem` when none is given: the problem's
+    /// recommendation, else 1 for the methods whose natural step is 1 (Newton, Gauss-Newton);
+    /// `nil` for methods without a step size.
+    public func defaultStepSize(on problem: InverseProblem) -> Double? {
+        guard takesStepSize else { return nil }
+        if let v = problem.stepSizes[self] { return v }
+        switch self {
+        case .newton, .gn: return 1
+        default: return nil
+        }
+    }
+
+    /// The method with `problem`'s recommended settings (``InverseProblem/stepSizes`` and
+    /// ``InverseProblem/acceptances``), overridden by `stepSize` and `acceptance` when given.
+    /// `inverse` is the numerical inverse of `pg-numerical`.
+    ///
+    /// Newton with a fixed step uses the chapter's ``HessianPolicy/exact``; with a line search,
+    /// ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``; its default
+    /// acceptance is the trust region. The others default to their types' defaults.
+    ///
+    /// - Throws: ``PhysGradError/methodNotApplicable(method:problem:reason:)`` when the method
+    ///   needs a step size that neither the caller nor the problem gives.
+    public func makeMethod(
+        for problem: InverseProblem, stepSize: Double? = nil, acceptance: StepAcceptance? = nil,
+        inverse: NumericalInverse = .finiteDifferences
+    ) throws(PhysGradError) -> any Optimizer {
+        let accept = acceptance ?? problem.acceptances[self]
+        func eta() throws(PhysGradError) -> Double {
+            if let v = stepSize ?? defaultStepSize(on: problem) { return v }
+            throw .methodNotApplicable(method: rawValue, problem: problem.name,
+                                       reason: "it has no default step size on this problem; give one")
+        }
+        switch self {
+        case .gd: return GradientDescent(eta: try eta(), acceptance: accept ?? .fixed)
+        case .newton:
+            let a = accept ?? .trustRegion()
+            return Newton(eta: try eta(), policy: a == .fixed ? .exact : .regularize(), acceptance: a)
+        case .pg: return PhysicalGradient(eta: try eta(), acceptance: accept ?? .fixed)
+        case .pgNumerical: return PhysicalGradient(eta: try eta(), inverse: .numerical(inverse), acceptance: accept ?? .fixed)
+        case .adam: return Adam(eta: try eta())
+        case .adagrad: return AdaGrad(eta: try eta())
+        case .rmsprop: return RMSProp(eta: try eta())
+        case .lbfgsb: return LBFGSBMethod()
+        case .gn: return GaussNewton(eta: try eta(), acceptance: accept ?? .backtracking())
+        case .lm: return LevenbergMarquardt()
+        case .ig: return InverseGradients(eta: try eta(), acceptance: accept ?? .fixed)
+        case .hig: return HalfInverseGradients(eta: try eta(), acceptance: accept ?? .fixed)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+/// How one step solved its linear system.
+public enum LinearSolve: Sendable, Hashable, Codable {
+    /// Cholesky of the (Gauss-Newton) Hessian as it is: positive definite and well conditioned.
+    case cholesky
+    /// Cholesky of `H + τI`: `H` was not positive definite or nearly singular, and was shifted.
+    case shiftedCholesky(shift: Double)
+    /// `H` was not positive definite and the exact Newton step came from LU (``HessianPolicy/exact``).
+    case luFallback
+    /// A least-squares solve through QR with column pivoting, with `rank` of `columns` columns kept.
+    case qr(rank: Int, columns: Int)
+    /// A truncated SVD keeping `rank` of `count` singular values.
+    case svd(rank: Int, count: Int)
+    /// A diagonal system (a declared diagonal Hessian), possibly shifted by `shift`.
+    case diagonal(shift: Double)
+
+    /// A short code: "cholesky", "shifted-cholesky", "lu-fallback", "qr", "svd", "diagonal".
+    public var code: String {
+        switch self {
+        case .cholesky: return "cholesky"
+        case .shiftedCholesky: return "shifted-cholesky"
+        case .luFallback: return "lu-fallback"
+        case .qr: return "qr"
+        case .svd: return "svd"
+        case .diagonal: return "diagonal"
+        }
+    }
+}
+
+/// What the numerical inverse of one PG step did.
+public struct InverseSolveReport: Sendable, Hashable, Codable {
+    /// L-BFGS-B's iterations and evaluations.
+    public var iterations: Int
+    public var evaluations: Int
+    /// L-BFGS-B's termination code (`converged-projected-gradient`, `line-search-failed`, ...).
+    public var termination: String
+    /// `true` when L-BFGS-B stopped on one of its convergence tests.
+    public var converged: Bool
+    /// `|y(x) - y'|₂`: how far the y-space target was from where the step started.
+    public var requested: Double
+    /// `|y(x') - y'|₂`: how far the inverse's answer x' is from reaching the target.
+    public var residual: Double
+
+    /// `true` when the solve did not converge, or converged on a tolerance while leaving more than
+    /// half of the requested move undone (`residual > requested / 2`): the step then is not
+    /// the update the method defines.
+    public var stoppedShort: Bool { !converged || residual > 0.5 * requested }
+
+    public init(iterations: Int, evaluations: Int, termination: String, converged: Bool, requested: Double, residual: Double) {
+        self.iterations = iterations
+        self.evaluations = evaluations
+        self.termination = termination
+        self.converged = converged
+        self.requested = requested
+        self.residual = residual
+    }
+}
+
+/// What the acceptance of one step did, and what the method's linear algebra and inner solves
+/// did on the way.
+public struct StepReport: Sendable, Hashable, Codable {
+    /// The accepted step length α (`x_{k+1} = x_k + α d`) of a fixed or line-search step; `nil`
+    /// for trust-region steps.
+    public var stepLength: Double?
+    /// The step length the method proposed (η), when it has one.
+    public var proposedStepLength: Double?
+    /// Loss evaluations made by the acceptance (0 for a fixed step).
+    public var trials: Int = 0
+    /// Trial steps rejected before this one (line-search reductions, trust-region rejections).
+    public var rejected: Int = 0
+    /// The trust radius after the step, for trust regions on the step length.
+    public var radius: Double?
+    /// The discrepancy ratio ρ after the step, for trust regions on the reduction
+    /// (``TrustRegion/Measure/reduction``): the next step may remove at most 1 - ρ² of what its
+    /// model predicts.
+    public var discrepancy: Double?
+    /// The damping λ (Levenberg-Marquardt, trust-region subproblem) or shift τ added to the
+    /// Hessian for the accepted step.
+    public var damping: Double?
+    /// How the linear system was solved.
+    public var solve: LinearSolve?
+    /// The numerical inverse of a PG step.
+    public var inverse: InverseSolveReport?
+
+    public init() {}
+
+    /// `true` when a line search accepted a shorter step than proposed.
+    public var wasShortened: Bool {
+        if let a = stepLength, let p = proposedStepLength { return a < p }
+        return false
+    }
+}
+
+/// Totals over a run of what its steps reported.
+public struct RunDiagnostics: Sendable, Hashable, Codable {
+    /// Trial steps rejected (line-search reductions and trust-region rejections).
+    public var rejectedTrials = 0
+    /// Accepted steps shorter than the method proposed (line searches).
+    public var shortenedSteps = 0
+    /// Steps whose Hessian was not positive definite and that fell back to LU.
+    public var luFallbacks = 0
+    /// Steps whose Hessian was shifted to make it positive definite and well conditioned.
+    public var shiftedSolves = 0
+    /// The largest such shift τ.
+    public var largestShift = 0.0
+    /// Steps whose least-squares solve dropped columns or singular values (rank-deficient).
+    public var truncatedSolves = 0
+    /// Numerical inverses solved, and how many of them stopped short
+    /// (``InverseSolveReport/stoppedShort``).
+    public var inverseSolves = 0
+    public var inverseSolvesStoppedShort = 0
+
+    public init() {}
+
+    mutating func add(_ r: StepReport) {
+        rejectedTrials += r.rejected
+        if r.wasShortened { shortenedSteps += 1 }
+        switch r.solve {
+        case .luFallback: luFallbacks += 1
+        case .shiftedCholesky(let t):
+            shiftedSolves += 1
+            largestShift = Swift.max(largestShift, t)
+        case .diagonal(let t) where t > 0:
+            shiftedSolves += 1
+            largestShift = Swift.max(largestShift, t)
+        case .qr(let rank, let columns) where rank < columns: truncatedSolves += 1
+        case .svd(let rank, let count) where rank < count: truncatedSolves += 1
+        default: break
+        }
+        if let inverse = r.inverse {
+            inverseSolves += 1
+            if inverse.stoppedShort { inverseSolvesStoppedShort += 1 }
+        }
+    }
+}

@@ -1,0 +1,409 @@
+import PhysGradLinearAlgebra
+
+/// Levenberg-Marquardt for least-squares problems, L(x) = |r(x)|² with r = y(x) - t.
+///
+/// Each step factorizes the model Jacobian once, `J P = Q R` (LAPACK `dgeqp3`), and takes
+///
+///     p(λ) = argmin ‖J p + r‖² + λ ‖D p‖²,    x_{k+1} = x_k + p(λ),
+///
+/// solving the damped problem by Givens rotations on `[R; √λ D]` (O(n²) per λ, never the
+/// normal equations). `D` scales the variables by the Jacobian's column norms (the largest seen
+/// so far: SciPy's default `x_scale="jac"`). λ comes from the trust region
+/// (``StepAcceptance/trustRegion(_:)``), whose state carries over from step to step; the loss
+/// never rises from step to step:
+///
+/// - ``TrustRegion/Measure/reduction`` (default): λ makes the linearized residual lose
+///   `1 - ρ²` of what it can lose, `‖J p + r‖² = ψ_min + ρ² (‖r‖² - ψ_min)` (Hanke's
+///   regularizing Levenberg-Marquardt, with ρ adapted from the ratio of actual to predicted
+///   reduction). It reaches the solution of ill-posed problems (a diffusion or a viscous flow run
+///   backwards), where the classical method fills the directions the model barely sees with
+///   large, invisible components.
+/// - ``TrustRegion/Measure/length``: Moré's trust-region form, `‖D p‖ ≈ Δ` (MINPACK `lmder`,
+///   SciPy's `least_squares(method="lm")`), with MINPACK's radius updates.
+///
+/// When J is numerically rank-deficient (a pivot `|R_kk| <= κ |R_00|`, κ = ``relativeTruncation``),
+/// λ never falls below `(κ |R_00| / min D)²`, so no step divides rounding by a numerically zero
+/// singular value.
+///
+/// Convergence (``ConvergenceTolerances``, SciPy's 1e-8 defaults): `ftol` on the relative
+/// reductions of `|r|²`, `xtol` on the step relative to `‖D x‖`, `gtol` on the largest cosine
+/// between r and a column of J. Reductions, radius or gradient below machine precision end the
+/// run as converged at the rounding level.
+///
+/// Bounds `lower <= x <= upper` (projected Levenberg-Marquardt): variables at a bound whose
+/// gradient points out of the box are held fixed for the step, trial points are projected onto
+/// the box, and the ratio compares the actual reduction with the linear model's prediction for
+/// the projected step.
+public struct LevenbergMarquardt: SteppingOptimizer {
+    /// ``StepAcceptance/trustRegion(_:)`` on the reduction (default) or on the length.
+    public var acceptance: StepAcceptance
+    public var tolerances: ConvergenceTolerances
+    /// Δ₀ = `initialFactor` · ‖D x₀‖ (or `initialFactor` when that is 0), for the trust region on
+    /// the length; MINPACK's `factor`, 100.
+    public var initialFactor: Double
+    /// κ: when a pivot `|R_kk| <= κ |R_00|`, the damping stays at least `(κ |R_00| / min D)²`.
+    public var relativeTruncation: Double
+    /// Bounds on x (`nil`: none; infinite entries: no bound for that variable).
+    public var lower: [Double]?
+    public var upper: [Double]?
+    public var name: String { "lm" }
+    public var stepSize: Double? { nil }
+
+    public init(acceptance: StepAcceptance = .trustRegion(),
+                tolerances: ConvergenceTolerances = ConvergenceTolerances(gradient: 1e-8, step: 1e-8, loss: 1e-8),
+                initialFactor: Double = 100, relativeTruncation: Double = 1e-8, lower: [Double]? = nil, upper: [Double]? = nil) {
+        self.acceptance = acceptance
+        self.tolerances = tolerances
+        self.initialFactor = initialFactor
+        self.relativeTruncation = relativeTruncation
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public func validate() throws(PhysGradError) {
+        try acceptance.require(oneOf: ["trust-region"], method: name)
+        try tolerances.validate(for: name)
+        if !(initialFactor.isFinite && initialFactor > 0) {
+            throw .invalidParameter(name: "initialFactor of lm", value: "\(initialFactor)", reason: "must be finite and positive")
+        }
+        if !(relativeTruncation >= 0 && relativeTruncation < 1) {
+            throw .invalidParameter(name: "relativeTruncation of lm", value: "\(relativeTruncation)", reason: "must be in [0, 1)")
+        }
+    }
+
+    public func validate(for problem: InverseProblem) throws(PhysGradError) {
+        try requireLeastSquares(problem, method: name)
+        _ = try Box(lower: lower, upper: upper, dimension: problem.dimension)
+    }
+
+    /// The Jacobian, its QR factors, R and the rotations' copy: about 2 k n + 2 n² doubles.
+    public func workingMemory(for problem: InverseProblem) -> Int {
+        MemorySize.sum(leastSquaresMemory(problem),
+                       MemorySize.matrices(1, rows: problem.dimension, columns: problem.dimension))
+    }
+
+    public struct State: Sendable {
+        public var x: [Double]
+        var box: Box
+        var residual: [Double] = []
+        var residualNorm = 0.0
+        /// The trust radius Δ (on the length) and the discrepancy ratio ρ (on the reduction),
+        /// and the damping λ, carried from step to step.
+        public internal(set) var radius = 0.0
+        public internal(set) var discrepancy: Double?
+        public internal(set) var damping = 0.0
+        var diag: [Double] = []
+        var started = false
+        /// `true` after the first accepted step (until then, every trial also caps Δ at its length).
+        var hasTakenStep = false
+    }
+
+    public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        let box: Box
+        do { box = try Box(lower: lower, upper: upper, dimension: x.count) } catch {
+            throw StepFailure(.invalidInput(error.description))
+        }
+        var state = State(x: box.project(x), box: box)
+        let (r, loss) = evaluator.residual(at: state.x)
+        guard loss.isFinite else { throw StepFailure(.nonFiniteValue("residual at the start")) }
+        state.residual = r
+        state.residualNorm = Vector.norm2(r)
+        return state
+    }
+
+    public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        guard case .trustRegion(let region) = acceptance else { throw StepFailure(.invalidInput("lm needs a trust region")) }
+        try evaluator.checkDeadline()
+        let jacobian = evaluator.jacobian(at: state.x)
+        guard jacobian.isFinite else { throw StepFailure(.nonFiniteValue("Jacobian")) }
+        let g = gradientOfSquares(jacobian, state.residual)
+        let free = state.box.freeVariables(state.x, gradient: g)
+        if !state.box.isUnbounded, let done = tolerances.gradientTest(state.box.projectedGradient(state.x, g)) {
+            throw StepFailure(done)
+        }
+        let jFree = free.count == state.x.count ? jacobian : jacobian.selectingColumns(free)
+        // The scaled gradient test: the largest cosine between r and a column of J.
+        var gnorm = 0.0
+        if state.residualNorm != 0 {
+            for (c, i) in free.enumerated() {
+                var norm = 0.0
+                for k in 0..<jFree.rows { norm += jFree[k, c] * jFree[k, c] }
+                if norm > 0 { gnorm = Swift.max(gnorm, Swift.abs(g[i]) / 2 / (norm.squareRoot() * state.residualNorm)) }
+            }
+        }
+        if state.box.isUnbounded && gnorm <= tolerances.gradient {
+            throw StepFailure(.convergedByMethod("largest cosine between the residual and a Jacobian column \(OptimizationResult.short(gnorm)) <= gtol \(tolerances.gradient)"))
+        }
+        switch region.measure {
+        case .length:
+            var model = try linearize(&state, jacobian: jacobian, jFree: jFree, free: free, gnorm: gnorm)
+            return try radiusStep(&state, &model, region: region, evaluator: &evaluator)
+        case .reduction:
+            return try discrepancyStep(&state, jacobian: jacobian, jFree: jFree, free: free, region: region,
+                                       evaluator: &evaluator)
+        }
+    }
+
+    /// The QR model of Moré's method at the state's point: J's factors, Qᵀr, the scaling D and
+    /// the damping floor.
+    private func linearize(
+        _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], gnorm: Double
+    ) throws(StepFailure) -> DampedModel {
+        let n = state.x.count
+        let m = free.count
+        // J P = Q R, padded with zero rows when k < m so that R is square.
+        let k = jFree.rows
+        let padded = k >= m ? jFree : Matrix(rows: m, columns: m) { i, j in i < k ? jFree[i, j] : 0 }
+        let qr: PivotedQRFactorization
+        let c: [Double]
+        do {
+            qr = try PivotedQRFactorization(padded)
+            var rPadded = state.residual
+            rPadded.append(contentsOf: [Double](repeating: 0, count: padded.rows - k))
+            c = try qr.applyQTranspose(rPadded)
+        } catch {
+            throw StepFailure(.linearAlgebraFailure(error))
+        }
+        var sub = DampedSubproblem(n: m)
+        let rFactor = qr.r
+        for j in 0..<m { for i in 0...j { sub.r[i + j * m] = rFactor[i, j] } }
+        sub.permutation = qr.permutation
+        var columnNorms = [Double](repeating: 0, count: m)
+        for j in 0..<m {
+            var s = 0.0
+            for i in 0..<padded.rows { s += padded[i, j] * padded[i, j] }
+            columnNorms[j] = s.squareRoot()
+        }
+        if !state.started {
+            state.diag = [Double](repeating: 1, count: n)
+            for (col, i) in free.enumerated() { state.diag[i] = columnNorms[col] == 0 ? 1 : columnNorms[col] }
+            let xnorm = Vector.norm2(zip(state.diag, state.x).map { $0 * $1 })
+            state.radius = xnorm == 0 ? initialFactor : initialFactor * xnorm
+            state.started = true
+        }
+        for (col, i) in free.enumerated() { state.diag[i] = Swift.max(state.diag[i], columnNorms[col]) }
+        let diagFree = free.map { state.diag[$0] }
+        let rank = qr.rank(rcond: relativeTruncation)
+        var floor = 0.0
+        if rank < m, let r00 = qr.rDiagonal.first, let dmin = diagFree.min(), dmin > 0 {
+            floor = (relativeTruncation * Swift.abs(r00) / dmin) * (relativeTruncation * Swift.abs(r00) / dmin)
+        }
+        var tail = 0.0
+        for i in m..<c.count { tail += c[i] * c[i] }
+        return DampedModel(free: free, jacobian: jacobian, sub: sub, qtf: Array(c[0..<m]), tail: tail, diag: diagFree,
+                           floor: floor, gnorm: gnorm, rank: rank)
+    }
+
+    /// A trial point from the free-variable solution `p` (the step is `-p`), projected onto the box.
+    private func trialPoint(_ state: State, _ model: DampedModel, _ p: [Double]) -> [Double] {
+        var trial = state.x
+        for (c, i) in model.free.enumerated() { trial[i] -= p[c] }
+        return state.box.project(trial)
+    }
+
+    /// `‖J s + r‖²` for the step `s` actually taken.
+    private func linearResidual(_ jacobian: Matrix, _ state: State, _ step: [Double]) throws(StepFailure) -> Double {
+        var js = state.residual
+        do { try jacobian.multiply(step, into: &js, alpha: 1, beta: 1) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        return Vector.dot(js, js)
+    }
+
+    /// One step of Hanke's regularizing method: with the SVD `J = U Σ Vᵀ` (LAPACK `dgesdd`), the
+    /// damped step `p(λ) = -V diag(σ/(σ² + λ)) Uᵀr` (unscaled Tikhonov: its bias towards small
+    /// steps keeps the directions J barely sees still) for the λ whose predicted reduction
+    /// `Σ (uᵢᵀr)² σᵢ²(σᵢ² + 2λ)/(σᵢ² + λ)²` is `1 - ρ²` of the reduction at the least damping.
+    /// The SVD makes each λ cost O(n), so the search for it is exact.
+    private func discrepancyStep(
+        _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], region: TrustRegion,
+        evaluator: inout ProblemEvaluator
+    ) throws(StepFailure) -> StepOutcome {
+        let r2 = state.residualNorm * state.residualNorm
+        let svd: SingularValueDecomposition
+        var c = [Double](repeating: 0, count: Swift.min(jFree.rows, jFree.columns))
+        do {
+            svd = try SingularValueDecomposition(jFree)
+            try svd.u.multiply(state.residual, into: &c, transposed: true)
+        } catch {
+            throw StepFailure(.linearAlgebraFailure(error))
+        }
+        let sigma = svd.singularValues
+        let rank = svd.rank(relativeTruncation: relativeTruncation)
+        let floor = rank < sigma.count ? (relativeTruncation * (sigma.first ?? 0)) * (relativeTruncation * (sigma.first ?? 0)) : 0
+        func predicted(_ lambda: Double) -> Double {
+            var s = 0.0
+            for i in sigma.indices where sigma[i] > 0 {
+                let s2 = sigma[i] * sigma[i]
+                s += c[i] * c[i] * s2 * (s2 + 2 * lambda) / ((s2 + lambda) * (s2 + lambda))
+            }
+            return s
+        }
+        let full = predicted(floor)
+        let outputNorm = Vector.norm2(Vector.add(state.residual, evaluator.problem.leastSquaresTarget ?? []))
+        if let done = tolerances.leastSquaresTest(fullReduction: full, loss: r2,
+                                                  residualNorm: state.residualNorm, outputNorm: outputNorm) {
+            throw StepFailure(done)
+        }
+        var report = StepReport()
+        report.solve = .svd(rank: rank, count: sigma.count)
+        var rho = state.discrepancy ?? region.initialRatio
+        while true {
+            try evaluator.checkDeadline()
+            let target = (1 - rho * rho) * full
+            // The predicted reduction falls from `full` at the floor to 0: bisection on log λ.
+            var lambda = floor
+            if full - target > 1e-3 * rho * rho * full {
+                var low = _log10(Swift.max(floor, 1e-300)), high = low
+                repeat { high += 1 } while predicted(_pow(10, high)) > target && high < 300
+                for _ in 0..<100 {
+                    let mid = 0.5 * (low + high)
+                    if predicted(_pow(10, mid)) > target { low = mid } else { high = mid }
+                    if high - low < 1e-12 { break }
+                }
+                lambda = _pow(10, 0.5 * (low + high))
+            }
+            var coefficients = [Double](repeating: 0, count: sigma.count)
+            for i in sigma.indices where sigma[i] > 0 { coefficients[i] = -c[i] * sigma[i] / (sigma[i] * sigma[i] + lambda) }
+            var p = [Double](repeating: 0, count: jFree.columns)
+            do { try svd.vt.multiply(coefficients, into: &p, transposed: true) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            var trial = state.x
+            for (k, i) in free.enumerated() { trial[i] += p[k] }
+            trial = state.box.project(trial)
+            let step = Vector.subtract(trial, state.x)
+            let (rTrial, lossTrial) = evaluator.residual(at: trial)
+            report.trials += 1
+            let predictedNow = state.box.isUnbounded ? predicted(lambda) : r2 - (try linearResidual(jacobian, state, step))
+            let quality = lossTrial.isFinite && predictedNow > 0 ? (r2 - lossTrial) / predictedNow : -Double.infinity
+            if quality > region.acceptanceRatio && lossTrial < r2 {
+                state.discrepancy = region.updatedDiscrepancy(rho, quality: quality)
+                state.damping = lambda
+                report.discrepancy = state.discrepancy
+                report.damping = lambda
+                let termination = tolerances.acceptedStepTest(from: state.x, to: trial, before: r2, after: lossTrial,
+                                                              full: true)
+                state.x = trial
+                state.residual = rTrial
+                state.residualNorm = lossTrial.squareRoot()
+                return StepOutcome(x: trial, loss: lossTrial, report: report, termination: termination)
+            }
+            report.rejected += 1
+            rho = region.discrepancyAfterRejection(rho)
+            state.discrepancy = rho
+            if rho >= 1 - 1e-9 || report.rejected >= region.maximumRejections {
+                let level = evaluator.lossRoundingLevel(at: state.x)
+                if predictedNow <= level || lossTrial.isFinite && Swift.abs(r2 - lossTrial) <= level {
+                    throw StepFailure(.convergedByMethod("the loss is at its rounding level (no reduction above it possible)"))
+                }
+                throw StepFailure(.stalled("\(report.rejected) damped steps rejected; discrepancy ratio \(OptimizationResult.short(rho))"))
+            }
+        }
+    }
+
+    /// One step of Moré's trust region on `‖D p‖` (MINPACK `lmder`).
+    private func radiusStep(
+        _ state: inout State, _ model: inout DampedModel, region: TrustRegion, evaluator: inout ProblemEvaluator
+    ) throws(StepFailure) -> StepOutcome {
+        let eps = Double.ulpOfOne
+        let fnorm = state.residualNorm
+        let bounded = !state.box.isUnbounded
+        var report = StepReport()
+        report.solve = .qr(rank: model.rank, columns: model.free.count)
+        while true {
+            try evaluator.checkDeadline()
+            var par = state.damping
+            let p = model.sub.parameter(diag: model.diag, qtb: model.qtf, delta: state.radius, par: &par, floor: model.floor)
+            state.damping = par
+            let trial = trialPoint(state, model, p)
+            let step = Vector.subtract(trial, state.x)
+            let pnorm = Vector.norm2(zip(state.diag, step).map { $0 * $1 })
+            if !state.hasTakenStep { state.radius = Swift.min(state.radius, pnorm) }
+            let (rTrial, lossTrial) = evaluator.residual(at: trial)
+            report.trials += 1
+            let fnorm1 = lossTrial.isFinite ? lossTrial.squareRoot() : .infinity
+            let actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) * (fnorm1 / fnorm) : -1
+            let prered: Double, dirder: Double
+            if bounded {
+                // The linear model's relative reduction for the projected step.
+                prered = fnorm == 0 ? 0 : 1 - (try linearResidual(model.jacobian, state, step)) / (fnorm * fnorm)
+                dirder = -prered
+            } else {
+                // MINPACK's form, from ‖J p‖ and the damping term.
+                var js = [Double](repeating: 0, count: model.jacobian.rows)
+                do { try model.jacobian.multiply(step, into: &js) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+                let t1 = Vector.norm2(js) / fnorm
+                let t2 = par.squareRoot() * pnorm / fnorm
+                prered = t1 * t1 + t2 * t2 / 0.5
+                dirder = -(t1 * t1 + t2 * t2)
+            }
+            let ratio = prered != 0 ? actred / prered : 0
+            if ratio <= 0.25 {
+                var t = actred >= 0 ? 0.5 : 0.5 * dirder / (dirder + 0.5 * actred)
+                if 0.1 * fnorm1 >= fnorm || t < 0.1 { t = 0.1 }
+                state.radius = t * Swift.min(state.radius, pnorm / 0.1)
+                state.damping = par / t
+            } else if par == 0 || ratio >= 0.75 {
+                state.radius = pnorm / 0.5
+                state.damping = 0.5 * par
+            }
+            let accepted = ratio >= 1e-4 && lossTrial.isFinite
+            let xnorm = Vector.norm2(zip(state.diag, accepted ? trial : state.x).map { $0 * $1 })
+            if !accepted { report.rejected += 1 }
+            var termination: TerminationReason? = nil
+            if Swift.abs(actred) <= tolerances.loss && prered <= tolerances.loss && 0.5 * ratio <= 1 {
+                termination = .convergedByMethod("relative reductions of |r|^2 (actual \(OptimizationResult.short(actred)), predicted \(OptimizationResult.short(prered))) <= ftol \(tolerances.loss)")
+            } else if state.radius <= tolerances.step * xnorm {
+                termination = .convergedByMethod("trust radius \(OptimizationResult.short(state.radius)) <= xtol |D x|")
+            } else if Swift.abs(actred) <= eps && prered <= eps && 0.5 * ratio <= 1 || state.radius <= eps * xnorm
+                        || model.gnorm <= eps && !bounded {
+                termination = .convergedByMethod("the loss is at its rounding level (no reduction above machine precision possible)")
+            }
+            report.radius = state.radius
+            report.damping = par
+            if accepted {
+                state.x = trial
+                state.residual = rTrial
+                state.residualNorm = fnorm1
+                state.hasTakenStep = true
+                return StepOutcome(x: trial, loss: lossTrial, report: report, termination: termination)
+            }
+            if let termination { throw StepFailure(termination) }
+            if report.rejected >= region.maximumRejections {
+                throw StepFailure(.stalled("\(report.rejected) damped steps rejected; radius \(OptimizationResult.short(state.radius))"))
+            }
+        }
+    }
+}
+
+/// The damped linear least-squares model of one Levenberg-Marquardt step, in the free variables.
+struct DampedModel {
+    let free: [Int]
+    /// The full k × n Jacobian (for J s on the step actually taken).
+    let jacobian: Matrix
+    var sub: DampedSubproblem
+    /// The first m entries of Qᵀr, and the squared norm of the rest (what no step can reduce).
+    let qtf: [Double]
+    let tail: Double
+    /// The damping's scaling D (free variables).
+    let diag: [Double]
+    /// The least damping allowed.
+    let floor: Double
+    let gnorm: Double
+    let rank: Int
+
+    /// p(λ) = argmin ‖J p - r‖² + λ ‖D p‖² (the method's step is -p).
+    mutating func solve(lambda: Double) -> [Double] {
+        let root = Swift.max(lambda, 0).squareRoot()
+        return sub.solveDamped(diag.map { root * $0 }, qtf)
+    }
+
+    /// ‖J p - r‖² = ‖Qᵀr[0..<m] - R Pᵀp‖² + tail.
+    func linearResidual(_ p: [Double]) -> Double {
+        let m = qtf.count
+        var s = tail
+        for i in 0..<m {
+            var v = qtf[i]
+            for j in i..<m { v -= sub.r[i + j * m] * p[sub.permutation[j]] }
+            s += v * v
+        }
+        return s
+    }
+}

@@ -1,0 +1,189 @@
+import PhysGradLinearAlgebra
+
+// The damped least-squares subproblem of Levenberg-Marquardt (Moré 1978, "The Levenberg-Marquardt
+// algorithm: implementation and theory"; MINPACK's lmpar and qrsolv), on an n × n upper-triangular
+// R from a QR factorization with column pivoting J P = Q R, stored column-major.
+
+/// Scratch space of the LM subproblem, allocated once per run.
+struct DampedSubproblem {
+    let n: Int
+    /// R in the upper triangle (kept); the strict lower triangle is overwritten by `solveDamped`.
+    var r: [Double]
+    var permutation: [Int]
+    var sdiag: [Double]
+    private var wa1: [Double], wa2: [Double], saved: [Double]
+
+    init(n: Int) {
+        self.n = n
+        r = [Double](repeating: 0, count: n * n)
+        permutation = Array(0..<n)
+        sdiag = [Double](repeating: 0, count: n)
+        wa1 = sdiag
+        wa2 = sdiag
+        saved = sdiag
+    }
+
+    /// Solves `min ‖[R; D'] z - [c; 0]‖` for the diagonal `D' = diag(d)` (indexed by the original
+    /// variables) with Givens rotations, where `c = (Qᵀr)[0..<n]`: the damped system
+    /// `(JᵀJ + D'²) x = Jᵀr` without forming JᵀJ. Leaves the lower triangle of the rotated
+    /// `[R; D']`'s triangular factor S (transposed) in `r`'s strict lower triangle and S's
+    /// diagonal in `sdiag`; returns x in the original variable order.
+    mutating func solveDamped(_ d: [Double], _ c: [Double]) -> [Double] {
+        let n = self.n
+        var x = [Double](repeating: 0, count: n)
+        // Copy R's upper triangle to the lower one; save the diagonal and c.
+        for j in 0..<n {
+            for i in j..<n { r[i + j * n] = r[j + i * n] }
+            saved[j] = r[j + j * n]
+            wa1[j] = c[j]
+        }
+        for j in 0..<n {
+            let l = permutation[j]
+            if d[l] != 0 {
+                for k in j..<n { sdiag[k] = 0 }
+                sdiag[j] = d[l]
+                var qtbpj = 0.0
+                for k in j..<n where sdiag[k] != 0 {
+                    let rkk = r[k + k * n]
+                    let cosine: Double, sine: Double
+                    if Swift.abs(rkk) < Swift.abs(sdiag[k]) {
+                        let cotangent = rkk / sdiag[k]
+                        sine = 0.5 / (0.25 + 0.25 * cotangent * cotangent).squareRoot()
+                        cosine = sine * cotangent
+                    } else {
+                        let tangent = sdiag[k] / rkk
+                        cosine = 0.5 / (0.25 + 0.25 * tangent * tangent).squareRoot()
+                        sine = cosine * tangent
+                    }
+                    r[k + k * n] = cosine * rkk + sine * sdiag[k]
+                    let t = cosine * wa1[k] + sine * qtbpj
+                    qtbpj = -sine * wa1[k] + cosine * qtbpj
+                    wa1[k] = t
+                    for i in (k + 1)..<n {
+                        let v = cosine * r[i + k * n] + sine * sdiag[i]
+                        sdiag[i] = -sine * r[i + k * n] + cosine * sdiag[i]
+                        r[i + k * n] = v
+                    }
+                }
+            }
+            sdiag[j] = r[j + j * n]
+            r[j + j * n] = saved[j]
+        }
+        // Back substitution with S; a singular S gives a least-squares solution.
+        var nsing = n
+        for j in 0..<n {
+            if sdiag[j] == 0 && nsing == n { nsing = j }
+            if nsing < n { wa1[j] = 0 }
+        }
+        var j = nsing - 1
+        while j >= 0 {
+            var sum = 0.0
+            for i in (j + 1)..<nsing { sum += r[i + j * n] * wa1[i] }
+            wa1[j] = (wa1[j] - sum) / sdiag[j]
+            j -= 1
+        }
+        for j in 0..<n { x[permutation[j]] = wa1[j] }
+        return x
+    }
+
+    /// The Levenberg-Marquardt parameter: λ >= `floor` and x with `(JᵀJ + λ D²) x = Jᵀr` and
+    /// `‖D x‖` within 10% of `delta` (or λ = `floor` when that step has `‖D x‖ <= 1.1 delta`),
+    /// by Moré's safeguarded Newton iteration on `φ(λ) = ‖D x(λ)‖ - delta` (at most 10 solves),
+    /// starting from `par`. The step of the method is `-x`.
+    mutating func parameter(diag: [Double], qtb: [Double], delta: Double, par: inout Double, floor: Double = 0) -> [Double] {
+        if floor > 0 {
+            // The least damping allowed: take it when its step fits the region.
+            let root = floor.squareRoot()
+            let x = solveDamped(diag.map { root * $0 }, qtb)
+            for j in 0..<n { wa2[j] = diag[j] * x[j] }
+            if Vector.norm2(wa2) - delta <= 0.1 * delta {
+                par = floor
+                return x
+            }
+            par = Swift.max(par, floor)
+        }
+        let n = self.n
+        let dwarf = Double.leastNormalMagnitude
+        // The Gauss-Newton direction (a least-squares solution if R is singular).
+        var nsing = n
+        for j in 0..<n {
+            wa1[j] = qtb[j]
+            if r[j + j * n] == 0 && nsing == n { nsing = j }
+            if nsing < n { wa1[j] = 0 }
+        }
+        var jj = nsing - 1
+        while jj >= 0 {
+            wa1[jj] /= r[jj + jj * n]
+            let t = wa1[jj]
+            for i in 0..<jj { wa1[i] -= r[i + jj * n] * t }
+            jj -= 1
+        }
+        var x = [Double](repeating: 0, count: n)
+        for j in 0..<n { x[permutation[j]] = wa1[j] }
+
+        for j in 0..<n { wa2[j] = diag[j] * x[j] }
+        var dxnorm = Vector.norm2(wa2)
+        var fp = dxnorm - delta
+        if fp <= 0.1 * delta && floor == 0 {
+            par = 0
+            return x
+        }
+        // Lower bound parl from the Newton step (full rank only), upper bound paru.
+        var parl = 0.0
+        if nsing == n {
+            for j in 0..<n {
+                let l = permutation[j]
+                wa1[j] = diag[l] * (wa2[l] / dxnorm)
+            }
+            for j in 0..<n {
+                var sum = 0.0
+                for i in 0..<j { sum += r[i + j * n] * wa1[i] }
+                wa1[j] = (wa1[j] - sum) / r[j + j * n]
+            }
+            let t = Vector.norm2(wa1)
+            parl = ((fp / delta) / t) / t
+        }
+        for j in 0..<n {
+            var sum = 0.0
+            for i in 0...j { sum += r[i + j * n] * qtb[i] }
+            wa1[j] = sum / diag[permutation[j]]
+        }
+        let gnorm = Vector.norm2(wa1)
+        var paru = gnorm / delta
+        if paru == 0 { paru = dwarf / Swift.min(delta, 0.1) }
+        parl = Swift.max(parl, floor)
+        par = Swift.min(Swift.max(par, parl), paru)
+        if par == 0 { par = gnorm / dxnorm }
+
+        var iteration = 0
+        while true {
+            iteration += 1
+            if par == 0 { par = Swift.max(dwarf, 0.001 * paru) }
+            let root = par.squareRoot()
+            let damping = diag.map { root * $0 }
+            x = solveDamped(damping, qtb)
+            for j in 0..<n { wa2[j] = diag[j] * x[j] }
+            dxnorm = Vector.norm2(wa2)
+            let previous = fp
+            fp = dxnorm - delta
+            if Swift.abs(fp) <= 0.1 * delta || (parl == 0 && fp <= previous && previous < 0) || iteration == 10 {
+                return x
+            }
+            // Newton's correction.
+            for j in 0..<n {
+                let l = permutation[j]
+                wa1[j] = diag[l] * (wa2[l] / dxnorm)
+            }
+            for j in 0..<n {
+                wa1[j] /= sdiag[j]
+                let t = wa1[j]
+                for i in (j + 1)..<n { wa1[i] -= r[i + j * n] * t }
+            }
+            let t = Vector.norm2(wa1)
+            let parc = ((fp / delta) / t) / t
+            if fp > 0 { parl = Swift.max(parl, par) }
+            if fp < 0 { paru = Swift.min(paru, par) }
+            par = Swift.max(parl, par + parc)
+        }
+    }
+}
