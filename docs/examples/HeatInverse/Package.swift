@@ -7,8 +7,9 @@ import PackageDescription
 let package = Package(
     name: "HeatInverse",
     dependencies: [
-        // PhysGrad, from this repository's root. In a package of your own:
-        // .package(path: "../physgrad") for a clone beside it (see the README).
+        // PhysGrad, from this repository's root; `name:` makes `package: "PhysGrad"` below work
+        // whatever the clone's folder is called. In a package of your own, for a clone beside it:
+        // .package(name: "PhysGrad", path: "../physgrad") (see the README).
         .package(name: "PhysGrad", path: "../../.."),
     ],
     targets: [
