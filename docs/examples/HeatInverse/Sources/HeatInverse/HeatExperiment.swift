@@ -74,7 +74,7 @@ public struct HeatExperiment: Sendable {
                 l += s2 * Double.pow(1 - 2 * eta * s2, 2 * steps) * c[k - 1] * c[k - 1]
             }
             return l
-        case "newton", "pg", "pg-numerical":
+        case "newton", "gn", "pg", "pg-numerical":
             return Double.pow(1 - eta, 2 * steps) * initialLoss
         default:
             return nil

@@ -22,8 +22,9 @@ public struct RunRow: Sendable {
 }
 
 extension HeatExperiment {
-    /// The methods compared: GD, Newton and PG with `steps` steps of η = 0.5, L-BFGS-B until it
-    /// converges. A new method is one
+    /// The methods compared: GD, Newton, Gauss-Newton and PG with `steps` fixed steps of η = 0.5
+    /// (the book's update rules, whose losses have closed forms here), Levenberg-Marquardt and
+    /// L-BFGS-B until they converge. A new method is one
     /// more line here (and, if it has a closed form on a linear problem, one more case in
     /// ``expectedLoss(of:eta:steps:)``).
     public func methods(steps: Int = 20) -> [MethodRun] {
@@ -31,10 +32,14 @@ extension HeatExperiment {
         return [
             // The largest stable GD step is 1 / σ₁² ≈ 1; half of it.
             MethodRun(GradientDescent(eta: 0.5), options: fixed),
-            MethodRun(Newton(eta: 0.5), options: fixed),
+            // Newton's library default is a trust region; a fixed step is asked for explicitly.
+            MethodRun(Newton(eta: 0.5, policy: .exact, acceptance: .fixed), options: fixed),
+            MethodRun(GaussNewton(eta: 0.5, acceptance: .fixed), options: fixed),
             // PG with the exact inverse (banded Cholesky), and with a numerical one (L-BFGS-B).
             MethodRun(PhysicalGradient(eta: 0.5, inverse: .analytic), options: fixed),
             MethodRun(PhysicalGradient(eta: 0.5, inverse: .numerical(.exact)), options: fixed),
+            // Levenberg-Marquardt with its defaults, until its own tests stop it.
+            MethodRun(LevenbergMarquardt(), options: RunOptions(steps: 1000, trace: .scalars)),
             // L-BFGS-B with SciPy's default settings until its own tests stop it (one driver step is
             // one L-BFGS-B iteration).
             MethodRun(LBFGSBMethod(), options: RunOptions(steps: 1000, trace: .scalars)),
