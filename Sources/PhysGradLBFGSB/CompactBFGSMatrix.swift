@@ -109,8 +109,8 @@ struct CompactBFGSMatrix {
         if updates > m {
             // Drop the oldest pair: move SᵀS up and left (upper triangle), SᵀY likewise (lower triangle).
             for j in 1..<max(col, 1) {
-                for i in 0..<j { sTs[i, j - 1] = sTs[i + 1, j] }
-                for i in (j - 1)..<(col - 1) { sTy[i, j - 1] = sTy[i + 1, j] }
+                copyShort(sTs.column(j - 1), from: sTs.column(j) + 1, j)
+                copyShort(sTy.column(j - 1) + (j - 1), from: sTy.column(j) + j, col - j)
             }
         }
         hasNewPairProducts = false

@@ -3,29 +3,19 @@ struct EvaluationBudget: Sendable {
     /// Function evaluations so far (SciPy's nfev; every finite-difference evaluation counts).
     var evaluations = 0
     let maxfun: Int
-    let timeLimit: Double?
-    let started: ContinuousClock.Instant
+    /// The time limit and when the run started, if it has a limit.
+    let clock: Stopwatch?
 
     init(options: LBFGSBOptions) {
         maxfun = options.maxfun
-        timeLimit = options.timeLimit
-        started = ContinuousClock.now
-    }
-
-    /// Seconds since the run started.
-    var elapsed: Double {
-        let e = (ContinuousClock.now - started).components
-        return Double(e.seconds) + Double(e.attoseconds) * 1e-18
+        clock = options.timeLimit.map { Stopwatch(limit: $0) }
     }
 
     /// More than `maxfun` evaluations were made.
     var overEvaluationLimit: Bool { evaluations > maxfun }
 
     /// The time limit has passed.
-    var overTimeLimit: Bool {
-        guard let limit = timeLimit else { return false }
-        return elapsed > limit
-    }
+    var overTimeLimit: Bool { clock?.expired ?? false }
 
     /// Why no further evaluation may start, if none may: more than `maxfun` evaluations were made, or
     /// (when `checkingTime`) the time limit has passed.
@@ -33,6 +23,21 @@ struct EvaluationBudget: Sendable {
         if overEvaluationLimit { return .evaluationLimit }
         if checkingTime && overTimeLimit { return .timeLimit }
         return nil
+    }
+}
+
+/// A time limit and the instant it counts from. (A class: `ContinuousClock.Instant` is a resilient type,
+/// which would give every struct holding it a layout known only at run time.)
+final class Stopwatch: Sendable {
+    let limit: Double
+    let started = ContinuousClock.now
+
+    init(limit: Double) { self.limit = limit }
+
+    /// More than `limit` seconds have passed since the start.
+    var expired: Bool {
+        let e = (ContinuousClock.now - started).components
+        return Double(e.seconds) + Double(e.attoseconds) * 1e-18 > limit
     }
 }
 

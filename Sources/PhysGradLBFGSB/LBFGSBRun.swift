@@ -72,10 +72,10 @@ public struct LBFGSBRun: Sendable {
     }
 
     /// A run from `x0` (valid: n finite entries), with `workspace` sized for `options.maxcor`.
-    init(box: Box, options: LBFGSBOptions, x0: [Double], workspace: Workspace) {
+    init(box: Box, options: LBFGSBOptions, x0: [Double], workspace: consuming Workspace) {
         self.box = box
         self.options = options
-        self.workspace = workspace
+        self.workspace = consume workspace
         self.workspace.makeUnique()
         budget = EvaluationBudget(options: options)
         let x = self.workspace.x

@@ -107,12 +107,19 @@ public struct LBFGSBSolver: Sendable {
         try makeRun(from: x0, reusing: nil)
     }
 
-    private func makeRun(from x0: [Double], reusing spare: Workspace?) throws(LBFGSBError) -> LBFGSBRun {
+    /// A run on `spare` when it has room for `maxcor` pairs (the run then owns it: consumed, it is not
+    /// copied), else on a new workspace.
+    private func makeRun(from x0: [Double], reusing spare: consuming Workspace?) throws(LBFGSBError) -> LBFGSBRun {
         try Self.validate(options, dimension: dimension)
         if x0.count != dimension { throw .dimensionMismatch(name: "x0", expected: dimension, actual: x0.count) }
         for i in 0..<dimension where !x0[i].isFinite { throw .nonFiniteStart(index: i, value: x0[i]) }
-        let workspace = spare.flatMap { $0.m == options.maxcor ? $0 : nil } ?? Workspace(n: dimension, m: options.maxcor)
-        return LBFGSBRun(box: box, options: options, x0: x0, workspace: workspace)
+        let workspace: Workspace
+        if let spare = consume spare, spare.m == options.maxcor {
+            workspace = spare
+        } else {
+            workspace = Workspace(n: dimension, m: options.maxcor)
+        }
+        return LBFGSBRun(box: box, options: options, x0: x0, workspace: consume workspace)
     }
 
     /// Minimizes an objective that returns f(x) and writes ∇f(x) into its second argument.

@@ -49,6 +49,20 @@ struct Relocation {
     }
 }
 
+/// `destination[0..<count] = source[0..<count]` for the short runs of the m x m matrices (no overlap).
+/// Two elements per move, inline: a `memcpy` call costs more than such a copy.
+@inline(__always)
+func copyShort(_ destination: UnsafeMutablePointer<Double>, from source: UnsafePointer<Double>, _ count: Int) {
+    let d = UnsafeMutableRawPointer(destination), s = UnsafeRawPointer(source)
+    var i = 0
+    while i &+ 1 < count {
+        d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 8, as: SIMD2<Double>.self), toByteOffset: i &* 8,
+                     as: SIMD2<Double>.self)
+        i &+= 2
+    }
+    if i < count { destination[i] = source[i] }
+}
+
 /// A column-major view of a dense matrix: element (i, j) at `base[i + j·ld]`.
 struct MatrixView {
     var base: UnsafeMutablePointer<Double>

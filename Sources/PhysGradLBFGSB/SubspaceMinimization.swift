@@ -64,11 +64,9 @@ struct SubspaceMinimization {
         let p = freeSetProducts
         for jy in 0..<(m - 1) {
             let js = m + jy
-            for i in 0..<(m - jy - 1) {
-                p[jy + i, jy] = p[jy + 1 + i, jy + 1]
-                p[js + i, js] = p[js + 1 + i, js + 1]
-            }
-            for i in 0..<(m - 1) { p[m + i, jy] = p[m + 1 + i, jy + 1] }
+            copyShort(p.column(jy) + jy, from: p.column(jy + 1) + (jy + 1), m - jy - 1)
+            copyShort(p.column(js) + js, from: p.column(js + 1) + (js + 1), m - jy - 1)
+            copyShort(p.column(jy) + m, from: p.column(jy + 1) + (m + 1), m - 1)
         }
     }
 
