@@ -1,6 +1,5 @@
-import PhysGradLinearAlgebra
-
-// Level-1 kernels on contiguous memory.
+// Level-1 kernels on contiguous memory, in Swift: the same bits on every x86-64 CPU (a BLAS picks its
+// kernel, and so its summation order, by CPU).
 //
 // Every inner product of length n in the solver is summed in one fixed order (``DotAccumulator``), so
 // the passes that compute several products at once (``CompactBFGSMatrix``'s fused passes for large n)
@@ -23,13 +22,20 @@ struct DotAccumulator {
     @inline(__always)
     func total(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, _ n: Int) -> Double {
         let pairs = lanes.lowHalf + lanes.highHalf
-        var s = pairs[0] + pairs[1]
+        return Self.tail(x, y, from: from, n, startingAt: pairs[0] + pairs[1])
+    }
+
+    /// `s + x[from]·y[from] + ... + x[n-1]·y[n-1]`, in order.
+    @inline(__always)
+    static func tail(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, _ n: Int,
+                     startingAt s: Double) -> Double {
+        var sum = s
         var i = from
         while i < n {
-            s += x[i] * y[i]
+            sum += x[i] * y[i]
             i &+= 1
         }
-        return s
+        return sum
     }
 }
 
@@ -40,6 +46,7 @@ func wholeBlocks(_ n: Int) -> Int { n & ~3 }
 /// `xᵀy` in the solver's summation order.
 @inline(__always)
 func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
+    if n < 4 { return DotAccumulator.tail(x, y, from: 0, n, startingAt: 0) }  // no block: the same sum
     var sum = DotAccumulator()
     let blocks = wholeBlocks(n)
     var i = 0
@@ -56,8 +63,19 @@ func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
     for i in 0..<n { y[i] += alpha * x[i] }
 }
 
-/// `‖x‖₂`.
-@inline(__always)
+/// `‖x‖₂ = sqrt(xᵀx)`; when the sum of squares overflows or underflows (elements beyond about 1e154 or
+/// below 1e-154), `max|x_i| · ‖x / max|x_i|‖₂` instead, as LAPACK's `dnrm2` guards. NaN in x gives NaN.
 func norm2(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    Vector.norm2(UnsafeBufferPointer(start: x, count: n))
+    let squares = dot(x, x, n)
+    if squares.isFinite && squares > 0x1p-1000 { return squares.squareRoot() }
+    if squares.isNaN { return squares }
+    var largest = 0.0
+    for i in 0..<n { largest = max(largest, abs(x[i])) }
+    if largest == 0 || largest.isInfinite { return largest }
+    var scaled = 0.0
+    for i in 0..<n {
+        let r = x[i] / largest
+        scaled += r * r
+    }
+    return largest * scaled.squareRoot()
 }
