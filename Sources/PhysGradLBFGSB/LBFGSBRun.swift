@@ -71,12 +71,12 @@ public struct LBFGSBRun: Sendable {
         var directionNormSquared: Double
     }
 
-    /// A run from `x0` (valid: n finite entries), with `workspace` sized for `options.maxcor`.
-    init(box: Box, options: LBFGSBOptions, x0: [Double], workspace: consuming Workspace) {
+    /// A run from `x0` (valid: n finite entries) on `workspace`, sized for `options.maxcor` and not shared
+    /// with any other value (it is written here).
+    init(box: Box, options: LBFGSBOptions, x0: [Double], workspace: Workspace) {
         self.box = box
         self.options = options
-        self.workspace = consume workspace
-        self.workspace.makeUnique()
+        self.workspace = workspace
         budget = EvaluationBudget(options: options)
         let x = self.workspace.x
         var projected = false

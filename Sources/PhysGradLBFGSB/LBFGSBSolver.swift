@@ -104,22 +104,24 @@ public struct LBFGSBSolver: Sendable {
     /// - Throws: ``LBFGSBError`` for a wrong-length or non-finite `x0`, invalid options or a workspace
     ///   beyond ``LBFGSBOptions/memoryLimit``.
     public func start(from x0: [Double]) throws(LBFGSBError) -> LBFGSBRun {
-        try makeRun(from: x0, reusing: nil)
+        try validate(start: x0)
+        return LBFGSBRun(box: box, options: options, x0: x0, workspace: Workspace(n: dimension, m: options.maxcor))
     }
 
-    /// A run on `spare` when it has room for `maxcor` pairs (the run then owns it: consumed, it is not
-    /// copied), else on a new workspace.
-    private func makeRun(from x0: [Double], reusing spare: consuming Workspace?) throws(LBFGSBError) -> LBFGSBRun {
+    /// ``start(from:)`` on the workspace of the previous `minimize` when it fits.
+    private mutating func startReusingWorkspace(from x0: [Double]) throws(LBFGSBError) -> LBFGSBRun {
+        try validate(start: x0)
+        if var spare = spareWorkspace.take(), spare.m == options.maxcor {
+            spare.makeUnique()  // a copy of this solver may share it
+            return LBFGSBRun(box: box, options: options, x0: x0, workspace: spare)
+        }
+        return LBFGSBRun(box: box, options: options, x0: x0, workspace: Workspace(n: dimension, m: options.maxcor))
+    }
+
+    private func validate(start x0: [Double]) throws(LBFGSBError) {
         try Self.validate(options, dimension: dimension)
         if x0.count != dimension { throw .dimensionMismatch(name: "x0", expected: dimension, actual: x0.count) }
         for i in 0..<dimension where !x0[i].isFinite { throw .nonFiniteStart(index: i, value: x0[i]) }
-        let workspace: Workspace
-        if let spare = consume spare, spare.m == options.maxcor {
-            workspace = spare
-        } else {
-            workspace = Workspace(n: dimension, m: options.maxcor)
-        }
-        return LBFGSBRun(box: box, options: options, x0: x0, workspace: consume workspace)
     }
 
     /// Minimizes an objective that returns f(x) and writes ∇f(x) into its second argument.
@@ -136,7 +138,7 @@ public struct LBFGSBSolver: Sendable {
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil,
         objective: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> LBFGSBResult {
-        var run = try makeRun(from: x0, reusing: takeSpareWorkspace())
+        var run = try startReusingWorkspace(from: x0)
         while run.termination == nil {
             let step = run.step(objective: objective)
             report(step, of: &run, to: callback)
@@ -164,7 +166,7 @@ public struct LBFGSBSolver: Sendable {
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil,
         value: (UnsafeBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> LBFGSBResult {
-        var run = try makeRun(from: x0, reusing: takeSpareWorkspace())
+        var run = try startReusingWorkspace(from: x0)
         try run.checkFiniteDifferenceBudget()
         while run.termination == nil {
             let step = try run.step(value: value)
@@ -173,12 +175,8 @@ public struct LBFGSBSolver: Sendable {
         return finish(run)
     }
 
-    private mutating func takeSpareWorkspace() -> Workspace? {
-        defer { spareWorkspace = nil }
-        return spareWorkspace
-    }
-
-    private mutating func finish(_ run: LBFGSBRun) -> LBFGSBResult {
+    /// The run's result; its workspace becomes the spare.
+    private mutating func finish(_ run: consuming LBFGSBRun) -> LBFGSBResult {
         let result = run.result
         spareWorkspace = run.workspace
         return result
