@@ -135,17 +135,10 @@ public struct LBFGSBRun: Sendable {
     /// - Throws: ``LBFGSBError/finiteDifferencesExceedBudget(evaluationsPerGradient:maxfun:)`` when one
     ///   gradient alone would take more than `maxfun` evaluations (before any evaluation).
     public mutating func step(value: (UnsafeBufferPointer<Double>) -> Double) throws(LBFGSBError) -> LBFGSBStep {
-        try checkFiniteDifferenceBudget()
+        try LBFGSBSolver.checkFiniteDifferenceBudget(box: box, options: options)
         let differences = ForwardDifferenceGradient(box: box, eps: options.eps)
         return advance(checkingTime: true) { x, g, scratch, budget in
             differences.evaluate(x: x, g: g, scratch: scratch, budget: &budget, value: value)
-        }
-    }
-
-    func checkFiniteDifferenceBudget() throws(LBFGSBError) {
-        let perGradient = box.movableCount + 1
-        if perGradient > options.maxfun {
-            throw .finiteDifferencesExceedBudget(evaluationsPerGradient: perGradient, maxfun: options.maxfun)
         }
     }
 

@@ -118,6 +118,15 @@ public struct LBFGSBSolver: Sendable {
         return LBFGSBRun(box: box, options: options, x0: x0, workspace: Workspace(n: dimension, m: options.maxcor))
     }
 
+    /// Throws when one forward-difference gradient (1 + the movable variables) needs more than `maxfun`
+    /// evaluations.
+    static func checkFiniteDifferenceBudget(box: Box, options: LBFGSBOptions) throws(LBFGSBError) {
+        let perGradient = box.movableCount + 1
+        if perGradient > options.maxfun {
+            throw .finiteDifferencesExceedBudget(evaluationsPerGradient: perGradient, maxfun: options.maxfun)
+        }
+    }
+
     private func validate(start x0: [Double]) throws(LBFGSBError) {
         try Self.validate(options, dimension: dimension)
         if x0.count != dimension { throw .dimensionMismatch(name: "x0", expected: dimension, actual: x0.count) }
@@ -166,8 +175,8 @@ public struct LBFGSBSolver: Sendable {
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil,
         value: (UnsafeBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> LBFGSBResult {
+        try Self.checkFiniteDifferenceBudget(box: box, options: options)
         var run = try startReusingWorkspace(from: x0)
-        try run.checkFiniteDifferenceBudget()
         while run.termination == nil {
             let step = try run.step(value: value)
             report(step, of: &run, to: callback)
