@@ -22,7 +22,8 @@ public enum LBFGSBError: Error, Sendable, Equatable, CustomStringConvertible {
     /// ``LBFGSBSolver/workspaceBytes(dimension:maxcor:)``.
     case workspaceTooLarge(dimension: Int, maxcor: Int, bytes: Int?, limit: Int)
     /// One forward-difference gradient takes `evaluationsPerGradient` evaluations (n + 1, fixed variables
-    /// excepted), more than `maxfun` allows: the run could not even finish its first gradient.
+    /// excepted), and `maxfun` is less than two of them, the fewest an iteration takes (at the start and at
+    /// a trial point): the run could not move.
     case finiteDifferencesExceedBudget(evaluationsPerGradient: Int, maxfun: Int)
 
     public var description: String {
@@ -46,8 +47,8 @@ public enum LBFGSBError: Error, Sendable, Equatable, CustomStringConvertible {
             return "L-BFGS-B: n = \(dimension) with maxcor = \(maxcor) needs \(size) of workspace, "
                 + "more than memoryLimit = \(limit) bytes (\(gibibytes(limit))); lower maxcor or raise memoryLimit"
         case let .finiteDifferencesExceedBudget(perGradient, maxfun):
-            return "L-BFGS-B: one forward-difference gradient takes \(perGradient) evaluations (n + 1), more than "
-                + "maxfun = \(maxfun); raise maxfun or give the objective's gradient"
+            return "L-BFGS-B: a forward-difference gradient takes \(perGradient) evaluations (n + 1) and an iteration "
+                + "at least two, more than maxfun = \(maxfun) allows; raise maxfun or give the objective's gradient"
         }
     }
 }

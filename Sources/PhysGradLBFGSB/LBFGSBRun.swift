@@ -132,8 +132,8 @@ public struct LBFGSBRun: Sendable {
     /// evaluation, and no evaluation starts once more than `maxfun` were made: a gradient cut short ends
     /// the run at the last accepted iterate.
     ///
-    /// - Throws: ``LBFGSBError/finiteDifferencesExceedBudget(evaluationsPerGradient:maxfun:)`` when one
-    ///   gradient alone would take more than `maxfun` evaluations (before any evaluation).
+    /// - Throws: ``LBFGSBError/finiteDifferencesExceedBudget(evaluationsPerGradient:maxfun:)`` when `maxfun`
+    ///   is less than two gradients, the fewest one iteration takes (before any evaluation).
     public mutating func step(value: (UnsafeBufferPointer<Double>) -> Double) throws(LBFGSBError) -> LBFGSBStep {
         try LBFGSBSolver.checkFiniteDifferenceBudget(box: box, options: options)
         let differences = ForwardDifferenceGradient(box: box, eps: options.eps)
@@ -160,9 +160,11 @@ public struct LBFGSBRun: Sendable {
             if let pending { updateMemory(with: pending) }
         }
 
-        var accepted: AcceptedStep
+        // Until a step is accepted: a breakdown of B, or a failed search with memory, restarts from
+        // steepest descent; a failed search without memory ends the run.
+        let accepted: AcceptedStep
         let previousF = f
-        while true {
+        searching: while true {
             guard findSearchTarget() else {
                 restart()
                 continue
@@ -170,14 +172,13 @@ public struct LBFGSBRun: Sendable {
             switch lineSearch(evaluate: evaluate, checkingTime: checkingTime) {
             case .accepted(let step):
                 accepted = step
+                break searching
             case .failed(let why):
                 if workspace.bfgs.count == 0 { return finish(.lineSearchFailed(why)) }
                 restart()
-                continue
             case .stopped(let why):
                 return finish(why)
             }
-            break
         }
 
         iterations += 1

@@ -118,11 +118,11 @@ public struct LBFGSBSolver: Sendable {
         return LBFGSBRun(box: box, options: options, x0: x0, workspace: Workspace(n: dimension, m: options.maxcor))
     }
 
-    /// Throws when one forward-difference gradient (1 + the movable variables) needs more than `maxfun`
-    /// evaluations.
+    /// Throws when `maxfun` cannot pay for two forward-difference gradients (1 + the movable variables
+    /// each): an iteration needs at least two, at the start and at a trial point.
     static func checkFiniteDifferenceBudget(box: Box, options: LBFGSBOptions) throws(LBFGSBError) {
         let perGradient = box.movableCount + 1
-        if perGradient > options.maxfun {
+        if 2 * perGradient > options.maxfun {
             throw .finiteDifferencesExceedBudget(evaluationsPerGradient: perGradient, maxfun: options.maxfun)
         }
     }
@@ -168,8 +168,8 @@ public struct LBFGSBSolver: Sendable {
     /// ``LBFGSBTermination/timeLimit``.
     ///
     /// - Throws: as ``minimize(from:callback:objective:)``, and
-    ///   ``LBFGSBError/finiteDifferencesExceedBudget(evaluationsPerGradient:maxfun:)`` when one gradient
-    ///   alone would take more than `maxfun` evaluations.
+    ///   ``LBFGSBError/finiteDifferencesExceedBudget(evaluationsPerGradient:maxfun:)`` when `maxfun` is
+    ///   less than two gradients, the fewest one iteration takes (the run could not move).
     public mutating func minimize(
         from x0: [Double],
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil,

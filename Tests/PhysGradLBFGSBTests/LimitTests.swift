@@ -79,43 +79,48 @@ import PhysGradLBFGSB
         #expect(r.x == [10] && r.iterations == 0)
     }
 
-    /// Issue 11: a forward-difference gradient that alone exceeds maxfun is refused before any
-    /// evaluation (n = 5000 used to cost 15003 evaluations for nothing; n = 200000, days).
-    @Test(arguments: [5_000, 200_000])
+    /// Issue 11: forward differences are refused before any evaluation when maxfun cannot pay for two
+    /// gradients, the fewest an iteration takes (n = 200000 used to run n + 1 evaluations per gradient,
+    /// for days, before maxfun was tested).
+    @Test(arguments: [10_000, 200_000])
     func finiteDifferencesBeyondMaxfunAreRefused(n: Int) {
         var evaluations = 0
-        #expect(throws: LBFGSBError.finiteDifferencesExceedBudget(evaluationsPerGradient: n + 1, maxfun: 3_000)) {
-            try LBFGSBSolver.minimize(from: [Double](repeating: 0, count: n), options: LBFGSBOptions(maxfun: 3_000)) { _ in
+        #expect(throws: LBFGSBError.finiteDifferencesExceedBudget(evaluationsPerGradient: n + 1, maxfun: 15_000)) {
+            try LBFGSBSolver.minimize(from: [Double](repeating: 0, count: n)) { _ in
                 evaluations += 1
                 return 0
             }
         }
         #expect(evaluations == 0)
-        let message = LBFGSBError.finiteDifferencesExceedBudget(evaluationsPerGradient: n + 1, maxfun: 3_000).description
-        #expect(message.contains("maxfun = 3000") && message.contains("\(n + 1) evaluations") && !message.contains("\n"))
+        let message = LBFGSBError.finiteDifferencesExceedBudget(evaluationsPerGradient: n + 1, maxfun: 15_000).description
+        #expect(message.contains("maxfun = 15000") && message.contains("\(n + 1) evaluations") && !message.contains("\n"))
+        // Exactly two gradients are allowed.
+        #expect(throws: Never.self) {
+            try LBFGSBSolver.minimize(from: [0, 0], options: LBFGSBOptions(maxfun: 6)) { x in x[0] * x[0] + x[1] * x[1] }
+        }
     }
 
     @Test func fixedVariablesCostNoEvaluation() throws {
-        // 10 variables, 2 fixed: 9 evaluations per gradient fit in maxfun = 9; with one variable less
+        // 10 variables, 2 fixed: two gradients of 9 evaluations fit in maxfun = 18; with one variable less
         // fixed they would not.
         var lower = [Double](repeating: -5, count: 10), upper = [Double](repeating: 5, count: 10)
         lower[3] = 1; upper[3] = 1
         lower[7] = 2; upper[7] = 2
         let x0 = [Double](repeating: 0, count: 10)
-        var steps = try LBFGSBSolver(dimension: 10, lower: lower, upper: upper, options: LBFGSBOptions(maxfun: 9)).start(from: x0)
-        let first = try steps.step(value: Problems.chainedRosenbrockValue)
-        // The start's gradient (9), then the first trial's value (10 > maxfun) and no more.
-        #expect(steps.evaluations == 10 && first.iteration == nil && first.termination == .evaluationLimit)
+        var run = try LBFGSBSolver(dimension: 10, lower: lower, upper: upper, options: LBFGSBOptions(maxfun: 18)).start(from: x0)
+        while run.termination == nil { _ = try run.step(value: Problems.chainedRosenbrockValue) }
+        // Two gradients (18), then one trial value (19 > maxfun) and no more.
+        #expect(run.evaluations == 19 && run.termination == .evaluationLimit)
         upper[7] = 3
-        #expect(throws: LBFGSBError.finiteDifferencesExceedBudget(evaluationsPerGradient: 10, maxfun: 9)) {
-            var run = try LBFGSBSolver(dimension: 10, lower: lower, upper: upper, options: LBFGSBOptions(maxfun: 9)).start(from: x0)
+        #expect(throws: LBFGSBError.finiteDifferencesExceedBudget(evaluationsPerGradient: 10, maxfun: 18)) {
+            var run = try LBFGSBSolver(dimension: 10, lower: lower, upper: upper, options: LBFGSBOptions(maxfun: 18)).start(from: x0)
             _ = try run.step(value: Problems.chainedRosenbrockValue)
         }
     }
 
     /// A gradient cut short by maxfun: the run ends at the last accepted iterate, with its value and
     /// complete gradient, after exactly maxfun + 1 evaluations.
-    @Test(arguments: [60, 120, 200])
+    @Test(arguments: [102, 120, 200])
     func maxfunStopsInsideAGradient(maxfun: Int) throws {
         let n = 50
         var points: [[Double]] = []
