@@ -16,9 +16,9 @@ import PhysGradLineSearch
 /// 1. the correction pair of the previous step enters the limited-memory matrix B, unless it fails the
 ///    curvature test `sᵀy > eps·(-gᵀd)·step`;
 /// 2. the generalized Cauchy point of the model `gᵀs + ½sᵀBs` along the projected steepest-descent path
-///    (``GeneralizedCauchyPoint``; skipped without bounds once B has memory: it is x);
-/// 3. the minimizer x̂ of the model over the variables free there (``SubspaceMinimization``; without
-///    bounds and for n < 256 the same step by the two-loop recursion of ``CompactBFGSMatrix``);
+///    (`GeneralizedCauchyPoint`; skipped without bounds once B has memory: it is x);
+/// 3. the minimizer x̂ of the model over the variables free there (`SubspaceMinimization`; without
+///    bounds and for n < 256 the same step by the two-loop recursion of `CompactBFGSMatrix`);
 /// 4. a More-Thuente line search along d = x̂ - x that never leaves the box;
 /// 5. the stopping tests, in SciPy's order: iteration limit, evaluation limit, time limit, projected
 ///    gradient, relative reduction.

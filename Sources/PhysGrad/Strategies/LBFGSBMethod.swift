@@ -1,6 +1,6 @@
 import PhysGradLBFGSB
 
-/// L-BFGS-B (PhysGradLBFGSB's ``LBFGSBRun``) applied to L(y(x)) itself, with the problem's exact
+/// L-BFGS-B (`LBFGSBRun` of PhysGradLBFGSB) applied to L(y(x)) itself, with the problem's exact
 /// gradients: the quasi-Newton baseline next to GD, Newton and PG.
 ///
 /// Each driver step is one L-BFGS-B iteration (generalized Cauchy point, subspace minimization and
