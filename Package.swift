@@ -2,7 +2,7 @@
 //
 // PhysGrad: inverse problems through physics models, in Swift, on LAPACK.
 // Dependencies point downward only: CLI -> PhysGrad -> {LBFGSB, Derivatives, LinearAlgebra, LineSearch};
-// LBFGSB -> {LinearAlgebra, LineSearch}; LinearAlgebra -> C LAPACK.
+// LBFGSB -> LineSearch (Swift only); LinearAlgebra -> C LAPACK.
 import PackageDescription
 
 let package = Package(
@@ -57,10 +57,10 @@ let package = Package(
         // One-dimensional searches along a descent direction (More-Thuente strong Wolfe,
         // Armijo backtracking), shared by L-BFGS-B and the optimizers; no dependencies.
         .target(name: "PhysGradLineSearch"),
-        // Bounded limited-memory quasi-Newton minimizer (L-BFGS-B 3.0); importable on its own.
+        // Bounded limited-memory quasi-Newton minimizer (L-BFGS-B 3.0); importable on its own, Swift only.
         .target(
             name: "PhysGradLBFGSB",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradLineSearch"]
+            dependencies: ["PhysGradLineSearch"]
         ),
         // Deterministic SVG charts (trajectories, loss curves); no dependencies.
         .target(name: "PhysGradPlot"),

@@ -2,7 +2,8 @@
 
 For each (suite, case, n): PhysGrad's rows with their median time, extra figures, the ratio to
 every peer row of the same group (ratio < 1: PhysGrad is faster), and, when a row names another
-case with "vs", the ratio to that case's row of the same impl and n."""
+case with "vs", the ratio to that case's row of the same impl and n. A row measured in several
+rounds (scripts/bench --baseline) is the median of its rounds' medians; its runs are summed."""
 import json
 import sys
 from collections import OrderedDict
@@ -14,6 +15,23 @@ def human(seconds):
             return f"{seconds / scale:8.3f} {unit}"
 
 
+def merge_rounds(rows):
+    """One row per (suite, case, n, impl): the round with the median median_s (the lower middle one
+    for an even count), with the runs of all rounds."""
+    merged = OrderedDict()
+    for r in rows:
+        merged.setdefault((r["suite"], r["case"], r["n"], r["impl"]), []).append(r)
+    out = []
+    for same in merged.values():
+        ordered = sorted(same, key=lambda r: r["median_s"])
+        row = dict(ordered[(len(ordered) - 1) // 2])
+        row["runs"] = sum(r["runs"] for r in same)
+        if len(same) > 1:
+            row["rounds"] = len(same)
+        out.append(row)
+    return out
+
+
 def main(paths):
     rows = []
     for path in paths:
@@ -22,6 +40,7 @@ def main(paths):
                 line = line.strip()
                 if line.startswith("{"):
                     rows.append(json.loads(line))
+    rows = merge_rounds(rows)
     groups = OrderedDict()
     for r in rows:
         groups.setdefault((r["suite"], r["case"], r["n"]), []).append(r)
@@ -41,7 +60,7 @@ def main(paths):
                     if other:
                         ratios.append(f"{r['median_s'] / other['median_s']:.2f}x {r['vs']}")
             extra = " ".join(f"{k}={v:.4g}" for k, v in sorted(r.get("extra", {}).items()))
-            runs = f"({r['runs']} runs)"
+            runs = f"({r['runs']} runs" + (f", {r['rounds']} rounds)" if r.get("rounds") else ")")
             print(f"{suite:16} {case:22} {n:>9}  {r['impl']:16} {human(r['median_s'])}  {', '.join(ratios):28} {extra} {runs}")
 
 

@@ -5,7 +5,13 @@
 /// - `max_i |P(x - g)_i - x_i| <= pgtol` (projected-gradient infinity norm; `P` projects onto the box),
 /// - `(f_k - f_{k+1}) <= factr * eps * max(|f_k|, |f_{k+1}|, 1)` with `eps = 2^-52` (relative reduction),
 /// - `maxiter` iterations, more than `maxfun` function evaluations (tested after each iteration, as SciPy
-///   does), `timeLimit` seconds, or a callback asking to stop.
+///   does, and before every evaluation inside a line search or a finite-difference gradient),
+///   `timeLimit` seconds, or a callback asking to stop.
+///
+/// Sizes: a run's workspace takes ``LBFGSBSolver/workspaceBytes(dimension:maxcor:)``, about
+/// `(16m + 65)n + 88m²` bytes for n variables and m = `maxcor`, and may not exceed `memoryLimit`;
+/// n is at most ``LBFGSBSolver/maximumDimension``. `maxls` and `maxfun` allocate nothing (a line search
+/// ends after `maxls` evaluations, and no evaluation starts once more than `maxfun` were made).
 ///
 /// ``validate()`` checks every field and throws ``LBFGSBError/invalidOption(name:value:reason:)``.
 public struct LBFGSBOptions: Sendable, Equatable {
@@ -24,17 +30,25 @@ public struct LBFGSBOptions: Sendable, Equatable {
     public var maxls: Int = 20
     /// Absolute forward-difference step for value-only objectives (SciPy `eps` / `epsilon`). Default 1e-8.
     public var eps: Double = 1e-8
-    /// Wall-clock limit in seconds, tested after each iteration; `nil` (default) for none.
+    /// Wall-clock limit in seconds, tested after each iteration (and, with finite-difference gradients,
+    /// before every evaluation); `nil` (default) for none.
     public var timeLimit: Double? = nil
     /// What the result's ``LBFGSBResult/trace`` records. Default: nothing.
     public var trace: LBFGSBTraceLevel = .none
+    /// The most memory a run's workspace may take, in bytes (``LBFGSBSolver/workspaceBytes(dimension:maxcor:)``);
+    /// larger problems are refused with ``LBFGSBError/workspaceTooLarge(dimension:maxcor:bytes:limit:)``
+    /// before anything is allocated. Default ``defaultMemoryLimit``.
+    public var memoryLimit: Int = LBFGSBOptions.defaultMemoryLimit
+
+    /// 8 GiB: n up to about 3.8e7 with the default `maxcor` of 10.
+    public static let defaultMemoryLimit = 8 << 30
 
     public init() {}
 
     /// Options with SciPy's defaults changed where given.
     public init(maxcor: Int = 10, factr: Double = 1e7, pgtol: Double = 1e-5, maxiter: Int = 15_000,
                 maxfun: Int = 15_000, maxls: Int = 20, eps: Double = 1e-8, timeLimit: Double? = nil,
-                trace: LBFGSBTraceLevel = .none) {
+                trace: LBFGSBTraceLevel = .none, memoryLimit: Int = LBFGSBOptions.defaultMemoryLimit) {
         self.maxcor = maxcor
         self.factr = factr
         self.pgtol = pgtol
@@ -44,6 +58,7 @@ public struct LBFGSBOptions: Sendable, Equatable {
         self.eps = eps
         self.timeLimit = timeLimit
         self.trace = trace
+        self.memoryLimit = memoryLimit
     }
 
     /// The machine epsilon `2^-52` that `factr` multiplies.
@@ -69,7 +84,7 @@ public struct LBFGSBOptions: Sendable, Equatable {
 
     /// Throws ``LBFGSBError/invalidOption(name:value:reason:)`` for the first invalid field:
     /// `maxcor >= 1`, `factr >= 0` and finite, `pgtol >= 0` and finite, `maxiter >= 1`, `maxfun >= 1`,
-    /// `maxls >= 1`, `eps > 0` and finite, `timeLimit > 0` when given.
+    /// `maxls >= 1`, `eps > 0` and finite, `timeLimit > 0` when given, `memoryLimit >= 0`.
     public func validate() throws(LBFGSBError) {
         if maxcor < 1 { throw .invalidOption(name: "maxcor", value: "\(maxcor)", reason: "must be at least 1") }
         if !(factr >= 0) || !factr.isFinite {
@@ -86,6 +101,9 @@ public struct LBFGSBOptions: Sendable, Equatable {
         }
         if let t = timeLimit, !(t > 0) {
             throw .invalidOption(name: "timeLimit", value: "\(t)", reason: "must be > 0 seconds")
+        }
+        if memoryLimit < 0 {
+            throw .invalidOption(name: "memoryLimit", value: "\(memoryLimit)", reason: "must be >= 0 bytes")
         }
     }
 }

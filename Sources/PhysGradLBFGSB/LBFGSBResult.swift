@@ -6,16 +6,19 @@ public enum LBFGSBTermination: Sendable, Equatable, CustomStringConvertible {
     case convergedRelativeReduction
     /// `maxiter` iterations were made.
     case iterationLimit
-    /// More than `maxfun` function evaluations were made (tested after each iteration).
+    /// More than `maxfun` function evaluations were made: found after an iteration (as SciPy), or before
+    /// an evaluation inside a line search or a finite-difference gradient, which is then abandoned (x is
+    /// the last accepted iterate).
     case evaluationLimit
-    /// `timeLimit` seconds passed.
+    /// `timeLimit` seconds passed: found after an iteration, or (finite-difference gradients) before an
+    /// evaluation, abandoning the line search or gradient (x is the last accepted iterate).
     case timeLimit
     /// The line search found no acceptable step with an empty memory (steepest descent); `x` is the last
     /// accepted iterate.
     case lineSearchFailed(LBFGSBLineSearchFailure)
     /// The objective returned a non-finite value or gradient at the starting point.
     case nonFiniteValue
-    /// The callback asked to stop.
+    /// The callback asked to stop (or ``LBFGSBRun/stop()`` ended the run).
     case stoppedByCallback
 
     /// True for the two convergence tests (f and the gradient are then finite).
@@ -117,9 +120,11 @@ public struct LBFGSBResult: Sendable {
     public var x: [Double]
     /// f(x).
     public var f: Double
-    /// ∇f(x) (a forward-difference estimate for value-only objectives).
+    /// ∇f(x) (a forward-difference estimate for value-only objectives). When the time limit cut the very
+    /// first finite-difference gradient short (``LBFGSBTermination/timeLimit`` with 0 iterations), the
+    /// components it did not reach are NaN.
     public var gradient: [Double]
-    /// `max_i |P(x - g)_i - x_i|`.
+    /// `max_i |P(x - g)_i - x_i|` (NaN when ``gradient`` holds a NaN).
     public var projectedGradientNorm: Double
     /// Iterations (accepted steps), as SciPy's `nit`.
     public var iterations: Int

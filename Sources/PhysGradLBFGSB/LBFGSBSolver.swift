@@ -1,29 +1,20 @@
-import PhysGradLineSearch
-
 /// A bound-constrained limited-memory quasi-Newton minimizer: L-BFGS-B 3.0 (Byrd, Lu, Nocedal, Zhu 1995;
 /// Zhu, Byrd, Lu, Nocedal 1997, Algorithm 778; Morales & Nocedal 2011), written in Swift and iterate for
 /// iterate the algorithm of SciPy's `fmin_l_bfgs_b` / `minimize(method="L-BFGS-B")`.
 ///
 /// It minimizes f(x) subject to `lower <= x <= upper` (infinite bounds mean "no bound"; `lower == upper`
-/// fixes a variable). Each iteration
-/// 1. finds the generalized Cauchy point of the quadratic model `gᵀs + ½sᵀBs` along the projected
-///    steepest-descent path (B the compact limited-memory BFGS matrix `θI - WMWᵀ` of `maxcor` pairs),
-/// 2. minimizes the model over the variables still free there (direct primal method with the 2011
-///    projection rule; for unconstrained problems with n < 256, the equal quasi-Newton step by the
-///    two-loop recursion, which skips building the 2m x 2m middle matrix),
-/// 3. searches along the resulting direction with the More-Thuente line search (ftol 1e-3, gtol 0.9,
-///    xtol 0.1), never leaving the box, and
-/// 4. updates B with the new pair unless `sᵀy <= eps·(-gᵀd)·stp` (curvature test).
+/// fixes a variable). ``LBFGSBRun`` describes an iteration; ``minimize(from:callback:objective:)`` runs
+/// one to the end, and ``start(from:)`` hands out a run to step yourself.
 ///
 /// Sturdier than the reference code: a trial point with a non-finite value or gradient makes the line
 /// search back off instead of extrapolating; a run never reports success with a non-finite f or
-/// gradient; infeasible or NaN bounds and non-finite starting points are typed errors; a starting point
-/// outside the box is projected (``LBFGSBResult/startWasProjected``); every evaluation point (finite
-/// differences included) lies in the box.
+/// gradient; infeasible or NaN bounds, non-finite starting points and sizes beyond the memory limit are
+/// typed errors; a starting point outside the box is projected (``LBFGSBResult/startWasProjected``);
+/// every evaluation point (finite differences included) lies in the box.
 ///
-/// The solver is a value: it owns its workspace (`(2m + 5)n + 11m² + 12m` doubles and `3n` 32-bit
-/// indices), allocates nothing per iteration, and any number of solvers can run at once on different
-/// threads.
+/// The solver is a value. A run allocates its workspace once (``workspaceBytes(dimension:maxcor:)``)
+/// and nothing per iteration; ``minimize(from:callback:objective:)`` keeps it for the next call. Any
+/// number of solvers and runs can work at once on different threads.
 ///
 /// ```swift
 /// var solver = try LBFGSBSolver(dimension: 2, lower: [-2, -2], upper: [2, 2])
@@ -37,51 +28,52 @@ import PhysGradLineSearch
 public struct LBFGSBSolver: Sendable {
     /// Number of variables n.
     public let dimension: Int
-    /// Lower bounds (`-infinity` where there is none).
-    public var lower: [Double] { lowerStorage.isEmpty ? [Double](repeating: -.infinity, count: dimension) : lowerStorage }
-    /// Upper bounds (`+infinity` where there is none).
-    public var upper: [Double] { upperStorage.isEmpty ? [Double](repeating: .infinity, count: dimension) : upperStorage }
-    /// The bounds, or empty when no variable has a bound on that side (saves 8n bytes per side).
-    private let lowerStorage: [Double]
-    private let upperStorage: [Double]
-    /// Settings; validated at every ``minimize(from:callback:objective:)``.
+    /// Settings; validated at every ``start(from:)`` and `minimize`.
     public var options: LBFGSBOptions
+    let box: Box
+    /// The workspace of the last `minimize`, for the next one.
+    private var spareWorkspace: Workspace?
 
-    private let kinds: [BoundKind]
-    private var storage: [Double] = []
-    private var indexStorage: [Int32] = []
-    private var storageCorrections = 0
+    /// The largest n: the free and active sets are lists of 32-bit indices.
+    public static let maximumDimension = Int(Int32.max)
+
+    /// Lower bounds (`-infinity` where there is none).
+    public var lower: [Double] { (0..<dimension).map { box.lowerBound($0) } }
+    /// Upper bounds (`+infinity` where there is none).
+    public var upper: [Double] { (0..<dimension).map { box.upperBound($0) } }
 
     /// A solver for `dimension` variables with optional bounds (`nil` means none; `-infinity` and
     /// `+infinity` entries mean none for that variable).
     ///
-    /// - Throws: ``LBFGSBError/emptyProblem``, ``LBFGSBError/dimensionMismatch(name:expected:actual:)``,
+    /// - Throws: ``LBFGSBError/emptyProblem``, ``LBFGSBError/dimensionTooLarge(dimension:limit:)``,
+    ///   ``LBFGSBError/dimensionMismatch(name:expected:actual:)``,
     ///   ``LBFGSBError/invalidBound(index:lower:upper:)`` (NaN, `lower = +inf` or `upper = -inf`),
-    ///   ``LBFGSBError/infeasibleBounds(index:lower:upper:)`` (`lower > upper`), or an
-    ///   ``LBFGSBError/invalidOption(name:value:reason:)``.
+    ///   ``LBFGSBError/infeasibleBounds(index:lower:upper:)`` (`lower > upper`),
+    ///   ``LBFGSBError/invalidOption(name:value:reason:)``, or
+    ///   ``LBFGSBError/workspaceTooLarge(dimension:maxcor:bytes:limit:)``.
     public init(dimension: Int, lower: [Double]? = nil, upper: [Double]? = nil,
                 options: LBFGSBOptions = LBFGSBOptions()) throws(LBFGSBError) {
         guard dimension > 0 else { throw .emptyProblem }
-        let lo = lower ?? [Double](repeating: -.infinity, count: dimension)
-        let up = upper ?? [Double](repeating: .infinity, count: dimension)
-        if lo.count != dimension { throw .dimensionMismatch(name: "lower", expected: dimension, actual: lo.count) }
-        if up.count != dimension { throw .dimensionMismatch(name: "upper", expected: dimension, actual: up.count) }
-        var kinds = [BoundKind](repeating: 0, count: dimension)
+        guard dimension <= Self.maximumDimension else {
+            throw .dimensionTooLarge(dimension: dimension, limit: Self.maximumDimension)
+        }
+        try Self.validate(options, dimension: dimension)
+        if let lower, lower.count != dimension {
+            throw .dimensionMismatch(name: "lower", expected: dimension, actual: lower.count)
+        }
+        if let upper, upper.count != dimension {
+            throw .dimensionMismatch(name: "upper", expected: dimension, actual: upper.count)
+        }
         for i in 0..<dimension {
-            let a = lo[i], b = up[i]
+            let a = lower?[i] ?? -.infinity, b = upper?[i] ?? .infinity
             if a.isNaN || b.isNaN || a == .infinity || b == -.infinity {
                 throw .invalidBound(index: i, lower: a, upper: b)
             }
             if a > b { throw .infeasibleBounds(index: i, lower: a, upper: b) }
-            let hasLower = a > -.infinity, hasUpper = b < .infinity
-            kinds[i] = hasLower ? (hasUpper ? 2 : 1) : (hasUpper ? 3 : 0)
         }
-        try options.validate()
         self.dimension = dimension
-        self.lowerStorage = lo.contains { $0 > -.infinity } ? lo : []
-        self.upperStorage = up.contains { $0 < .infinity } ? up : []
         self.options = options
-        self.kinds = kinds
+        box = Box(dimension: dimension, lower: lower, upper: upper)
     }
 
     /// Bounds given as `(lower, upper)` pairs, SciPy style (`nil` for no bound).
@@ -90,23 +82,77 @@ public struct LBFGSBSolver: Sendable {
                       upper: bounds.map { $0.1 ?? .infinity }, options: options)
     }
 
+    /// The bytes of a run's workspace: `8·((2m + 7)n + 11m² + 23m) + 13n` for n variables and m =
+    /// `maxcor` pairs (S and Y are 2mn doubles of it); `nil` beyond `Int.max`. The bounds take up to 17n
+    /// bytes more, shared by all runs of a solver.
+    public static func workspaceBytes(dimension: Int, maxcor: Int) -> Int? {
+        guard dimension >= 0, maxcor >= 0 else { return nil }
+        return Workspace.byteCount(n: dimension, m: maxcor)
+    }
+
+    static func validate(_ options: LBFGSBOptions, dimension: Int) throws(LBFGSBError) {
+        try options.validate()
+        let bytes = workspaceBytes(dimension: dimension, maxcor: options.maxcor)
+        if bytes.map({ $0 > options.memoryLimit }) ?? true {
+            throw .workspaceTooLarge(dimension: dimension, maxcor: options.maxcor, bytes: bytes, limit: options.memoryLimit)
+        }
+    }
+
+    /// A run from `x0` (projected onto the box if outside it), to be advanced with
+    /// ``LBFGSBRun/step(objective:)`` or ``LBFGSBRun/step(value:)``. Allocates the run's workspace.
+    ///
+    /// - Throws: ``LBFGSBError`` for a wrong-length or non-finite `x0`, invalid options or a workspace
+    ///   beyond ``LBFGSBOptions/memoryLimit``.
+    public func start(from x0: [Double]) throws(LBFGSBError) -> LBFGSBRun {
+        try validate(start: x0)
+        return LBFGSBRun(box: box, options: options, x0: x0, workspace: Workspace(n: dimension, m: options.maxcor))
+    }
+
+    /// ``start(from:)`` on the workspace of the previous `minimize` when it fits.
+    private mutating func startReusingWorkspace(from x0: [Double]) throws(LBFGSBError) -> LBFGSBRun {
+        try validate(start: x0)
+        if var spare = spareWorkspace.take(), spare.m == options.maxcor {
+            spare.makeUnique()  // a copy of this solver may share it
+            return LBFGSBRun(box: box, options: options, x0: x0, workspace: spare)
+        }
+        return LBFGSBRun(box: box, options: options, x0: x0, workspace: Workspace(n: dimension, m: options.maxcor))
+    }
+
+    /// Throws when `maxfun` cannot pay for two forward-difference gradients (1 + the movable variables
+    /// each): an iteration needs at least two, at the start and at a trial point.
+    static func checkFiniteDifferenceBudget(box: Box, options: LBFGSBOptions) throws(LBFGSBError) {
+        let perGradient = box.movableCount + 1
+        if 2 * perGradient > options.maxfun {
+            throw .finiteDifferencesExceedBudget(evaluationsPerGradient: perGradient, maxfun: options.maxfun)
+        }
+    }
+
+    private func validate(start x0: [Double]) throws(LBFGSBError) {
+        try Self.validate(options, dimension: dimension)
+        if x0.count != dimension { throw .dimensionMismatch(name: "x0", expected: dimension, actual: x0.count) }
+        for i in 0..<dimension where !x0[i].isFinite { throw .nonFiniteStart(index: i, value: x0[i]) }
+    }
+
     /// Minimizes an objective that returns f(x) and writes ∇f(x) into its second argument.
     ///
     /// - Parameters:
     ///   - x0: starting point (projected onto the box if outside it).
-    ///   - callback: called after every iteration; return `.stop` to end the run.
+    ///   - callback: called after every iteration; return `.stop` to end the run (an iteration or
+    ///     evaluation limit reached in the same iteration takes precedence, as in SciPy).
     ///   - objective: `(x, gradient) -> f`; x is only valid during the call, and always in the box.
-    /// - Throws: ``LBFGSBError`` for a wrong-length or non-finite `x0` or invalid options.
+    /// - Throws: ``LBFGSBError`` for a wrong-length or non-finite `x0`, invalid options or a workspace
+    ///   beyond ``LBFGSBOptions/memoryLimit``.
     public mutating func minimize(
         from x0: [Double],
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil,
         objective: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> LBFGSBResult {
-        let n = dimension
-        return try run(x0: x0, callback: callback) { x, g in
-            let f = objective(UnsafeBufferPointer(start: x, count: n), UnsafeMutableBufferPointer(start: g, count: n))
-            return (f, 1)
+        var run = try startReusingWorkspace(from: x0)
+        while run.termination == nil {
+            let step = run.step(objective: objective)
+            report(step, of: &run, to: callback)
         }
+        return finish(run)
     }
 
     /// Minimizes a value-only objective, with the gradient by forward differences as SciPy's
@@ -115,50 +161,44 @@ public struct LBFGSBSolver: Sendable {
     /// is flipped (or shortened to the distance to the far bound) so that no evaluation leaves the box.
     /// Fixed variables (`lower == upper`) get a zero derivative without an evaluation. Every gradient costs
     /// `1 + (number of non-fixed variables)` evaluations, all counted in ``LBFGSBResult/evaluations``.
+    ///
+    /// The budget holds inside a gradient: no evaluation starts once more than `maxfun` were made or
+    /// (with ``LBFGSBOptions/timeLimit``) once the time is up. A gradient cut short ends the run at the
+    /// last accepted iterate with ``LBFGSBTermination/evaluationLimit`` or
+    /// ``LBFGSBTermination/timeLimit``.
+    ///
+    /// - Throws: as ``minimize(from:callback:objective:)``, and
+    ///   ``LBFGSBError/finiteDifferencesExceedBudget(evaluationsPerGradient:maxfun:)`` when `maxfun` is
+    ///   less than two gradients, the fewest one iteration takes (the run could not move).
     public mutating func minimize(
         from x0: [Double],
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil,
         value: (UnsafeBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> LBFGSBResult {
-        let n = dimension
-        let eps = options.eps
-        var scratch = [Double](repeating: 0, count: n)
-        let lo = lowerStorage, up = upperStorage, kinds = self.kinds
-        return try scratch.withUnsafeMutableBufferPointer { (sp) throws(LBFGSBError) -> LBFGSBResult in
-            let s = sp.baseAddress!
-            return try run(x0: x0, callback: callback) { x, g in
-                s.update(from: x, count: n)
-                let f0 = value(UnsafeBufferPointer(start: s, count: n))
-                var evals = 1
-                for i in 0..<n {
-                    let xi = x[i]
-                    let lb = lo.isEmpty ? -.infinity : lo[i], ub = up.isEmpty ? .infinity : up[i]
-                    if kinds[i] == 2 && lb == ub {
-                        g[i] = 0
-                        continue
-                    }
-                    var h = eps
-                    if (xi + h) - xi == 0 {
-                        h = LBFGSBOptions.machineEpsilon.squareRoot() * (xi >= 0 ? 1 : -1) * max(1, abs(xi))
-                    }
-                    let lowerDist = xi - lb, upperDist = ub - xi
-                    let trial = xi + h
-                    let violated = trial < lb || trial > ub
-                    let fitting = abs(h) <= max(lowerDist, upperDist)
-                    if !fitting {
-                        h = upperDist >= lowerDist ? upperDist : -lowerDist
-                    } else if violated {
-                        h = -h
-                    }
-                    let xh = min(max(xi + h, lb), ub)
-                    s[i] = xh
-                    let fi = value(UnsafeBufferPointer(start: s, count: n))
-                    s[i] = xi
-                    evals += 1
-                    g[i] = (fi - f0) / (xh - xi)
-                }
-                return (f0, evals)
-            }
+        try Self.checkFiniteDifferenceBudget(box: box, options: options)
+        var run = try startReusingWorkspace(from: x0)
+        while run.termination == nil {
+            let step = try run.step(value: value)
+            report(step, of: &run, to: callback)
+        }
+        return finish(run)
+    }
+
+    /// The run's result; its workspace becomes the spare.
+    private mutating func finish(_ run: consuming LBFGSBRun) -> LBFGSBResult {
+        let result = run.result
+        spareWorkspace = run.workspace
+        return result
+    }
+
+    /// Hands an accepted iterate to the callback. A stop request ends the run unless the iteration
+    /// already reached the iteration or evaluation limit (SciPy tests those after the callback).
+    private func report(_ step: LBFGSBStep, of run: inout LBFGSBRun,
+                        to callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)?) {
+        guard step.iteration != nil, let callback, callback(run.progress) == .stop else { return }
+        switch run.termination {
+        case .iterationLimit?, .evaluationLimit?: break
+        default: run.termination = .stoppedByCallback
         }
     }
 
@@ -182,278 +222,5 @@ public struct LBFGSBSolver: Sendable {
     ) throws(LBFGSBError) -> LBFGSBResult {
         var solver = try LBFGSBSolver(dimension: x0.count, lower: lower, upper: upper, options: options)
         return try solver.minimize(from: x0, callback: callback, value: value)
-    }
-
-    // MARK: - The driver
-
-    private mutating func prepareStorage(m: Int) {
-        let n = dimension
-        let doubles = 2 * m * n + 5 * n + 2 * m * m + 8 * m * m + m * m + 8 * m + 2 * m + 2 * m
-        if storageCorrections != m || storage.count != doubles {
-            storage = [Double](repeating: 0, count: doubles)
-            indexStorage = [Int32](repeating: 0, count: 3 * n)
-            storageCorrections = m
-        }
-    }
-
-    private mutating func run(
-        x0: [Double],
-        callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)?,
-        evaluate: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> (Double, Int)
-    ) throws(LBFGSBError) -> LBFGSBResult {
-        try options.validate()
-        let n = dimension
-        if x0.count != n { throw .dimensionMismatch(name: "x0", expected: n, actual: x0.count) }
-        for i in 0..<n where !x0[i].isFinite { throw .nonFiniteStart(index: i, value: x0[i]) }
-        let opts = options
-        let m = opts.maxcor
-        prepareStorage(m: m)
-
-        var x = x0
-        var g = [Double](repeating: 0, count: n)
-        var trace: [LBFGSBIterationRecord] = []
-        if opts.trace != .none { trace.reserveCapacity(min(opts.maxiter, 1024)) }
-        let clock = ContinuousClock()
-        let started = clock.now
-
-        var f = 0.0
-        var pgNorm = 0.0
-        var iterations = 0
-        var nfev = 0
-        var njev = 0
-        var restarts = 0
-        var projected = false
-        var termination = LBFGSBTermination.nonFiniteValue
-
-        storage.withUnsafeMutableBufferPointer { sp in
-        indexStorage.withUnsafeMutableBufferPointer { ip in
-        x.withUnsafeMutableBufferPointer { xb in
-        g.withUnsafeMutableBufferPointer { gb in
-        // Without bounds on a side, a one-element stand-in: it is never read (every access is guarded by
-        // the bound kind).
-        (lowerStorage.isEmpty ? [-Double.infinity] : lowerStorage).withUnsafeBufferPointer { lb in
-        (upperStorage.isEmpty ? [Double.infinity] : upperStorage).withUnsafeBufferPointer { ub in
-        kinds.withUnsafeBufferPointer { kb in
-            var base = sp.baseAddress!
-            func take(_ count: Int) -> UnsafeMutablePointer<Double> {
-                defer { base += count }
-                return base
-            }
-            let ib = ip.baseAddress!
-            var core = Core(
-                n: n, m: m, l: lb.baseAddress!, u: ub.baseAddress!, nbd: kb.baseAddress!,
-                x: xb.baseAddress!, g: gb.baseAddress!,
-                ws: take(m * n), wy: take(m * n), sy: take(m * m), ss: take(m * m), wt: take(m * m),
-                wn: take(4 * m * m), snd: take(4 * m * m), wnRecip: take(2 * m),
-                z: take(n), r: take(n), d: take(n), t: take(n), xp: take(n), wa: take(8 * m),
-                newRow: take(2 * m),
-                index: ib, iwhere: ib + n, indx2: ib + 2 * n)
-            let xptr = xb.baseAddress!, gptr = gb.baseAddress!
-
-            // Project x0 onto the box.
-            for i in 0..<n {
-                let p = core.project(xptr[i], i)
-                if p != xptr[i] {
-                    xptr[i] = p
-                    projected = true
-                }
-            }
-            core.classify()
-
-            // f and g at x0.
-            let (f0, e0) = evaluate(xptr, gptr)
-            f = f0
-            nfev += e0
-            njev += 1
-            var finite = f.isFinite
-            if finite { for i in 0..<n where !gptr[i].isFinite { finite = false; break } }
-            if !finite {
-                termination = .nonFiniteValue
-                pgNorm = core.projectedGradientNorm()
-                return
-            }
-            pgNorm = core.projectedGradientNorm()
-            if pgNorm <= opts.pgtol {
-                termination = .convergedProjectedGradient
-                return
-            }
-
-            let tol = opts.factr * LBFGSBOptions.machineEpsilon
-            var iter = 0
-            var wrk = false
-            while true {
-                // 1. Generalized Cauchy point (skipped without bounds once B != θI: z = x).
-                if !core.constrained && core.col > 0 {
-                    core.z.update(from: xptr, count: n)
-                    wrk = core.updatd
-                } else {
-                    if !core.cauchy(pgNorm: pgNorm) {
-                        core.resetMemory()
-                        restarts += 1
-                        continue
-                    }
-                    wrk = core.freev(iteration: iter)
-                }
-                // 2. Subspace minimization over the free variables. Without bounds and for small
-                //    n, the two-loop recursion gives the same step without building K (2-D
-                //    Rosenbrock whole call: 33 -> 11 us); from n = 256 on, the fused compact-form
-                //    passes over S and Y measured faster.
-                if !core.constrained && core.col != 0 && n < Core.fusedThreshold {
-                    core.twoLoopQuasiNewtonPoint()
-                } else if core.nfree != 0 && core.col != 0 {
-                    var ok = true
-                    if wrk { ok = core.formk() }
-                    if ok { ok = core.cmprlb() }
-                    if ok { ok = core.subsm() }
-                    if !ok {
-                        core.resetMemory()
-                        restarts += 1
-                        continue
-                    }
-                }
-                // 3. Line search along d = z - x.
-                let d = core.d, t = core.t, r = core.r, z = core.z
-                for i in 0..<n { d[i] = z[i] - xptr[i] }
-                let dnorm = norm2Contiguous(d, n)
-                let dtd = dnorm * dnorm
-                var stpmx = 1e10
-                if core.constrained {
-                    if iter == 0 {
-                        stpmx = 1
-                    } else {
-                        for i in 0..<n { stpmx = core.limitStep(stpmx, i, d: d[i], from: xptr[i]) }
-                    }
-                }
-                var stp = (iter == 0 && !core.boxed) ? min(1 / dnorm, stpmx) : 1
-                t.update(from: xptr, count: n)
-                r.update(from: gptr, count: n)
-                let fold = f
-                var gd = dotContiguous(gptr, d, n)
-                let gdold = gd
-                var failure: LBFGSBLineSearchFailure? = nil
-                var search = MoreThuente(stpmax: stpmx)
-                if !(gd < 0) {
-                    failure = .notDescentDirection
-                } else if search.start(f0: f, g0: gd, stp: stp) == .error {
-                    failure = .noFeasibleStep
-                } else {
-                    var ifun = 0
-                    while true {
-                        ifun += 1
-                        if ifun - 1 >= opts.maxls {
-                            failure = .tooManyEvaluations
-                            break
-                        }
-                        if stp == 1 {
-                            xptr.update(from: z, count: n)
-                        } else {
-                            for i in 0..<n { xptr[i] = stp * d[i] + t[i] }
-                        }
-                        if core.constrained {
-                            for i in 0..<n { xptr[i] = core.project(xptr[i], i) }
-                        }
-                        let (fv, ev) = evaluate(xptr, gptr)
-                        f = fv
-                        nfev += ev
-                        njev += 1
-                        gd = dotContiguous(gptr, d, n)
-                        if !f.isFinite || !gd.isFinite {
-                            stp = search.backOff(from: stp)
-                            continue
-                        }
-                        let status = search.next(f: f, g: gd, stp: &stp)
-                        if status == .converged || status == .warning { break }
-                        if status == .error {
-                            failure = .noFeasibleStep
-                            break
-                        }
-                    }
-                }
-                if let why = failure {
-                    xptr.update(from: t, count: n)
-                    gptr.update(from: r, count: n)
-                    f = fold
-                    if core.col == 0 {
-                        termination = .lineSearchFailed(why)
-                        pgNorm = core.projectedGradientNorm()
-                        return
-                    }
-                    core.resetMemory()
-                    restarts += 1
-                    continue
-                }
-
-                // 4. New iterate: report, then test for termination.
-                iter += 1
-                iterations = iter
-                pgNorm = core.projectedGradientNorm()
-                if opts.trace == .scalars {
-                    trace.append(LBFGSBIterationRecord(
-                        iteration: iter, f: f, projectedGradientNorm: pgNorm, evaluations: nfev, step: stp,
-                        freeVariables: core.nfree, corrections: core.col))
-                }
-                var stop: LBFGSBTermination? = nil
-                if let callback {
-                    let progress = LBFGSBProgress(
-                        iteration: iter, x: UnsafeBufferPointer(start: xptr, count: n), f: f,
-                        gradient: UnsafeBufferPointer(start: gptr, count: n), projectedGradientNorm: pgNorm,
-                        evaluations: nfev)
-                    if callback(progress) == .stop { stop = .stoppedByCallback }
-                }
-                if iter >= opts.maxiter {
-                    stop = .iterationLimit
-                } else if nfev > opts.maxfun {
-                    stop = .evaluationLimit
-                } else if stop == nil, let limit = opts.timeLimit {
-                    let e = (clock.now - started).components
-                    if Double(e.seconds) + Double(e.attoseconds) * 1e-18 > limit { stop = .timeLimit }
-                }
-                if let stop {
-                    termination = stop
-                    return
-                }
-                if pgNorm <= opts.pgtol {
-                    termination = .convergedProjectedGradient
-                    return
-                }
-                if fold - f <= tol * max(abs(fold), abs(f), 1) {
-                    termination = .convergedRelativeReduction
-                    return
-                }
-
-                // 5. Update the limited-memory matrix with s = stp·d, y = g - g_old.
-                for i in 0..<n { r[i] = gptr[i] - r[i] }
-                let rnorm = norm2Contiguous(r, n)
-                let rr = rnorm * rnorm
-                let dr: Double
-                let ddum: Double
-                if stp == 1 {
-                    dr = gd - gdold
-                    ddum = -gdold
-                } else {
-                    dr = (gd - gdold) * stp
-                    for i in 0..<n { d[i] *= stp }
-                    ddum = -gdold * stp
-                }
-                if dr <= LBFGSBOptions.machineEpsilon * ddum {
-                    core.updatd = false  // skip the update: curvature condition fails
-                    continue
-                }
-                core.updatd = true
-                core.iupdat += 1
-                core.matupd(rr: rr, dr: dr, stp: stp, dtd: dtd)
-                // T = θSᵀS + LD⁻¹Lᵀ serves only the Cauchy search and r = -Zᵀ(B(z - x) + g), which run
-                // only with bounds (without bounds and with memory, z = x): skip it when there are none.
-                if core.constrained && !core.formt() {
-                    core.resetMemory()
-                    restarts += 1
-                }
-            }
-        }}}}}}}
-
-        return LBFGSBResult(
-            x: x, f: f, gradient: g, projectedGradientNorm: pgNorm, iterations: iterations,
-            evaluations: nfev, gradientEvaluations: njev, termination: termination,
-            startWasProjected: projected, restarts: restarts, trace: trace)
     }
 }

@@ -2,49 +2,105 @@ import Foundation
 import Testing
 @testable import PhysGradLBFGSB
 
-/// The fused large-n passes must give exactly the bits of the separate dot products and updates they
-/// replace (the solver switches between them by n).
+/// The kernels under the iteration: the summation order of inner products, the fused passes over S and
+/// Y (which must give exactly the bits of the separate products they replace: the solver switches
+/// between them by n), the compact BFGS matrix against its definition, and the dense factorizations.
 @Suite struct KernelTests {
     static func data(_ count: Int, seed: Double) -> [Double] { (0..<count).map { sin(Double($0) * 0.7 + seed) * 3 } }
 
+    /// A compact BFGS matrix with `pairs` pairs (y = A s, A = diag(1 + i mod 5) + 0.1: positive curvature)
+    /// added to a workspace with room for m; `productsForK` as the solver passes it for large n.
+    static func matrix(n: Int, m: Int, pairs: Int, productsForK: Bool) -> Workspace {
+        var w = Workspace(n: n, m: m)
+        for k in 0..<pairs {
+            let s = data(n, seed: Double(k) + 1)
+            var y = s.enumerated().map { i, v in (1 + Double(i % 5)) * v }
+            let total = s.reduce(0, +)
+            for i in 0..<n { y[i] += 0.1 * total }
+            w.bfgs.add(s: s, y: y, yTy: dot(y, y, n), sTy: dot(s, y, n), sTs: dot(s, s, n), productsForK: productsForK)
+        }
+        return w
+    }
+
+    @Test func dotProductsSumInTheDocumentedOrder() {
+        for n in [0, 1, 3, 4, 7, 8, 13, 1001] {
+            let x = Self.data(n, seed: 0.3), y = Self.data(n, seed: 1.9)
+            var lanes = [0.0, 0.0, 0.0, 0.0]
+            let blocks = n / 4 * 4
+            for i in 0..<blocks { lanes[i % 4] += x[i] * y[i] }
+            var expected = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3])
+            for i in blocks..<n { expected += x[i] * y[i] }
+            #expect(dot(x, y, n).bitPattern == expected.bitPattern, "n = \(n)")
+        }
+    }
+
     @Test(arguments: [2, 5, 16, 17, 1000, 3001])
     func fusedPassesAreBitIdentical(n: Int) {
-        let m = 4, col = 3, head = 2
-        var ws = Self.data(m * n, seed: 1), wy = Self.data(m * n, seed: 2)
-        var v = Self.data(n, seed: 3), yNew = Self.data(n, seed: 4)
-        var out = [Double](repeating: 0, count: 6 * m)
-        ws.withUnsafeMutableBufferPointer { sp in wy.withUnsafeMutableBufferPointer { yp in
-        v.withUnsafeMutableBufferPointer { vp in yNew.withUnsafeMutableBufferPointer { np in
-        out.withUnsafeMutableBufferPointer { op in
-            let s = sp.baseAddress!, y = yp.baseAddress!, d = vp.baseAddress!, yn = np.baseAddress!
-            let o = op.baseAddress!
-            func column(_ j: Int) -> Int { (head + j) % m }
-            fusedDotsWithVector(ws: s, wy: y, n: n, m: m, head: head, col: col, d, ya: o, sa: o + m)
-            for j in 0..<col {
-                #expect(o[j] == dotContiguous(y + n * column(j), d, n))
-                #expect(o[m + j] == dotContiguous(s + n * column(j), d, n))
+        // Seven pairs in a memory of four: the ring has wrapped (head != 0) and the oldest were dropped.
+        let m = 4, pairs = 7
+        let fused = Self.matrix(n: n, m: m, pairs: pairs, productsForK: true)
+        let plain = Self.matrix(n: n, m: m, pairs: pairs, productsForK: false)
+        let b = fused.bfgs, p = plain.bfgs
+        #expect(b.head != 0 && b.count == m && b.updates == pairs)
+        #expect(b.hasNewPairProducts && !p.hasNewPairProducts)
+        for i in 0..<m {
+            for j in 0..<m {
+                #expect(b.sTy[i, j].bitPattern == p.sTy[i, j].bitPattern)
+                #expect(b.sTs[i, j].bitPattern == p.sTs[i, j].bitPattern)
             }
-            fusedNewPairDots(ws: s, wy: y, n: n, m: m, head: head, col: col, d: d, yNew: yn,
-                             yy: o, syNew: o + m, dy: o + 2 * m, sd: o + 3 * m)
-            for j in 0..<col {
-                #expect(o[j] == dotContiguous(yn, y + n * column(j), n))
-                #expect(o[m + j] == dotContiguous(s + n * column(j), yn, n))
-                if j < col - 1 {
-                    #expect(o[2 * m + j] == dotContiguous(d, y + n * column(j), n))
-                    #expect(o[3 * m + j] == dotContiguous(s + n * column(j), d, n))
-                }
+        }
+        let yNew = b.yColumn(m - 1)
+        for j in 0..<m {
+            #expect(b.newPairProducts[j] == dot(yNew, b.yColumn(j), n))
+            #expect(b.newPairProducts[m + j] == dot(b.sColumn(j), yNew, n))
+            // SᵀY and SᵀS against their definitions, in the same summation order.
+            for i in 0...j {
+                #expect(b.sTs[i, j] == dot(b.sColumn(i), b.sColumn(j), n))
+                #expect(b.sTy[j, i] == dot(b.sColumn(j), b.yColumn(i), n))
             }
-            let a1: [Double] = [0.5, -1.25, 3], a2: [Double] = [2, 0.1, -0.7]
-            var reference = Array(UnsafeBufferPointer(start: d, count: n))
-            reference.withUnsafeMutableBufferPointer { rp in
-                for j in 0..<col {
-                    axpyContiguous(a1[j], y + n * column(j), rp.baseAddress!, n)
-                    axpyContiguous(a2[j], s + n * column(j), rp.baseAddress!, n)
-                }
-            }
-            fusedUpdate(ws: s, wy: y, n: n, m: m, head: head, col: col, a1: a1, a2: a2, d)
-            #expect(Array(UnsafeBufferPointer(start: d, count: n)) == reference)
-        }}}}}
+        }
+
+        var v = Self.data(n, seed: 3)
+        var ya = [Double](repeating: 0, count: m), sa = ya
+        b.columnProducts(with: v, y: &ya, s: &sa)
+        for j in 0..<m {
+            #expect(ya[j] == dot(b.yColumn(j), v, n))
+            #expect(sa[j] == dot(b.sColumn(j), v, n))
+        }
+        let a1: [Double] = [0.5, -1.25, 3, 0.01], a2: [Double] = [2, 0.1, -0.7, -4]
+        var reference = v
+        for j in 0..<m {
+            axpy(a1[j], b.yColumn(j), &reference, n)
+            axpy(a2[j], b.sColumn(j), &reference, n)
+        }
+        b.addColumns(y: a1, s: a2, to: &v)
+        #expect(v.map(\.bitPattern) == reference.map(\.bitPattern))
+    }
+
+    /// B = θI - W M Wᵀ through `applyMiddle`, and H = B⁻¹ through the two-loop recursion: H(Bv) = v.
+    @Test(arguments: [1, 3, 6])
+    func twoLoopInvertsTheCompactForm(pairs: Int) {
+        let n = 9, m = 5
+        let w = Self.matrix(n: n, m: m, pairs: pairs, productsForK: false)
+        let b = w.bfgs
+        #expect(b.factorMiddle())
+        let v = Self.data(n, seed: 0.4)
+        let col = b.count
+        // Wᵀv = [Yᵀv; θSᵀv], then Bv = θv - W M Wᵀv.
+        var wv = [Double](repeating: 0, count: 2 * col), mwv = wv
+        for j in 0..<col {
+            wv[j] = dot(b.yColumn(j), v, n)
+            wv[col + j] = b.theta * dot(b.sColumn(j), v, n)
+        }
+        b.applyMiddle(wv, into: &mwv)
+        var bv = v.map { b.theta * $0 }
+        for j in 0..<col {
+            axpy(-mwv[j], b.yColumn(j), &bv, n)
+            axpy(-b.theta * mwv[col + j], b.sColumn(j), &bv, n)
+        }
+        b.multiplyByInverse(&bv)
+        let error = zip(bv, v).map { abs($0 - $1) }.max()!
+        #expect(error < 1e-10 * v.map(abs).max()!, "‖H(Bv) - v‖∞ = \(error)")
     }
 
     @Test func smallDenseKernels() {
@@ -53,13 +109,14 @@ import Testing
         let u: [[Double]] = [[2, 1, -1], [0, 3, 0.5], [0, 0, 1.5]]
         for i in 0..<3 { for j in i..<3 { a[i + 4 * j] = (0...i).reduce(0) { $0 + u[$1][i] * u[$1][j] } } }
         var b: [Double] = [1, -2, 0.5]
+        var reciprocals = [Double](repeating: 0, count: 3)
         a.withUnsafeMutableBufferPointer { ap in
-            #expect(choleskyUpper(ap.baseAddress!, ld: 4, n: 3))
-            for i in 0..<3 { for j in i..<3 { #expect(abs(ap[i + 4 * j] - u[i][j]) < 1e-14) } }
-            b.withUnsafeMutableBufferPointer { bp in
-                #expect(solveUpper(ap.baseAddress!, ld: 4, n: 3, bp.baseAddress!, transpose: true))
-                #expect(solveUpper(ap.baseAddress!, ld: 4, n: 3, bp.baseAddress!, transpose: false))
-            }
+            let view = MatrixView(base: ap.baseAddress!, ld: 4)
+            #expect(choleskyUpper(view, n: 3, reciprocals: &reciprocals))
+            for i in 0..<3 { for j in i..<3 { #expect(abs(view[i, j] - u[i][j]) < 1e-14) } }
+            for i in 0..<3 { #expect(reciprocals[i] == 1 / view[i, i]) }
+            solveUpperTransposed(view, n: 3, reciprocals: reciprocals, &b)
+            solveUpper(view, n: 3, reciprocals: reciprocals, &b)
         }
         // b now solves A b = [1, -2, 0.5]: check the residual with A = UᵀU.
         for i in 0..<3 {
@@ -67,52 +124,16 @@ import Testing
             for j in 0..<3 { for k in 0...min(i, j) { r += u[k][i] * u[k][j] * b[j] } }
             #expect(abs(r - [1, -2, 0.5][i]) < 1e-13)
         }
-        var notPD: [Double] = [1, 2, 2, 1]
-        #expect(!notPD.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, ld: 2, n: 2) })
-    }
-
-    /// The interleaved Cholesky + multi-right-hand-side solve of formk gives exactly the bits of the two
-    /// kernels one after the other, including the skipped leading zeros (of both signs) and `first`.
-    @Test(arguments: [1, 2, 3, 7, 10])
-    func interleavedFactorAndSolveIsBitIdentical(n: Int) {
-        let ld = 2 * n + 1, count = n
-        // A = MᵀM + n I (positive definite), B with a triangle of ±0 above a nonzero "diagonal".
-        let mat = Self.data(n * n, seed: 5)
-        var a = [Double](repeating: 0, count: ld * n)
-        for i in 0..<n { for j in i..<n {
-            var s = i == j ? Double(n) : 0
-            for k in 0..<n { s += mat[k + n * i] * mat[k + n * j] }
-            a[i + ld * j] = s
-        } }
-        let data = Self.data(n * count, seed: 6)
-        var b = [Double](repeating: 0, count: ld * count)
-        for j in 0..<count { for i in 0..<n { b[i + ld * j] = i < j ? (j % 2 == 0 ? -0.0 : 0.0) : data[i + n * j] } }
-        if count > 1 { b[1 + ld * 1] = 0 }  // a column whose first nonzero is later than its index
-        var a2 = a, b2 = b
-        var rec = [Double](repeating: 0, count: n), rec2 = rec
-        var first = [Int](repeating: -1, count: count), first2 = first
-        let ok = choleskyUpperAndSolve(&a, ld: ld, n: n, reciprocals: &rec, &b, ldb: ld, count: count, first: &first)
-        let ok2 = a2.withUnsafeMutableBufferPointer { ap in
-            rec2.withUnsafeMutableBufferPointer { rp in
-                b2.withUnsafeMutableBufferPointer { bp in
-                    first2.withUnsafeMutableBufferPointer { fp in
-                        guard choleskyUpper(ap.baseAddress!, ld: ld, n: n, reciprocals: rp.baseAddress!) else { return false }
-                        solveUpperTransposed(ap.baseAddress!, ld: ld, n: n, bp.baseAddress!, ldb: ld, count: count,
-                                             reciprocals: rp.baseAddress!, first: fp.baseAddress!)
-                        return true
-                    }
-                }
-            }
-        }
-        #expect(ok && ok2)
-        #expect(a.map(\.bitPattern) == a2.map(\.bitPattern))
-        #expect(b.map(\.bitPattern) == b2.map(\.bitPattern))
-        #expect(rec.map(\.bitPattern) == rec2.map(\.bitPattern))
-        #expect(first == first2)
     }
 
     @Test func notPositiveDefinite() {
-        var notPD: [Double] = [1, 2, 2, 1]
-        #expect(!notPD.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, ld: 2, n: 2) })
+        var reciprocals = [0.0, 0.0]
+        for matrix in [[1.0, 2, 2, 1], [1, 0, 0, .nan], [0, 0, 0, 1]] {
+            var a = matrix
+            let ok = a.withUnsafeMutableBufferPointer {
+                choleskyUpper(MatrixView(base: $0.baseAddress!, ld: 2), n: 2, reciprocals: &reciprocals)
+            }
+            #expect(!ok, "\(matrix)")
+        }
     }
 }

@@ -35,4 +35,58 @@ import PhysGradLineSearch
         let s = search.backOff(from: 8)
         #expect(s == 4 && search.stpmax == 4)
     }
+
+    /// The driven search takes the same steps as the hand-written loop above and reports where it stopped.
+    @Test(arguments: [(1e-3, 6), (1e-1, 3), (1e1, 1), (1e3, 4)])
+    func searchDrivesTheSameLoop(start: Double, evaluations: Int) {
+        var search = MoreThuente(ftol: 1e-3, gtol: 0.1, xtol: 0.1, stpmin: 0, stpmax: 1e10)
+        let (f0, g0) = Self.phi(0)
+        var steps: [Double] = []
+        let outcome = search.search(from: start, value: f0, slope: g0, maxEvaluations: 30) { a in
+            steps.append(a)
+            return Self.phi(a)
+        }
+        guard case .accepted(let step, .converged) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(steps.count == evaluations && steps.last == step)
+        let (f, g) = Self.phi(step)
+        #expect(f <= f0 + 1e-3 * step * g0 && abs(g) <= 0.1 * abs(g0))
+    }
+
+    @Test func searchLimitsAndAbandons() {
+        let (f0, g0) = Self.phi(0)
+        var a = MoreThuente(ftol: 1e-3, gtol: 0.1, xtol: 0.1, stpmin: 0, stpmax: 1e10)
+        #expect(a.search(from: 1e-3, value: f0, slope: g0, maxEvaluations: 2) { Self.phi($0) } == .tooManyEvaluations)
+        var b = MoreThuente(stpmax: 1e10)
+        var calls = 0
+        let abandoned = b.search(from: 1, value: f0, slope: g0, maxEvaluations: 20) { step -> (value: Double, slope: Double)? in
+            calls += 1
+            return calls == 2 ? nil : Self.phi(step * 1e-3)
+        }
+        #expect(abandoned == .abandoned && calls == 2)
+        var c = MoreThuente(stpmax: 1e10)
+        #expect(c.search(from: 1, value: 0, slope: 1, maxEvaluations: 20) { _ in (0, 0) } == .invalidInput)
+        var d = MoreThuente(stpmax: 0.5)
+        #expect(d.search(from: 1, value: f0, slope: g0, maxEvaluations: 20) { _ in (0, 0) } == .invalidInput)
+    }
+
+    /// Non-finite trial values make the search back off: no step at or beyond a bad one is returned or
+    /// tried again.
+    @Test func searchBacksOffFromNonFiniteValues() {
+        var search = MoreThuente(ftol: 1e-3, gtol: 0.1, xtol: 0.1, stpmin: 0, stpmax: 1e10)
+        let (f0, g0) = Self.phi(0)
+        var tried: [Double] = []
+        let outcome = search.search(from: 8, value: f0, slope: g0, maxEvaluations: 40) { a in
+            tried.append(a)
+            return a > 3 ? (.nan, .nan) : Self.phi(a)
+        }
+        guard case .accepted(let step, _) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(step <= 3 && step > 0)
+        #expect(tried.first == 8 && tried.dropFirst().allSatisfy { $0 < 8 })
+    }
 }

@@ -4,9 +4,9 @@
 // objectives (smooth, non-smooth, NaN in half the domain, unbounded below, constant). The
 // harness stops the process (a finding) when the solver
 //   - crashes or traps (a precondition, an index out of range, ASan),
-//   - accepts invalid input (NaN or crossed bounds, a non-finite start, an invalid option)
-//     instead of throwing a typed error,
-//   - evaluates the objective outside the box,
+//   - accepts invalid input (NaN or crossed bounds, a non-finite start, an invalid option,
+//     finite differences with maxfun below two gradients) instead of throwing a typed error,
+//   - evaluates the objective outside the box, or more than maxfun + 1 times,
 //   - returns a non-finite x, an x outside the box, or reports success with a non-finite f.
 // Runs are short (maxiter <= 200, maxfun <= 400), so every input terminates.
 import PhysGradLBFGSB
@@ -52,15 +52,22 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
 
     var invalid = options.maxcor <= 0 || !(options.factr >= 0) || !options.factr.isFinite || !(options.pgtol >= 0)
         || !options.pgtol.isFinite || options.maxiter <= 0 || options.maxfun <= 0 || options.maxls <= 0
+    var movable = 0
     for i in 0..<n {
         if lower[i].isNaN || upper[i].isNaN || lower[i] == .infinity || upper[i] == -.infinity || lower[i] > upper[i] {
             invalid = true
         }
         if !x0[i].isFinite { invalid = true }
+        if !(useLower && useUpper && lower[i] == upper[i]) { movable += 1 }
     }
+    // Two forward-difference gradients (1 + movable evaluations each), one iteration's least, must fit
+    // in maxfun.
+    if approximate && 2 * (movable + 1) > options.maxfun { invalid = true }
 
     var outside = false
+    var evaluations = 0
     func value(_ x: UnsafeBufferPointer<Double>) -> Double {
+        evaluations += 1
         for i in 0..<n where x[i] < lower[i] || x[i] > upper[i] || x[i].isNaN { outside = true }
         switch kind {
         case 0:  // extended Rosenbrock-like, smooth
@@ -87,7 +94,9 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
             result = try LBFGSBSolver.minimize(from: x0, lower: useLower ? lower : nil, upper: useUpper ? upper : nil,
                                                options: options) { x, g in
                 let f = value(x)
-                // Central differences as the "exact" gradient of these test functions.
+                // Central differences as the "exact" gradient of these test functions (not counted).
+                let counted = evaluations
+                defer { evaluations = counted }
                 var p = Array(x)
                 for i in 0..<n {
                     let h = 1e-6 * max(1, abs(p[i]))
@@ -105,6 +114,9 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
         }
         if invalid { fatalError("invalid input was accepted: n=\(n) options=\(options) lower=\(lower) upper=\(upper) x0=\(x0)") }
         if outside { fatalError("an evaluation left the box") }
+        if evaluations != result.evaluations || evaluations > options.maxfun + 1 {
+            fatalError("\(evaluations) evaluations (result: \(result.evaluations)) with maxfun = \(options.maxfun)")
+        }
         for i in 0..<n where !(result.x[i].isFinite && result.x[i] >= lower[i] && result.x[i] <= upper[i]) {
             fatalError("result x[\(i)] = \(result.x[i]) is non-finite or outside [\(lower[i]), \(upper[i])]")
         }

@@ -1,15 +1,15 @@
 import PhysGradLBFGSB
 
-/// L-BFGS-B (`LBFGSBSolver` of PhysGradLBFGSB) applied to L(y(x)) itself, with the problem's exact
+/// L-BFGS-B (`LBFGSBRun` of PhysGradLBFGSB) applied to L(y(x)) itself, with the problem's exact
 /// gradients: the quasi-Newton baseline next to GD, Newton and PG.
 ///
-/// Each driver step is one L-BFGS-B iteration (one generalized Cauchy point, subspace
-/// minimization and line search, i.e. one or more evaluations). The run ends when the driver's
-/// tests stop it (steps, tolerances, callback, time limit) or when L-BFGS-B stops by itself
-/// (its own convergence tests, ``TerminationReason/convergedByMethod(_:)``, or a failed line
-/// search). Bounds on x are optional.
-public struct LBFGSBMethod: Optimizer {
-    /// The solver's settings, SciPy's names and defaults; `maxiter` is the driver's `steps`.
+/// Each driver step is one L-BFGS-B iteration (generalized Cauchy point, subspace minimization and
+/// line search: one or more evaluations); the first step also evaluates the start. The run ends when
+/// the driver's tests stop it (steps, tolerances, callback, time limit) or when L-BFGS-B stops by
+/// itself: on its own convergence tests (``TerminationReason/convergedByMethod(_:)``), a failed line
+/// search, or its `maxiter`/`maxfun` (``TerminationReason/completedSteps``). Bounds on x are optional.
+public struct LBFGSBMethod: SteppingOptimizer {
+    /// The solver's settings, SciPy's names and defaults.
     public var options: LBFGSBOptions
     public var lower: [Double]?
     public var upper: [Double]?
@@ -40,69 +40,43 @@ public struct LBFGSBMethod: Optimizer {
     }
 
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
-        var solver: LBFGSBSolver
+        var run: LBFGSBRun
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
         do {
-            return State(x: x, solver: try LBFGSBSolver(dimension: x.count, lower: lower, upper: upper, options: options))
+            let solver = try LBFGSBSolver(dimension: x.count, lower: lower, upper: upper, options: options)
+            return State(x: x, run: try solver.start(from: x))
         } catch {
             throw StepFailure(.invalidInput(error.description))
         }
     }
 
-    public func iterate(
-        _ state: inout State, evaluator: inout ProblemEvaluator,
-        next: (StepOutcome, EvaluationCounts) throws(StepFailure) -> Bool
-    ) throws(StepFailure) -> TerminationReason? {
-        var counts = evaluator.counts
-        var failure: StepFailure?
-        var stoppedByDriver = false
-        var outcome: Result<LBFGSBResult, LBFGSBError>!
-        // The solver's callback is an optional closure (so formally escaping); it is only called
-        // during `minimize`.
-        withoutActuallyEscaping(next) { next in
-            outcome = Result { () throws(LBFGSBError) -> LBFGSBResult in
-              try state.solver.minimize(
-                from: state.x,
-                callback: { progress in
-                    do throws(StepFailure) {
-                        if try next(StepOutcome(x: Array(progress.x)), counts) { return .continue }
-                        stoppedByDriver = true
-                    } catch {
-                        failure = error
-                    }
-                    return .stop
-                },
-                objective: { x, g in
-                    let f = evaluator.lossAndGradient(at: x, gradient: g)
-                    counts = evaluator.counts
-                    return f
-                })
-            }
+    /// One L-BFGS-B iteration. Its own convergence ends the run on the next step (the driver's
+    /// callback and tests see the converging iterate first), with the solver's reason.
+    public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        let step = state.run.step { x, g in evaluator.lossAndGradient(at: x, gradient: g) }
+        if step.iteration != nil {
+            state.x = state.run.x
+            return StepOutcome(x: state.x)
         }
-        let result: LBFGSBResult
-        switch outcome! {
-        case .success(let r): result = r
-        case .failure(let error): throw StepFailure(.invalidInput(error.description))
-        }
-        if let failure { throw failure }
-        state.x = result.x
-        if stoppedByDriver { return nil }
-        switch result.termination {
+        guard let end = step.termination else { return StepOutcome(x: state.x) }
+        let message = end.message
+        switch end {
         case .convergedProjectedGradient, .convergedRelativeReduction:
-            return .convergedByMethod(result.message)
+            throw StepFailure(.convergedByMethod(message))
         case .lineSearchFailed:
-            return .lineSearchFailed(result.message)
+            throw StepFailure(.lineSearchFailed(message))
         case .nonFiniteValue:
-            return .nonFiniteValue("loss or gradient (L-BFGS-B: \(result.message))")
+            throw StepFailure(.nonFiniteValue("loss or gradient (L-BFGS-B: \(message))"))
         case .iterationLimit, .evaluationLimit:
-            return .completedSteps
+            throw StepFailure(.completedSteps)
         case .timeLimit:
-            return .timeLimit
+            throw StepFailure(.timeLimit)
         case .stoppedByCallback:
-            return .stoppedByCallback
+            throw StepFailure(.stoppedByCallback)
         }
     }
 }

@@ -1,0 +1,81 @@
+// Level-1 kernels on contiguous memory, in Swift: the same bits on every x86-64 CPU (a BLAS picks its
+// kernel, and so its summation order, by CPU).
+//
+// Every inner product of length n in the solver is summed in one fixed order (``DotAccumulator``), so
+// the passes that compute several products at once (``CompactBFGSMatrix``'s fused passes for large n)
+// give exactly the bits of separate ``dot(_:_:_:)`` calls. Element-wise updates (axpy) have one
+// operation per element and so one result whatever the vector width.
+
+/// A running inner product in the solver's summation order: four partial sums (elements i mod 4) over
+/// the blocks of four, combined as (s₀ + s₂) + (s₁ + s₃), then the remaining elements in order.
+struct DotAccumulator {
+    private var lanes = SIMD4<Double>()
+
+    /// Adds the products of the four elements at `x[i..<i+4]`, `y[i..<i+4]`.
+    @inline(__always)
+    mutating func add(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, at i: Int) {
+        lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Double>.self)
+            * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD4<Double>.self)
+    }
+
+    /// The finished sum, with the elements `from..<n` that do not fill a block.
+    @inline(__always)
+    func total(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, _ n: Int) -> Double {
+        let pairs = lanes.lowHalf + lanes.highHalf
+        return Self.tail(x, y, from: from, n, startingAt: pairs[0] + pairs[1])
+    }
+
+    /// `s + x[from]·y[from] + ... + x[n-1]·y[n-1]`, in order.
+    @inline(__always)
+    static func tail(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, _ n: Int,
+                     startingAt s: Double) -> Double {
+        var sum = s
+        var i = from
+        while i < n {
+            sum += x[i] * y[i]
+            i &+= 1
+        }
+        return sum
+    }
+}
+
+/// The number of elements of an n-vector covered by whole blocks of four.
+@inline(__always)
+func wholeBlocks(_ n: Int) -> Int { n & ~3 }
+
+/// `xᵀy` in the solver's summation order.
+@inline(__always)
+func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
+    if n < 4 { return DotAccumulator.tail(x, y, from: 0, n, startingAt: 0) }  // no block: the same sum
+    var sum = DotAccumulator()
+    let blocks = wholeBlocks(n)
+    var i = 0
+    while i < blocks {
+        sum.add(x, y, at: i)
+        i &+= 4
+    }
+    return sum.total(x, y, from: blocks, n)
+}
+
+/// `y ← y + αx`.
+@inline(__always)
+func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    for i in 0..<n { y[i] += alpha * x[i] }
+}
+
+/// `‖x‖₂ = sqrt(xᵀx)`; when the sum of squares overflows or underflows (elements beyond about 1e154 or
+/// below 1e-154), `max|x_i| · ‖x / max|x_i|‖₂` instead, as LAPACK's `dnrm2` guards. NaN in x gives NaN.
+func norm2(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    let squares = dot(x, x, n)
+    if squares.isFinite && squares > 0x1p-1000 { return squares.squareRoot() }
+    if squares.isNaN { return squares }
+    var largest = 0.0
+    for i in 0..<n { largest = max(largest, abs(x[i])) }
+    if largest == 0 || largest.isInfinite { return largest }
+    var scaled = 0.0
+    for i in 0..<n {
+        let r = x[i] / largest
+        scaled += r * r
+    }
+    return largest * scaled.squareRoot()
+}
