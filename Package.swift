@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "PhysGradDerivatives",
             dependencies: [
-                "PhysGradLinearAlgebra",
+                "PhysGradLinearAlgebra", "CPhysGradLAPACK",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
