@@ -109,10 +109,20 @@ func _applyComponentwise<Base: PhysGradReal>(
     }
     let stride = MemoryLayout<Base>.stride
     precondition(stride % 8 == 0, "LinearOperator: the element type \(Base.self) is not made of Doubles")
-    let components = stride / 8
     let xs = tape._allocateDoubles(inCount), ys = tape._allocateDoubles(outCount)
     let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
-    for c in 0..<components {
+    // The byte offsets of the Double components (DualLanes<SIMD8<Double>> has padding after its value).
+    let offsets: [Int]
+    if Base.self == DualLanes<SIMD8<Double>>.self {
+        let t = MemoryLayout<DualLanes<SIMD8<Double>>>.offset(of: \DualLanes<SIMD8<Double>>.tangents)!
+        offsets = [0] + (0..<8).map { t + 8 * $0 }
+    } else if Base.self == DualLanes<SIMD4<Double>>.self {
+        let t = MemoryLayout<DualLanes<SIMD4<Double>>>.offset(of: \DualLanes<SIMD4<Double>>.tangents)!
+        offsets = [0] + (0..<4).map { t + 8 * $0 }
+    } else {
+        offsets = (0..<(stride / 8)).map { 8 * $0 }
+    }
+    for c in offsets.map({ $0 / 8 }) {
         for i in 0..<inCount { xs[i] = xr.load(fromByteOffset: i * stride + c * 8, as: Double.self) }
         apply(UnsafeBufferPointer(start: xs, count: inCount), UnsafeMutableBufferPointer(start: ys, count: outCount))
         for i in 0..<outCount { yr.storeBytes(of: ys[i], toByteOffset: i * stride + c * 8, as: Double.self) }

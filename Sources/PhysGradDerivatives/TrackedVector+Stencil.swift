@@ -46,7 +46,7 @@ extension TrackedVector {
                 let toLeft = tape._allocate(n), toSelf = tape._allocate(n), toRight = tape._allocate(n)
                 for i in 0..<n {
                     let w = ybar[i]
-                    let (pl, pc, pr) = _partials3(k, left(i), u[i], right(i), i, 7)
+                    let (pl, pc, pr) = k._partials(left(i), u[i], right(i), at: i, mask: 7)
                     toLeft[i] = pl * w
                     toSelf[i] = pc * w
                     toRight[i] = pr * w

@@ -84,6 +84,17 @@ public protocol BinaryElementwiseKernel {
 /// `y_i = f(u_{i-1}, u_i, u_{i+1}, i)`.
 public protocol StencilKernel {
     func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T
+    /// The partials of the kernel in its tracked arguments (bit j of `mask`: argument j) at
+    /// (a, b, c): an implementation detail with a default (one evaluation on dual lanes); the
+    /// adapters of one- and two-argument kernels use fewer lanes.
+    func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base)
+}
+
+extension StencilKernel {
+    @inlinable @inline(__always)
+    public func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
+        _partials3(self, a, b, c, i, mask)
+    }
 }
 
 @frozen @usableFromInline
@@ -92,6 +103,17 @@ struct _Unary3<K: ElementwiseKernel>: StencilKernel {
     @inlinable init(_ k: K) { self.k = k }
     @inlinable @inline(__always)
     func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, at: i) }
+
+    /// One dual evaluation (nested for Dual<Double> elements: the partial and its ε-part).
+    @inlinable @inline(__always)
+    func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
+        if Base.self == Dual<Double>.self {
+            let d = unsafeBitCast(a, to: Dual<Double>.self)
+            let r = k(Dual(value: d, derivative: Dual<Double>(constant: 1)), at: i)
+            return (unsafeBitCast(r.derivative, to: Base.self), 0, 0)
+        }
+        return (k(Dual(value: a, derivative: 1), at: i).derivative, 0, 0)
+    }
 }
 
 @frozen @usableFromInline
@@ -100,6 +122,28 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
     @inlinable init(_ k: K) { self.k = k }
     @inlinable @inline(__always)
     func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, b, at: i) }
+
+    /// Two lanes for Double and Dual<Double> elements; otherwise one Dual evaluation per tracked argument.
+    @inlinable @inline(__always)
+    func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
+        typealias L = DualLanes<SIMD2<Double>>
+        if Base.self == Double.self {
+            let r = k(L(value: unsafeBitCast(a, to: Double.self), tangents: SIMD2(1, 0)),
+                      L(value: unsafeBitCast(b, to: Double.self), tangents: SIMD2(0, 1)), at: i)
+            return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self), 0)
+        }
+        if Base.self == Dual<Double>.self {
+            let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
+            let r = k(Dual(value: L(value: da.value, tangents: SIMD2(1, 0)), derivative: L(constant: da.derivative)),
+                      Dual(value: L(value: db.value, tangents: SIMD2(0, 1)), derivative: L(constant: db.derivative)), at: i)
+            return (unsafeBitCast(Dual(value: r.value.tangents[0], derivative: r.derivative.tangents[0]), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self), 0)
+        }
+        var pa: Base = 0, pb: Base = 0
+        if mask & 1 != 0 { pa = k(Dual(value: a, derivative: 1), Dual(constant: b), at: i).derivative }
+        if mask & 2 != 0 { pb = k(Dual(constant: a), Dual(value: b, derivative: 1), at: i).derivative }
+        return (pa, pb, 0)
+    }
 }
 
 /// Value and the partials of `k` in its tracked arguments (`mask` bit j: argument j is tracked).
@@ -116,6 +160,20 @@ func _partials3<K: StencilKernel, Base: PhysGradReal>(
                   L(value: unsafeBitCast(c, to: Double.self), tangents: SIMD4(0, 0, 1, 0)), at: i)
         return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self),
                 unsafeBitCast(r.tangents[2], to: Base.self))
+    }
+    if Base.self == Dual<Double>.self {
+        // Forward-over-reverse elements: one evaluation on Dual<DualLanes<SIMD4<Double>>> gives the
+        // three partials (lanes of the value part) and their ε-parts (lanes of the derivative part).
+        typealias L = DualLanes<SIMD4<Double>>
+        typealias D = Dual<L>
+        let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
+        let dc = unsafeBitCast(c, to: Dual<Double>.self)
+        let r = k(D(value: L(value: da.value, tangents: SIMD4(1, 0, 0, 0)), derivative: L(constant: da.derivative)),
+                  D(value: L(value: db.value, tangents: SIMD4(0, 1, 0, 0)), derivative: L(constant: db.derivative)),
+                  D(value: L(value: dc.value, tangents: SIMD4(0, 0, 1, 0)), derivative: L(constant: dc.derivative)), at: i)
+        return (unsafeBitCast(Dual(value: r.value.tangents[0], derivative: r.derivative.tangents[0]), to: Base.self),
+                unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self),
+                unsafeBitCast(Dual(value: r.value.tangents[2], derivative: r.derivative.tangents[2]), to: Base.self))
     }
     var pa: Base = 0, pb: Base = 0, pc: Base = 0
     if mask & 1 != 0 {
@@ -168,6 +226,38 @@ extension TrackedVector {
             case .reverse:
                 let ybar = tape._adjoint(me)!
                 let sy = reduce ? 0 : 1
+                if sa | sb | sc == 1 && (sa == 1 || na < 0) && (sb == 1 || nb < 0) && (sc == 1 || nc < 0) {
+                    // No tracked operand is broadcast: one loop per set of tracked operands, with the
+                    // adjoint written directly when it is new (no zero fill) and only one operand
+                    // contributes to it.
+                    @inline(__always) func partials(_ i: Int) -> (Base, Base, Base, Base) {
+                        let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
+                        return (da, db, dc, ybar[i &* sy])
+                    }
+                    switch mask {
+                    case 1:
+                        tape._accumulateAdjoint(na) { pa, fresh in
+                            if fresh { for i in 0..<n { let (d, _, _, w) = partials(i); pa[i] = d * w } }
+                            else { for i in 0..<n { let (d, _, _, w) = partials(i); pa[i] += d * w } }
+                        }
+                    case 3:
+                        let pa = tape._adjointForAdding(na)!, pb = tape._adjointForAdding(nb)!
+                        for i in 0..<n {
+                            let (da, db, _, w) = partials(i)
+                            pa[i] += da * w
+                            pb[i] += db * w
+                        }
+                    default:
+                        let pa = tape._adjointForAdding(na), pb = tape._adjointForAdding(nb), pc = tape._adjointForAdding(nc)
+                        for i in 0..<n {
+                            let (da, db, dc, w) = partials(i)
+                            if let pa { pa[i] += da * w }
+                            if let pb { pb[i] += db * w }
+                            if let pc { pc[i] += dc * w }
+                        }
+                    }
+                    return
+                }
                 // Broadcast operands sum their contributions; full ones add elementwise.
                 let pa = sa == 1 ? tape._adjointForAdding(na) : nil
                 let pb = sb == 1 ? tape._adjointForAdding(nb) : nil
@@ -175,7 +265,7 @@ extension TrackedVector {
                 var ra: Base = 0, rb: Base = 0, rc: Base = 0
                 for i in 0..<n {
                     let w = ybar[i &* sy]
-                    let (da, db, dc) = _partials3(k, av[i &* sa], bv[i &* sb], cv[i &* sc], i, mask)
+                    let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
                     if na >= 0 { if let pa { pa[i] += da * w } else { ra += da * w } }
                     if nb >= 0 { if let pb { pb[i] += db * w } else { rb += db * w } }
                     if nc >= 0 { if let pc { pc[i] += dc * w } else { rc += dc * w } }

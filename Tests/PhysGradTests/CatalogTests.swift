@@ -74,8 +74,11 @@ struct CatalogTests {
                                options: RunOptions(steps: 3, trace: .none))
         #expect(pgn.distanceToSolution! < 1e-8, "PG numerical: \(pgn.distanceToSolution!)")
         // L is not convex in x (c is cubic): the exact Newton step can head uphill, the
-        // regularized one (H + tau I, positive definite) always descends and converges.
-        let newton = try optimize(p, with: Newton(eta: 1, policy: .regularize(initialShift: 1e-3)),
+        // regularized one (H + tau I, positive definite) always descends and converges. With
+        // eta = 1, blur(16)'s run passes through losses of 1e21 before it converges, a path that a
+        // change of rounding (BLAS band product instead of a loop) reroutes; eta = 0.7 descends
+        // monotonically for every n here.
+        let newton = try optimize(p, with: Newton(eta: 0.7, policy: .regularize(initialShift: 1e-3)),
                                   options: RunOptions(steps: 200, targetLoss: 1e-24, trace: .none))
         #expect(newton.distanceToSolution! < 1e-8, "Newton: \(newton.distanceToSolution!) \(newton.termination)")
     }

@@ -31,9 +31,9 @@ public enum Problems {
         guard n > 0, n % 2 == 0, n <= maximumDimension else {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "powers(n) needs an even n with 2 <= n <= \(maximumDimension)")
         }
-        return InverseProblem(
+        return arrayProblem(
             name: "powers", dimension: n, outputDimension: n,
-            model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm(),
+            model: StandardFunctions.Powers(), loss: ArraySquaredNorm(),
             start: [Double](repeating: 3, count: n), solution: [Double](repeating: 0, count: n),
             inverse: { y throws(InverseDomainError) in
                 var x = y
@@ -52,4 +52,27 @@ public enum Problems {
             objectiveHessianStructure: .diagonal, lossHessianStructure: .diagonal,
             summary: "The chapter's problem in \(n) dimensions: y_i = x_i (even i), x_i^2 (odd i), L = |y|^2, from 3; the minimum is at 0.")
     }
+}
+
+/// A problem whose model and loss are written on ``TrackedVector``s: every derivative provider
+/// (model, loss, objective, the numerical inverse's φ) differentiates at the array level, one
+/// node per array operation, with tapes reused across calls.
+func arrayProblem<Model: ArrayModel & Sendable, Loss: ArrayObjective & Sendable>(
+    name: String, dimension n: Int, outputDimension k: Int, model: Model, loss: Loss, start: [Double],
+    solution: [Double]?, inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])?,
+    stepSizes: [String: Double], objectiveHessianStructure: HessianStructure, lossHessianStructure: HessianStructure,
+    summary: String
+) -> InverseProblem {
+    var p = InverseProblem(
+        name: name, model: ArrayAutomaticModel(model, inputDimension: n), outputDimension: k,
+        loss: ArrayAutomaticObjective(loss, dimension: k),
+        objective: ArrayAutomaticObjective(ComposedArrayObjective(model: model, loss: loss), dimension: n),
+        start: start, solution: solution, inverse: inverse, stepSizes: stepSizes,
+        objectiveHessianStructure: objectiveHessianStructure, lossHessianStructure: lossHessianStructure,
+        summary: summary)
+    // φ(x) = |y(x) - target|² and its gradient in one recorded evaluation.
+    p.inverseObjective = { target in
+        ArrayAutomaticObjective(ComposedArrayObjective(model: model, loss: ArraySquaredDistance(target: target)), dimension: n)
+    }
+    return p
 }
