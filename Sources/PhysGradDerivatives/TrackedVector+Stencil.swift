@@ -44,13 +44,18 @@ extension TrackedVector {
                 let ybar = tape._adjoint(me)!
                 // Contributions of point i to its left neighbour, itself and its right neighbour.
                 let toLeft = tape._allocate(n), toSelf = tape._allocate(n), toRight = tape._allocate(n)
-                for i in 0..<n {
+                @inline(__always) func contribute(_ i: Int, _ l: Base, _ c: Base, _ r: Base) {
                     let w = ybar[i]
-                    let (pl, pc, pr) = k._partials(left(i), u[i], right(i), at: i, mask: 7)
+                    let (pl, pc, pr) = k._partials(l, c, r, at: i, mask: 7)
                     toLeft[i] = pl * w
                     toSelf[i] = pc * w
                     toRight[i] = pr * w
                 }
+                // Interior points without boundary tests (a loop the compiler can unroll and
+                // schedule freely), then the two ends.
+                if n > 2 { for i in 1..<(n - 1) { contribute(i, u[i - 1], u[i], u[i + 1]) } }
+                contribute(0, left(0), u[0], right(0))
+                if n > 1 { contribute(n - 1, left(n - 1), u[n - 1], right(n - 1)) }
                 // ū_j = toRight[j-1] + toSelf[j] + toLeft[j+1] (ghosts are constants: nothing flows to them).
                 tape._accumulateAdjoint(src) { p, fresh in
                     @inline(__always) func total(_ j: Int) -> Base {
