@@ -19,7 +19,7 @@ let package = Package(
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
         .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
-        .executable(name: "bench-array", targets: ["BenchArrayDerivatives"]),
+        .executable(name: "bench-array-ad", targets: ["BenchArrayDerivatives"]),
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
         .executable(name: "bench-cli", targets: ["BenchCLI"]),

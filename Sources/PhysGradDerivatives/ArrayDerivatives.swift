@@ -102,13 +102,18 @@ public enum ArrayDerivatives {
     ) -> Double {
         precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
         tape.reset()
-        let v = tape.variable(x)
+        // x is read in place and the gradient accumulated in place: no copies in or out.
+        let v = tape._variable(borrowing: x)
         let y = f(v)
         precondition(y.count == 1, "ArrayObjective: f returned \(y.count) elements, expected 1")
         precondition(y.tape === tape, "ArrayObjective: f returned a vector of another tape")
+        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
         tape.reverseSweep(from: y)
         tape.copyAdjoint(of: v, into: gradient)
-        return y.scalarValue
+        tape._externalAdjoint = nil
+        let value = y.scalarValue
+        tape.reset()  // nothing may keep pointing at the caller's x
+        return value
     }
 
     /// f(x) and ∇f(x).
@@ -220,7 +225,7 @@ public enum ArrayDerivatives {
         tape.reset()
         let out = model(tape.constant(x))
         precondition(out.count == y.count, "ArrayModel: the model has \(out.count) outputs, the buffer \(y.count)")
-        if let b = y.baseAddress { b.update(from: out.values, count: out.count) }
+        if let b = y.baseAddress { b.update(from: out._contiguous().values, count: out.count) }
     }
 
     /// y(x).

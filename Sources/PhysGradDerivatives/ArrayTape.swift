@@ -73,6 +73,9 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// and inner tapes), included in ``peakBytes``.
     @usableFromInline var externalBytes = 0
     @usableFromInline var _loopSteps = 0
+    /// Caller-owned storage for one node's adjoint (the gradient buffer of a driver), used when
+    /// that adjoint is first written.
+    @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
 
     @usableFromInline static var alignment: Int { 64 }
 
@@ -117,6 +120,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         usedBytes = 0
         externalBytes = 0
         _loopSteps = 0
+        _externalAdjoint = nil
         forwardMark = nil
     }
 
@@ -158,6 +162,21 @@ public final class ArrayTape<Base: PhysGradReal> {
     }
 
     // MARK: inputs and constants
+
+    /// A new independent vector that reads `values` in place: the caller keeps the memory alive and
+    /// unchanged until the tape's next `reset()` (the drivers do, for the length of one call).
+    @inlinable
+    public func _variable(borrowing values: UnsafeBufferPointer<Base>) -> TrackedVector<Base> {
+        guard let base = values.baseAddress else { return variable(values) }
+        return _record(count: values.count, values: UnsafeMutablePointer(mutating: base), propagate: nil)
+    }
+
+    /// A new array for node `i`'s adjoint: the caller-owned one if it was set for this node.
+    @inlinable
+    func _newAdjoint(_ i: Int) -> UnsafeMutablePointer<Base> {
+        if let e = _externalAdjoint, Int(e.node) == i { return e.pointer }
+        return _allocate(nodes[i].count)
+    }
 
     /// A new independent vector with the values of `values` (copied into the tape).
     @inlinable
@@ -248,7 +267,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         if let a = nodes[i].adjoint {
             body(a, false)
         } else {
-            let a = _allocate(nodes[i].count)
+            let a = _newAdjoint(i)
             nodes[i].adjoint = a
             body(a, true)
         }
@@ -263,7 +282,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         if let a = nodes[i].adjoint {
             body(a)
         } else {
-            let a = _allocate(nodes[i].count)
+            let a = _newAdjoint(i)
             a.initialize(repeating: 0, count: nodes[i].count)
             nodes[i].adjoint = a
             body(a)
@@ -276,7 +295,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         guard node >= 0 else { return nil }
         let i = Int(node)
         if let a = nodes[i].adjoint { return a }
-        let a = _allocate(nodes[i].count)
+        let a = _newAdjoint(i)
         a.initialize(repeating: 0, count: nodes[i].count)
         nodes[i].adjoint = a
         return a
@@ -315,6 +334,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// ``adjoint(of:)`` of every vector recorded before `output` is `seedᵀ ∂output/∂v`.
     /// Adjoints of an earlier sweep are cleared first.
     public func reverseSweep(from output: TrackedVector<Base>, seed: UnsafeBufferPointer<Base>) {
+        let output = output._contiguous()
         precondition(output.tape === self, "ArrayTape: the output belongs to another tape")
         precondition(seed.count == output.count, "ArrayTape: seed has \(seed.count) elements, output \(output.count)")
         _markForward()
@@ -367,14 +387,14 @@ public final class ArrayTape<Base: PhysGradReal> {
     public func adjoint(of v: TrackedVector<Base>) -> [Base] {
         precondition(v.tape === self, "ArrayTape: the vector belongs to another tape")
         guard let a = _adjoint(v.node) else { return [Base](repeating: 0, count: v.count) }
-        return Array(UnsafeBufferPointer(start: a, count: v.count))
+        return (0..<v.count).map { a[v.offset &+ $0 &* v.stride] }
     }
 
     /// The tangent of `v` after the last tangent sweep (zeros if no tangent reached it).
     public func tangent(of v: TrackedVector<Base>) -> [Base] {
         precondition(v.tape === self, "ArrayTape: the vector belongs to another tape")
         guard let t = _tangent(v.node) else { return [Base](repeating: 0, count: v.count) }
-        return Array(UnsafeBufferPointer(start: t, count: v.count))
+        return (0..<v.count).map { t[v.offset &+ $0 &* v.stride] }
     }
 
     /// Copies the adjoint of `v` into `buffer` (zeros if none), without allocating.
@@ -382,7 +402,9 @@ public final class ArrayTape<Base: PhysGradReal> {
     public func copyAdjoint(of v: TrackedVector<Base>, into buffer: UnsafeMutableBufferPointer<Base>) {
         precondition(buffer.count == v.count, "ArrayTape: buffer has \(buffer.count) elements, vector \(v.count)")
         guard let out = buffer.baseAddress else { return }
-        if let a = _adjoint(v.node) { out.update(from: a, count: v.count) } else { out.update(repeating: 0, count: v.count) }
+        guard let a = _adjoint(v.node) else { out.update(repeating: 0, count: v.count); return }
+        if v.stride == 1 { if out != a + v.offset { out.update(from: a + v.offset, count: v.count) } }
+        else { for i in 0..<v.count { out[i] = a[v.offset &+ i &* v.stride] } }
     }
 
     /// Copies the tangent of `v` into `buffer` (zeros if none), without allocating.
@@ -390,6 +412,8 @@ public final class ArrayTape<Base: PhysGradReal> {
     public func copyTangent(of v: TrackedVector<Base>, into buffer: UnsafeMutableBufferPointer<Base>) {
         precondition(buffer.count == v.count, "ArrayTape: buffer has \(buffer.count) elements, vector \(v.count)")
         guard let out = buffer.baseAddress else { return }
-        if let t = _tangent(v.node) { out.update(from: t, count: v.count) } else { out.update(repeating: 0, count: v.count) }
+        guard let t = _tangent(v.node) else { out.update(repeating: 0, count: v.count); return }
+        if v.stride == 1 { out.update(from: t + v.offset, count: v.count) }
+        else { for i in 0..<v.count { out[i] = t[v.offset &+ i &* v.stride] } }
     }
 }

@@ -115,6 +115,7 @@ extension TrackedVector {
     public func iterated(steps: Int, checkpoints: CheckpointSchedule = .automatic,
                          _ step: @escaping (TrackedVector<Base>) -> TrackedVector<Base>) -> TrackedVector {
         precondition(steps >= 0, "TrackedVector.iterated: negative step count \(steps)")
+        if !_isWhole { return _contiguous().iterated(steps: steps, checkpoints: checkpoints, step) }
         let n = count
         let s = tape.isRecording && isTracked ? checkpoints.snapshots(forSteps: steps) : 0
         let storage = _LoopStorage<Base>(n: n, slots: s)
@@ -124,9 +125,10 @@ extension TrackedVector {
         func advance(_ src: UnsafePointer<Base>, _ dst: UnsafeMutablePointer<Base>) {
             storage.runner.reset()
             let v = TrackedVector(tape: storage.runner, node: -1, count: n, values: UnsafeMutablePointer(mutating: src))
-            let w = step(v)
-            precondition(w.count == n && w.tape === storage.runner,
+            let next = step(v)
+            precondition(next.count == n && next.tape === storage.runner,
                          "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
+            let w = next._contiguous()
             if w.values != dst { dst.update(from: w.values, count: n) }
             storage.stepEvaluations += 1
             outer._loopSteps += 1
@@ -180,7 +182,7 @@ extension TrackedVector {
             let r = storage.recorder
             r.reset()
             let v = r.variable(UnsafeBufferPointer(start: state, count: n))
-            let w = step(v)
+            let w = step(v)._contiguous()
             precondition(w.count == n && w.tape === r,
                          "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
             r.reverseSweep(from: w, seed: UnsafeBufferPointer(start: ubar, count: n))
@@ -237,7 +239,7 @@ extension TrackedVector {
                 for t in 0..<steps {
                     r.reset()
                     let v = r.variable(UnsafeBufferPointer(start: state, count: n))
-                    let w = step(v)
+                    let w = step(v)._contiguous()
                     r.tangentSweep(inputs: [v], tangents: [UnsafeBufferPointer(start: o, count: n)])
                     r.copyTangent(of: w, into: UnsafeMutableBufferPointer(start: o, count: n))
                     let target = t % 2 == 0 ? storage.work0 : storage.work1

@@ -134,6 +134,7 @@ extension TrackedVector {
     /// reverse rule `x̄ += Aᵀ ȳ`, tangent rule `ẏ = A ẋ`.
     @inlinable
     public func applying<Op: LinearOperator>(_ op: Op) -> TrackedVector {
+        if !_isWhole { return _contiguous().applying(op) }
         precondition(op.inputCount == count, "TrackedVector.applying: operator takes \(op.inputCount) elements, vector has \(count)")
         let m = op.outputCount, n = count
         let out = tape._allocate(m)
@@ -202,6 +203,7 @@ extension TrackedVector {
     /// `y = f(x)` with the derivatives of `custom` instead of recorded operations: one node.
     @inlinable
     public func applying(_ custom: CustomDerivative<Base>) -> TrackedVector {
+        if !_isWhole { return _contiguous().applying(custom) }
         let n = count, m = custom.outputCount
         let x = values
         let out = tape._allocate(m)
@@ -237,6 +239,7 @@ extension TrackedVector {
     /// same derivatives.
     @inlinable
     public func applying<M: GenericModel>(model: M) -> TrackedVector {
+        if !_isWhole { return _contiguous().applying(model: model) }
         let x = array
         let y = model(x)
         let m = y.count

@@ -17,6 +17,7 @@ extension TrackedVector {
     /// the tangent rule is one dual evaluation per point.
     @inlinable
     public func stencil<K: StencilKernel>(_ k: K, boundary: StencilBoundary<Base>) -> TrackedVector {
+        if !_isWhole { return _contiguous().stencil(k, boundary: boundary) }
         let n = count
         precondition(n >= 1, "TrackedVector.stencil: empty vector")
         let u = values

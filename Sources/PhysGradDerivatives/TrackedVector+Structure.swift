@@ -5,32 +5,41 @@
 extension TrackedVector {
     /// `y_k = x[start + k·stride]`, k = 0 ..< count (`stride` may be negative). A contiguous
     /// slice is `stride` 1; `strided(from: 0, by: 2)` the even entries.
+    ///
+    /// A view: nothing is copied or recorded. Fused maps (``map(_:)``, ``mapSum(_:)``, arithmetic,
+    /// elementary functions, reductions) read a view in place and send its adjoint straight to the
+    /// source; any other operation copies it first (one recorded copy).
     @inlinable
     public func strided(from start: Int, by stride: Int = 1, count m: Int? = nil) -> TrackedVector {
         precondition(stride != 0, "TrackedVector.strided: stride 0")
         let m = m ?? (stride > 0 ? Swift.max(0, (count - start + stride - 1) / stride) : Swift.max(0, (start + 1 + (-stride) - 1) / (-stride)))
         precondition(m == 0 || (start >= 0 && start < count && start + (m - 1) * stride >= 0 && start + (m - 1) * stride < count),
                      "TrackedVector.strided: from \(start) by \(stride), \(m) elements, leaves 0..<\(count)")
+        if m == 0 {
+            return TrackedVector(tape: tape, node: -1, count: 0, values: tape._allocate(0))
+        }
+        return TrackedVector(tape: tape, node: node, count: m, values: values + start &* self.stride,
+                             stride: stride &* self.stride, offset: offset &+ start &* self.stride)
+    }
+
+    /// A view's elements copied into a node of their own.
+    @inlinable
+    public func _materialize() -> TrackedVector {
+        let m = count, step = stride, first = offset
         let x = values
         let out = tape._allocate(m)
-        for k in 0..<m { out[k] = x[start + k * stride] }
+        for k in 0..<m { out[k] = x[k &* step] }
         let src = node
         guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: m, values: out) }
         return tape._record(count: m, values: out) { tape, me, sweep in
             switch sweep {
             case .reverse:
                 let ybar = tape._adjoint(me)!
-                if stride == 1 && start == 0 && m == tape.nodes[Int(src)].count {
-                    tape._accumulateAdjoint(src) { p, fresh in
-                        if fresh { p.update(from: ybar, count: m) } else { for k in 0..<m { p[k] += ybar[k] } }
-                    }
-                } else {
-                    tape._accumulateAdjointSparse(src) { p in for k in 0..<m { p[start + k * stride] += ybar[k] } }
-                }
+                tape._accumulateAdjointSparse(src) { p in for k in 0..<m { p[first &+ k &* step] += ybar[k] } }
             case .forward:
                 guard let t = tape._tangent(src) else { return }
                 let o = tape._newTangent(me)
-                for k in 0..<m { o[k] = t[start + k * stride] }
+                for k in 0..<m { o[k] = t[first &+ k &* step] }
             }
         }
     }
@@ -50,6 +59,7 @@ extension TrackedVector {
     /// each element's left neighbour in its place.
     @inlinable
     public func rolled(by shift: Int) -> TrackedVector {
+        if !_isWhole { return _contiguous().rolled(by: shift) }
         let n = count
         guard n > 0 else { return self }
         let s = ((shift % n) + n) % n
@@ -86,6 +96,7 @@ extension TrackedVector {
     /// constant) elsewhere.
     @inlinable
     public func shifted(by shift: Int, fill: Base = 0) -> TrackedVector {
+        if !_isWhole { return _contiguous().shifted(by: shift, fill: fill) }
         let n = count
         let x = values
         let out = tape._allocate(n)
@@ -110,6 +121,7 @@ extension TrackedVector {
     @inlinable
     public static func concatenate(_ parts: [TrackedVector]) -> TrackedVector {
         precondition(!parts.isEmpty, "TrackedVector.concatenate: no parts")
+        let parts = parts.map { $0._contiguous() }
         let tape = parts[0].tape
         for p in parts { parts[0]._checkSameTape(p) }
         let n = parts.reduce(0) { $0 + $1.count }
@@ -149,6 +161,7 @@ extension TrackedVector {
     /// `y_k = x[indices[k]]` (indices may repeat; the adjoint adds them up).
     @inlinable
     public func gathered(at indices: [Int]) -> TrackedVector {
+        if !_isWhole { return _contiguous().gathered(at: indices) }
         let n = count
         precondition(indices.allSatisfy { $0 >= 0 && $0 < n }, "TrackedVector.gathered: an index outside 0..<\(n)")
         let m = indices.count
@@ -176,6 +189,7 @@ extension TrackedVector {
     /// repeated indices add up). The transpose of ``gathered(at:)``.
     @inlinable
     public func scattered(to indices: [Int], count m: Int) -> TrackedVector {
+        if !_isWhole { return _contiguous().scattered(to: indices, count: m) }
         precondition(indices.count == count, "TrackedVector.scattered: \(indices.count) indices for \(count) elements")
         precondition(indices.allSatisfy { $0 >= 0 && $0 < m }, "TrackedVector.scattered: an index outside 0..<\(m)")
         let n = count

@@ -23,7 +23,12 @@ public struct TrackedVector<Base: PhysGradReal> {
     public let node: Int32
     /// The number of elements.
     public let count: Int
+    /// Element i is at `values[i · stride]` (a strided view shares its source's storage).
     @usableFromInline let values: UnsafeMutablePointer<Base>
+    /// Distance between elements in `values` (1 except for views made by ``strided(from:by:count:)``).
+    @usableFromInline let stride: Int
+    /// Where element 0 sits in the node's arrays (its values, adjoint and tangent).
+    @usableFromInline let offset: Int
 
     @inlinable @inline(__always)
     init(tape: ArrayTape<Base>, node: Int32, count: Int, values: UnsafeMutablePointer<Base>) {
@@ -31,21 +36,50 @@ public struct TrackedVector<Base: PhysGradReal> {
         self.node = node
         self.count = count
         self.values = values
+        self.stride = 1
+        self.offset = 0
+    }
+
+    @inlinable @inline(__always)
+    init(tape: ArrayTape<Base>, node: Int32, count: Int, values: UnsafeMutablePointer<Base>, stride: Int, offset: Int) {
+        self.tape = tape
+        self.node = node
+        self.count = count
+        self.values = values
+        self.stride = stride
+        self.offset = offset
+    }
+
+    /// Whether this vector is all of its node's array (not a view of part of it).
+    @inlinable
+    public var _isWhole: Bool {
+        stride == 1 && offset == 0 && (node < 0 || tape.nodes[Int(node)].count == count)
+    }
+
+    /// This vector as a whole node of its own: views are copied (one recorded copy), others returned as they are.
+    /// Every operation except the fused maps starts with it; the maps read views in place.
+    @inlinable
+    public func _contiguous() -> TrackedVector {
+        if _isWhole { return self }
+        return _materialize()
     }
 
     /// Whether derivatives flow through this vector (false for constants and on tapes that do not record).
     @inlinable public var isTracked: Bool { node >= 0 }
 
-    /// The element values (valid until the tape's next `reset()`).
-    @inlinable public var buffer: UnsafeBufferPointer<Base> { UnsafeBufferPointer(start: values, count: count) }
+    /// The element values (valid until the tape's next `reset()`); a strided view is copied first.
+    @inlinable public var buffer: UnsafeBufferPointer<Base> {
+        let c = stride == 1 ? self : _contiguous()
+        return UnsafeBufferPointer(start: c.values, count: count)
+    }
 
     /// The element values as an array.
-    @inlinable public var array: [Base] { Array(buffer) }
+    @inlinable public var array: [Base] { (0..<count).map { values[$0 &* stride] } }
 
     /// The value of element `i`.
     @inlinable public subscript(i: Int) -> Base {
         precondition(i >= 0 && i < count, "TrackedVector: index \(i) out of 0..<\(count)")
-        return values[i]
+        return values[i &* stride]
     }
 
     /// The value of a count-1 vector.
@@ -204,15 +238,34 @@ extension TrackedVector {
         let n = Swift.max(a.count, b.count, c.count)
         precondition((a.count == n || a.count == 1) && (b.count == n || b.count == 1) && (c.count == n || c.count == 1),
                      "TrackedVector: operand sizes \(a.count), \(b.count), \(c.count) do not broadcast")
-        let sa = a.count == 1 ? 0 : 1, sb = b.count == 1 ? 0 : 1, sc = c.count == 1 ? 0 : 1
+        // Element strides: 0 broadcasts a count-1 operand; views read their source in place.
+        let sa = a.count == 1 ? 0 : a.stride, sb = b.count == 1 ? 0 : b.stride, sc = c.count == 1 ? 0 : c.stride
         let av = a.values, bv = b.values, cv = c.values
+        let oa = a.offset, ob = b.offset, oc = c.offset
+        let wholeA = a._isWhole
         let out = tape._allocate(reduce ? 1 : n)
         if reduce {
-            var s: Base = 0
-            for i in 0..<n { s += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i) }
-            out[0] = s
+            // Four running sums (independent chains the processor overlaps), added pairwise at
+            // the end: (s0 + s1) + (s2 + s3). For n <= 3 this is the plain left-to-right sum.
+            var s0: Base = 0, s1: Base = 0, s2: Base = 0, s3: Base = 0
+            var i = 0
+            while i &+ 4 <= n {
+                s0 += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i)
+                s1 += k(av[(i &+ 1) &* sa], bv[(i &+ 1) &* sb], cv[(i &+ 1) &* sc], at: i &+ 1)
+                s2 += k(av[(i &+ 2) &* sa], bv[(i &+ 2) &* sb], cv[(i &+ 2) &* sc], at: i &+ 2)
+                s3 += k(av[(i &+ 3) &* sa], bv[(i &+ 3) &* sb], cv[(i &+ 3) &* sc], at: i &+ 3)
+                i &+= 4
+            }
+            var tail: Base = 0
+            while i < n {
+                tail += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i)
+                i &+= 1
+            }
+            out[0] = n < 4 ? tail : ((s0 + s1) + (s2 + s3)) + tail
         } else if sa == 1 && sb == 1 && sc == 1 {
             for i in 0..<n { out[i] = k(av[i], bv[i], cv[i], at: i) }
+        } else if sa == 2 && sb == 2 && sc == 0 {
+            for i in 0..<n { out[i] = k(av[2 &* i], bv[2 &* i], cv[0], at: i) }
         } else {
             for i in 0..<n { out[i] = k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i) }
         }
@@ -226,55 +279,67 @@ extension TrackedVector {
             case .reverse:
                 let ybar = tape._adjoint(me)!
                 let sy = reduce ? 0 : 1
-                if sa | sb | sc == 1 && (sa == 1 || na < 0) && (sb == 1 || nb < 0) && (sc == 1 || nc < 0) {
-                    // No tracked operand is broadcast: one loop per set of tracked operands, with the
-                    // adjoint written directly when it is new (no zero fill) and only one operand
-                    // contributes to it.
+                /// The adjoint of an operand's source, at the operand's first element (zero-filled when new).
+                @inline(__always) func target(_ node: Int32, _ offset: Int) -> UnsafeMutablePointer<Base>? {
+                    tape._adjointForAdding(node).map { $0 + offset }
+                }
+                if (sa != 0 || na < 0) && (sb != 0 || nb < 0) && (sc != 0 || nc < 0) {
+                    // No tracked operand is broadcast: one loop per set of tracked operands; a whole
+                    // operand's new adjoint is written directly (no zero fill) when it is the only one.
                     @inline(__always) func partials(_ i: Int) -> (Base, Base, Base, Base) {
                         let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
                         return (da, db, dc, ybar[i &* sy])
                     }
                     switch mask {
-                    case 1:
+                    case 1 where wholeA:
                         tape._accumulateAdjoint(na) { pa, fresh in
                             if fresh { for i in 0..<n { let (d, _, _, w) = partials(i); pa[i] = d * w } }
                             else { for i in 0..<n { let (d, _, _, w) = partials(i); pa[i] += d * w } }
                         }
                     case 3:
-                        let pa = tape._adjointForAdding(na)!, pb = tape._adjointForAdding(nb)!
-                        for i in 0..<n {
-                            let (da, db, _, w) = partials(i)
-                            pa[i] += da * w
-                            pb[i] += db * w
+                        let pa = target(na, oa)!, pb = target(nb, ob)!
+                        if sa == 2 && sb == 2 {
+                            for i in 0..<n {
+                                let (da, db, _, w) = partials(i)
+                                pa[2 &* i] += da * w
+                                pb[2 &* i] += db * w
+                            }
+                        } else {
+                            for i in 0..<n {
+                                let (da, db, _, w) = partials(i)
+                                pa[i &* sa] += da * w
+                                pb[i &* sb] += db * w
+                            }
                         }
                     default:
-                        let pa = tape._adjointForAdding(na), pb = tape._adjointForAdding(nb), pc = tape._adjointForAdding(nc)
+                        let pa = target(na, oa), pb = target(nb, ob), pc = target(nc, oc)
                         for i in 0..<n {
                             let (da, db, dc, w) = partials(i)
-                            if let pa { pa[i] += da * w }
-                            if let pb { pb[i] += db * w }
-                            if let pc { pc[i] += dc * w }
+                            if let pa { pa[i &* sa] += da * w }
+                            if let pb { pb[i &* sb] += db * w }
+                            if let pc { pc[i &* sc] += dc * w }
                         }
                     }
                     return
                 }
                 // Broadcast operands sum their contributions; full ones add elementwise.
-                let pa = sa == 1 ? tape._adjointForAdding(na) : nil
-                let pb = sb == 1 ? tape._adjointForAdding(nb) : nil
-                let pc = sc == 1 ? tape._adjointForAdding(nc) : nil
+                let pa = sa != 0 ? target(na, oa) : nil
+                let pb = sb != 0 ? target(nb, ob) : nil
+                let pc = sc != 0 ? target(nc, oc) : nil
                 var ra: Base = 0, rb: Base = 0, rc: Base = 0
                 for i in 0..<n {
                     let w = ybar[i &* sy]
                     let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
-                    if na >= 0 { if let pa { pa[i] += da * w } else { ra += da * w } }
-                    if nb >= 0 { if let pb { pb[i] += db * w } else { rb += db * w } }
-                    if nc >= 0 { if let pc { pc[i] += dc * w } else { rc += dc * w } }
+                    if na >= 0 { if let pa { pa[i &* sa] += da * w } else { ra += da * w } }
+                    if nb >= 0 { if let pb { pb[i &* sb] += db * w } else { rb += db * w } }
+                    if nc >= 0 { if let pc { pc[i &* sc] += dc * w } else { rc += dc * w } }
                 }
-                if na >= 0 && sa == 0 { tape._adjointForAdding(na)![0] += ra }
-                if nb >= 0 && sb == 0 { tape._adjointForAdding(nb)![0] += rb }
-                if nc >= 0 && sc == 0 { tape._adjointForAdding(nc)![0] += rc }
+                if na >= 0 && sa == 0 { target(na, oa)![0] += ra }
+                if nb >= 0 && sb == 0 { target(nb, ob)![0] += rb }
+                if nc >= 0 && sc == 0 { target(nc, oc)![0] += rc }
             case .forward:
-                let ta = tape._tangent(na), tb = tape._tangent(nb), tc = tape._tangent(nc)
+                let ta = tape._tangent(na).map { $0 + oa }, tb = tape._tangent(nb).map { $0 + ob }
+                let tc = tape._tangent(nc).map { $0 + oc }
                 guard ta != nil || tb != nil || tc != nil else { return }
                 let t = tape._newTangent(me)
                 var s: Base = 0

@@ -58,7 +58,7 @@ func testBand(_ n: Int) -> BandedOperator {
 struct OpModel: ArrayModel, Sendable {
     let op: Int
     let n: Int
-    static let count = 24
+    static let count = 25
 
     func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
         let t = x.tape
@@ -87,6 +87,11 @@ struct OpModel: ArrayModel, Sendable {
         case 21:
             return TrackedVector.concatenate([x.dot(TrackedVector.cos(x)), x.squaredNorm(), x.norm(),
                                                TrackedVector.mapSum(Wobble(), x, x.rolled(by: 1))])
+        case 23:
+            // Views handed to operations that copy them first, and a view as an output.
+            let odd = x.strided(from: 1, by: 2)
+            return TrackedVector.concatenate([odd.rolled(by: 1), x.strided(from: n - 1, by: -2).stencil(Advect(), boundary: .periodic),
+                                              (x * x).strided(from: 0, by: 3)])
         case 22: return x.iterated(steps: 7, checkpoints: .binomial(snapshots: 2)) { u in u.stencil(Advect(), boundary: .periodic) }
         default:
             // A custom derivative: y = x³ (by hand), pullback 3x²ȳ, pushforward 3x²ẋ.

@@ -1,7 +1,7 @@
-// bench-array: array-level derivatives (ArrayTape, TrackedVector) against JAX jit, and the
+// bench-array-ad: array-level derivatives (ArrayTape, TrackedVector) against JAX jit, and the
 // catalog runs that depend on them against SciPy / NumPy.
 //
-// Suite "array":
+// Suite "array-ad":
 // - rosenbrock-array-{f,grad,hvp}, sumsqsin-array-{f,grad,hvp}: the array-style extended
 //   Rosenbrock and Σ x² sin x (one fused map-sum each) at n = 1e3, 1e5, 1e6: the plain
 //   evaluation (non-recording tape), the reverse gradient and the forward-over-reverse hvp,
@@ -24,7 +24,7 @@ import PhysGradLinearAlgebra
 
 OpenBLAS.setThreadCount(1)
 let arguments = BenchArguments()
-let suite = "array"
+let suite = "array-ad"
 let minSeconds = arguments.quick ? 0.05 : 0.25
 
 func timePerCall(reps: Int, minRuns: Int = 5, _ body: () -> Void) -> (Double, Int) {
@@ -63,6 +63,15 @@ if let i = CommandLine.arguments.firstIndex(of: "--burgers-loop") {
     let x = (0..<n).map { 0.5 * Double.sin(Double($0)) }
     var g = [Double](repeating: 0, count: n)
     for _ in 0..<reps { blackHole(o.valueAndGradient(at: x, gradient: &g)) }
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--pg-loop") {
+    // `--pg-loop analytic|numerical N REPS`: ten PG steps on powers(N) in a loop, for perf.
+    let numerical = CommandLine.arguments[i + 1] == "numerical"
+    let n = Int(CommandLine.arguments[i + 2])!, reps = Int(CommandLine.arguments[i + 3])!
+    let p = try! Problems.powers(n)
+    let method = numerical ? PhysicalGradient(eta: 0.3, inverse: .numerical(NumericalInverse(gradient: .exact))) : PhysicalGradient(eta: 0.3)
+    for _ in 0..<reps { blackHole(try! optimize(p, with: method, options: RunOptions(steps: 10, trace: .none))) }
     exit(0)
 }
 if CommandLine.arguments.contains("--profile") {

@@ -1,4 +1,4 @@
-"""Peer of bench-array: JAX jit on the same functions and points (float64, CPU, one thread),
+"""Peer of bench-array-ad: JAX jit on the same functions and points (float64, CPU, one thread),
 and SciPy / NumPy for the PG runs (the same definitions as scripts/peers/optimizers.py).
 
 - rosenbrock-array-*, sumsqsin-array-*: jax.jit of f, grad, and jvp of grad (hvp).
@@ -23,7 +23,7 @@ from scipy.optimize import minimize  # noqa: E402
 
 from common import emit, measure, quick, uniform  # noqa: E402
 
-SUITE = "array"
+SUITE = "array-ad"
 IMPL = "jax-" + jax.__version__
 
 
