@@ -347,6 +347,15 @@ extension TestRandom {
     }
 }
 
+struct SquaredDistanceScalar: GenericObjective {
+    let target: [Double]
+    func callAsFunction<T: PhysGradReal>(_ y: [T]) -> T {
+        var s: T = 0
+        for i in 0..<y.count { let d = y[i] - T(target.isEmpty ? 0 : target[i]); s += d * d }
+        return s
+    }
+}
+
 // MARK: - Tapes, memory, concurrency
 
 @Suite("Array tapes")
@@ -361,6 +370,25 @@ struct ArrayTapeTests {
         let first = o.gradientPeakBytes
         for _ in 0..<5 { _ = o.valueAndGradient(at: x, gradient: &g) }
         #expect(o.gradientPeakBytes == first)
+    }
+
+    @Test("the closed-form squared distance equals its array-level and scalar forms")
+    func squaredDistance() {
+        for n in [1, 3, 4, 7, 64] {
+            var r = TestRandom(seed: UInt64(n))
+            let y = r.vector(n), t = r.vector(n), v = r.vector(n)
+            for target in [nil, t] {
+                var closed = SquaredDistanceObjective(dimension: n, target: target)
+                let f = ArraySquaredDistance(target: target ?? [Double](repeating: 0, count: n))
+                let (value, g) = ArrayDerivatives.valueAndGradient(of: f, at: y)
+                var gc = [Double](repeating: 0, count: n)
+                #expect(closed.valueAndGradient(at: y, gradient: &gc) == value, "same sums, same bits")
+                #expect(gc == g)
+                #expect(relativeError(closed.value(at: y), Derivatives.value(of: SquaredDistanceScalar(target: target ?? []), at: y)) <= 1e-14)
+                #expect(closed.hessianVectorProduct(at: y, direction: v) == ArrayDerivatives.hessianVectorProduct(of: f, at: y, direction: v))
+                #expect(relativeError(closed.hessian(at: y), ArrayDerivatives.hessian(of: f, at: y)) == 0)
+            }
+        }
     }
 
     @Test("a tape that does not record computes the same values and records nothing")

@@ -36,7 +36,7 @@ extension Problems {
             kernel[i - j]  // SPD by construction; see the doc comment
         }
         return arrayProblem(
-            name: "blur", dimension: n, outputDimension: n, model: model, loss: ArraySquaredDistance(target: target),
+            name: "blur", dimension: n, outputDimension: n, model: model, loss: ArraySquaredDistance(target: target), lossTarget: target,
             start: [Double](repeating: 3, count: n), solution: solution,
             inverse: { y throws(InverseDomainError) in
                 let c: [Double]

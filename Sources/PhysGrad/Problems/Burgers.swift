@@ -41,7 +41,7 @@ extension Problems {
         // The target through the array-style evaluation, so the loss is exactly 0 at the solution.
         let target = ArrayDerivatives.value(of: model, at: solution)
         return arrayProblem(
-            name: "burgers", dimension: n, outputDimension: n, model: model, loss: ArraySquaredDistance(target: target),
+            name: "burgers", dimension: n, outputDimension: n, model: model, loss: ArraySquaredDistance(target: target), lossTarget: target,
             start: [Double](repeating: 0, count: n), solution: solution, inverse: nil,
             stepSizes: ["gd": 0.2, "newton": 1, "pg-numerical": 1, "adam": 0.05, "adagrad": 0.2, "rmsprop": 0.01],
             objectiveHessianStructure: .dense, lossHessianStructure: .diagonal,

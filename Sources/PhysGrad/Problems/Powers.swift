@@ -33,7 +33,7 @@ public enum Problems {
         }
         return arrayProblem(
             name: "powers", dimension: n, outputDimension: n,
-            model: StandardFunctions.Powers(), loss: ArraySquaredNorm(),
+            model: StandardFunctions.Powers(), loss: ArraySquaredNorm(), lossTarget: nil,
             start: [Double](repeating: 3, count: n), solution: [Double](repeating: 0, count: n),
             inverse: { y throws(InverseDomainError) in
                 var x = y
@@ -54,18 +54,20 @@ public enum Problems {
     }
 }
 
-/// A problem whose model and loss are written on ``TrackedVector``s: every derivative provider
-/// (model, loss, objective, the numerical inverse's φ) differentiates at the array level, one
-/// node per array operation, with tapes reused across calls.
+/// A problem whose model and loss are written on ``TrackedVector``s: the model, the objective
+/// L(y(x)) and the numerical inverse's φ differentiate at the array level (one node per array
+/// operation, tapes reused across calls); the loss in y, a squared distance to `lossTarget`
+/// (nil: to 0), has its derivatives in closed form.
 func arrayProblem<Model: ArrayModel & Sendable, Loss: ArrayObjective & Sendable>(
-    name: String, dimension n: Int, outputDimension k: Int, model: Model, loss: Loss, start: [Double],
+    name: String, dimension n: Int, outputDimension k: Int, model: Model, loss: Loss, lossTarget: [Double]?, start: [Double],
     solution: [Double]?, inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])?,
     stepSizes: [String: Double], objectiveHessianStructure: HessianStructure, lossHessianStructure: HessianStructure,
     summary: String
 ) -> InverseProblem {
     var p = InverseProblem(
         name: name, model: ArrayAutomaticModel(model, inputDimension: n), outputDimension: k,
-        loss: ArrayAutomaticObjective(loss, dimension: k),
+        // The catalog's losses are squared distances: their derivatives in closed form, no tape.
+        loss: SquaredDistanceObjective(dimension: k, target: lossTarget),
         objective: ArrayAutomaticObjective(ComposedArrayObjective(model: model, loss: loss), dimension: n),
         start: start, solution: solution, inverse: inverse, stepSizes: stepSizes,
         objectiveHessianStructure: objectiveHessianStructure, lossHessianStructure: lossHessianStructure,
