@@ -217,7 +217,9 @@ struct _ArrayModelEntryPoints<M: ArrayModel> {
     init() {
         value = { m, x, w in
             w.values.reset()
-            return m(w.values.constant(x)).array
+            let y = m(w.values._constant(borrowing: x)).array
+            w.values.reset()
+            return y
         }
         valueInto = { m, x, y, w in ArrayDerivatives.value(of: m, at: x, into: y, tape: w.values) }
         jacobian = { m, x in ArrayDerivatives.jacobian(of: m, at: x) }

@@ -85,8 +85,9 @@ public enum ArrayDerivatives {
     public static func value<F: ArrayObjective>(of f: F, at x: UnsafeBufferPointer<Double>, tape: ArrayTape<Double>? = nil) -> Double {
         let tape = tape ?? ArrayTape<Double>(reservingElements: 4 * x.count + 64, recording: false)
         tape.reset()
-        let y = f(tape.constant(x))
-        return y.scalarValue
+        let y = f(tape._constant(borrowing: x)).scalarValue
+        tape.reset()  // nothing may keep pointing at the caller's x
+        return y
     }
 
     /// f(x) for an array.
@@ -223,9 +224,10 @@ public enum ArrayDerivatives {
     public static func value<M: ArrayModel>(of model: M, at x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>,
                                             tape: ArrayTape<Double>) {
         tape.reset()
-        let out = model(tape.constant(x))
+        let out = model(tape._constant(borrowing: x))
         precondition(out.count == y.count, "ArrayModel: the model has \(out.count) outputs, the buffer \(y.count)")
         if let b = y.baseAddress { b.update(from: out._contiguous().values, count: out.count) }
+        tape.reset()  // nothing may keep pointing at the caller's x
     }
 
     /// y(x).

@@ -192,6 +192,14 @@ public final class ArrayTape<Base: PhysGradReal> {
         values.withUnsafeBufferPointer { variable($0) }
     }
 
+    /// A constant vector that reads `values` in place (the caller keeps them alive and unchanged
+    /// until the tape's next `reset()`).
+    @inlinable
+    public func _constant(borrowing values: UnsafeBufferPointer<Base>) -> TrackedVector<Base> {
+        guard let base = values.baseAddress else { return constant(values) }
+        return TrackedVector(tape: self, node: -1, count: values.count, values: UnsafeMutablePointer(mutating: base))
+    }
+
     /// A constant vector (no derivative), copied into the tape.
     @inlinable
     public func constant(_ values: UnsafeBufferPointer<Base>) -> TrackedVector<Base> {

@@ -264,6 +264,12 @@ extension TrackedVector {
             out[0] = n < 4 ? tail : ((s0 + s1) + (s2 + s3)) + tail
         } else if sa == 1 && sb == 1 && sc == 1 {
             for i in 0..<n { out[i] = k(av[i], bv[i], cv[i], at: i) }
+        } else if sa == 1 && sb == 0 && sc == 0 {
+            let b0 = bv[0], c0 = cv[0]
+            for i in 0..<n { out[i] = k(av[i], b0, c0, at: i) }
+        } else if sa == 1 && sb == 1 && sc == 0 {
+            let c0 = cv[0]
+            for i in 0..<n { out[i] = k(av[i], bv[i], c0, at: i) }
         } else if sa == 2 && sb == 2 && sc == 0 {
             for i in 0..<n { out[i] = k(av[2 &* i], bv[2 &* i], cv[0], at: i) }
         } else {

@@ -36,16 +36,29 @@ public enum Problems {
             model: StandardFunctions.Powers(), loss: ArraySquaredNorm(), lossTarget: nil,
             start: [Double](repeating: 3, count: n), solution: [Double](repeating: 0, count: n),
             inverse: { y throws(InverseDomainError) in
-                var x = y
-                var i = 1
-                while i < y.count {
-                    guard y[i] >= 0 else {
-                        throw InverseDomainError(index: i, value: y[i], reason: "y_i = x_i^2 cannot be negative")
-                    }
-                    x[i] = y[i].squareRoot()
-                    i += 2
+                // x = y, with the odd entries' square roots two at a time (one sqrtpd per pair).
+                let n = y.count
+                if let i = stride(from: 1, to: n, by: 2).first(where: { !(y[$0] >= 0) }) {
+                    throw InverseDomainError(index: i, value: y[i], reason: "y_i = x_i^2 cannot be negative")
                 }
-                return x
+                return [Double](unsafeUninitializedCapacity: n) { x, count in
+                    y.withUnsafeBufferPointer { yb in
+                        var i = 0
+                        while i + 4 <= n {
+                            let r = SIMD2(yb[i + 1], yb[i + 3]).squareRoot()
+                            x[i] = yb[i]
+                            x[i + 1] = r[0]
+                            x[i + 2] = yb[i + 2]
+                            x[i + 3] = r[1]
+                            i += 4
+                        }
+                        while i < n {
+                            x[i] = i % 2 == 1 ? yb[i].squareRoot() : yb[i]
+                            i += 1
+                        }
+                    }
+                    count = n
+                }
             },
             stepSizes: ["gd": 0.01, "newton": 1.0 / 3.0, "pg": 0.3, "pg-numerical": 0.3,
                         "adam": 0.1, "adagrad": 0.5, "rmsprop": 0.05],
