@@ -182,13 +182,7 @@ public enum ArrayDerivatives {
         while start < n {
             let width = Swift.min(8, n - start)
             tape.reset()
-            let seeds = tape._allocate(n)
-            for i in 0..<n {
-                var t = SIMD8<Double>()
-                if i >= start && i < start + width { t[i - start] = 1 }
-                seeds[i] = L(value: x[i], tangents: t)
-            }
-            let xv = tape.variable(UnsafeBufferPointer(start: seeds, count: n))
+            let xv = tape.variable(_laneSeeds(tape, x, start: start, width: width))
             let y = f(xv)
             precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
             tape.reverseSweep(from: y)
@@ -214,6 +208,21 @@ public enum ArrayDerivatives {
         var h = [Double](repeating: 0, count: n * n)
         x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { hessian(of: f, at: xb, into: $0) } }
         return Matrix(rows: n, columns: n, columnMajor: h)
+    }
+
+    /// x with tangent lane l of input start + l set to 1 (l < width), in `tape`'s arena: the seeds of
+    /// one 8-column pass.
+    @inlinable
+    static func _laneSeeds(_ tape: ArrayTape<DualLanes<SIMD8<Double>>>, _ x: UnsafeBufferPointer<Double>,
+                           start: Int, width: Int) -> UnsafeBufferPointer<DualLanes<SIMD8<Double>>> {
+        let n = x.count
+        let seeds = tape._allocate(n)
+        for i in 0..<n {
+            var t = SIMD8<Double>()
+            if i >= start && i < start + width { t[i - start] = 1 }
+            seeds[i] = DualLanes(value: x[i], tangents: t)
+        }
+        return UnsafeBufferPointer(start: seeds, count: n)
     }
 
     // MARK: models
@@ -296,13 +305,7 @@ public enum ArrayDerivatives {
         repeat {
             let width = Swift.min(8, n - start)
             tape.reset()
-            let seeds = tape._allocate(n)
-            for i in 0..<n {
-                var t = SIMD8<Double>()
-                if i >= start && i < start + width { t[i - start] = 1 }
-                seeds[i] = L(value: x[i], tangents: t)
-            }
-            let y = model(tape.constant(UnsafeBufferPointer(start: seeds, count: n)))
+            let y = model(tape.constant(x.withUnsafeBufferPointer { _laneSeeds(tape, $0, start: start, width: width) }))
             if k < 0 { k = y.count; j = [Double](repeating: 0, count: k * n) }
             precondition(y.count == k, "jacobian: the model's output count changed between evaluations")
             for r in 0..<k {

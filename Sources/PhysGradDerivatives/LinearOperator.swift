@@ -139,27 +139,19 @@ extension TrackedVector {
         let m = op.outputCount, n = count
         let out = tape._allocate(m)
         _applyComponentwise(tape, values, n, out, m) { op.apply($0, into: $1) }
-        let src = node
-        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: m, values: out) }
-        return tape._record(count: m, values: out) { tape, me, sweep in
-            switch sweep {
-            case .reverse:
-                let ybar = tape._adjoint(me)!
-                tape._accumulateAdjoint(src) { p, fresh in
-                    if fresh {
-                        _applyComponentwise(tape, ybar, m, p, n) { op.applyTransposed($0, into: $1) }
-                    } else {
-                        let tmp = tape._allocate(n)
-                        _applyComponentwise(tape, ybar, m, tmp, n) { op.applyTransposed($0, into: $1) }
-                        for i in 0..<n { p[i] += tmp[i] }
-                    }
+        return _unaryNode(out, count: m, reverse: { tape, ybar, src in
+            tape._accumulateAdjoint(src) { p, fresh in
+                if fresh {
+                    _applyComponentwise(tape, ybar, m, p, n) { op.applyTransposed($0, into: $1) }
+                } else {
+                    let tmp = tape._allocate(n)
+                    _applyComponentwise(tape, ybar, m, tmp, n) { op.applyTransposed($0, into: $1) }
+                    for i in 0..<n { p[i] += tmp[i] }
                 }
-            case .forward:
-                guard let t = tape._tangent(src) else { return }
-                let o = tape._newTangent(me)
-                _applyComponentwise(tape, t, n, o, m) { op.apply($0, into: $1) }
             }
-        }
+        }, forward: { t, o in
+            _applyComponentwise(tape, t, n, o, m) { op.apply($0, into: $1) }
+        })
     }
 
     /// `y = A x` for a dense matrix (BLAS `dgemv`).

@@ -3,6 +3,28 @@
 // back to where the values came from, the tangent rule moves tangents like the values.
 
 extension TrackedVector {
+    /// Records `out` (`m` values computed from this vector alone) as one node with the given chain
+    /// rules: `reverse(tape, ȳ, source node)` adds into the source's adjoint, `forward(ṫ, out)`
+    /// writes the tangent from the source's (called only when the source has one). Untracked
+    /// sources or a tape that does not record give a constant.
+    @inlinable
+    func _unaryNode(_ out: UnsafeMutablePointer<Base>, count m: Int,
+                    reverse: @escaping (ArrayTape<Base>, UnsafeMutablePointer<Base>, Int32) -> Void,
+                    forward: @escaping (UnsafeMutablePointer<Base>, UnsafeMutablePointer<Base>) -> Void) -> TrackedVector {
+        let src = node
+        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: m, values: out) }
+        return tape._record(count: m, values: out) { tape, me, sweep in
+            switch sweep {
+            case .reverse: reverse(tape, tape._adjoint(me)!, src)
+            case .forward:
+                guard let t = tape._tangent(src) else { return }
+                forward(t, tape._newTangent(me))
+            }
+        }
+    }
+}
+
+extension TrackedVector {
     /// `y_k = x[start + k·stride]`, k = 0 ..< count (`stride` may be negative). A contiguous
     /// slice is `stride` 1; `strided(from: 0, by: 2)` the even entries.
     ///
@@ -29,19 +51,11 @@ extension TrackedVector {
         let x = values
         let out = tape._allocate(m)
         for k in 0..<m { out[k] = x[k &* step] }
-        let src = node
-        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: m, values: out) }
-        return tape._record(count: m, values: out) { tape, me, sweep in
-            switch sweep {
-            case .reverse:
-                let ybar = tape._adjoint(me)!
-                tape._accumulateAdjointSparse(src) { p in for k in 0..<m { p[first &+ k &* step] += ybar[k] } }
-            case .forward:
-                guard let t = tape._tangent(src) else { return }
-                let o = tape._newTangent(me)
-                for k in 0..<m { o[k] = t[first &+ k &* step] }
-            }
-        }
+        return _unaryNode(out, count: m, reverse: { tape, ybar, src in
+            tape._accumulateAdjointSparse(src) { p in for k in 0..<m { p[first &+ k &* step] += ybar[k] } }
+        }, forward: { t, o in
+            for k in 0..<m { o[k] = t[first &+ k &* step] }
+        })
     }
 
     /// The contiguous slice `x[range]`.
@@ -68,28 +82,20 @@ extension TrackedVector {
         // y[s..<n] = x[0..<n-s], y[0..<s] = x[n-s..<n]
         (out + s).update(from: x, count: n - s)
         out.update(from: x + (n - s), count: s)
-        let src = node
-        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: n, values: out) }
-        return tape._record(count: n, values: out) { tape, me, sweep in
-            switch sweep {
-            case .reverse:
-                let ybar = tape._adjoint(me)!
-                tape._accumulateAdjoint(src) { p, fresh in
-                    if fresh {
-                        p.update(from: ybar + s, count: n - s)
-                        (p + (n - s)).update(from: ybar, count: s)
-                    } else {
-                        for i in 0..<(n - s) { p[i] += ybar[i + s] }
-                        for i in 0..<s { p[n - s + i] += ybar[i] }
-                    }
+        return _unaryNode(out, count: n, reverse: { tape, ybar, src in
+            tape._accumulateAdjoint(src) { p, fresh in
+                if fresh {
+                    p.update(from: ybar + s, count: n - s)
+                    (p + (n - s)).update(from: ybar, count: s)
+                } else {
+                    for i in 0..<(n - s) { p[i] += ybar[i + s] }
+                    for i in 0..<s { p[n - s + i] += ybar[i] }
                 }
-            case .forward:
-                guard let t = tape._tangent(src) else { return }
-                let o = tape._newTangent(me)
-                (o + s).update(from: t, count: n - s)
-                o.update(from: t + (n - s), count: s)
             }
-        }
+        }, forward: { t, o in
+            (o + s).update(from: t, count: n - s)
+            o.update(from: t + (n - s), count: s)
+        })
     }
 
     /// A shift with fixed ends: `y_i = x_{i - shift}` where that index exists, `fill` (a
@@ -102,19 +108,11 @@ extension TrackedVector {
         let out = tape._allocate(n)
         let lo = Swift.min(n, Swift.max(0, shift)), hi = Swift.max(lo, Swift.min(n, n + shift))  // i in lo..<hi read x[i - shift]
         for i in 0..<n { out[i] = (i >= lo && i < hi) ? x[i - shift] : fill }
-        let src = node
-        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: n, values: out) }
-        return tape._record(count: n, values: out) { tape, me, sweep in
-            switch sweep {
-            case .reverse:
-                let ybar = tape._adjoint(me)!
-                tape._accumulateAdjointSparse(src) { p in for i in lo..<hi { p[i - shift] += ybar[i] } }
-            case .forward:
-                guard let t = tape._tangent(src) else { return }
-                let o = tape._newTangent(me)
-                for i in 0..<n { o[i] = (i >= lo && i < hi) ? t[i - shift] : 0 }
-            }
-        }
+        return _unaryNode(out, count: n, reverse: { tape, ybar, src in
+            tape._accumulateAdjointSparse(src) { p in for i in lo..<hi { p[i - shift] += ybar[i] } }
+        }, forward: { t, o in
+            for i in 0..<n { o[i] = (i >= lo && i < hi) ? t[i - shift] : 0 }
+        })
     }
 
     /// The vectors one after another.
@@ -168,21 +166,13 @@ extension TrackedVector {
         let x = values
         let out = tape._allocate(m)
         indices.withUnsafeBufferPointer { ix in for k in 0..<m { out[k] = x[ix[k]] } }
-        let src = node
-        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: m, values: out) }
-        return tape._record(count: m, values: out) { tape, me, sweep in
-            switch sweep {
-            case .reverse:
-                let ybar = tape._adjoint(me)!
-                tape._accumulateAdjointSparse(src) { p in
-                    indices.withUnsafeBufferPointer { ix in for k in 0..<m { p[ix[k]] += ybar[k] } }
-                }
-            case .forward:
-                guard let t = tape._tangent(src) else { return }
-                let o = tape._newTangent(me)
-                indices.withUnsafeBufferPointer { ix in for k in 0..<m { o[k] = t[ix[k]] } }
+        return _unaryNode(out, count: m, reverse: { tape, ybar, src in
+            tape._accumulateAdjointSparse(src) { p in
+                indices.withUnsafeBufferPointer { ix in for k in 0..<m { p[ix[k]] += ybar[k] } }
             }
-        }
+        }, forward: { t, o in
+            indices.withUnsafeBufferPointer { ix in for k in 0..<m { o[k] = t[ix[k]] } }
+        })
     }
 
     /// A vector of `count` elements with `y[indices[k]] += x_k` (zero where no index points;
@@ -197,23 +187,15 @@ extension TrackedVector {
         let out = tape._allocate(m)
         out.initialize(repeating: 0, count: m)
         indices.withUnsafeBufferPointer { ix in for k in 0..<n { out[ix[k]] += x[k] } }
-        let src = node
-        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: m, values: out) }
-        return tape._record(count: m, values: out) { tape, me, sweep in
-            switch sweep {
-            case .reverse:
-                let ybar = tape._adjoint(me)!
-                tape._accumulateAdjoint(src) { p, fresh in
-                    indices.withUnsafeBufferPointer { ix in
-                        if fresh { for k in 0..<n { p[k] = ybar[ix[k]] } } else { for k in 0..<n { p[k] += ybar[ix[k]] } }
-                    }
+        return _unaryNode(out, count: m, reverse: { tape, ybar, src in
+            tape._accumulateAdjoint(src) { p, fresh in
+                indices.withUnsafeBufferPointer { ix in
+                    if fresh { for k in 0..<n { p[k] = ybar[ix[k]] } } else { for k in 0..<n { p[k] += ybar[ix[k]] } }
                 }
-            case .forward:
-                guard let t = tape._tangent(src) else { return }
-                let o = tape._newTangent(me)
-                o.initialize(repeating: 0, count: m)
-                indices.withUnsafeBufferPointer { ix in for k in 0..<n { o[ix[k]] += t[k] } }
             }
-        }
+        }, forward: { t, o in
+            o.initialize(repeating: 0, count: m)
+            indices.withUnsafeBufferPointer { ix in for k in 0..<n { o[ix[k]] += t[k] } }
+        })
     }
 }

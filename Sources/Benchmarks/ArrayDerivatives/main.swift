@@ -74,6 +74,30 @@ if let i = CommandLine.arguments.firstIndex(of: "--pg-loop") {
     for _ in 0..<reps { blackHole(try! optimize(p, with: method, options: RunOptions(steps: 10, trace: .none))) }
     exit(0)
 }
+if CommandLine.arguments.contains("--legacy") {
+    // `--legacy [steps]`: burgers(1000) PG with the numerical inverse on the scalar tape (the
+    // catalog's former providers) against the array-level providers, same options, and one
+    // Newton step of each; wall times to stderr (minutes on the scalar tape).
+    let n = 1000
+    let p = try! Problems.burgers(n)
+    let model = BurgersModel(cells: n)
+    let scalar = InverseProblem(name: "burgers", dimension: n, outputDimension: n, model: model,
+                                loss: SquaredDistance(target: model(p.solution!)), start: p.start, solution: p.solution)
+    let steps = CommandLine.arguments.last.flatMap(Int.init) ?? 10
+    let clock = ContinuousClock()
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    for (name, problem) in [("array", p), ("scalar tape", scalar)] {
+        var r: OptimizationResult?
+        let t = clock.measure {
+            r = try! optimize(problem, with: PhysicalGradient(eta: 1, inverse: .numerical(NumericalInverse(gradient: .exact))),
+                              options: RunOptions(steps: steps, trace: .none))
+        }
+        FileHandle.standardError.write(Data("burgers(\(n)) PG numerical, \(steps) steps, \(name): \(seconds(t)) s, inner nfev \(r!.counts.inverseEvaluations), loss \(r!.loss)\n".utf8))
+        let tn = clock.measure { r = try! optimize(problem, with: Newton(eta: 1), options: RunOptions(steps: 1, trace: .none)) }
+        FileHandle.standardError.write(Data("burgers(\(n)) one Newton step, \(name): \(seconds(tn)) s, loss \(r!.loss)\n".utf8))
+    }
+    exit(0)
+}
 if CommandLine.arguments.contains("--profile") {
     for n in [256, 1024, 4096] {
         let p = try! Problems.burgers(n)

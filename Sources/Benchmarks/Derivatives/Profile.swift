@@ -4,16 +4,18 @@ import PhysGradBenchSupport
 
 /// `--profile NAME`: loop one gradient for perf (not part of the benchmark protocol), then
 /// print the minimum time of plain f, gradient and hvp at n = 1000 and 100000 to stderr.
-func profileLoop(_ name: String) {
-    func minTime(_ reps: Int, _ body: () -> Void) -> Double {
-        var best = Double.infinity
-        let clock = ContinuousClock()
-        for _ in 0..<reps {
-            let t = clock.measure(body)
-            best = min(best, Double(t.components.attoseconds) * 1e-18 + Double(t.components.seconds))
-        }
-        return best
+/// The minimum time of `reps` runs of `body`, in seconds.
+func minTime(_ reps: Int, _ body: () -> Void) -> Double {
+    var best = Double.infinity
+    let clock = ContinuousClock()
+    for _ in 0..<reps {
+        let t = clock.measure(body)
+        best = min(best, Double(t.components.attoseconds) * 1e-18 + Double(t.components.seconds))
     }
+    return best
+}
+
+func profileLoop(_ name: String) {
     func report<F: GenericObjective>(_ f: F) {
         for n in [1000, 100_000] {
             let x = uniformValues(seed: 42, count: n)
@@ -73,15 +75,6 @@ func hessianLoop(_ arguments: ArraySlice<String>) {
 
 /// `--array-profile`: minimum times of the array-style plain f, gradient and hvp (stderr).
 func arrayProfile() {
-    func minTime(_ reps: Int, _ body: () -> Void) -> Double {
-        var best = Double.infinity
-        let clock = ContinuousClock()
-        for _ in 0..<reps {
-            let t = clock.measure(body)
-            best = min(best, Double(t.components.attoseconds) * 1e-18 + Double(t.components.seconds))
-        }
-        return best
-    }
     func report<F: ArrayObjective & GenericObjective>(_ name: String, _ f: F) {
         for n in [1000, 100_000, 1_000_000] {
             let x = uniformValues(seed: 42, count: n)
