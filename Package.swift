@@ -19,6 +19,7 @@ let package = Package(
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
         .executable(name: "bench-derivatives", targets: ["BenchDerivatives"]),
+        .executable(name: "bench-array-ad", targets: ["BenchArrayDerivatives"]),
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
         .executable(name: "bench-cli", targets: ["BenchCLI"]),
@@ -50,7 +51,7 @@ let package = Package(
         .target(
             name: "PhysGradDerivatives",
             dependencies: [
-                "PhysGradLinearAlgebra",
+                "PhysGradLinearAlgebra", "CPhysGradLAPACK",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -98,6 +99,11 @@ let package = Package(
             name: "BenchDerivatives",
             dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/Derivatives"
+        ),
+        .executableTarget(
+            name: "BenchArrayDerivatives",
+            dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/ArrayDerivatives"
         ),
         .executableTarget(
             name: "BenchOptimizers",

@@ -15,9 +15,28 @@ public protocol DifferentiableModel {
     mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
     /// J(x)ᵀ·w (k entries in, n out).
     mutating func vectorJacobianProduct(at x: [Double], cotangent w: [Double]) -> [Double]
+    /// y(x) written into `y` (k elements): the buffer form for loops that must not allocate.
+    /// The default goes through arrays; ``ArrayAutomaticModel`` writes in place.
+    mutating func value(at x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>)
+    /// The Gauss-Newton product J(x)ᵀ(J(x)·v) (n entries in and out) without forming J, for the
+    /// least-squares methods. Default: a JVP then a VJP.
+    mutating func gaussNewtonProduct(at x: [Double], direction v: [Double]) -> [Double]
 }
 
 extension DifferentiableModel {
+    /// Default: through arrays.
+    public mutating func value(at x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        let v = value(at: Array(x))
+        precondition(v.count == y.count, "value(at:into:): the model has \(v.count) outputs, the buffer \(y.count)")
+        for i in 0..<v.count { y[i] = v[i] }
+    }
+
+    /// Default: J(x)ᵀ(J(x)·v) by a JVP and a VJP.
+    public mutating func gaussNewtonProduct(at x: [Double], direction v: [Double]) -> [Double] {
+        let jv = jacobianVectorProduct(at: x, direction: v)
+        return vectorJacobianProduct(at: x, cotangent: jv)
+    }
+
     /// Default: J(x)·v from the Jacobian.
     public mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
         let j = jacobian(at: x)

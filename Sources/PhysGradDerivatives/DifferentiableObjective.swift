@@ -34,6 +34,11 @@ public protocol DifferentiableObjective {
     mutating func hessian(at x: [Double], into h: inout Matrix)
     /// ∇²f(x)·v.
     mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
+    /// ∇²f(x)·v written into `result` (n elements): the buffer form for loops that must not
+    /// allocate (the diagonal of a diagonal Hessian is the product with the all-ones vector).
+    /// The default goes through arrays; the array-level ``ArrayAutomaticObjective`` works in place.
+    mutating func hessianVectorProduct(at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
+                                       into result: UnsafeMutableBufferPointer<Double>)
 }
 
 extension DifferentiableObjective {
@@ -61,6 +66,15 @@ extension DifferentiableObjective {
             _ = self.valueAndGradient(at: xx, gradient: &g)
             return g
         }
+    }
+
+    /// Default: through arrays.
+    @inlinable
+    public mutating func hessianVectorProduct(at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
+                                              into result: UnsafeMutableBufferPointer<Double>) {
+        precondition(result.count == x.count && v.count == x.count, "hessianVectorProduct: x, v and result must have the same count")
+        let r = hessianVectorProduct(at: Array(x), direction: Array(v))
+        for i in 0..<r.count { result[i] = r[i] }
     }
 
     /// Default: through arrays (two allocations per call).

@@ -24,6 +24,14 @@ if let i = CommandLine.arguments.firstIndex(of: "--profile"), i + 1 < CommandLin
     profileLoop(CommandLine.arguments[i + 1])
     exit(0)
 }
+if let i = CommandLine.arguments.firstIndex(of: "--array-loop") {
+    arrayLoop(Array(CommandLine.arguments[(i + 1)...]))
+    exit(0)
+}
+if CommandLine.arguments.contains("--array-profile") {
+    arrayProfile()
+    exit(0)
+}
 if let i = CommandLine.arguments.firstIndex(of: "--hessian-loop") {
     hessianLoop(CommandLine.arguments[(i + 1)...])
     exit(0)

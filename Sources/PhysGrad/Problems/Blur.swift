@@ -29,15 +29,16 @@ extension Problems {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "blur(n) needs 1 <= n <= \(maximumDimension)")
         }
         let kernel = BlurModel.kernel(width: blurWidth)
-        let model = BlurModel(kernel: kernel)
+        let model = BlurModel(kernel: kernel, cells: n)
         let solution = (0..<n).map { _sinTwoPi(Double($0) / Double(n)) }
-        let target = model(solution)
+        // The target through the array-style evaluation, so the loss is exactly 0 at the solution.
+        let target = ArrayDerivatives.value(of: model, at: solution)
         // G's banded Cholesky factorization (the analytic inverse): O(n) storage and work.
         let cholesky = try! BandedCholeskyFactorization(order: n, bandwidth: kernel.count - 1) { i, j in
             kernel[i - j]  // SPD by construction; see the doc comment
         }
-        return InverseProblem(
-            name: "blur", dimension: n, outputDimension: n, model: model, loss: SquaredDistance(target: target),
+        return arrayProblem(
+            name: "blur", dimension: n, outputDimension: n, model: model, loss: ArraySquaredDistance(target: target), lossTarget: target,
             start: [Double](repeating: 3, count: n), solution: solution,
             inverse: { y throws(InverseDomainError) in
                 let c: [Double]
@@ -57,12 +58,46 @@ extension Problems {
     }
 }
 
-/// y = G c(x), c_i = x_i³ + x_i, with G the banded Gaussian kernel.
-public struct BlurModel: GenericModel, Sendable {
+/// y = G c(x), c_i = x_i³ + x_i, with G the banded Gaussian kernel: written on scalars
+/// (``GenericModel``) and on tracked vectors (``ArrayModel``: one fused map and one banded
+/// product through BLAS `dgbmv`, the form the catalog differentiates).
+public struct BlurModel: GenericModel, ArrayModel, Sendable {
     /// g_d = G_{i, i±d} for d = 0, 1, ..., w.
     public let kernel: [Double]
 
-    public init(kernel: [Double]) { self.kernel = kernel }
+    /// G for the number of cells given at initialization (built once; other sizes build their own).
+    public let band: BandedOperator?
+
+    public init(kernel: [Double]) {
+        self.kernel = kernel
+        band = nil
+    }
+
+    /// The model with G prepared for `cells` cells (the array-style evaluation then builds nothing).
+    public init(kernel: [Double], cells: Int) {
+        self.kernel = kernel
+        band = BlurModel.bandOperator(kernel: kernel, cells: cells)
+    }
+
+    /// c_i = x_i³ + x_i.
+    @frozen public struct Response: ElementwiseKernel, Sendable {
+        @inlinable public init() {}
+        @inlinable @inline(__always)
+        public func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T { x * x * x + x }
+    }
+
+    /// G as a symmetric band operator for `n` cells (entries beyond the kernel's width are zero).
+    public static func bandOperator(kernel: [Double], cells n: Int) -> BandedOperator {
+        let w = Swift.min(kernel.count - 1, Swift.max(n - 1, 0))
+        return BandedOperator(rows: n, columns: n, lower: w, upper: w) { i, j in kernel[abs(i - j)] }
+    }
+
+    /// Array-style: y = G (x³ + x), one map and one banded product.
+    @inlinable
+    public func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+        let g = band.flatMap { $0.inputCount == x.count ? $0 : nil } ?? BlurModel.bandOperator(kernel: kernel, cells: x.count)
+        return x.map(Response()).applying(g)
+    }
 
     /// exp(-(d/width)²) for d = 0, 1, ... while it is at least 1e-18.
     public static func kernel(width: Double) -> [Double] {

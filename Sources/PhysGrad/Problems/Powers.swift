@@ -32,21 +32,34 @@ public enum Problems {
         guard n > 0, n % 2 == 0, n <= maximumDimension else {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "powers(n) needs an even n with 2 <= n <= \(maximumDimension)")
         }
-        return InverseProblem(
+        return arrayProblem(
             name: "powers", dimension: n, outputDimension: n,
-            model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm(),
+            model: StandardFunctions.Powers(), loss: ArraySquaredNorm(), lossTarget: nil,
             start: [Double](repeating: 3, count: n), solution: [Double](repeating: 0, count: n),
             inverse: { y throws(InverseDomainError) in
-                var x = y
-                var i = 1
-                while i < y.count {
-                    guard y[i] >= 0 else {
-                        throw InverseDomainError(index: i, value: y[i], reason: "y_i = x_i^2 cannot be negative")
-                    }
-                    x[i] = y[i].squareRoot()
-                    i += 2
+                // x = y, with the odd entries' square roots two at a time (one sqrtpd per pair).
+                let n = y.count
+                if let i = stride(from: 1, to: n, by: 2).first(where: { !(y[$0] >= 0) }) {
+                    throw InverseDomainError(index: i, value: y[i], reason: "y_i = x_i^2 cannot be negative")
                 }
-                return x
+                return [Double](unsafeUninitializedCapacity: n) { x, count in
+                    y.withUnsafeBufferPointer { yb in
+                        var i = 0
+                        while i + 4 <= n {
+                            let r = SIMD2(yb[i + 1], yb[i + 3]).squareRoot()
+                            x[i] = yb[i]
+                            x[i + 1] = r[0]
+                            x[i + 2] = yb[i + 2]
+                            x[i + 3] = r[1]
+                            i += 4
+                        }
+                        while i < n {
+                            x[i] = i % 2 == 1 ? yb[i].squareRoot() : yb[i]
+                            i += 1
+                        }
+                    }
+                    count = n
+                }
             },
             stepSizes: [.gd: 0.01, .newton: 1.0 / 3.0, .pg: 0.3, .pgNumerical: 0.3,
                         .adam: 0.1, .adagrad: 0.5, .rmsprop: 0.05, .gn: 1, .ig: 0.3, .hig: 0.1],
@@ -54,4 +67,29 @@ public enum Problems {
             objectiveHessianStructure: .diagonal, lossHessianStructure: .diagonal,
             summary: "The chapter's problem in \(n) dimensions: y_i = x_i (even i), x_i^2 (odd i), L = |y|^2, from 3; the minimum is at 0.")
     }
+}
+
+/// A problem whose model and loss are written on ``TrackedVector``s: the model, the objective
+/// L(y(x)) and the numerical inverse's φ differentiate at the array level (one node per array
+/// operation, tapes reused across calls); the loss in y, a squared distance to `lossTarget`
+/// (nil: to 0), has its derivatives in closed form, and is the least-squares target.
+func arrayProblem<Model: ArrayModel & Sendable, Loss: ArrayObjective & Sendable>(
+    name: String, dimension n: Int, outputDimension k: Int, model: Model, loss: Loss, lossTarget: [Double]?, start: [Double],
+    solution: [Double]?, inverse: (@Sendable (_ y: [Double]) throws(InverseDomainError) -> [Double])?,
+    stepSizes: [MethodKind: Double], acceptances: [MethodKind: StepAcceptance] = [:],
+    objectiveHessianStructure: HessianStructure, lossHessianStructure: HessianStructure, summary: String
+) -> InverseProblem {
+    var p = InverseProblem(
+        name: name, model: ArrayAutomaticModel(model, inputDimension: n), outputDimension: k,
+        // The catalog's losses are squared distances: their derivatives in closed form, no tape.
+        loss: SquaredDistanceObjective(dimension: k, target: lossTarget),
+        objective: ArrayAutomaticObjective(ComposedArrayObjective(model: model, loss: loss), dimension: n),
+        start: start, solution: solution, inverse: inverse, stepSizes: stepSizes, acceptances: acceptances,
+        objectiveHessianStructure: objectiveHessianStructure, lossHessianStructure: lossHessianStructure,
+        leastSquaresTarget: lossTarget ?? [Double](repeating: 0, count: k), summary: summary)
+    // φ(x) = |y(x) - target|² and its gradient in one recorded evaluation.
+    p.inverseObjective = { target in
+        ArrayAutomaticObjective(ComposedArrayObjective(model: model, loss: ArraySquaredDistance(target: target)), dimension: n)
+    }
+    return p
 }

@@ -1,0 +1,319 @@
+// Array-style models and objectives, their derivative drivers, and their adapters to the
+// DifferentiableObjective / DifferentiableModel protocols that optimizers consume.
+import PhysGradLinearAlgebra
+
+/// A scalar function R^n -> R written once on ``TrackedVector``s, generic over the element type:
+/// the array-level counterpart of ``GenericObjective``. Returns a count-1 vector.
+///
+/// ```swift
+/// struct ExtendedRosenbrock: ArrayObjective {
+///     struct Term: BinaryElementwiseKernel {
+///         func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T {
+///             let d = b - a * a, e = 1 - a
+///             return 100 * (d * d) + e * e
+///         }
+///     }
+///     func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+///         TrackedVector.mapSum(Term(), x.strided(from: 0, by: 2), x.strided(from: 1, by: 2))
+///     }
+/// }
+/// ```
+public protocol ArrayObjective {
+    /// f(x) as a count-1 vector on x's tape.
+    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base>
+}
+
+/// A model R^n -> R^k written once on ``TrackedVector``s: the array-level counterpart of ``GenericModel``.
+public protocol ArrayModel {
+    /// y(x) on x's tape, with the same count for every element type.
+    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base>
+}
+
+/// `loss(model(x))`.
+@frozen
+public struct ComposedArrayObjective<Model: ArrayModel, Loss: ArrayObjective>: ArrayObjective {
+    public var model: Model
+    public var loss: Loss
+    @inlinable public init(model: Model, loss: Loss) {
+        self.model = model
+        self.loss = loss
+    }
+    @inlinable public func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> { loss(model(x)) }
+}
+
+extension ComposedArrayObjective: Sendable where Model: Sendable, Loss: Sendable {}
+
+/// `L(y) = |y - target|² = Σ (y_i - target_i)²` as one fused node.
+@frozen
+public struct ArraySquaredDistance: ArrayObjective, Sendable {
+    public var target: [Double]
+    @inlinable public init(target: [Double]) { self.target = target }
+
+    @frozen @usableFromInline struct _Term: BinaryElementwiseKernel {
+        @inlinable init() {}
+        @inlinable @inline(__always)
+        func callAsFunction<T: PhysGradReal>(_ y: T, _ t: T, at i: Int) -> T { let d = y - t; return d * d }
+    }
+
+    @inlinable
+    public func callAsFunction<Base: PhysGradReal>(_ y: TrackedVector<Base>) -> TrackedVector<Base> {
+        precondition(y.count == target.count, "ArraySquaredDistance: y has \(y.count) entries, target \(target.count)")
+        return TrackedVector.mapSum(_Term(), y, y.tape.constant(doubles: target))
+    }
+}
+
+/// `L(y) = |y|² = Σ y_i²` as one fused node.
+@frozen
+public struct ArraySquaredNorm: ArrayObjective, Sendable {
+    @inlinable public init() {}
+    @inlinable
+    public func callAsFunction<Base: PhysGradReal>(_ y: TrackedVector<Base>) -> TrackedVector<Base> { y.squaredNorm() }
+}
+
+/// Derivatives of array-style functions (``ArrayObjective``, ``ArrayModel``).
+///
+/// Every driver takes an optional tape to reuse (it is reset first): with reused tapes and
+/// buffer arguments, nothing is allocated per call once warm. Costs: a gradient or a VJP is one
+/// recorded evaluation and one reverse sweep; a JVP one recorded evaluation and one tangent
+/// sweep; a Hessian-vector product one evaluation and sweep on `Dual<Double>` elements; a
+/// Gauss-Newton product Jᵀ(J v) one recorded evaluation, one tangent and one reverse sweep.
+public enum ArrayDerivatives {
+    // MARK: objectives
+
+    /// f(x) on a tape that records nothing (the plain evaluation).
+    @inlinable
+    public static func value<F: ArrayObjective>(of f: F, at x: UnsafeBufferPointer<Double>, tape: ArrayTape<Double>? = nil) -> Double {
+        let tape = tape ?? ArrayTape<Double>(reservingElements: 4 * x.count + 64, recording: false)
+        tape.reset()
+        let y = f(tape._constant(borrowing: x)).scalarValue
+        tape.reset()  // nothing may keep pointing at the caller's x
+        return y
+    }
+
+    /// f(x) for an array.
+    @inlinable
+    public static func value<F: ArrayObjective>(of f: F, at x: [Double]) -> Double {
+        x.withUnsafeBufferPointer { value(of: f, at: $0) }
+    }
+
+    /// f(x), writing ∇f(x) into `gradient` (x.count elements).
+    @inlinable
+    public static func valueAndGradient<F: ArrayObjective>(
+        of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Double>
+    ) -> Double {
+        precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
+        tape.reset()
+        // x is read in place and the gradient accumulated in place: no copies in or out.
+        let v = tape._variable(borrowing: x)
+        let y = f(v)
+        precondition(y.count == 1, "ArrayObjective: f returned \(y.count) elements, expected 1")
+        precondition(y.tape === tape, "ArrayObjective: f returned a vector of another tape")
+        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
+        tape.reverseSweep(from: y)
+        tape.copyAdjoint(of: v, into: gradient)
+        tape._externalAdjoint = nil
+        let value = y.scalarValue
+        tape.reset()  // nothing may keep pointing at the caller's x
+        return value
+    }
+
+    /// f(x) and ∇f(x).
+    @inlinable
+    public static func valueAndGradient<F: ArrayObjective>(of f: F, at x: [Double]) -> (value: Double, gradient: [Double]) {
+        var g = [Double](repeating: 0, count: x.count)
+        let tape = ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        let v = x.withUnsafeBufferPointer { xb in
+            g.withUnsafeMutableBufferPointer { valueAndGradient(of: f, at: xb, gradient: $0, tape: tape) }
+        }
+        return (v, g)
+    }
+
+    /// ∇f(x).
+    @inlinable
+    public static func gradient<F: ArrayObjective>(of f: F, at x: [Double]) -> [Double] { valueAndGradient(of: f, at: x).gradient }
+
+    /// ∇²f(x)·v by forward-over-reverse on `Dual<Double>` elements (x + vε), written into `result`;
+    /// returns f(x).
+    @inlinable
+    public static func hessianVectorProduct<F: ArrayObjective>(
+        of f: F, at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
+        into result: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Dual<Double>>
+    ) -> Double {
+        precondition(x.count == v.count && result.count == x.count, "hessianVectorProduct: x, v and result must have the same count")
+        tape.reset()
+        let n = x.count
+        let seeds = tape._allocate(n)
+        for i in 0..<n { seeds[i] = Dual(value: x[i], derivative: v[i]) }
+        let xv = tape.variable(UnsafeBufferPointer(start: seeds, count: n))
+        let y = f(xv)
+        precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
+        tape.reverseSweep(from: y)
+        if let a = tape._adjoint(xv.node) {
+            for i in 0..<n { result[i] = a[i].derivative }
+        } else {
+            for i in 0..<n { result[i] = 0 }
+        }
+        return y.scalarValue.value
+    }
+
+    /// ∇²f(x)·v.
+    @inlinable
+    public static func hessianVectorProduct<F: ArrayObjective>(of f: F, at x: [Double], direction v: [Double]) -> [Double] {
+        var r = [Double](repeating: 0, count: x.count)
+        let tape = ArrayTape<Dual<Double>>(reservingElements: 8 * x.count + 64)
+        x.withUnsafeBufferPointer { xb in
+            v.withUnsafeBufferPointer { vb in
+                r.withUnsafeMutableBufferPointer { _ = hessianVectorProduct(of: f, at: xb, direction: vb, into: $0, tape: tape) }
+            }
+        }
+        return r
+    }
+
+    /// The dense Hessian ∇²f(x) into `h` (n² entries, column-major), 8 columns per forward-over-reverse
+    /// pass on `DualLanes<SIMD8<Double>>` elements, symmetrized as (H + Hᵀ)/2.
+    @inlinable
+    public static func hessian<F: ArrayObjective>(of f: F, at x: UnsafeBufferPointer<Double>, into h: UnsafeMutableBufferPointer<Double>,
+                                                  tape: ArrayTape<DualLanes<SIMD8<Double>>>? = nil) {
+        typealias L = DualLanes<SIMD8<Double>>
+        let n = x.count
+        precondition(h.count == n * n, "hessian: output has \(h.count) entries, expected \(n * n)")
+        let tape = tape ?? ArrayTape<L>(reservingElements: 8 * n + 64)
+        var start = 0
+        while start < n {
+            let width = Swift.min(8, n - start)
+            tape.reset()
+            let xv = tape.variable(_laneSeeds(tape, x, start: start, width: width))
+            let y = f(xv)
+            precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
+            tape.reverseSweep(from: y)
+            let a = tape._adjoint(xv.node)
+            for l in 0..<width {
+                for i in 0..<n { h[i + (start + l) * n] = a?[i].tangents[l] ?? 0 }
+            }
+            start += width
+        }
+        for j in 0..<n {
+            for i in 0..<j {
+                let s = 0.5 * (h[i + j * n] + h[j + i * n])
+                h[i + j * n] = s
+                h[j + i * n] = s
+            }
+        }
+    }
+
+    /// The dense Hessian ∇²f(x).
+    @inlinable
+    public static func hessian<F: ArrayObjective>(of f: F, at x: [Double]) -> Matrix {
+        let n = x.count
+        var h = [Double](repeating: 0, count: n * n)
+        x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { hessian(of: f, at: xb, into: $0) } }
+        return Matrix(rows: n, columns: n, columnMajor: h)
+    }
+
+    /// x with tangent lane l of input start + l set to 1 (l < width), in `tape`'s arena: the seeds of
+    /// one 8-column pass.
+    @inlinable
+    static func _laneSeeds(_ tape: ArrayTape<DualLanes<SIMD8<Double>>>, _ x: UnsafeBufferPointer<Double>,
+                           start: Int, width: Int) -> UnsafeBufferPointer<DualLanes<SIMD8<Double>>> {
+        let n = x.count
+        let seeds = tape._allocate(n)
+        for i in 0..<n {
+            var t = SIMD8<Double>()
+            if i >= start && i < start + width { t[i - start] = 1 }
+            seeds[i] = DualLanes(value: x[i], tangents: t)
+        }
+        return UnsafeBufferPointer(start: seeds, count: n)
+    }
+
+    // MARK: models
+
+    /// y(x) into `y` on a tape that records nothing; returns the number of outputs written
+    /// (`y` must have room for them).
+    @inlinable
+    public static func value<M: ArrayModel>(of model: M, at x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>,
+                                            tape: ArrayTape<Double>) {
+        tape.reset()
+        let out = model(tape._constant(borrowing: x))
+        precondition(out.count == y.count, "ArrayModel: the model has \(out.count) outputs, the buffer \(y.count)")
+        if let b = y.baseAddress { b.update(from: out._contiguous().values, count: out.count) }
+        tape.reset()  // nothing may keep pointing at the caller's x
+    }
+
+    /// y(x).
+    @inlinable
+    public static func value<M: ArrayModel>(of model: M, at x: [Double]) -> [Double] {
+        let tape = ArrayTape<Double>(reservingElements: 4 * x.count + 64, recording: false)
+        let out = x.withUnsafeBufferPointer { model(tape.constant($0)) }
+        return out.array
+    }
+
+    /// J(x)·v by one recorded evaluation and one tangent sweep; also y(x).
+    @inlinable
+    public static func jacobianVectorProduct<M: ArrayModel>(
+        of model: M, at x: [Double], direction v: [Double], tape: ArrayTape<Double>? = nil
+    ) -> (value: [Double], product: [Double]) {
+        precondition(x.count == v.count, "jacobianVectorProduct: x has \(x.count) entries, v has \(v.count)")
+        let tape = tape ?? ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        tape.reset()
+        let xv = tape.variable(x)
+        let y = model(xv)
+        v.withUnsafeBufferPointer { tape.tangentSweep(inputs: [xv], tangents: [$0]) }
+        return (y.array, tape.tangent(of: y))
+    }
+
+    /// J(x)ᵀ·w by one recorded evaluation and one reverse sweep; also y(x).
+    @inlinable
+    public static func vectorJacobianProduct<M: ArrayModel>(
+        of model: M, at x: [Double], cotangent w: [Double], tape: ArrayTape<Double>? = nil
+    ) -> (value: [Double], product: [Double]) {
+        let tape = tape ?? ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        tape.reset()
+        let xv = tape.variable(x)
+        let y = model(xv)
+        precondition(y.count == w.count, "vectorJacobianProduct: model has \(y.count) outputs, cotangent has \(w.count)")
+        w.withUnsafeBufferPointer { tape.reverseSweep(from: y, seed: $0) }
+        return (y.array, tape.adjoint(of: xv))
+    }
+
+    /// The Gauss-Newton product J(x)ᵀ(J(x)·v) without forming J: one recorded evaluation, a tangent
+    /// sweep (J v) and a reverse sweep seeded with it (Jᵀ J v). The curvature term of the
+    /// least-squares methods (Gauss-Newton, Levenberg-Marquardt) for L = |y(x) - y*|²/2.
+    @inlinable
+    public static func gaussNewtonProduct<M: ArrayModel>(
+        of model: M, at x: [Double], direction v: [Double], tape: ArrayTape<Double>? = nil
+    ) -> [Double] {
+        precondition(x.count == v.count, "gaussNewtonProduct: x has \(x.count) entries, v has \(v.count)")
+        let tape = tape ?? ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        tape.reset()
+        let xv = tape.variable(x)
+        let y = model(xv)
+        v.withUnsafeBufferPointer { tape.tangentSweep(inputs: [xv], tangents: [$0]) }
+        let jv = tape.tangent(of: y)
+        jv.withUnsafeBufferPointer { tape.reverseSweep(from: y, seed: $0) }
+        return tape.adjoint(of: xv)
+    }
+
+    /// The k x n Jacobian, 8 columns per evaluation on `DualLanes<SIMD8<Double>>` elements (no tape).
+    @inlinable
+    public static func jacobian<M: ArrayModel>(of model: M, at x: [Double]) -> Matrix {
+        typealias L = DualLanes<SIMD8<Double>>
+        let n = x.count
+        let tape = ArrayTape<L>(reservingElements: 4 * n + 64, recording: false)
+        var k = -1
+        var j: [Double] = []
+        var start = 0
+        repeat {
+            let width = Swift.min(8, n - start)
+            tape.reset()
+            let y = model(tape.constant(x.withUnsafeBufferPointer { _laneSeeds(tape, $0, start: start, width: width) }))
+            if k < 0 { k = y.count; j = [Double](repeating: 0, count: k * n) }
+            precondition(y.count == k, "jacobian: the model's output count changed between evaluations")
+            for r in 0..<k {
+                let t = y.values[r].tangents
+                for l in 0..<width { j[r + (start + l) * k] = t[l] }
+            }
+            start += width
+        } while start < n
+        return Matrix(rows: k, columns: n, columnMajor: j)
+    }
+}

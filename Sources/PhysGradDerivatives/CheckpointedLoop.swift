@@ -1,0 +1,254 @@
+// Time loops without storing every state: binomial checkpointing (Griewank's "revolve").
+
+/// Which states of a time loop ``TrackedVector/iterated(steps:checkpoints:_:)`` keeps for the
+/// reverse sweep.
+///
+/// With `s` snapshots a loop of T steps is reversed by the binomial schedule: the state at a
+/// step is recomputed from the nearest snapshot before it, and snapshots are placed so that no
+/// step is recomputed more than r times, r the smallest integer with C(s + r, s) >= T
+/// (Griewank and Walther, "Algorithm 799: revolve", 2000). Memory is `s + 3` states of the loop
+/// plus the tape of one step, whatever T.
+public enum CheckpointSchedule: Sendable, Hashable {
+    /// Keep every state (T snapshots): each step runs once forward and once backward.
+    case storeAll
+    /// Keep at most `snapshots` states (>= 0; 0 recomputes every state from the start, O(T²) steps).
+    case binomial(snapshots: Int)
+    /// `ceil(sqrt(T))` snapshots: memory ∝ sqrt(T) states, at most 2 or 3 recomputations per step
+    /// for T up to a few thousand.
+    case automatic
+
+    /// The number of snapshots for a loop of `steps` steps.
+    public func snapshots(forSteps steps: Int) -> Int {
+        switch self {
+        case .storeAll: return Swift.max(0, steps - 1)
+        case .binomial(let s): return Swift.max(0, Swift.min(s, steps - 1))
+        case .automatic:
+            var s = 0
+            while s * s < steps { s += 1 }
+            return Swift.min(s, Swift.max(0, steps - 1))
+        }
+    }
+
+    /// Bytes a loop keeps besides its tapes: `(snapshots + 3)` states of `stateCount` elements of `Base`.
+    public func stateBytes<Base>(steps: Int, stateCount: Int, element: Base.Type) -> Int {
+        (snapshots(forSteps: steps) + 3) * stateCount * MemoryLayout<Base>.stride
+    }
+
+    /// C(s + r, s), saturating.
+    @usableFromInline static func beta(_ s: Int, _ r: Int) -> Int {
+        var b = 1.0
+        if r > 0 { for k in 1...r { b = b * Double(s + k) / Double(k) } }
+        return b >= 1e15 ? Int(1e15) : Int(b.rounded())
+    }
+
+    /// The first snapshot of a range of `length` >= 2 steps with `s` >= 1 free snapshots: within the
+    /// binomial bounds (the right part reversible with s - 1 snapshots, the left with s, both
+    /// with the range's repetition number).
+    @usableFromInline static func split(length: Int, snapshots s: Int) -> Int {
+        var r = 1
+        while beta(s, r) < length { r += 1 }
+        return Swift.min(length - 1, Swift.max(1, length - beta(s - 1, r)))
+    }
+}
+
+/// Buffers and inner tapes of one recorded loop (freed with the node).
+@usableFromInline
+final class _LoopStorage<Base: PhysGradReal> {
+    @usableFromInline let n: Int
+    @usableFromInline let slots: Int
+    @usableFromInline let memory: UnsafeMutablePointer<Base>
+    @usableFromInline let runner: ArrayTape<Base>
+    @usableFromInline let recorder: ArrayTape<Base>
+    /// Steps evaluated (advances and recorded steps), for the statistics.
+    @usableFromInline var stepEvaluations = 0
+
+    @usableFromInline
+    init(n: Int, slots: Int) {
+        self.n = n
+        self.slots = slots
+        // slots, two work states, one adjoint state
+        memory = .allocate(capacity: Swift.max(1, (slots + 3) * n))
+        runner = ArrayTape(reservingElements: 8 * n + 64, recording: false)
+        recorder = ArrayTape(reservingElements: 16 * n + 64)
+    }
+
+    deinit { memory.deallocate() }
+
+    @inlinable func slot(_ k: Int) -> UnsafeMutablePointer<Base> { memory + k * n }
+    @inlinable var work0: UnsafeMutablePointer<Base> { memory + slots * n }
+    @inlinable var work1: UnsafeMutablePointer<Base> { memory + (slots + 1) * n }
+    @inlinable var adjointState: UnsafeMutablePointer<Base> { memory + (slots + 2) * n }
+
+    /// Bytes already noted on the outer tape.
+    @usableFromInline var noted = 0
+
+    /// Notes growth of this loop's memory on the outer tape (for its peak).
+    @inlinable func noteMemory(on tape: ArrayTape<Base>) {
+        let b = bytes
+        if b > noted { tape._noteExternal(b - noted); noted = b }
+    }
+
+    @inlinable var bytes: Int {
+        (slots + 3) * n * MemoryLayout<Base>.stride + runner.reservedBytes + recorder.reservedBytes
+    }
+}
+
+extension ArrayTape {
+    /// Steps of checkpointed loops evaluated on this tape since its last `reset()` (advances while
+    /// recording and recomputing, and recorded steps in sweeps): the cost of the schedule.
+    public var loopStepEvaluations: Int { _loopSteps }
+}
+
+extension TrackedVector {
+    /// `u_T` for `u_{t+1} = step(u_t)`, `u_0 = self`, T = `steps`, as one node that keeps only
+    /// the snapshots of `checkpoints` (see ``CheckpointSchedule``): memory `(s + 3)` states plus
+    /// one step's tape instead of T states.
+    ///
+    /// `step` receives the state on an inner tape and must return the next state (same count) on
+    /// that tape, using only that vector and constants: tracked vectors of the outer tape must not
+    /// be captured (checked: operations across tapes stop with a precondition failure). It is
+    /// called T times in the forward pass and again while reversing (at most r + 1 times per
+    /// step, see ``CheckpointSchedule``); ``ArrayTape/loopStepEvaluations`` counts them.
+    /// The reverse rule runs the schedule; the tangent rule runs the steps forward with their
+    /// tangents and stores nothing.
+    @inlinable
+    public func iterated(steps: Int, checkpoints: CheckpointSchedule = .automatic,
+                         _ step: @escaping (TrackedVector<Base>) -> TrackedVector<Base>) -> TrackedVector {
+        precondition(steps >= 0, "TrackedVector.iterated: negative step count \(steps)")
+        if !_isWhole { return _contiguous().iterated(steps: steps, checkpoints: checkpoints, step) }
+        let n = count
+        let s = tape.isRecording && isTracked ? checkpoints.snapshots(forSteps: steps) : 0
+        let storage = _LoopStorage<Base>(n: n, slots: s)
+        unowned(unsafe) let outer = tape
+
+        /// One step from `src` into `dst` on the runner (values only).
+        func advance(_ src: UnsafePointer<Base>, _ dst: UnsafeMutablePointer<Base>) {
+            storage.runner.reset()
+            let v = TrackedVector(tape: storage.runner, node: -1, count: n, values: UnsafeMutablePointer(mutating: src))
+            let next = step(v)
+            precondition(next.count == n && next.tape === storage.runner,
+                         "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
+            let w = next._contiguous()
+            if w.values != dst { dst.update(from: w.values, count: n) }
+            storage.stepEvaluations += 1
+            outer._loopSteps += 1
+        }
+        /// `k` steps from `src` into `dst` (through the work buffers; `dst` may equal neither).
+        func advance(_ src: UnsafePointer<Base>, steps k: Int, into dst: UnsafeMutablePointer<Base>) {
+            if k == 0 { dst.update(from: src, count: n); return }
+            var cur = src
+            for j in 0..<k {
+                let target = j == k - 1 ? dst : (j % 2 == 0 ? storage.work0 : storage.work1)
+                advance(cur, target)
+                cur = UnsafePointer(target)
+            }
+        }
+
+        // Forward: run the loop, storing the snapshots of the schedule's first (rightmost) chain.
+        var spine: [(position: Int, slot: Int)] = []
+        if s > 0 {
+            var a = 0, free = s
+            while steps - a >= 2 && free > 0 {
+                let m = a + CheckpointSchedule.split(length: steps - a, snapshots: free)
+                spine.append((m, s - free))
+                a = m
+                free -= 1
+            }
+        }
+        let out = tape._allocate(n)
+        var cur = UnsafePointer(values)
+        var next = 0
+        for t in 0..<steps {
+            let target: UnsafeMutablePointer<Base>
+            if next < spine.count && spine[next].position == t + 1 {
+                target = storage.slot(spine[next].slot)
+                next += 1
+            } else if t == steps - 1 {
+                target = out
+            } else {
+                target = (t % 2 == 0 ? storage.work0 : storage.work1)
+            }
+            advance(cur, target)
+            cur = UnsafePointer(target)
+        }
+        if steps == 0 { out.update(from: values, count: n) } else if cur != UnsafePointer(out) { out.update(from: cur, count: n) }
+        storage.noteMemory(on: tape)
+        let src = node, u0 = UnsafePointer(values)
+        let spinePositions = spine
+        guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: n, values: out) }
+
+        /// ū ← J(step at state)ᵀ ū, one recorded step.
+        func pullbackStep(_ state: UnsafePointer<Base>, _ ubar: UnsafeMutablePointer<Base>) {
+            let r = storage.recorder
+            r.reset()
+            let v = r.variable(UnsafeBufferPointer(start: state, count: n))
+            let w = step(v)._contiguous()
+            precondition(w.count == n && w.tape === r,
+                         "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
+            r.reverseSweep(from: w, seed: UnsafeBufferPointer(start: ubar, count: n))
+            r.copyAdjoint(of: v, into: UnsafeMutableBufferPointer(start: ubar, count: n))
+            storage.stepEvaluations += 1
+            outer._loopSteps += 1
+        }
+        /// Reverses steps a..<b from the state at a (in `state`), with snapshot slots
+        /// `firstFree ..< s` free; `onSpine`: the snapshots of this range's right chain are stored.
+        func reverse(_ a: Int, _ b: Int, _ state: UnsafePointer<Base>, firstFree: Int, onSpine: Bool,
+                     _ ubar: UnsafeMutablePointer<Base>) {
+            let length = b - a
+            if length == 0 { return }
+            if length == 1 { pullbackStep(state, ubar); return }
+            let free = s - firstFree
+            if free == 0 {
+                // No snapshot left: recompute every state of the range from its start.
+                var j = b - 1
+                while j > a {
+                    advance(state, steps: j - a, into: storage.work1)
+                    pullbackStep(UnsafePointer(storage.work1), ubar)
+                    j -= 1
+                }
+                pullbackStep(state, ubar)
+                return
+            }
+            let m = a + CheckpointSchedule.split(length: length, snapshots: free)
+            let snapshot = storage.slot(firstFree)
+            if !(onSpine && spinePositions.contains(where: { $0.position == m && $0.slot == firstFree })) {
+                advance(state, steps: m - a, into: snapshot)
+            }
+            reverse(m, b, UnsafePointer(snapshot), firstFree: firstFree + 1, onSpine: onSpine, ubar)
+            reverse(a, m, state, firstFree: firstFree, onSpine: false, ubar)
+        }
+
+        return tape._record(count: n, values: out) { tape, me, sweep in
+            switch sweep {
+            case .reverse:
+                let ybar = tape._adjoint(me)!
+                let ubar = storage.adjointState
+                ubar.update(from: ybar, count: n)
+                reverse(0, steps, u0, firstFree: 0, onSpine: true, ubar)
+                tape._accumulateAdjoint(src) { p, fresh in
+                    if fresh { p.update(from: ubar, count: n) } else { for i in 0..<n { p[i] += ubar[i] } }
+                }
+                storage.noteMemory(on: tape)
+            case .forward:
+                guard let t0 = tape._tangent(src) else { return }
+                let o = tape._newTangent(me)
+                // Tangent and state advance together; the tangent lives in `o`, the state in the work buffers.
+                o.update(from: t0, count: n)
+                var state = u0
+                let r = storage.recorder
+                for t in 0..<steps {
+                    r.reset()
+                    let v = r.variable(UnsafeBufferPointer(start: state, count: n))
+                    let w = step(v)._contiguous()
+                    r.tangentSweep(inputs: [v], tangents: [UnsafeBufferPointer(start: o, count: n)])
+                    r.copyTangent(of: w, into: UnsafeMutableBufferPointer(start: o, count: n))
+                    let target = t % 2 == 0 ? storage.work0 : storage.work1
+                    target.update(from: w.values, count: n)
+                    state = UnsafePointer(target)
+                    storage.stepEvaluations += 1
+                    tape._loopSteps += 1
+                }
+            }
+        }
+    }
+}

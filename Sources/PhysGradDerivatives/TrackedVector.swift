@@ -1,0 +1,519 @@
+// A vector recorded on an ArrayTape: one node per array operation.
+import RealModule
+
+/// A vector of `count` elements on an ``ArrayTape``: the value type of array-style models.
+///
+/// Operations on tracked vectors compute their values at once and append one node each to the
+/// tape (nothing when the tape does not record or every operand is a constant): elementwise
+/// arithmetic and elementary functions (broadcasting a count-1 vector over the other operand),
+/// fused maps and stencils of small generic kernels, slices, shifts and rolls, gathers and
+/// scatters, reductions, linear operators (dense and banded matrices through BLAS, or your
+/// own), custom derivatives, generic scalar code, and checkpointed time loops.
+///
+/// A scalar is a count-1 vector (what ``sum()``, ``dot(_:)`` and ``squaredNorm()`` return).
+///
+/// A tracked vector refers to its tape without retaining it: it is valid while the tape is
+/// alive and until its next `reset()`, and it is not `Sendable`. Vectors of different tapes
+/// must not be combined (checked).
+@frozen
+public struct TrackedVector<Base: PhysGradReal> {
+    /// The tape that owns the values.
+    public unowned(unsafe) let tape: ArrayTape<Base>
+    /// The node that computed this vector (-1 for constants).
+    public let node: Int32
+    /// The number of elements.
+    public let count: Int
+    /// Element i is at `values[i · stride]` (a strided view shares its source's storage).
+    @usableFromInline let values: UnsafeMutablePointer<Base>
+    /// Distance between elements in `values` (1 except for views made by ``strided(from:by:count:)``).
+    @usableFromInline let stride: Int
+    /// Where element 0 sits in the node's arrays (its values, adjoint and tangent).
+    @usableFromInline let offset: Int
+
+    @inlinable @inline(__always)
+    init(tape: ArrayTape<Base>, node: Int32, count: Int, values: UnsafeMutablePointer<Base>) {
+        self.tape = tape
+        self.node = node
+        self.count = count
+        self.values = values
+        self.stride = 1
+        self.offset = 0
+    }
+
+    @inlinable @inline(__always)
+    init(tape: ArrayTape<Base>, node: Int32, count: Int, values: UnsafeMutablePointer<Base>, stride: Int, offset: Int) {
+        self.tape = tape
+        self.node = node
+        self.count = count
+        self.values = values
+        self.stride = stride
+        self.offset = offset
+    }
+
+    /// Whether this vector is all of its node's array (not a view of part of it).
+    @inlinable
+    public var _isWhole: Bool {
+        stride == 1 && offset == 0 && (node < 0 || tape.nodes[Int(node)].count == count)
+    }
+
+    /// This vector as a whole node of its own: views are copied (one recorded copy), others returned as they are.
+    /// Every operation except the fused maps starts with it; the maps read views in place.
+    @inlinable
+    public func _contiguous() -> TrackedVector {
+        if _isWhole { return self }
+        return _materialize()
+    }
+
+    /// Whether derivatives flow through this vector (false for constants and on tapes that do not record).
+    @inlinable public var isTracked: Bool { node >= 0 }
+
+    /// The element values (valid until the tape's next `reset()`); a strided view is copied first.
+    @inlinable public var buffer: UnsafeBufferPointer<Base> {
+        let c = stride == 1 ? self : _contiguous()
+        return UnsafeBufferPointer(start: c.values, count: count)
+    }
+
+    /// The element values as an array.
+    @inlinable public var array: [Base] { (0..<count).map { values[$0 &* stride] } }
+
+    /// The value of element `i`.
+    @inlinable public subscript(i: Int) -> Base {
+        precondition(i >= 0 && i < count, "TrackedVector: index \(i) out of 0..<\(count)")
+        return values[i &* stride]
+    }
+
+    /// The value of a count-1 vector.
+    @inlinable public var scalarValue: Base {
+        precondition(count == 1, "TrackedVector: scalarValue of a vector with \(count) elements")
+        return values[0]
+    }
+
+    /// A count-1 constant on `tape`.
+    @inlinable
+    public static func constant(_ value: Base, on tape: ArrayTape<Base>) -> TrackedVector {
+        tape.constant(repeating: value, count: 1)
+    }
+
+    @inlinable @inline(__always)
+    func _checkSameTape(_ other: TrackedVector) {
+        precondition(tape === other.tape, "TrackedVector: operands recorded on different tapes")
+    }
+}
+
+// MARK: - Kernels
+
+/// A function of one element, written once generically: `y_i = f(x_i, i)`. Its derivatives come
+/// from evaluating it on ``Dual`` / ``DualLanes`` numbers inside the loop that applies it.
+/// The index lets a kernel depend on the position (parity, variable coefficients).
+public protocol ElementwiseKernel {
+    func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T
+}
+
+/// A function of two elements, `y_i = f(a_i, b_i, i)`.
+public protocol BinaryElementwiseKernel {
+    func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T
+}
+
+/// A function of three elements, `y_i = f(a_i, b_i, c_i, i)`; as a stencil,
+/// `y_i = f(u_{i-1}, u_i, u_{i+1}, i)`.
+public protocol StencilKernel {
+    func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T
+    /// The partials of the kernel in its tracked arguments (bit j of `mask`: argument j) at
+    /// (a, b, c): an implementation detail with a default (one evaluation on dual lanes); the
+    /// adapters of one- and two-argument kernels use fewer lanes.
+    func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base)
+}
+
+extension StencilKernel {
+    @inlinable @inline(__always)
+    public func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
+        _partials3(self, a, b, c, i, mask)
+    }
+}
+
+@frozen @usableFromInline
+struct _Unary3<K: ElementwiseKernel>: StencilKernel {
+    @usableFromInline let k: K
+    @inlinable init(_ k: K) { self.k = k }
+    @inlinable @inline(__always)
+    func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, at: i) }
+
+    /// One dual evaluation (nested for Dual<Double> elements: the partial and its ε-part).
+    @inlinable @inline(__always)
+    func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
+        if Base.self == Dual<Double>.self {
+            let d = unsafeBitCast(a, to: Dual<Double>.self)
+            let r = k(Dual(value: d, derivative: Dual<Double>(constant: 1)), at: i)
+            return (unsafeBitCast(r.derivative, to: Base.self), 0, 0)
+        }
+        return (k(Dual(value: a, derivative: 1), at: i).derivative, 0, 0)
+    }
+}
+
+@frozen @usableFromInline
+struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
+    @usableFromInline let k: K
+    @inlinable init(_ k: K) { self.k = k }
+    @inlinable @inline(__always)
+    func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, b, at: i) }
+
+    /// Two lanes for Double and Dual<Double> elements; otherwise one Dual evaluation per tracked argument.
+    @inlinable @inline(__always)
+    func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
+        typealias L = DualLanes<SIMD2<Double>>
+        if Base.self == Double.self {
+            let r = k(L(value: unsafeBitCast(a, to: Double.self), tangents: SIMD2(1, 0)),
+                      L(value: unsafeBitCast(b, to: Double.self), tangents: SIMD2(0, 1)), at: i)
+            return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self), 0)
+        }
+        if Base.self == Dual<Double>.self {
+            let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
+            let r = k(Dual(value: L(value: da.value, tangents: SIMD2(1, 0)), derivative: L(constant: da.derivative)),
+                      Dual(value: L(value: db.value, tangents: SIMD2(0, 1)), derivative: L(constant: db.derivative)), at: i)
+            return (unsafeBitCast(Dual(value: r.value.tangents[0], derivative: r.derivative.tangents[0]), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self), 0)
+        }
+        var pa: Base = 0, pb: Base = 0
+        if mask & 1 != 0 { pa = k(Dual(value: a, derivative: 1), Dual(constant: b), at: i).derivative }
+        if mask & 2 != 0 { pb = k(Dual(constant: a), Dual(value: b, derivative: 1), at: i).derivative }
+        return (pa, pb, 0)
+    }
+}
+
+/// Value and the partials of `k` in its tracked arguments (`mask` bit j: argument j is tracked).
+/// For `Double` elements one evaluation on `DualLanes<SIMD4<Double>>` gives all three; otherwise
+/// one evaluation on `Dual<Base>` per tracked argument.
+@inlinable @inline(__always)
+func _partials3<K: StencilKernel, Base: PhysGradReal>(
+    _ k: K, _ a: Base, _ b: Base, _ c: Base, _ i: Int, _ mask: Int
+) -> (Base, Base, Base) {
+    if Base.self == Double.self {
+        typealias L = DualLanes<SIMD4<Double>>
+        let r = k(L(value: unsafeBitCast(a, to: Double.self), tangents: SIMD4(1, 0, 0, 0)),
+                  L(value: unsafeBitCast(b, to: Double.self), tangents: SIMD4(0, 1, 0, 0)),
+                  L(value: unsafeBitCast(c, to: Double.self), tangents: SIMD4(0, 0, 1, 0)), at: i)
+        return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self),
+                unsafeBitCast(r.tangents[2], to: Base.self))
+    }
+    if Base.self == Dual<Double>.self {
+        // Forward-over-reverse elements: one evaluation on Dual<DualLanes<SIMD4<Double>>> gives the
+        // three partials (lanes of the value part) and their ε-parts (lanes of the derivative part).
+        typealias L = DualLanes<SIMD4<Double>>
+        typealias D = Dual<L>
+        let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
+        let dc = unsafeBitCast(c, to: Dual<Double>.self)
+        let r = k(D(value: L(value: da.value, tangents: SIMD4(1, 0, 0, 0)), derivative: L(constant: da.derivative)),
+                  D(value: L(value: db.value, tangents: SIMD4(0, 1, 0, 0)), derivative: L(constant: db.derivative)),
+                  D(value: L(value: dc.value, tangents: SIMD4(0, 0, 1, 0)), derivative: L(constant: dc.derivative)), at: i)
+        return (unsafeBitCast(Dual(value: r.value.tangents[0], derivative: r.derivative.tangents[0]), to: Base.self),
+                unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self),
+                unsafeBitCast(Dual(value: r.value.tangents[2], derivative: r.derivative.tangents[2]), to: Base.self))
+    }
+    var pa: Base = 0, pb: Base = 0, pc: Base = 0
+    if mask & 1 != 0 {
+        pa = k(Dual(value: a, derivative: 1), Dual(constant: b), Dual(constant: c), at: i).derivative
+    }
+    if mask & 2 != 0 {
+        pb = k(Dual(constant: a), Dual(value: b, derivative: 1), Dual(constant: c), at: i).derivative
+    }
+    if mask & 4 != 0 {
+        pc = k(Dual(constant: a), Dual(constant: b), Dual(value: c, derivative: 1), at: i).derivative
+    }
+    return (pa, pb, pc)
+}
+
+// MARK: - Fused maps
+
+extension TrackedVector {
+    /// The core of every elementwise operation: `y_i = k(a_i, b_i, c_i, i)` (or, with `reduce`,
+    /// the count-1 `Σ_i k(a_i, b_i, c_i, i)`), where each operand has `n` elements or one (broadcast).
+    /// One node; its reverse and tangent rules evaluate `k` on duals in one loop, so it stores
+    /// nothing but its values (one element when reducing).
+    @inlinable
+    static func _map3<K: StencilKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector, _ c: TrackedVector,
+                                        reduce: Bool) -> TrackedVector {
+        a._checkSameTape(b)
+        a._checkSameTape(c)
+        let tape = a.tape
+        let n = Swift.max(a.count, b.count, c.count)
+        precondition((a.count == n || a.count == 1) && (b.count == n || b.count == 1) && (c.count == n || c.count == 1),
+                     "TrackedVector: operand sizes \(a.count), \(b.count), \(c.count) do not broadcast")
+        // Element strides: 0 broadcasts a count-1 operand; views read their source in place.
+        let sa = a.count == 1 ? 0 : a.stride, sb = b.count == 1 ? 0 : b.stride, sc = c.count == 1 ? 0 : c.stride
+        let av = a.values, bv = b.values, cv = c.values
+        let oa = a.offset, ob = b.offset, oc = c.offset
+        let wholeA = a._isWhole
+        let out = tape._allocate(reduce ? 1 : n)
+        if reduce {
+            // Four running sums (independent chains the processor overlaps), added pairwise at
+            // the end: (s0 + s1) + (s2 + s3). For n <= 3 this is the plain left-to-right sum.
+            var s0: Base = 0, s1: Base = 0, s2: Base = 0, s3: Base = 0
+            var i = 0
+            while i &+ 4 <= n {
+                s0 += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i)
+                s1 += k(av[(i &+ 1) &* sa], bv[(i &+ 1) &* sb], cv[(i &+ 1) &* sc], at: i &+ 1)
+                s2 += k(av[(i &+ 2) &* sa], bv[(i &+ 2) &* sb], cv[(i &+ 2) &* sc], at: i &+ 2)
+                s3 += k(av[(i &+ 3) &* sa], bv[(i &+ 3) &* sb], cv[(i &+ 3) &* sc], at: i &+ 3)
+                i &+= 4
+            }
+            var tail: Base = 0
+            while i < n {
+                tail += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i)
+                i &+= 1
+            }
+            out[0] = n < 4 ? tail : ((s0 + s1) + (s2 + s3)) + tail
+        } else if sa == 1 && sb == 1 && sc == 1 {
+            for i in 0..<n { out[i] = k(av[i], bv[i], cv[i], at: i) }
+        } else if sa == 1 && sb == 0 && sc == 0 {
+            let b0 = bv[0], c0 = cv[0]
+            for i in 0..<n { out[i] = k(av[i], b0, c0, at: i) }
+        } else if sa == 1 && sb == 1 && sc == 0 {
+            let c0 = cv[0]
+            for i in 0..<n { out[i] = k(av[i], bv[i], c0, at: i) }
+        } else if sa == 2 && sb == 2 && sc == 0 {
+            for i in 0..<n { out[i] = k(av[2 &* i], bv[2 &* i], cv[0], at: i) }
+        } else {
+            for i in 0..<n { out[i] = k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i) }
+        }
+        let na = a.node, nb = b.node, nc = c.node
+        guard tape.isRecording, na >= 0 || nb >= 0 || nc >= 0 else {
+            return TrackedVector(tape: tape, node: -1, count: reduce ? 1 : n, values: out)
+        }
+        let mask = (na >= 0 ? 1 : 0) | (nb >= 0 ? 2 : 0) | (nc >= 0 ? 4 : 0)
+        return tape._record(count: reduce ? 1 : n, values: out) { tape, me, sweep in
+            switch sweep {
+            case .reverse:
+                let ybar = tape._adjoint(me)!
+                let sy = reduce ? 0 : 1
+                /// The adjoint of an operand's source, at the operand's first element (zero-filled when new).
+                @inline(__always) func target(_ node: Int32, _ offset: Int) -> UnsafeMutablePointer<Base>? {
+                    tape._adjointForAdding(node).map { $0 + offset }
+                }
+                if (sa != 0 || na < 0) && (sb != 0 || nb < 0) && (sc != 0 || nc < 0) {
+                    // No tracked operand is broadcast: one loop per set of tracked operands; a whole
+                    // operand's new adjoint is written directly (no zero fill) when it is the only one.
+                    @inline(__always) func partials(_ i: Int) -> (Base, Base, Base, Base) {
+                        let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
+                        return (da, db, dc, ybar[i &* sy])
+                    }
+                    switch mask {
+                    case 1 where wholeA:
+                        tape._accumulateAdjoint(na) { pa, fresh in
+                            if fresh { for i in 0..<n { let (d, _, _, w) = partials(i); pa[i] = d * w } }
+                            else { for i in 0..<n { let (d, _, _, w) = partials(i); pa[i] += d * w } }
+                        }
+                    case 3:
+                        let pa = target(na, oa)!, pb = target(nb, ob)!
+                        if sa == 2 && sb == 2 {
+                            for i in 0..<n {
+                                let (da, db, _, w) = partials(i)
+                                pa[2 &* i] += da * w
+                                pb[2 &* i] += db * w
+                            }
+                        } else {
+                            for i in 0..<n {
+                                let (da, db, _, w) = partials(i)
+                                pa[i &* sa] += da * w
+                                pb[i &* sb] += db * w
+                            }
+                        }
+                    default:
+                        let pa = target(na, oa), pb = target(nb, ob), pc = target(nc, oc)
+                        for i in 0..<n {
+                            let (da, db, dc, w) = partials(i)
+                            if let pa { pa[i &* sa] += da * w }
+                            if let pb { pb[i &* sb] += db * w }
+                            if let pc { pc[i &* sc] += dc * w }
+                        }
+                    }
+                    return
+                }
+                // Broadcast operands sum their contributions; full ones add elementwise.
+                let pa = sa != 0 ? target(na, oa) : nil
+                let pb = sb != 0 ? target(nb, ob) : nil
+                let pc = sc != 0 ? target(nc, oc) : nil
+                var ra: Base = 0, rb: Base = 0, rc: Base = 0
+                for i in 0..<n {
+                    let w = ybar[i &* sy]
+                    let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
+                    if na >= 0 { if let pa { pa[i &* sa] += da * w } else { ra += da * w } }
+                    if nb >= 0 { if let pb { pb[i &* sb] += db * w } else { rb += db * w } }
+                    if nc >= 0 { if let pc { pc[i &* sc] += dc * w } else { rc += dc * w } }
+                }
+                if na >= 0 && sa == 0 { target(na, oa)![0] += ra }
+                if nb >= 0 && sb == 0 { target(nb, ob)![0] += rb }
+                if nc >= 0 && sc == 0 { target(nc, oc)![0] += rc }
+            case .forward:
+                let ta = tape._tangent(na).map { $0 + oa }, tb = tape._tangent(nb).map { $0 + ob }
+                let tc = tape._tangent(nc).map { $0 + oc }
+                guard ta != nil || tb != nil || tc != nil else { return }
+                let t = tape._newTangent(me)
+                var s: Base = 0
+                for i in 0..<n {
+                    let d = k(Dual(value: av[i &* sa], derivative: ta?[i &* sa] ?? 0),
+                              Dual(value: bv[i &* sb], derivative: tb?[i &* sb] ?? 0),
+                              Dual(value: cv[i &* sc], derivative: tc?[i &* sc] ?? 0), at: i).derivative
+                    if reduce { s += d } else { t[i] = d }
+                }
+                if reduce { t[0] = s }
+            }
+        }
+    }
+
+    /// `y_i = k(x_i, i)`: one node, derivatives by duals inside the loop.
+    @inlinable
+    public func map<K: ElementwiseKernel>(_ k: K) -> TrackedVector {
+        let z = TrackedVector.constant(0, on: tape)
+        return TrackedVector._map3(_Unary3(k), self, z, z, reduce: false)
+    }
+
+    /// `y_i = k(a_i, b_i, i)` (a count-1 operand is broadcast): one node.
+    @inlinable
+    public static func map<K: BinaryElementwiseKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector) -> TrackedVector {
+        _map3(_Binary3(k), a, b, TrackedVector.constant(0, on: a.tape), reduce: false)
+    }
+
+    /// `y_i = k(a_i, b_i, c_i, i)` (count-1 operands are broadcast): one node.
+    @inlinable
+    public static func map<K: StencilKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector, _ c: TrackedVector) -> TrackedVector {
+        _map3(k, a, b, c, reduce: false)
+    }
+
+    /// `Σ_i k(x_i, i)` as a count-1 vector: one node that stores no intermediate array.
+    @inlinable
+    public func mapSum<K: ElementwiseKernel>(_ k: K) -> TrackedVector {
+        let z = TrackedVector.constant(0, on: tape)
+        return TrackedVector._map3(_Unary3(k), self, z, z, reduce: true)
+    }
+
+    /// `Σ_i k(a_i, b_i, i)` as a count-1 vector: one node that stores no intermediate array.
+    @inlinable
+    public static func mapSum<K: BinaryElementwiseKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector) -> TrackedVector {
+        _map3(_Binary3(k), a, b, TrackedVector.constant(0, on: a.tape), reduce: true)
+    }
+
+    /// `Σ_i k(a_i, b_i, c_i, i)` as a count-1 vector.
+    @inlinable
+    public static func mapSum<K: StencilKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector, _ c: TrackedVector) -> TrackedVector {
+        _map3(k, a, b, c, reduce: true)
+    }
+}
+
+// MARK: - Built-in kernels
+
+/// Kernels of the built-in elementwise operations (public for inlining).
+public enum _Kernels {
+    @frozen public struct Add: BinaryElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T { a + b }
+    }
+    @frozen public struct Subtract: BinaryElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T { a - b }
+    }
+    @frozen public struct Multiply: BinaryElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T { a * b }
+    }
+    @frozen public struct Divide: BinaryElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T { a / b }
+    }
+    @frozen public struct Identity: ElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T { x }
+    }
+    @frozen public struct Negate: ElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T { -x }
+    }
+    @frozen public struct Square: ElementwiseKernel {
+        @inlinable public init() {}
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T { x * x }
+    }
+    @frozen public struct Power: ElementwiseKernel {
+        public let n: Int
+        @inlinable public init(_ n: Int) { self.n = n }
+        @inlinable @inline(__always) public func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T { T.pow(x, n) }
+    }
+    /// An elementary function chosen by a code (one kernel type for all of them).
+    @frozen public struct Elementary: ElementwiseKernel {
+        public enum Function: Sendable { case sin, cos, tan, exp, expMinusOne, log, logOnePlus, sqrt, tanh, sinh, cosh, atan, asin, acos }
+        public let function: Function
+        @inlinable public init(_ function: Function) { self.function = function }
+        @inlinable @inline(__always)
+        public func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T {
+            switch function {
+            case .sin: return T.sin(x)
+            case .cos: return T.cos(x)
+            case .tan: return T.tan(x)
+            case .exp: return T.exp(x)
+            case .expMinusOne: return T.expMinusOne(x)
+            case .log: return T.log(x)
+            case .logOnePlus: return T.log(onePlus: x)
+            case .sqrt: return T.sqrt(x)
+            case .tanh: return T.tanh(x)
+            case .sinh: return T.sinh(x)
+            case .cosh: return T.cosh(x)
+            case .atan: return T.atan(x)
+            case .asin: return T.asin(x)
+            case .acos: return T.acos(x)
+            }
+        }
+    }
+}
+
+// MARK: - Arithmetic (elementwise, count-1 operands broadcast)
+
+extension TrackedVector {
+    @inlinable public static func + (lhs: TrackedVector, rhs: TrackedVector) -> TrackedVector { map(_Kernels.Add(), lhs, rhs) }
+    @inlinable public static func - (lhs: TrackedVector, rhs: TrackedVector) -> TrackedVector { map(_Kernels.Subtract(), lhs, rhs) }
+    @inlinable public static func * (lhs: TrackedVector, rhs: TrackedVector) -> TrackedVector { map(_Kernels.Multiply(), lhs, rhs) }
+    @inlinable public static func / (lhs: TrackedVector, rhs: TrackedVector) -> TrackedVector { map(_Kernels.Divide(), lhs, rhs) }
+    @inlinable public static prefix func - (x: TrackedVector) -> TrackedVector { x.map(_Kernels.Negate()) }
+
+    @inlinable public static func + (lhs: TrackedVector, rhs: Base) -> TrackedVector { lhs + constant(rhs, on: lhs.tape) }
+    @inlinable public static func + (lhs: Base, rhs: TrackedVector) -> TrackedVector { constant(lhs, on: rhs.tape) + rhs }
+    @inlinable public static func - (lhs: TrackedVector, rhs: Base) -> TrackedVector { lhs - constant(rhs, on: lhs.tape) }
+    @inlinable public static func - (lhs: Base, rhs: TrackedVector) -> TrackedVector { constant(lhs, on: rhs.tape) - rhs }
+    @inlinable public static func * (lhs: TrackedVector, rhs: Base) -> TrackedVector { lhs * constant(rhs, on: lhs.tape) }
+    @inlinable public static func * (lhs: Base, rhs: TrackedVector) -> TrackedVector { constant(lhs, on: rhs.tape) * rhs }
+    @inlinable public static func / (lhs: TrackedVector, rhs: Base) -> TrackedVector { lhs / constant(rhs, on: lhs.tape) }
+    @inlinable public static func / (lhs: Base, rhs: TrackedVector) -> TrackedVector { constant(lhs, on: rhs.tape) / rhs }
+
+    /// `x_i²`.
+    @inlinable public func squared() -> TrackedVector { map(_Kernels.Square()) }
+    /// `x_iⁿ` (integer power: exact at 0).
+    @inlinable public func power(_ n: Int) -> TrackedVector { map(_Kernels.Power(n)) }
+
+    @inlinable public static func sin(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.sin)) }
+    @inlinable public static func cos(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.cos)) }
+    @inlinable public static func tan(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.tan)) }
+    @inlinable public static func exp(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.exp)) }
+    @inlinable public static func expMinusOne(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.expMinusOne)) }
+    @inlinable public static func log(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.log)) }
+    @inlinable public static func log(onePlus x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.logOnePlus)) }
+    @inlinable public static func sqrt(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.sqrt)) }
+    @inlinable public static func tanh(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.tanh)) }
+    @inlinable public static func sinh(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.sinh)) }
+    @inlinable public static func cosh(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.cosh)) }
+    @inlinable public static func atan(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.atan)) }
+    @inlinable public static func asin(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.asin)) }
+    @inlinable public static func acos(_ x: TrackedVector) -> TrackedVector { x.map(_Kernels.Elementary(.acos)) }
+}
+
+// MARK: - Reductions
+
+extension TrackedVector {
+    /// `Σ x_i` (count 1), summed in index order.
+    @inlinable public func sum() -> TrackedVector { mapSum(_Kernels.Identity()) }
+    /// `Σ x_i y_i` (count 1).
+    @inlinable public func dot(_ other: TrackedVector) -> TrackedVector {
+        precondition(count == other.count, "TrackedVector.dot: \(count) and \(other.count) elements")
+        return TrackedVector.mapSum(_Kernels.Multiply(), self, other)
+    }
+    /// `Σ x_i²` (count 1).
+    @inlinable public func squaredNorm() -> TrackedVector { mapSum(_Kernels.Square()) }
+    /// `sqrt(Σ x_i²)` (count 1); its derivative x/|x| is infinite or NaN at 0, as `sqrt`'s.
+    @inlinable public func norm() -> TrackedVector { TrackedVector.sqrt(squaredNorm()) }
+}
