@@ -1,8 +1,12 @@
 import PhysGrad
 import PhysGradLBFGSB
 import PhysGradLinearAlgebra
+import PhysGradPlot
 
 /// The methods the tool can run, by command-line name, in the order results are reported.
+///
+/// Everything the tool needs to know about a method is in its ``traits``: adding a method is
+/// adding a case and its entry there.
 public enum MethodName: String, CaseIterable, Sendable, Comparable {
     case gd, newton, pg
     case pgNumerical = "pg-numerical"
@@ -12,22 +16,56 @@ public enum MethodName: String, CaseIterable, Sendable, Comparable {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 
-    /// The label in figures and text ("GD", "Newton", ...).
-    public var label: String {
+    /// The method's label, color, whether it takes a step size, and how to make it.
+    public var traits: MethodTraits {
         switch self {
-        case .gd: return "GD"
-        case .newton: return "Newton"
-        case .pg: return "PG"
-        case .pgNumerical: return "PG (numerical inverse)"
-        case .adam: return "Adam"
-        case .adagrad: return "AdaGrad"
-        case .rmsprop: return "RMSProp"
-        case .lbfgsb: return "L-BFGS-B"
+        case .gd:
+            return MethodTraits(label: "GD", color: .tab10Blue) { eta, _ in GradientDescent(eta: eta) }
+        case .newton:
+            return MethodTraits(label: "Newton", color: .tab10Orange) { eta, _ in Newton(eta: eta) }
+        case .pg:
+            return MethodTraits(label: "PG", color: .tab10Red) { eta, _ in PhysicalGradient(eta: eta) }
+        case .pgNumerical:
+            return MethodTraits(label: "PG (numerical inverse)", color: .tab10Green) { eta, gradient in
+                PhysicalGradient(eta: eta, inverse: .numerical(gradient.numericalInverse))
+            }
+        case .adam:
+            return MethodTraits(label: "Adam", color: .tab10Purple) { eta, _ in Adam(eta: eta) }
+        case .adagrad:
+            return MethodTraits(label: "AdaGrad", color: .tab10Brown) { eta, _ in AdaGrad(eta: eta) }
+        case .rmsprop:
+            return MethodTraits(label: "RMSProp", color: .tab10Pink) { eta, _ in RMSProp(eta: eta) }
+        case .lbfgsb:
+            return MethodTraits(label: "L-BFGS-B", color: .tab10Cyan, takesStepSize: false) { _, _ in LBFGSBMethod() }
         }
     }
 
+    /// The label in figures and text ("GD", "Newton", ...).
+    public var label: String { traits.label }
+
     /// `true` for methods that take a step size η.
-    public var hasStepSize: Bool { self != .lbfgsb }
+    public var hasStepSize: Bool { traits.takesStepSize }
+}
+
+/// What the tool knows about one method: see ``MethodName/traits``.
+public struct MethodTraits: Sendable {
+    /// The label in figures and text.
+    public var label: String
+    /// Its color in the figures.
+    public var color: Color
+    /// `false` for methods that choose their own steps (L-BFGS-B's line search).
+    public var takesStepSize: Bool
+    /// The method with step size η (ignored when it takes none) and, for numerical inverses,
+    /// their gradient.
+    public var make: @Sendable (_ eta: Double, _ inverseGradient: InverseGradient) -> any Optimizer
+
+    public init(label: String, color: Color, takesStepSize: Bool = true,
+                make: @escaping @Sendable (_ eta: Double, _ inverseGradient: InverseGradient) -> any Optimizer) {
+        self.label = label
+        self.color = color
+        self.takesStepSize = takesStepSize
+        self.make = make
+    }
 }
 
 /// How numerical inverses get φ's gradient (`--inverse-gradient`).
@@ -106,44 +144,33 @@ public struct MethodRun: Sendable {
 /// Runs the tool's methods on catalog problems.
 public enum MethodRunner {
     /// The step size `method` uses on `problem`: the user's, else the problem's default.
-    /// - Throws: ``InputError`` when neither exists (e.g. PG on burgers, which has no analytic
-    ///   inverse and so no PG step size).
+    /// - Throws: ``InputError`` when the method cannot run on the problem at all (PG on a problem
+    ///   without an analytic inverse), or when it has no default step size there.
     public static func stepSize(_ method: MethodName, on problem: InverseProblem, overrides: [MethodName: Double]) throws(InputError) -> Double? {
+        do {
+            try method.traits.make(1, .finiteDifferences).validate(for: problem)
+        } catch {
+            throw InputError(ErrorText.describe(error))
+        }
         guard method.hasStepSize else { return nil }
         if let v = overrides[method] { return v }
         if let v = problem.stepSizes[method.rawValue] { return v }
         throw InputError("method \(method.rawValue) has no default step size on problem \(problem.name); give one with --eta \(method.rawValue)=VALUE")
     }
 
-    /// Runs `method` for `steps` steps from `start` and records the full trajectory.
+    /// Runs `method` for `steps` steps from `start` and records the trajectory per `trace`.
     /// - Throws: ``InputError`` for a method that cannot run on the problem or invalid input.
     public static func run(
         _ method: MethodName, on problem: InverseProblem, eta: Double?, start: [Double], steps: Int,
         inverseGradient: InverseGradient = .finiteDifferences, trace: TracePolicy = .full
     ) throws(InputError) -> MethodRun {
-        let options = RunOptions(steps: steps, trace: trace)
+        if method.hasStepSize && eta == nil { throw InputError("method \(method.rawValue) needs a step size (--eta \(method.rawValue)=VALUE)") }
+        let optimizer = method.traits.make(eta ?? 1, inverseGradient)
         do {
-            switch method {
-            case .gd:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: GradientDescent(eta: eta!), from: start, options: options))
-            case .newton:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: Newton(eta: eta!), from: start, options: options))
-            case .pg:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: PhysicalGradient(eta: eta!), from: start, options: options))
-            case .pgNumerical:
-                let m = PhysicalGradient(eta: eta!, inverse: .numerical(inverseGradient.numericalInverse))
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: m, from: start, options: options))
-            case .adam:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: Adam(eta: eta!), from: start, options: options))
-            case .adagrad:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: AdaGrad(eta: eta!), from: start, options: options))
-            case .rmsprop:
-                return MethodRun(method: method, eta: eta, result: try optimize(problem, with: RMSProp(eta: eta!), from: start, options: options))
-            case .lbfgsb:
-                return MethodRun(method: method, eta: nil, result: try optimize(problem, with: LBFGSBMethod(), from: start, options: options))
-            }
+            let result = try optimize(problem, with: optimizer, from: start, options: RunOptions(steps: steps, trace: trace))
+            return MethodRun(method: method, eta: method.hasStepSize ? eta : nil, result: result)
         } catch {
-            throw InputError(error.description)
+            throw InputError(ErrorText.describe(error))
         }
     }
 }

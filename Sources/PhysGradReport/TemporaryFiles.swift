@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The temporary files this process has made and not yet renamed or removed, so that an
+/// interruption (SIGINT, SIGTERM, SIGHUP) removes them before the process ends.
+///
+/// The registry's lock is also held while a group of files is committed (renamed into place):
+/// an interruption waits for the commit to finish, so a group is never left half-replaced.
+public enum TemporaryFiles {
+    static let registry = Mutex<Set<String>>([])
+
+    /// Runs `body` holding the registry's lock, with the set of registered paths.
+    @discardableResult
+    static func withRegistry<R, E: Error>(_ body: (inout Set<String>) throws(E) -> R) throws(E) -> R {
+        try registry.withLock { (paths: inout Set<String>) throws(E) -> R in try body(&paths) }
+    }
+
+    /// Creates `path` (which must not exist) for writing with `mode`, registered as a temporary.
+    /// Returns the file descriptor, or the `errno` of the failure.
+    static func create(_ path: String, mode: mode_t) -> Result<Int32, Errno> {
+        withRegistry { paths in
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            if fd < 0 { return .failure(Errno(errno)) }
+            paths.insert(path)
+            return .success(fd)
+        }
+    }
+
+    /// Registers a temporary made otherwise (a hard link).
+    static func register(_ path: String) {
+        withRegistry { $0.insert(path) }
+    }
+
+    /// Removes `path` from the file system and from the registry.
+    static func remove(_ path: String) {
+        withRegistry { paths in
+            unlink(path)
+            paths.remove(path)
+        }
+    }
+
+    /// Forgets `path` (it was renamed into place).
+    static func forget(_ path: String) {
+        withRegistry { $0.remove(path) }
+    }
+
+    /// The paths registered now (for tests).
+    public static var registered: Set<String> { registry.withLock { $0 } }
+}
+
+/// An `errno` value.
+struct Errno: Error {
+    var code: Int32
+    init(_ code: Int32) { self.code = code }
+}
+
+/// What the tool does on SIGINT, SIGTERM and SIGHUP: removes its temporary files (waiting for a
+/// commit in progress to finish), then ends by the same signal, as if it had not been caught.
+///
+/// The signal handler only writes the signal number into a pipe (async-signal-safe); a thread
+/// reading the pipe does the cleaning.
+public enum Interruption {
+    /// The signals handled.
+    public static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    static let installed = Mutex(false)
+
+    /// Installs the handlers (once; later calls do nothing).
+    public static func install() {
+        let first = installed.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        interruptionPipeWrite = fds[1]
+        let reader = fds[0]
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while true {
+                let n = read(reader, &byte, 1)
+                if n == 1 { break }
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            let signal = Int32(byte)
+            TemporaryFiles.withRegistry { paths in
+                for p in paths { unlink(p) }
+                paths.removeAll()
+                // End by the signal itself (the parent sees "killed by SIGINT"), still holding the
+                // lock so that nothing is created or renamed meanwhile.
+                Glibc.signal(signal, SIG_DFL)
+                raise(signal)
+                _exit(128 + signal)
+            }
+        }
+        for s in signals {
+            Glibc.signal(s) { received in
+                var byte = UInt8(truncatingIfNeeded: received)
+                _ = write(interruptionPipeWrite, &byte, 1)
+            }
+        }
+    }
+}
+
+/// The write end of the interruption pipe (read by the signal handler, which may not lock).
+nonisolated(unsafe) var interruptionPipeWrite: Int32 = -1
