@@ -174,6 +174,7 @@ struct CompareCommand: ParsableCommand {
             AtomicFile.removeFolders(created)
             throw error
         }
+        AtomicFile.keepFolders(created)
 
         switch format {
         case .json:

@@ -59,19 +59,22 @@ struct MinimizeCommand: ParsableCommand {
             transform: { text throws(InputError) in try PointArgument(parsing: text) })
     var start: PointArgument?
 
+    /// A finite decimal number (the tolerances must also be >= 0; `validate()` checks).
+    static func number(_ text: String) throws(InputError) -> Double { try Inputs.number(text, option: "") }
+
     @Option(help: "Correction pairs kept (SciPy maxcor / m).")
     var maxcor: Int?
 
-    @Option(help: "Relative-reduction tolerance (SciPy minimize's ftol = factr * 2^-52).")
+    @Option(help: "Relative-reduction tolerance (SciPy minimize's ftol = factr * 2^-52).", transform: MinimizeCommand.number)
     var ftol: Double?
 
-    @Option(help: "Relative-reduction factor (SciPy fmin_l_bfgs_b's factr).")
+    @Option(help: "Relative-reduction factor (SciPy fmin_l_bfgs_b's factr).", transform: MinimizeCommand.number)
     var factr: Double?
 
-    @Option(help: "Projected-gradient tolerance (SciPy minimize's gtol).")
+    @Option(help: "Projected-gradient tolerance (SciPy minimize's gtol).", transform: MinimizeCommand.number)
     var gtol: Double?
 
-    @Option(help: "Projected-gradient tolerance (SciPy fmin_l_bfgs_b's pgtol).")
+    @Option(help: "Projected-gradient tolerance (SciPy fmin_l_bfgs_b's pgtol).", transform: MinimizeCommand.number)
     var pgtol: Double?
 
     @Option(help: "Maximum number of iterations.")

@@ -121,6 +121,7 @@ struct SweepCommand: AsyncParsableCommand {
             if let existing = try AtomicFile.existingContents(of: path) {
                 switch grid.checkShard(String(decoding: existing, as: UTF8.self), shard: shard, format: format) {
                 case .finished where !force:
+                    AtomicFile.keepFolders(created)
                     StandardStreams.writeError("physgrad sweep: \(path) is a finished shard of this sweep; skipping it (--force recomputes)\n")
                     return
                 case .other(let why) where !force:
@@ -145,6 +146,7 @@ struct SweepCommand: AsyncParsableCommand {
                 AtomicFile.removeFolders(created)
                 throw error
             }
+            AtomicFile.keepFolders(created)
         } else {
             try emit(text)
         }

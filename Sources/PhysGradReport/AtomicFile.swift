@@ -209,8 +209,9 @@ public enum AtomicFile {
     }
 
     /// Creates the folder `path` and its missing parents, and checks that files can be made in
-    /// it. Returns the folders it created, outermost first (to remove with ``removeFolders(_:)``
-    /// when what was to go into them could not be written).
+    /// it. Returns the folders it created, outermost first: pass them to ``removeFolders(_:)``
+    /// when what was to go into them could not be written, or to ``keepFolders(_:)`` once it is.
+    /// Until then an interruption removes them (when still empty).
     @discardableResult
     public static func prepareFolder(_ path: String) throws(OutputError) -> [String] {
         guard !path.isEmpty else { throw OutputError(path: path, reason: "the folder name is empty") }
@@ -237,6 +238,7 @@ public enum AtomicFile {
                 created.append(folder)
             }
             guard stat(path, &status) == 0 else { throw OutputError(path: path, errno: errno) }
+            TemporaryFiles.registerFolders(created)
         }
         if (status.st_mode & S_IFMT) != S_IFDIR {
             throw OutputError(path: path, reason: "it exists and is not a folder")
@@ -252,6 +254,12 @@ public enum AtomicFile {
     /// Removes the (empty) folders `folders`, innermost first.
     public static func removeFolders(_ folders: [String]) {
         for f in folders.reversed() { rmdir(f) }
+        TemporaryFiles.forgetFolders(folders)
+    }
+
+    /// Keeps the folders `folders` made by ``prepareFolder(_:)``: their output is written.
+    public static func keepFolders(_ folders: [String]) {
+        TemporaryFiles.forgetFolders(folders)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PhysGrad
 
 /// A mistake in what the user asked for, told in one line.
@@ -291,21 +292,18 @@ public struct ByteCount: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (a: ByteCount, b: ByteCount) -> Bool { a.bytes < b.bytes }
 
-    /// `4G`, `512M`, `1.5G`, `800K`, `100B`: the largest binary unit that leaves at least 1.
+    /// `4G`, `512M`, `1.5G`, `800K`, `100B`: the largest binary unit that leaves at least 1,
+    /// with one decimal below 100 units.
     public var description: String {
         for (unit, power) in [("T", 4), ("G", 3), ("M", 2), ("K", 1)] {
             let scale = Double(1 << (10 * power))
             if bytes >= scale {
                 let v = bytes / scale
-                return (v >= 100 || v == v.rounded() ? String(Int(v.rounded())) : String(format1(v))) + unit
+                let whole = v >= 100 || (v * 10).rounded() == v.rounded() * 10
+                return String(format: v >= 100_000 ? "%.3g" : whole ? "%.0f" : "%.1f", v) + unit
             }
         }
-        return "\(Int(bytes))B"
-    }
-
-    private func format1(_ v: Double) -> String {
-        let tenths = (v * 10).rounded()
-        return "\(Int(tenths) / 10).\(Int(tenths) % 10)"
+        return String(format: "%.0f", bytes) + "B"
     }
 }
 

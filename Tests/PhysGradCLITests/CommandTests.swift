@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import Testing
 
 @Suite("physgrad invert, minimize, sweep")

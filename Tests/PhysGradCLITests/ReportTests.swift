@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import PhysGrad
 import PhysGradReport
 import Testing

@@ -212,7 +212,8 @@ struct ErrorTests {
     /// are analytic: 1 / 1e-310 = 1e310 overflows; 1e308 + 1e308 overflows.
     @Test("finite input, overflowing result: a typed error from every entry point")
     func nonFiniteResults() {
-        let tiny = Matrix([[1e-310, 0], [0, 1e-310]])
+        let subnormal = Double("1e-310")!  // (a literal would warn that it loses precision)
+        let tiny = Matrix([[subnormal, 0], [0, subnormal]])
         // LU: OpenBLAS kernels scale by the pivot's reciprocal (inf) or divide by it, so the
         // overflow shows in the factors or in the solution, depending on the CPU.
         let lu: Set<String> = ["LU factorization", "LU solve", "LU inverse"]
@@ -239,7 +240,7 @@ struct ErrorTests {
             _ = try CholeskyFactorization(tiny).inverse()
         }
         #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "banded Cholesky solve", index: 0)) {
-            _ = try BandedCholeskyFactorization(order: 2, bandwidth: 0) { _, _ in 1e-310 }.solve([1, 1])
+            _ = try BandedCholeskyFactorization(order: 2, bandwidth: 0) { _, _ in subnormal }.solve([1, 1])
         }
         #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "least squares", index: 0)) {
             _ = try leastSquares(tiny, [1, 1])
