@@ -45,23 +45,25 @@ enum ResultFormat: String, CaseIterable, ExpressibleByArgument {
     init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 
-/// A point (`--start`, `--target`): n comma-separated finite numbers, or one for every coordinate.
-struct PointArgument: ExpressibleByArgument {
+/// Coordinates typed on the command line: a point (`--start`, `--target`: n comma-separated
+/// finite numbers, or one for every coordinate) or bounds (`--lower`, `--upper`: the same, with
+/// `inf` and `-inf` for "no bound"). The dimension is known once the problem is made:
+/// ``resolved(dimension:option:)``.
+struct Coordinates<Kind: CoordinateKind>: ExpressibleByArgument {
     var list: NumberList
-    init(parsing text: String) throws(InputError) { list = try NumberList(point: text, option: "") }
+    init(parsing text: String) throws(InputError) {
+        list = Kind.allowsInfinity ? try NumberList(bounds: text, option: "") : try NumberList(point: text, option: "")
+    }
     init?(argument: String) { try? self.init(parsing: argument) }
     var defaultValueDescription: String { list.description }
     func resolved(dimension: Int, option: String) throws(InputError) -> [Double] { try list.point(dimension: dimension, option: option) }
 }
 
-/// Bounds (`--lower`, `--upper`): like a point, with `inf` and `-inf` for "no bound".
-struct BoundsArgument: ExpressibleByArgument {
-    var list: NumberList
-    init(parsing text: String) throws(InputError) { list = try NumberList(bounds: text, option: "") }
-    init?(argument: String) { try? self.init(parsing: argument) }
-    var defaultValueDescription: String { list.description }
-    func resolved(dimension: Int, option: String) throws(InputError) -> [Double] { try list.point(dimension: dimension, option: option) }
-}
+protocol CoordinateKind { static var allowsInfinity: Bool { get } }
+enum PointKind: CoordinateKind { static var allowsInfinity: Bool { false } }
+enum BoundsKind: CoordinateKind { static var allowsInfinity: Bool { true } }
+typealias PointArgument = Coordinates<PointKind>
+typealias BoundsArgument = Coordinates<BoundsKind>
 
 extension Shard: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
@@ -123,6 +125,20 @@ struct ProblemOptions: ParsableArguments {
 
     /// The problem, made (the catalog refuses dimensions it does not support).
     func make() throws(InputError) -> InverseProblem { try problem.make(dimension: dimension) }
+}
+
+/// `--start` (compare, invert, minimize).
+struct StartOption: ParsableArguments {
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("The starting point: n comma-separated numbers, or one number for every coordinate (default: the problem's or function's own).",
+                               valueName: "x"),
+            transform: { text throws(InputError) in try PointArgument(parsing: text) })
+    var start: PointArgument?
+
+    /// The start in n dimensions, or `standard` when none was given.
+    func resolved(dimension n: Int, standard: [Double]) throws(InputError) -> [Double] {
+        try start?.resolved(dimension: n, option: "--start") ?? standard
+    }
 }
 
 /// `--inverse-gradient` (compare, invert, sweep).

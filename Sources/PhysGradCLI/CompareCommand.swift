@@ -91,10 +91,7 @@ struct CompareCommand: ParsableCommand {
             transform: { text throws(InputError) in try StepSizeAssignment(argumentText: text) })
     var eta: [StepSizeAssignment] = []
 
-    @Option(parsing: .unconditional,
-            help: ArgumentHelp("The starting point: n comma-separated numbers, or one number for every coordinate (default: the problem's).", valueName: "x"),
-            transform: { text throws(InputError) in try PointArgument(parsing: text) })
-    var start: PointArgument?
+    @OptionGroup var start: StartOption
 
     @OptionGroup var inverse: InverseGradientOption
 
@@ -135,7 +132,7 @@ struct CompareCommand: ParsableCommand {
 
     func plan() throws(InputError) -> Plan {
         let p = try problem.make()
-        let startPoint = try start?.resolved(dimension: p.dimension, option: "--start")
+        let startPoint = try start.start?.resolved(dimension: p.dimension, option: "--start")
         let methodList: [MethodName]
         if let m = methods {
             methodList = m.values

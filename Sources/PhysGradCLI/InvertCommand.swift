@@ -38,9 +38,7 @@ struct InvertCommand: ParsableCommand {
             transform: { text throws(InputError) in try PointArgument(parsing: text) })
     var target: PointArgument
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The starting point (default: the problem's).", valueName: "x"),
-            transform: { text throws(InputError) in try PointArgument(parsing: text) })
-    var start: PointArgument?
+    @OptionGroup var start: StartOption
 
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Lower bounds on x (comma-separated or one number; -inf for none).", valueName: "x"),
@@ -69,7 +67,7 @@ struct InvertCommand: ParsableCommand {
     func plan() throws(InputError) -> Plan {
         let p = try problem.make()
         let y = try target.resolved(dimension: p.outputDimension, option: "--target")
-        let x0 = try start?.resolved(dimension: p.dimension, option: "--start") ?? p.start
+        let x0 = try start.resolved(dimension: p.dimension, standard: p.start)
         let lo = try lower?.resolved(dimension: p.dimension, option: "--lower")
         let up = try upper?.resolved(dimension: p.dimension, option: "--upper")
         for i in 0..<p.dimension {

@@ -55,9 +55,7 @@ struct MinimizeCommand: ParsableCommand {
             help: "The number of variables n (default: 2 for beale and booth, 25 for driver1, 100 otherwise; at most \(TestFunctions.maximumDimension)).")
     var dimension: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The starting point (default: the function's standard one).", valueName: "x"),
-            transform: { text throws(InputError) in try PointArgument(parsing: text) })
-    var start: PointArgument?
+    @OptionGroup var start: StartOption
 
     /// A finite decimal number (the tolerances must also be >= 0; `validate()` checks).
     static func number(_ text: String) throws(InputError) -> Double { try Inputs.number(text, option: "") }
@@ -129,16 +127,31 @@ struct MinimizeCommand: ParsableCommand {
         8 * Double(n) * (2 * Double(m) + 12) + 88 * Double(m) * Double(m)
     }
 
-    func run() throws {
-        let f = function
-        let n = dimension ?? f.defaultDimension
-        let x0 = try start?.resolved(dimension: n, option: "--start") ?? f.start(n)
+    /// The request, checked (the start's length, the memory estimate).
+    struct Plan {
+        var function: TestFunction
+        var dimension: Int
+        var start: [Double]
+        var options: LBFGSBOptions
+        var estimatedBytes: Double
+    }
+
+    func plan() throws(InputError) -> Plan {
+        let n = dimension ?? function.defaultDimension
         let opts = options
-        try memory.check(Self.estimatedBytes(dimension: n, maxcor: opts.maxcor), for: "L-BFGS-B at n = \(n) with maxcor \(opts.maxcor)",
-                         lower: "lower --dimension or --maxcor")
+        let bytes = Self.estimatedBytes(dimension: n, maxcor: opts.maxcor)
+        try memory.check(bytes, for: "L-BFGS-B at n = \(n) with maxcor \(opts.maxcor)", lower: "lower --dimension or --maxcor")
+        let x0 = try start.resolved(dimension: n, standard: function.start(n))
+        return Plan(function: function, dimension: n, start: x0, options: opts, estimatedBytes: bytes)
+    }
+
+    func run() throws {
+        let plan = try plan()
+        let f = plan.function, n = plan.dimension
         let result: LBFGSBResult
         do {
-            result = try LBFGSBSolver.minimize(from: x0, lower: f.lower(n), upper: f.upper(n), options: opts, objective: f.objective)
+            result = try LBFGSBSolver.minimize(from: plan.start, lower: f.lower(n), upper: f.upper(n), options: plan.options,
+                                               objective: f.objective)
         } catch {
             throw InputError(ErrorText.describe(error))
         }
