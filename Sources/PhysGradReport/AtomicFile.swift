@@ -179,13 +179,16 @@ public enum AtomicFile {
         return temporary
     }
 
-    /// Copies the bytes of `source` into the new file `target` (a backup where hard links are
-    /// not supported). Returns 0, or -1 with `errno` set.
+    /// Copies the bytes and permission bits of `source` into the new file `target` (a backup
+    /// where hard links are not supported). Returns 0, or -1 with `errno` set.
     static func copyFile(_ source: String, to target: String) -> Int32 {
+        var s = stat()
+        guard stat(source, &s) == 0 else { return -1 }
         guard let data = FileManager.default.contents(atPath: source) else { errno = EIO; return -1 }
         let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return -1 }
-        let failure = data.withUnsafeBytes { StandardStreams.writeAll(fd, $0) }
+        var failure = data.withUnsafeBytes { StandardStreams.writeAll(fd, $0) }
+        if failure == nil && fchmod(fd, s.st_mode & 0o7777) != 0 { failure = errno }
         close(fd)
         if let failure {
             unlink(target)

@@ -42,22 +42,12 @@ public enum TemporaryFiles {
         }
     }
 
-    /// Registers a temporary made otherwise (a hard link).
-    static func register(_ path: String) {
-        withRegistry { $0.insert(path) }
-    }
-
     /// Removes `path` from the file system and from the registry.
     static func remove(_ path: String) {
         withRegistry { paths in
             unlink(path)
             paths.remove(path)
         }
-    }
-
-    /// Forgets `path` (it was renamed into place).
-    static func forget(_ path: String) {
-        withRegistry { $0.remove(path) }
     }
 
     /// The paths registered now (for tests).
