@@ -155,13 +155,27 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        // Running the built `physgrad` in temporary folders (shared by the two targets below).
+        .target(
+            name: "PhysGradToolTestSupport",
+            path: "Tests/PhysGradToolTestSupport"
+        ),
         // End-to-end tests of the `physgrad` executable (run from the build products folder) and
         // unit tests of PhysGradReport. Depending on PhysGradCLI makes `swift test` build it first.
         .testTarget(
             name: "PhysGradCLITests",
             dependencies: [
-                "PhysGradCLI", "PhysGradReport", "PhysGrad",
+                "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradToolTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Hostile input: every case of issue 11 and its neighbours, against the built executable
+        // (closed and full streams, broken pipes, signals, links, FIFOs, folders, huge sizes), and
+        // the library entry points the tool hands user data to.
+        .testTarget(
+            name: "PhysGradHostileTests",
+            dependencies: [
+                "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradLinearAlgebra", "PhysGradToolTestSupport",
             ]
         ),
     ],

@@ -76,26 +76,38 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         inverse: NumericalInverse = .finiteDifferences
     ) throws(PhysGradError) -> any Optimizer {
         let accept = acceptance ?? problem.acceptances[self]
-        func eta() throws(PhysGradError) -> Double {
-            if let v = stepSize ?? defaultStepSize(on: problem) { return v }
-            throw .methodNotApplicable(method: rawValue, problem: problem.name,
-                                       reason: "it has no default step size on this problem; give one")
+        var eta = 1.0
+        if takesStepSize {
+            guard let v = stepSize ?? defaultStepSize(on: problem) else {
+                throw .methodNotApplicable(method: rawValue, problem: problem.name,
+                                           reason: "it has no default step size on this problem; give one")
+            }
+            eta = v
         }
+        return makeMethod(stepSize: eta, acceptance: accept, inverse: inverse)
+    }
+
+    /// The method with step size `stepSize` (ignored by methods without one), the acceptance given
+    /// (`nil`: the method's own default) and, for `pg-numerical`, the numerical inverse `inverse`;
+    /// everything else at the method's defaults. Newton with a fixed step uses the chapter's
+    /// ``HessianPolicy/exact``, with a line search ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``.
+    public func makeMethod(stepSize eta: Double, acceptance accept: StepAcceptance? = nil,
+                           inverse: NumericalInverse = .finiteDifferences) -> any Optimizer {
         switch self {
-        case .gd: return GradientDescent(eta: try eta(), acceptance: accept ?? .fixed)
+        case .gd: return GradientDescent(eta: eta, acceptance: accept ?? .fixed)
         case .newton:
             let a = accept ?? .trustRegion()
-            return Newton(eta: try eta(), policy: a == .fixed ? .exact : .regularize(), acceptance: a)
-        case .pg: return PhysicalGradient(eta: try eta(), acceptance: accept ?? .fixed)
-        case .pgNumerical: return PhysicalGradient(eta: try eta(), inverse: .numerical(inverse), acceptance: accept ?? .fixed)
-        case .adam: return Adam(eta: try eta())
-        case .adagrad: return AdaGrad(eta: try eta())
-        case .rmsprop: return RMSProp(eta: try eta())
+            return Newton(eta: eta, policy: a == .fixed ? .exact : .regularize(), acceptance: a)
+        case .pg: return PhysicalGradient(eta: eta, acceptance: accept ?? .fixed)
+        case .pgNumerical: return PhysicalGradient(eta: eta, inverse: .numerical(inverse), acceptance: accept ?? .fixed)
+        case .adam: return Adam(eta: eta)
+        case .adagrad: return AdaGrad(eta: eta)
+        case .rmsprop: return RMSProp(eta: eta)
         case .lbfgsb: return LBFGSBMethod()
-        case .gn: return GaussNewton(eta: try eta(), acceptance: accept ?? .backtracking())
-        case .lm: return LevenbergMarquardt()
-        case .ig: return InverseGradients(eta: try eta(), acceptance: accept ?? .fixed)
-        case .hig: return HalfInverseGradients(eta: try eta(), acceptance: accept ?? .fixed)
+        case .gn: return GaussNewton(eta: eta, acceptance: accept ?? .trustRegion())
+        case .lm: return LevenbergMarquardt(acceptance: accept ?? .trustRegion())
+        case .ig: return InverseGradients(eta: eta, acceptance: accept ?? .fixed)
+        case .hig: return HalfInverseGradients(eta: eta, acceptance: accept ?? .fixed)
         }
     }
 }

@@ -17,9 +17,11 @@ public struct TestFunction: Sendable {
     public let summary: String
     /// The fixed dimension (Beale, Booth: 2), or `nil` when any valid n works.
     public let fixedDimension: Int?
-    /// The smallest n, and whether n must be even.
+    /// The smallest n, and whether n must be even. The largest is ``TestFunctions/maximumDimension``.
     public let minimumDimension: Int
     public let evenDimension: Bool
+    /// The n used when none is given: the fixed one, the reference problem's (driver1: 25), or 100.
+    public let defaultDimension: Int
     /// The standard starting point for n variables.
     public let start: @Sendable (_ n: Int) -> [Double]
     /// Lower and upper bounds (`nil`: unbounded).
@@ -30,13 +32,18 @@ public struct TestFunction: Sendable {
     /// f(x), with ∇f(x) written into the second argument.
     public let objective: @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
 
-    /// Checks n for this function.
+    /// Checks n for this function: its fixed dimension, its parity, and
+    /// `minimumDimension <= n <=` ``TestFunctions/maximumDimension``.
     public func validate(dimension n: Int) throws(PhysGradError) {
         if let d = fixedDimension, n != d {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "\(name) has dimension \(d)")
         }
         if n < minimumDimension {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "\(name) needs n >= \(minimumDimension)")
+        }
+        if n > TestFunctions.maximumDimension {
+            throw .invalidParameter(name: "dimension", value: "\(n)",
+                                    reason: "\(name) takes at most n = \(TestFunctions.maximumDimension) (L-BFGS-B keeps about 8 n (2 maxcor + 12) bytes: 2.6 GB there with maxcor 10)")
         }
         if evenDimension && n % 2 != 0 {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "\(name) needs an even n")
@@ -53,12 +60,16 @@ public struct TestFunction: Sendable {
 
 /// The catalog of ``TestFunction``s.
 public enum TestFunctions {
+    /// The largest n any test function accepts: 10⁷, where the start point alone is 80 MB and
+    /// L-BFGS-B with its default 10 correction pairs keeps about 2.6 GB.
+    public static let maximumDimension = 10_000_000
+
     /// Extended Rosenbrock: Σ over pairs (x_{2i}, x_{2i+1}) of 100 (x_{2i+1} - x_{2i}²)² + (1 - x_{2i})²;
     /// n even, start (-1.2, 1, -1.2, 1, ...), minimum 0 at (1, ..., 1).
     public static let extendedRosenbrock = TestFunction(
         name: "extended-rosenbrock",
         summary: "sum over pairs of 100 (x[2i+1] - x[2i]^2)^2 + (1 - x[2i])^2; n even; start (-1.2, 1, ...); minimum 0 at (1, ..., 1)",
-        fixedDimension: nil, minimumDimension: 2, evenDimension: true,
+        fixedDimension: nil, minimumDimension: 2, evenDimension: true, defaultDimension: 100,
         start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
         objective: { x, g in
             var f = 0.0
@@ -79,7 +90,7 @@ public enum TestFunctions {
     public static let chainedRosenbrock = TestFunction(
         name: "chained-rosenbrock",
         summary: "sum over i < n-1 of 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2 (scipy.optimize.rosen); start (-1.2, 1, ...); minimum 0 at (1, ..., 1)",
-        fixedDimension: nil, minimumDimension: 2, evenDimension: false,
+        fixedDimension: nil, minimumDimension: 2, evenDimension: false, defaultDimension: 100,
         start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
         objective: { x, g in
             let n = x.count
@@ -99,7 +110,7 @@ public enum TestFunctions {
     public static let beale = TestFunction(
         name: "beale",
         summary: "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2; n = 2; start (1, 1); minimum 0 at (3, 0.5)",
-        fixedDimension: 2, minimumDimension: 2, evenDimension: false,
+        fixedDimension: 2, minimumDimension: 2, evenDimension: false, defaultDimension: 2,
         start: { _ in [1, 1] }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
         objective: { x, g in
             let X = x[0], Y = x[1]
@@ -113,7 +124,7 @@ public enum TestFunctions {
     public static let booth = TestFunction(
         name: "booth",
         summary: "(x + 2y - 7)^2 + (2x + y - 5)^2; n = 2; start (0, 0); minimum 0 at (1, 3)",
-        fixedDimension: 2, minimumDimension: 2, evenDimension: false,
+        fixedDimension: 2, minimumDimension: 2, evenDimension: false, defaultDimension: 2,
         start: { _ in [0, 0] }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
         objective: { x, g in
             let r1 = x[0] + 2 * x[1] - 7, r2 = 2 * x[0] + x[1] - 5
@@ -128,7 +139,7 @@ public enum TestFunctions {
     public static let driver1 = TestFunction(
         name: "driver1",
         summary: "(x[0] - 1)^2 + 4 sum (x[i+1] - x[i]^2)^2 with bounds [1, 100] at even 0-based i, [-100, 100] at odd i; start 3 (L-BFGS-B's driver1.f, n = 25 there)",
-        fixedDimension: nil, minimumDimension: 2, evenDimension: false,
+        fixedDimension: nil, minimumDimension: 2, evenDimension: false, defaultDimension: 25,
         start: { n in [Double](repeating: 3, count: n) },
         lower: { n in (0..<n).map { $0 % 2 == 0 ? 1.0 : -100.0 } },
         upper: { n in [Double](repeating: 100, count: n) }, minimum: nil,

@@ -34,23 +34,49 @@ struct CompareCommand: ParsableCommand {
           powers   the same in n (even) dimensions; default n = 10
           blur     nonlinear deconvolution; default n = 10
           burgers  initial velocity of viscous Burgers; default n = 16; no
-                   analytic inverse, so no 'pg'
+                   analytic inverse, so no 'pg' (use 'pg-numerical')
+          heat     initial temperature of the periodic heat equation (50
+                   steps, r = 0.1), severely ill-posed; default n = 64; no
+                   analytic inverse
 
         METHODS
-          gd, newton, pg (analytic inverse), pg-numerical (L-BFGS-B inverse),
-          adam, adagrad, rmsprop, lbfgsb (L-BFGS-B on L(x), one iteration per
-          step). Default: the chapter's gd,newton,pg,pg-numerical
-          for seed; every method with a default step size for the others. Step
-          sizes default to the problem's (seed: GD 0.01, Newton 1/3, PG 0.3).
+          gd            gradient descent
+          newton        Newton; a trust region (fixed steps on seed/powers)
+          pg            inverse-simulator update, analytic inverse
+          pg-numerical  the same with an L-BFGS-B inverse
+          adam, adagrad, rmsprop   optax's rules
+          lbfgsb        L-BFGS-B on L(x), one iteration per step
+          gn            Gauss-Newton (truncated SVD, trust region)
+          lm            Levenberg-Marquardt (regularizing trust region)
+          ig            inverse gradients: y-space step through J's
+                        pseudo-inverse
+          hig           half-inverse gradients: V S^(-1/2) U^T of J
+        lbfgsb and lm take no step size. Default: the chapter's
+        gd,newton,pg,pg-numerical for seed; for the others every method the
+        problem recommends settings for, whose dense matrices fit
+        --max-memory. Step sizes and step acceptance default to the problem's
+        (seed: the chapter's fixed steps, GD 0.01, Newton 1/3, PG 0.3; blur,
+        burgers and heat: line searches or trust regions that make the loss
+        fall at every step); --eta sets one method's, once per method.
 
-        OUTPUT FILES (in --output; written atomically: temporary files, then
-        renames)
+        LIMITS
+          --steps at most 1,000,000; --dimension within the problem's range.
+          Every iterate is kept for trajectories.csv: a run estimated to need
+          more than --max-memory (default 4G) for them (8 (2n + k + 1) bytes
+          per method and iterate, and about 50 bytes per number of text) is
+          refused before it starts.
+
+        OUTPUT FILES (in --output; written as one group: temporary files
+        first, then renames; a failure leaves the folder as it was; symbolic
+        links are written through)
           x-space.svg       iterates x_k (first two coordinates), solution as a
                             cross
           y-space.svg       y(x_k) (first two outputs), target as a star
           loss.svg          L(x_k) per step, log scale, every method
           trajectories.csv  method,step,x0..,y0..,loss: one row per iterate
           summary.json      schema "physgrad-summary/1" (docs/summary-schema.md)
+        With --no-plots the figures of an earlier run in the folder are
+        removed, so that none is left beside a summary it does not show.
 
         SUMMARY.JSON: problem {name, dimension, output_dimension, description,
         start, solution}, steps, inverse_gradient, chapter, and for each method:
@@ -60,113 +86,152 @@ struct CompareCommand: ParsableCommand {
         hessian, model, inverse_solves, inverse_evaluations,
         inverse_iterations}, termination {code, description, success}; then
         mae_pg_vs_pg_numerical when both PG variants ran (else null).
+
+        EXIT STATUS: 0 when every method ran (a method that diverged or failed
+        says so in its termination), 64 for a mistake in the options, 73 when
+        the files cannot be created, 74 when writing fails.
         """
     )
 
-    @Option(help: "The problem: seed, powers, blur or burgers.")
-    var problem: String = "seed"
+    @OptionGroup var problem: ProblemOptions
 
-    @Option(help: "The number of unknowns n (seed: 2; powers: even; default powers 10, blur 10, burgers 16).")
-    var dimension: String?
+    @Option(help: "Comma-separated methods, each once: gd, newton, pg, pg-numerical, adam, adagrad, rmsprop, lbfgsb.",
+            transform: { text throws(InputError) in try NameList<MethodName>(parsing: text, kind: "method") })
+    var methods: NameList<MethodName>?
 
-    @Option(help: "Comma-separated methods: gd, newton, pg, pg-numerical, adam, adagrad, rmsprop, lbfgsb.")
-    var methods: String?
+    @OptionGroup var steps: StepsOption
 
-    @Option(parsing: .unconditional, help: "Steps per method (default 10, the chapter's).")
-    var steps: String?
+    @Option(name: .customLong("eta"),
+            help: ArgumentHelp("A step size, METHOD=VALUE; repeatable, once per method (--eta gd=0.02 --eta pg=0.5).", valueName: "method=value"),
+            transform: { text throws(InputError) in try StepSizeAssignment(argumentText: text) })
+    var eta: [StepSizeAssignment] = []
 
-    @Option(name: .customLong("eta"), help: ArgumentHelp("A step size, METHOD=VALUE; repeatable (--eta gd=0.02 --eta pg=0.5).", valueName: "method=value"))
-    var eta: [String] = []
+    @OptionGroup var start: StartOption
 
-    @Option(parsing: .unconditional, help: "The starting point: n comma-separated numbers, or one number for every coordinate (default: the problem's).")
-    var start: String?
+    @OptionGroup var inverse: InverseGradientOption
 
-    @Option(help: "Gradient of the numerical inverse's objective: finite-differences (the chapter's) or exact.")
-    var inverseGradient: String?
-
-    @Option(help: "What goes to stdout: text (the transcript or a summary), json (summary.json), csv (trajectories.csv).")
-    var format: String = "text"
+    @Option(help: "What goes to stdout: the transcript or a summary (text), summary.json (json), trajectories.csv (csv).")
+    var format: CompareFormat = .text
 
     @Option(help: "Folder for the figures, trajectories.csv and summary.json (created if needed).")
     var output: String = "physgrad-output"
 
-    @Flag(help: "Do not write the SVG figures.")
+    @Flag(help: "Do not write the SVG figures (and remove those of an earlier run from --output).")
     var noPlots = false
 
     @Flag(help: "Print nothing on stdout in text format (files are still written).")
     var quiet = false
 
-    func run() throws {
-        // Parse and check everything before computing or writing anything.
-        guard let kind = ProblemName(rawValue: problem.lowercased()) else {
-            throw InputError("--problem: unknown problem '\(problem)' (known: \(ProblemName.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        let n = try dimension.map { d throws(InputError) in try Inputs.integer(d, option: "--dimension") }
-        let problemValue = try kind.make(dimension: n)
-        let stepCount = try steps.map { s throws(InputError) in try Inputs.integer(s, option: "--steps", minimum: 0) } ?? 10
-        let stepSizes = try Inputs.stepSizes(eta)
-        let startPoint = try start.map { s throws(InputError) in try Inputs.point(s, dimension: problemValue.dimension, option: "--start") }
-        let gradient: InverseGradient
-        if let g = inverseGradient {
-            guard let v = InverseGradient(rawValue: g.lowercased()) else {
-                throw InputError("--inverse-gradient: unknown value '\(g)' (known: finite-differences, exact)")
+    @OptionGroup var memory: MemoryOption
+
+    func validate() throws {
+        var seen: [MethodName: Double] = [:]
+        for e in eta {
+            if let old = seen[e.method] {
+                throw ValidationError("--eta \(e.method.rawValue) is given twice (\(old) and \(e.value)); give it once")
             }
-            gradient = v
-        } else {
-            gradient = .finiteDifferences
+            seen[e.method] = e.value
         }
-        guard ["text", "json", "csv"].contains(format) else {
-            throw InputError("--format: unknown format '\(format)' (known: text, json, csv)")
-        }
+        if output.isEmpty { throw ValidationError("--output: the folder name is empty") }
+    }
+
+    /// What to run, checked: everything that can be wrong with the request is found here, before
+    /// anything is computed or written.
+    struct Plan {
+        var problem: InverseProblem
+        var methods: [MethodName]
+        var stepSizes: [MethodName: Double]
+        var start: [Double]?
+        var isChapter: Bool
+    }
+
+    func plan() throws(InputError) -> Plan {
+        let p = try problem.make()
+        let startPoint = try start.start?.resolved(dimension: p.dimension, option: "--start")
         let methodList: [MethodName]
+        let budget = memory.maxMemory.bytes
+        func workingMemory(_ m: MethodName) -> Double { Double(m.traits.make(1, inverse.inverseGradient).workingMemory(for: p)) }
         if let m = methods {
-            methodList = try Inputs.methods(m)
-        } else if kind == .seed {
+            methodList = m.values
+            for method in methodList where workingMemory(method) > budget {
+                throw InputError("--methods \(method.rawValue): its matrices at n = \(p.dimension) need about \(ByteCount(bytes: workingMemory(method))), above --max-memory \(memory.maxMemory); use a first-order method (gd, adam, lbfgsb) or pg, lower --dimension, or raise --max-memory")
+            }
+        } else if problem.problem == .seed {
             methodList = [.gd, .newton, .pg, .pgNumerical]
         } else {
-            methodList = MethodName.allCases.filter { $0.hasStepSize && problemValue.stepSizes[$0] != nil }
+            // Every method the problem recommends settings for, except those whose dense
+            // matrices would not fit the memory budget at this size.
+            methodList = MethodName.allCases.filter { m in
+                (m.hasStepSize ? p.stepSizes[m] != nil : m != .lbfgsb) && workingMemory(m) <= budget
+            }
         }
-        for key in stepSizes.keys where !methodList.contains(key) {
+        let stepSizes = Dictionary(uniqueKeysWithValues: eta.map { ($0.method, $0.value) })
+        for key in stepSizes.keys.sorted() where !methodList.contains(key) {
             throw InputError("--eta \(key.rawValue): the method is not among the methods run (\(methodList.map(\.rawValue).joined(separator: ",")))")
         }
+        let bytes = RunReport.estimatedBytes(dimension: p.dimension, outputDimension: p.outputDimension,
+                                             methods: methodList.count, steps: steps.steps)
+        try memory.check(bytes, for: "keeping \(steps.steps + 1) iterates of \(methodList.count) methods at n = \(p.dimension)",
+                         lower: "lower --steps or --dimension, or run fewer --methods")
         // The chapter's configuration, however it was spelled: its transcript and figures.
-        let isChapter = kind == .seed && methodList == [.gd, .newton, .pg, .pgNumerical] && stepCount == 10
-            && stepSizes.isEmpty && (startPoint == nil || startPoint! == [3, 3]) && gradient == .finiteDifferences
+        let isChapter = problem.problem == .seed && methodList == [.gd, .newton, .pg, .pgNumerical] && steps.steps == 10
+            && stepSizes.isEmpty && (startPoint == nil || startPoint! == [3, 3]) && inverse.inverseGradient == .finiteDifferences
+        return Plan(problem: p, methods: methodList, stepSizes: stepSizes, start: startPoint, isChapter: isChapter)
+    }
 
+    func run() throws {
+        let plan = try plan()
         // Compute everything, then make the folder and write: a mistake found while running
         // (a method that cannot run on the problem) leaves nothing behind.
-        let report = try RunReport.run(problem: problemValue, methods: methodList, stepSizes: stepSizes, start: startPoint,
-                                       steps: stepCount, inverseGradient: gradient, isChapter: isChapter)
+        let report = try RunReport.run(problem: plan.problem, methods: plan.methods, stepSizes: plan.stepSizes, start: plan.start,
+                                       steps: steps.steps, inverseGradient: inverse.inverseGradient, isChapter: plan.isChapter,
+                                       memoryLimit: Int(Swift.min(memory.maxMemory.bytes, Double(Int.max / 2))))
         let files = report.files(plots: !noPlots)
-        try AtomicFile.prepareFolder(output)
-        try AtomicFile.writeAll(files.map { (output + "/" + $0.name, $0.contents) })
+        let created = try AtomicFile.prepareFolder(output)
+        let stale = noPlots ? RunReport.figureNames.filter { isRegularFile(output + "/" + $0) } : []
+        do {
+            try AtomicFile.writeGroup(files.map { (output + "/" + $0.name, Data($0.contents.utf8)) },
+                                      removing: stale.map { output + "/" + $0 })
+        } catch {
+            AtomicFile.removeFolders(created)
+            throw error
+        }
+        AtomicFile.keepFolders(created)
 
         switch format {
-        case "json":
-            emit(files.first { $0.name == "summary.json" }!.contents)
-        case "csv":
-            emit(report.trajectoriesCSV)
-        default:
+        case .json:
+            try emit(report.summary.pretty() + "\n")
+        case .csv:
+            try emit(report.trajectoriesCSV)
+        case .text:
             guard !quiet else { return }
             var lines: [String]
-            if isChapter {
+            if plan.isChapter {
                 let chapter: ChapterReport
                 do {
                     chapter = try Chapter.run()
                 } catch {
-                    throw ComputationError(message: "the chapter failed: \(error)")
+                    throw ComputationError(message: "the chapter failed: \(ErrorText.describe(error))")
                 }
                 lines = ChapterTranscript.lines(report: chapter, replay: ChapterReplay.run())
             } else {
                 lines = report.textLines
             }
             lines.append("")
-            let written = files.map(\.name).joined(separator: ", ")
-            lines.append("Wrote \(written) to \(output)/")
+            lines.append("Wrote \(files.map(\.name).joined(separator: ", ")) to \(output)/")
+            if !stale.isEmpty {
+                lines.append("Removed \(stale.joined(separator: ", ")) of an earlier run (--no-plots)")
+            }
             if !noPlots {
                 lines.append("Pictures: \(output)/x-space.svg, \(output)/y-space.svg, \(output)/loss.svg (scripts/render-png makes PNGs)")
             }
-            emit(lines.joined(separator: "\n") + "\n")
+            try emit(lines.joined(separator: "\n") + "\n")
         }
     }
+}
+
+/// `true` when `path` is a regular file (not a link to one).
+func isRegularFile(_ path: String) -> Bool {
+    var s = stat()
+    return lstat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFREG
 }

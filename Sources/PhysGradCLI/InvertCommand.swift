@@ -23,61 +23,80 @@ struct InvertCommand: ParsableCommand {
         --target has the model's output dimension; --start, --lower and --upper
         the input dimension (one number stands for every coordinate; inf and
         -inf mean no bound). Defaults: the problem's start and its inverse
-        bounds (none in the catalog). Exit status 1 when the solver does not
-        converge (the diagnostics are printed first).
+        bounds (none in the catalog).
+
+        EXIT STATUS: 0 when the solver converged, 1 when it did not (the
+        diagnostics are printed first, in either format), 64 for a mistake in
+        the options, 74 when the result cannot be written.
         """
     )
 
-    @Option(help: "The problem: seed, powers, blur or burgers.")
-    var problem: String = "seed"
+    @OptionGroup var problem: ProblemOptions
 
-    @Option(help: "The number of unknowns n (default: the problem's).")
-    var dimension: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("The y-space target: comma-separated numbers, or one for every output.", valueName: "y"),
+            transform: { text throws(InputError) in try PointArgument(parsing: text) })
+    var target: PointArgument
 
-    @Option(parsing: .unconditional, help: "The y-space target: comma-separated numbers, or one for every output.")
-    var target: String
+    @OptionGroup var start: StartOption
 
-    @Option(parsing: .unconditional, help: "The starting point (default: the problem's).")
-    var start: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Lower bounds on x (comma-separated or one number; -inf for none).", valueName: "x"),
+            transform: { text throws(InputError) in try BoundsArgument(parsing: text) })
+    var lower: BoundsArgument?
 
-    @Option(parsing: .unconditional, help: "Lower bounds on x (comma-separated or one number; -inf for none).")
-    var lower: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Upper bounds on x (comma-separated or one number; inf for none).", valueName: "x"),
+            transform: { text throws(InputError) in try BoundsArgument(parsing: text) })
+    var upper: BoundsArgument?
 
-    @Option(parsing: .unconditional, help: "Upper bounds on x (comma-separated or one number; inf for none).")
-    var upper: String?
+    @OptionGroup var inverse: InverseGradientOption
 
-    @Option(help: "finite-differences (the chapter's, SciPy's defaults) or exact (reverse-mode gradient, factr 0, pgtol 1e-12).")
-    var inverseGradient: String = "finite-differences"
+    @Option(help: "What goes to stdout.")
+    var format: ResultFormat = .text
 
-    @Option(help: "text or json.")
-    var format: String = "text"
+    /// The request, checked.
+    struct Plan {
+        var problem: InverseProblem
+        var target: [Double]
+        var start: [Double]
+        var lower: [Double]?
+        var upper: [Double]?
+    }
+
+    func plan() throws(InputError) -> Plan {
+        let p = try problem.make()
+        let y = try target.resolved(dimension: p.outputDimension, option: "--target")
+        let x0 = try start.resolved(dimension: p.dimension, standard: p.start)
+        let lo = try lower?.resolved(dimension: p.dimension, option: "--lower")
+        let up = try upper?.resolved(dimension: p.dimension, option: "--upper")
+        for i in 0..<p.dimension {
+            let l = lo?[i] ?? -.infinity, u = up?[i] ?? .infinity
+            if l > u { throw InputError("--lower is above --upper at coordinate \(i) (\(l) > \(u))") }
+            if l == .infinity || u == -.infinity {
+                throw InputError("--\(l == .infinity ? "lower" : "upper") at coordinate \(i) leaves no room (\(l == .infinity ? "inf" : "-inf"))")
+            }
+        }
+        return Plan(problem: p, target: y, start: x0, lower: lo, upper: up)
+    }
 
     func run() throws {
-        guard let kind = ProblemName(rawValue: problem.lowercased()) else {
-            throw InputError("--problem: unknown problem '\(problem)' (known: \(ProblemName.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        let n = try dimension.map { d throws(InputError) in try Inputs.integer(d, option: "--dimension") }
-        let p = try kind.make(dimension: n)
-        let y = try Inputs.point(target, dimension: p.outputDimension, option: "--target")
-        let x0 = try start.map { s throws(InputError) in try Inputs.point(s, dimension: p.dimension, option: "--start") } ?? p.start
-        let lo = try lower.map { s throws(InputError) in try Inputs.point(s, dimension: p.dimension, option: "--lower", allowInfinite: true) }
-        let up = try upper.map { s throws(InputError) in try Inputs.point(s, dimension: p.dimension, option: "--upper", allowInfinite: true) }
-        guard let gradient = InverseGradient(rawValue: inverseGradient.lowercased()) else {
-            throw InputError("--inverse-gradient: unknown value '\(inverseGradient)' (known: finite-differences, exact)")
-        }
-        guard ["text", "json"].contains(format) else { throw InputError("--format: unknown format '\(format)' (known: text, json)") }
+        let plan = try plan()
+        let p = plan.problem
+        let gradient = inverse.inverseGradient
         let result: InversionResult
         do {
-            result = try p.invert(target: y, from: x0, using: gradient.numericalInverse, lower: lo, upper: up)
+            result = try p.invert(target: plan.target, from: plan.start, using: gradient.numericalInverse, lower: plan.lower, upper: plan.upper)
         } catch {
-            throw InputError(error.description)
+            throw InputError(ErrorText.describe(error))
         }
         let s = result.solver
-        if format == "json" {
+        switch format {
+        case .json:
             var fields: [(String, JSONValue)] = [
                 ("problem", .string(p.name)), ("dimension", .int(p.dimension)), ("inverse_gradient", .string(gradient.rawValue)),
             ]
-            fields += [("target", .numbers(Array(y.prefix(RunReport.vectorCut))))]
+            fields += [("target", .numbers(Array(plan.target.prefix(RunReport.vectorCut))))]
             fields += [("x", .numbers(Array(result.x.prefix(RunReport.vectorCut)))), ("x_truncated", .bool(result.x.count > RunReport.vectorCut))]
             fields += [
                 ("residual", .number(result.residual)), ("f", .number(s.f)), ("nit", .int(s.iterations)),
@@ -87,17 +106,17 @@ struct InvertCommand: ParsableCommand {
                                          ("success", .bool(s.success))])),
                 ("start_was_projected", .bool(s.startWasProjected)),
             ]
-            emit(JSONValue.object(fields).pretty() + "\n")
-            return
+            try emit(JSONValue.object(fields).pretty() + "\n")
+        case .text:
+            var lines: [String] = []
+            lines.append("Problem \(p.name) (n = \(p.dimension)): find x such that y(x) = \(RunReport.brief(plan.target)), from \(RunReport.brief(plan.start))")
+            lines.append("x = " + (result.x.count <= 6 ? "array(" + NumPyFormat.array(result.x, separator: ", ") + ")" : RunReport.brief(result.x)))
+            lines.append("|y(x) - target| = \(String(format: "%.6g", result.residual)), f = \(String(format: "%.6g", s.f))")
+            lines.append("iterations (nit) \(s.iterations), function evaluations (nfev) \(s.evaluations), gradient evaluations (njev) \(s.gradientEvaluations)")
+            lines.append("projected-gradient norm \(String(format: "%.6g", s.projectedGradientNorm)), restarts \(s.restarts)" + (s.startWasProjected ? ", start projected into the bounds" : ""))
+            lines.append("termination: \(s.message)")
+            try emit(lines.joined(separator: "\n") + "\n")
         }
-        var lines: [String] = []
-        lines.append("Problem \(p.name) (n = \(p.dimension)): find x such that y(x) = \(RunReport.brief(y)), from \(RunReport.brief(x0))")
-        lines.append("x = " + (result.x.count <= 6 ? "array(" + NumPyFormat.array(result.x, separator: ", ") + ")" : RunReport.brief(result.x)))
-        lines.append("|y(x) - target| = \(String(format: "%.6g", result.residual)), f = \(String(format: "%.6g", s.f))")
-        lines.append("iterations (nit) \(s.iterations), function evaluations (nfev) \(s.evaluations), gradient evaluations (njev) \(s.gradientEvaluations)")
-        lines.append("projected-gradient norm \(String(format: "%.6g", s.projectedGradientNorm)), restarts \(s.restarts)" + (s.startWasProjected ? ", start projected into the bounds" : ""))
-        lines.append("termination: \(s.message)")
-        emit(lines.joined(separator: "\n") + "\n")
         if !s.success { throw ComputationError(message: "the inverse did not converge: \(s.message)") }
     }
 }

@@ -32,85 +32,131 @@ struct MinimizeCommand: ParsableCommand {
         --gtol (1e-5; or --pgtol), --maxiter (15000), --maxfun (15000),
         --maxls (20).
 
+        LIMITS: n at most 10,000,000. L-BFGS-B keeps about
+        8 n (2 maxcor + 12) bytes; a run estimated to need more than
+        --max-memory (default 4G) is refused before it starts.
+
         JSON OUTPUT: function, n, x (all of it for n <= 20, else the first 20
         entries, x_truncated and x_stats {norm2, min, max, mean}), f, nit, nfev,
         njev, projected_gradient_norm, termination {code, message, success},
-        status (SciPy's: 0 converged, 1 limit reached, 2 otherwise). The exit
-        status is 0 even when the solver stops on a limit (the JSON says why).
+        status (SciPy's: 0 converged, 1 limit reached, 2 otherwise).
+
+        EXIT STATUS: 0 when the solver converged or stopped on a limit you set
+        (status 0 or 1; the output says which), 1 when it stopped abnormally
+        (status 2: a failed line search, a non-finite value), in either format;
+        64 for a mistake in the options, 74 when the result cannot be written.
         """
     )
 
-    @Option(name: .customLong("function"), help: "extended-rosenbrock, chained-rosenbrock, beale, booth or driver1.")
-    var function: String
+    @Option(name: .customLong("function"), help: "The test function.")
+    var function: TestFunction
 
-    @Option(help: "The number of variables n (default: 2 for beale and booth, 25 for driver1, 100 otherwise).")
-    var dimension: String?
+    @Option(parsing: .unconditional,
+            help: "The number of variables n (default: 2 for beale and booth, 25 for driver1, 100 otherwise; at most \(TestFunctions.maximumDimension)).")
+    var dimension: Int?
 
-    @Option(parsing: .unconditional, help: "The starting point (default: the function's standard one).")
-    var start: String?
+    @OptionGroup var start: StartOption
+
+    /// A finite decimal number (the tolerances must also be >= 0; `validate()` checks).
+    static func number(_ text: String) throws(InputError) -> Double { try Inputs.number(text, option: "") }
 
     @Option(help: "Correction pairs kept (SciPy maxcor / m).")
-    var maxcor: String?
+    var maxcor: Int?
 
-    @Option(help: "Relative-reduction tolerance (SciPy minimize's ftol = factr * 2^-52).")
-    var ftol: String?
+    @Option(help: "Relative-reduction tolerance (SciPy minimize's ftol = factr * 2^-52).", transform: MinimizeCommand.number)
+    var ftol: Double?
 
-    @Option(help: "Relative-reduction factor (SciPy fmin_l_bfgs_b's factr).")
-    var factr: String?
+    @Option(help: "Relative-reduction factor (SciPy fmin_l_bfgs_b's factr).", transform: MinimizeCommand.number)
+    var factr: Double?
 
-    @Option(help: "Projected-gradient tolerance (SciPy minimize's gtol).")
-    var gtol: String?
+    @Option(help: "Projected-gradient tolerance (SciPy minimize's gtol).", transform: MinimizeCommand.number)
+    var gtol: Double?
 
-    @Option(help: "Projected-gradient tolerance (SciPy fmin_l_bfgs_b's pgtol).")
-    var pgtol: String?
+    @Option(help: "Projected-gradient tolerance (SciPy fmin_l_bfgs_b's pgtol).", transform: MinimizeCommand.number)
+    var pgtol: Double?
 
     @Option(help: "Maximum number of iterations.")
-    var maxiter: String?
+    var maxiter: Int?
 
     @Option(help: "Maximum number of function evaluations.")
-    var maxfun: String?
+    var maxfun: Int?
 
     @Option(help: "Maximum number of evaluations per line search.")
-    var maxls: String?
+    var maxls: Int?
 
-    @Option(help: "text or json.")
-    var format: String = "text"
+    @Option(help: "What goes to stdout.")
+    var format: ResultFormat = .text
+
+    @OptionGroup var memory: MemoryOption
+
+    func validate() throws {
+        if factr != nil && ftol != nil { throw ValidationError("--ftol and --factr set the same tolerance; give one") }
+        if gtol != nil && pgtol != nil { throw ValidationError("--gtol and --pgtol set the same tolerance; give one") }
+        for (name, value) in [("--ftol", ftol), ("--factr", factr), ("--gtol", gtol), ("--pgtol", pgtol)] {
+            if let v = value, !(v.isFinite && v >= 0) { throw ValidationError("\(name): must be a finite number >= 0, got \(v)") }
+        }
+        for (name, value) in [("--maxcor", maxcor), ("--maxiter", maxiter), ("--maxfun", maxfun), ("--maxls", maxls)] {
+            if let v = value, v < 1 { throw ValidationError("\(name): must be at least 1, got \(v)") }
+        }
+        if let n = dimension {
+            do {
+                try function.validate(dimension: n)
+            } catch {
+                throw ValidationError("--dimension \(n): \(ErrorText.reason(error))")
+            }
+        }
+    }
+
+    /// The solver's options from the command line (SciPy's defaults otherwise).
+    var options: LBFGSBOptions {
+        var o = LBFGSBOptions()
+        if let v = maxcor { o.maxcor = v }
+        if let v = ftol { o.ftol = v }
+        if let v = factr { o.factr = v }
+        if let v = gtol { o.gtol = v }
+        if let v = pgtol { o.pgtol = v }
+        if let v = maxiter { o.maxiter = v }
+        if let v = maxfun { o.maxfun = v }
+        if let v = maxls { o.maxls = v }
+        return o
+    }
+
+    /// An estimate of L-BFGS-B's storage in bytes: 2m vectors of corrections, a dozen work
+    /// vectors and index arrays of n, and O(m²) for the compact matrices.
+    static func estimatedBytes(dimension n: Int, maxcor m: Int) -> Double {
+        8 * Double(n) * (2 * Double(m) + 12) + 88 * Double(m) * Double(m)
+    }
+
+    /// The request, checked (the start's length, the memory estimate).
+    struct Plan {
+        var function: TestFunction
+        var dimension: Int
+        var start: [Double]
+        var options: LBFGSBOptions
+        var estimatedBytes: Double
+    }
+
+    func plan() throws(InputError) -> Plan {
+        let n = dimension ?? function.defaultDimension
+        let opts = options
+        let bytes = Self.estimatedBytes(dimension: n, maxcor: opts.maxcor)
+        try memory.check(bytes, for: "L-BFGS-B at n = \(n) with maxcor \(opts.maxcor)", lower: "lower --dimension or --maxcor")
+        let x0 = try start.resolved(dimension: n, standard: function.start(n))
+        return Plan(function: function, dimension: n, start: x0, options: opts, estimatedBytes: bytes)
+    }
 
     func run() throws {
-        let f: TestFunction
-        do {
-            f = try TestFunctions.named(function)
-        } catch {
-            throw InputError("--function: unknown function '\(function)' (known: \(TestFunctions.all.map(\.name).joined(separator: ", ")))")
-        }
-        let n = try dimension.map { d throws(InputError) in try Inputs.integer(d, option: "--dimension") }
-            ?? f.fixedDimension ?? (f.name == "driver1" ? 25 : 100)
-        do {
-            try f.validate(dimension: n)
-        } catch {
-            throw InputError("--dimension: \(error.description)")
-        }
-        let x0 = try start.map { s throws(InputError) in try Inputs.point(s, dimension: n, option: "--start") } ?? f.start(n)
-        var options = LBFGSBOptions()
-        if factr != nil && ftol != nil { throw InputError("--ftol and --factr set the same tolerance; give one") }
-        if gtol != nil && pgtol != nil { throw InputError("--gtol and --pgtol set the same tolerance; give one") }
-        if let v = maxcor { options.maxcor = try Inputs.integer(v, option: "--maxcor") }
-        if let v = ftol { options.ftol = try nonNegative(v, "--ftol") }
-        if let v = factr { options.factr = try nonNegative(v, "--factr") }
-        if let v = gtol { options.gtol = try nonNegative(v, "--gtol") }
-        if let v = pgtol { options.pgtol = try nonNegative(v, "--pgtol") }
-        if let v = maxiter { options.maxiter = try Inputs.integer(v, option: "--maxiter") }
-        if let v = maxfun { options.maxfun = try Inputs.integer(v, option: "--maxfun") }
-        if let v = maxls { options.maxls = try Inputs.integer(v, option: "--maxls") }
-        guard ["text", "json"].contains(format) else { throw InputError("--format: unknown format '\(format)' (known: text, json)") }
-
+        let plan = try plan()
+        let f = plan.function, n = plan.dimension
         let result: LBFGSBResult
         do {
-            result = try LBFGSBSolver.minimize(from: x0, lower: f.lower(n), upper: f.upper(n), options: options, objective: f.objective)
+            result = try LBFGSBSolver.minimize(from: plan.start, lower: f.lower(n), upper: f.upper(n), options: plan.options,
+                                               objective: f.objective)
         } catch {
-            throw InputError("\(error)")
+            throw InputError(ErrorText.describe(error))
         }
-        if format == "json" {
+        switch format {
+        case .json:
             var fields: [(String, JSONValue)] = [("function", .string(f.name)), ("n", .int(n))]
             fields.append(("x", .numbers(Array(result.x.prefix(RunReport.vectorCut)))))
             fields.append(("x_truncated", .bool(n > RunReport.vectorCut)))
@@ -127,20 +173,17 @@ struct MinimizeCommand: ParsableCommand {
                                          ("success", .bool(result.success))])),
                 ("status", .int(result.termination.scipyStatus)),
             ]
-            emit(JSONValue.object(fields).pretty() + "\n")
-            return
+            try emit(JSONValue.object(fields).pretty() + "\n")
+        case .text:
+            var lines = ["\(f.name), n = \(n): \(f.summary)"]
+            lines.append("x = " + RunReport.brief(result.x))
+            lines.append("f = \(String(format: "%.10g", result.f))")
+            lines.append("nit \(result.iterations), nfev \(result.evaluations), njev \(result.gradientEvaluations), projected-gradient norm \(String(format: "%.6g", result.projectedGradientNorm))")
+            lines.append("termination: \(result.message)")
+            try emit(lines.joined(separator: "\n") + "\n")
         }
-        var lines = ["\(f.name), n = \(n): \(f.summary)"]
-        lines.append("x = " + RunReport.brief(result.x))
-        lines.append("f = \(String(format: "%.10g", result.f))")
-        lines.append("nit \(result.iterations), nfev \(result.evaluations), njev \(result.gradientEvaluations), projected-gradient norm \(String(format: "%.6g", result.projectedGradientNorm))")
-        lines.append("termination: \(result.message)")
-        emit(lines.joined(separator: "\n") + "\n")
-    }
-
-    func nonNegative(_ text: String, _ option: String) throws(InputError) -> Double {
-        let v = try Inputs.number(text, option: option)
-        guard v >= 0 else { throw InputError("\(option): must be >= 0, got \(text)") }
-        return v
+        if result.termination.scipyStatus == 2 {
+            throw ComputationError(message: "L-BFGS-B stopped abnormally: \(result.message)")
+        }
     }
 }

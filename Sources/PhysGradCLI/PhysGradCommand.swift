@@ -24,16 +24,22 @@ struct PhysGradCommand: AsyncParsableCommand {
         Each subcommand has its own help: 'physgrad help compare' or
         'physgrad compare --help'. Errors go to stderr as one line
         ("physgrad: error: ..."). Exit status: 0 on success, 64 for a mistake in
-        the command line, 73 when an output file cannot be written, 1 when a
-        computation fails.
+        the command line (or a request above a documented limit), 73 when an
+        output file cannot be created or replaced, 74 when writing fails (full
+        disk, closed stream, broken pipe), 1 when a computation fails.
+        SIGINT, SIGTERM and SIGHUP remove the temporary files of an unfinished
+        write before the tool ends.
         """,
         version: "0.1.0",
         subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self],
         defaultSubcommand: CompareCommand.self
     )
 
-    /// Runs the command line; errors become one line on stderr and an exit status.
+    /// Runs the command line; every failure becomes one line on stderr and an exit status.
     static func main() async {
+        StandardStreams.prepare()
+        Interruption.install()
+        let status: Int32
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -41,45 +47,78 @@ struct PhysGradCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as InputError {
-            fail(error.message, status: 64)
-        } catch let error as OutputError {
-            fail(error.description, status: 73)
-        } catch let error as ComputationError {
-            fail(error.message, status: 1)
+            status = 0
         } catch {
-            let code = exitCode(for: error)
-            if code == .success || error is CleanExit {
-                exit(withError: error)
-            }
-            // Parse errors: ArgumentParser's message, on one line, with a pointer to the help.
-            let message = self.message(for: error)
-                .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("See '") && !$0.hasPrefix("Help:") }
-                .joined(separator: " ")
-            fail(message + " (see 'physgrad --help')", status: code == .validationFailure ? 64 : code.rawValue)
+            status = report(error)
         }
-    }
-
-    static func fail(_ message: String, status: Int32) -> Never {
-        var text = message
-        if text.hasPrefix("Error: ") { text.removeFirst(7) }
-        FileHandle.standardError.write(Data(("physgrad: error: " + text + "\n").utf8))
         Foundation.exit(status)
     }
+
+    /// Reports `error` (one line on stderr; help and version text on stdout) and returns the
+    /// exit status.
+    static func report(_ error: any Error, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+        let (message, status) = failure(for: error, arguments: arguments)
+        if status == 0 {
+            do {
+                try StandardStreams.writeOutput(message.hasSuffix("\n") ? message : message + "\n")
+                return 0
+            } catch {
+                StandardStreams.writeError("physgrad: error: \(error)\n")
+                return error.exitStatus
+            }
+        }
+        if !message.isEmpty { StandardStreams.writeError("physgrad: error: \(message)\n") }
+        return status
+    }
+
+    /// The message and exit status for `error`: the tool's own failures carry both; for
+    /// ArgumentParser's errors (a mistake in the command line: 64), its message on one line and
+    /// where to find the help; help and version requests give their text and 0.
+    static func failure(for error: any Error, arguments: [String]) -> (message: String, status: Int32) {
+        if let f = error as? any ToolFailure { return (ErrorText.oneLine(f.message), f.exitCode.rawValue) }
+        let code = exitCode(for: error)
+        if code == .success { return (fullMessage(for: error), 0) }
+        let message = ErrorText.oneLine(self.message(for: error))
+        if message.isEmpty { return ("", code.rawValue) }
+        let names = configuration.subcommands.map { $0._commandName }
+        let command = (["physgrad"] + arguments.prefix { !$0.hasPrefix("-") }.filter(names.contains).prefix(1)).joined(separator: " ")
+        let status = code == .validationFailure ? ExitCode.usage.rawValue : code.rawValue
+        return (message + " (see '\(command) --help')", status)
+    }
+}
+
+extension ExitCode {
+    /// A mistake in the command line, or a request above a documented limit (EX_USAGE).
+    static let usage = ExitCode(64)
+    /// An output file or folder cannot be created or replaced (EX_CANTCREAT).
+    static let cannotCreate = ExitCode(73)
+    /// Writing failed: full disk, I/O error, closed stream, broken pipe (EX_IOERR).
+    static let ioError = ExitCode(74)
+}
+
+/// A failure of the tool with its one-line message and exit status.
+protocol ToolFailure: Error {
+    var message: String { get }
+    var exitCode: ExitCode { get }
+}
+
+extension InputError: ToolFailure {
+    var exitCode: ExitCode { .usage }
+}
+
+extension OutputError: ToolFailure {
+    var message: String { description }
+    var exitCode: ExitCode { ExitCode(exitStatus) }
 }
 
 /// A computation that failed (exit status 1).
-struct ComputationError: Error {
+struct ComputationError: ToolFailure {
     var message: String
+    var exitCode: ExitCode { .failure }
 }
 
-/// Writes to stderr.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Writes to stdout (the command's result).
-func emit(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+/// Writes the command's result to stdout.
+/// - Throws: ``OutputError`` (exit 74) when it cannot be written.
+func emit(_ text: String) throws(OutputError) {
+    try StandardStreams.writeOutput(text)
 }

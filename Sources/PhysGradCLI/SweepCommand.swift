@@ -22,142 +22,139 @@ struct SweepCommand: AsyncParsableCommand {
               --output part-$SLURM_ARRAY_TASK_ID.csv
         with task ids 1...8. Shard i of N takes the i-th contiguous block of the
         grid and only shard 1 writes the CSV header, so 'cat part-1.csv ...
-        part-8.csv' is byte for byte the unsharded output. An existing --output
-        file is a finished shard (files are written atomically) and is skipped,
-        so rerunning a sweep redoes only the missing parts; --force recomputes.
+        part-8.csv' is byte for byte the unsharded output. --output is written
+        atomically; when it already holds exactly this shard's rows of this
+        grid (every row carries the grid's fingerprint), it is a finished shard
+        and is skipped, so rerunning a sweep redoes only the missing parts. An
+        empty file is recomputed; any other file is refused (exit 73) unless
+        --force replaces it. A folder, FIFO or device is always refused;
+        a symbolic link is written through.
 
         GRID ORDER: problem, dimension, method, eta, start. Without --etas each
         method uses its default step size on the problem; without --starts the
-        problem's start. A point that cannot run (pg on burgers, an odd
-        dimension for powers) is a row with status "error" and a message.
+        problem's start. Lists name each value once.
+
+        LIMITS: at most 1,000 values per list, 1,000,000 grid points,
+        1,000,000 steps, N <= 1,000,000 shards, 1,024 jobs; dimensions within
+        each problem's range.
 
         COLUMNS: index, problem, dimension, method, eta, start, steps, status,
-        steps_taken, final_loss, distance_to_solution,
+        success, steps_taken, final_loss, distance_to_solution,
         diagonal_length_first_update, f, gradient, hessian, model,
-        inverse_solves, inverse_evaluations, termination, message. JSON Lines
-        have the same keys, the counts grouped under "counts".
+        inverse_solves, inverse_evaluations, termination, message, grid.
+        status is "ok" (ran and succeeded), "failed" (ran but ended without
+        success, e.g. on a non-finite value; termination says why) or "error"
+        (could not run, e.g. pg on burgers; message says why); success is
+        true only for "ok". JSON Lines have the same keys, the counts grouped
+        under "counts".
 
         Runs use all cores (--jobs to change); a progress bar goes to stderr
-        when stderr is a terminal.
+        when stderr is a terminal. Exit status: 0 when the grid ran (rows may
+        say "failed" or "error"), 64 for a mistake in the options, 73 when
+        --output cannot be created or replaced, 74 when writing fails.
         """
     )
 
-    @Option(help: "Comma-separated problems: seed, powers, blur, burgers.")
-    var problems: String = "seed"
+    @Option(help: "Comma-separated problems: seed, powers, blur, burgers, heat.",
+            transform: { text throws(InputError) in try NameList<ProblemName>(parsing: text, kind: "problem") })
+    var problems = NameList<ProblemName>(values: [.seed])
 
-    @Option(help: "Comma-separated dimensions (default: each problem's).")
-    var dimensions: String?
+    @Option(help: "Comma-separated dimensions (default: each problem's).",
+            transform: { text throws(InputError) in try IntegerListArgument(parsing: text) })
+    var dimensions: IntegerListArgument?
 
-    @Option(help: "Comma-separated methods.")
-    var methods: String = "gd,newton,pg"
+    @Option(help: "Comma-separated methods.",
+            transform: { text throws(InputError) in try NameList<MethodName>(parsing: text, kind: "method") })
+    var methods = NameList<MethodName>(values: [.gd, .newton, .pg])
 
-    @Option(help: "Comma-separated step sizes, each used for every method (default: each method's own).")
-    var etas: String?
+    @Option(help: "Comma-separated step sizes, each used for every method that takes one (default: each method's own).",
+            transform: { text throws(InputError) in try NumberListArgument(parsing: text) })
+    var etas: NumberListArgument?
 
-    @Option(parsing: .unconditional, help: "Comma-separated start values, each used for every coordinate (default: the problem's start).")
-    var starts: String?
+    @Option(parsing: .unconditional,
+            help: "Comma-separated start values, each used for every coordinate (default: the problem's start).",
+            transform: { text throws(InputError) in try NumberListArgument(parsing: text) })
+    var starts: NumberListArgument?
 
-    @Option(help: "Steps per run.")
-    var steps: String = "10"
+    @OptionGroup var steps: StepsOption
 
-    @Option(help: "finite-differences or exact, for pg-numerical.")
-    var inverseGradient: String = "finite-differences"
+    @OptionGroup var inverse: InverseGradientOption
 
-    @Option(help: "csv or jsonl.")
-    var format: String = "csv"
+    @Option(help: "What is written: CSV or JSON Lines.")
+    var format: SweepFormat = .csv
 
-    @Option(help: "Run only part i of N of the grid (1 <= i <= N).")
-    var shard: String?
+    @Option(help: ArgumentHelp("Run only part i of N of the grid (1 <= i <= N).", valueName: "i/N"),
+            transform: { text throws(InputError) in try Shard(argumentText: text) })
+    var shard: Shard = .whole
 
     @Option(help: "Write the results to this file (atomically) instead of stdout.")
     var output: String?
 
-    @Flag(help: "Recompute even if --output exists.")
+    @Flag(help: "Recompute and replace --output even if it is a finished shard, or a file that is not one.")
     var force = false
 
-    @Option(help: "Parallel runs (default: the number of cores).")
-    var jobs: String?
+    @Option(help: "Parallel runs (default: the number of cores; at most 1,024).")
+    var jobs: Int?
+
+    var grid: SweepGrid {
+        SweepGrid(problems: problems.values, dimensions: dimensions?.values, methods: methods.values, stepSizes: etas?.values,
+                  starts: starts?.values, steps: steps.steps, inverseGradient: inverse.inverseGradient)
+    }
+
+    func validate() throws {
+        do {
+            try grid.validate()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if let j = jobs, !(1...Limits.maximumJobs).contains(j) {
+            throw ValidationError("--jobs: \(j) is outside 1...\(Limits.maximumJobs)")
+        }
+        if output?.isEmpty == true { throw ValidationError("--output: the file name is empty") }
+    }
 
     func run() async throws {
-        var problemList: [ProblemName] = []
-        for p in problems.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let v = ProblemName(rawValue: String(p).lowercased()) else {
-                throw InputError("--problems: unknown problem '\(p)' (known: \(ProblemName.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            if !problemList.contains(v) { problemList.append(v) }
-        }
-        let grid = SweepGrid(
-            problems: problemList,
-            dimensions: try dimensions.map { d throws(InputError) in try Inputs.integers(d, option: "--dimensions") },
-            methods: try Inputs.methods(methods),
-            stepSizes: try etas.map { e throws(InputError) in
-                let v = try Inputs.numbers(e, option: "--etas")
-                if let bad = v.first(where: { $0 <= 0 }) { throw InputError("--etas: step sizes must be positive, got \(bad)") }
-                return v
-            },
-            starts: try starts.map { s throws(InputError) in try Inputs.numbers(s, option: "--starts") },
-            steps: try Inputs.integer(steps, option: "--steps", minimum: 0),
-            inverseGradient: try {
-                guard let g = InverseGradient(rawValue: inverseGradient.lowercased()) else {
-                    throw InputError("--inverse-gradient: unknown value '\(inverseGradient)' (known: finite-differences, exact)")
-                }
-                return g
-            }())
-        guard format == "csv" || format == "jsonl" else { throw InputError("--format: unknown format '\(format)' (known: csv, jsonl)") }
-        let (shardIndex, shardCount) = try shard.map { s throws(InputError) in try Inputs.shard(s) } ?? (1, 1)
-        let workers = try jobs.map { j throws(InputError) in try Inputs.integer(j, option: "--jobs") }
-            ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
-
+        let grid = self.grid
+        var created: [String] = []
         if let path = output {
-            if FileManager.default.fileExists(atPath: path) && !force {
-                printError("physgrad sweep: \(path) exists (a finished shard); skipping it (--force recomputes)")
-                return
+            created = try AtomicFile.prepareFolder(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            if let existing = try AtomicFile.existingContents(of: path) {
+                switch grid.checkShard(String(decoding: existing, as: UTF8.self), shard: shard, format: format) {
+                case .finished where !force:
+                    AtomicFile.keepFolders(created)
+                    StandardStreams.writeError("physgrad sweep: \(path) is a finished shard of this sweep; skipping it (--force recomputes)\n")
+                    return
+                case .other(let why) where !force:
+                    throw OutputError(path: path, reason: "it exists and is not a finished shard \(shard) of this sweep (\(why)); --force replaces it")
+                default:
+                    break
+                }
             }
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            try AtomicFile.prepareFolder(folder)
         }
 
         let all = grid.points
-        let range = SweepGrid.shardRange(total: all.count, index: shardIndex, count: shardCount)
-        let points = Array(all[range])
-        let made = grid.makeProblems()
+        let points = Array(all[shard.range(of: all.count)])
         let progress = Progress(total: points.count, enabled: isatty(2) == 1)
-
-        var rows = [SweepGrid.Row?](repeating: nil, count: points.count)
-        await withTaskGroup(of: (Int, SweepGrid.Row).self) { group in
-            var next = 0
-            func add() {
-                let k = next
-                let point = points[k]
-                let problem = made[SweepGrid.ProblemKey(problem: point.problem, dimension: point.dimension)]!
-                group.addTask { (k, grid.evaluate(point, problem: problem)) }
-                next += 1
-            }
-            while next < points.count && next < workers { add() }
-            var done = 0
-            for await (k, row) in group {
-                rows[k] = row
-                done += 1
-                progress.update(done)
-                if next < points.count { add() }
-            }
-        }
+        let workers = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let rows = await grid.run(points, jobs: workers) { progress.update($0) }
         progress.finish()
-
-        var text = (format == "csv" && shardIndex == 1) ? SweepGrid.csvHeader : ""
-        for row in rows {
-            text += format == "csv" ? SweepGrid.csvLine(row!) : SweepGrid.jsonLine(row!)
-        }
+        let text = grid.text(of: rows, shard: shard, format: format)
         if let path = output {
-            try AtomicFile.write(text, to: path)
+            do {
+                try AtomicFile.write(text, to: path)
+            } catch {
+                AtomicFile.removeFolders(created)
+                throw error
+            }
+            AtomicFile.keepFolders(created)
         } else {
-            emit(text)
+            try emit(text)
         }
     }
 }
 
 /// A one-line progress bar on stderr (only when stderr is a terminal).
-struct Progress {
+struct Progress: Sendable {
     let total: Int
     let enabled: Bool
 
@@ -166,11 +163,11 @@ struct Progress {
         let width = 30
         let filled = done * width / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\rsweep [\(bar)] \(done)/\(total)".utf8))
+        StandardStreams.writeError("\rsweep [\(bar)] \(done)/\(total)")
     }
 
     func finish() {
         guard enabled, total > 0 else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
+        StandardStreams.writeError("\n")
     }
 }

@@ -62,8 +62,9 @@ public struct BandedCholeskyFactorization: Sendable {
 
     /// Solves `A x = b` (LAPACK `dpbtrs`).
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` and
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
     public func solve(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard b.count == order else {
             throw .dimensionMismatch(operation: "banded Cholesky solve", lhs: Shape(rows: order, columns: order), rhs: .vector(b.count))
@@ -79,6 +80,7 @@ public struct BandedCholeskyFactorization: Sendable {
             }
         }
         checkArguments(info, "dpbtrs")
+        try requireFiniteResult(x, "banded Cholesky solve")
         return x
     }
 

@@ -99,8 +99,9 @@ public struct CholeskyFactorization: Sendable {
 
     /// Solves `A x = b` by two triangular solves.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` and
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
     public func solve(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard b.count == order else {
             throw .dimensionMismatch(operation: "Cholesky solve", lhs: lower.shape, rhs: .vector(b.count))
@@ -108,6 +109,7 @@ public struct CholeskyFactorization: Sendable {
         try requireFinite(b, "Cholesky solve", "right-hand side")
         var x = b
         solveInPlace(&x, nrhs: 1)
+        try requireFiniteResult(x, "Cholesky solve")
         return x
     }
 
@@ -119,6 +121,7 @@ public struct CholeskyFactorization: Sendable {
         try requireFinite(b, "Cholesky solve", "right-hand side")
         var x = b
         solveInPlace(&x._elements, nrhs: b.columns)
+        try requireFiniteResult(x._elements, "Cholesky solve")
         return x
     }
 
@@ -172,7 +175,9 @@ public struct CholeskyFactorization: Sendable {
     }
 
     /// The inverse `A⁻¹` (LAPACK `dpotri`), symmetric.
-    public func inverse() -> Matrix {
+    ///
+    /// - Throws: ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an entry overflows.
+    public func inverse() throws(LinearAlgebraError) -> Matrix {
         var inv = lower
         let n = order
         guard n > 0 else { return inv }
@@ -184,6 +189,7 @@ public struct CholeskyFactorization: Sendable {
         inv.withUnsafeMutableBufferPointer { p in
             for j in 0..<n { for i in (j + 1)..<Swift.max(n, j + 1) { p[j + i * n] = p[i + j * n] } }
         }
+        try requireFiniteResult(inv._elements, "Cholesky inverse")
         return inv
     }
 

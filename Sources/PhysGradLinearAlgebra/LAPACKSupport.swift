@@ -34,3 +34,11 @@ func requireFinite(_ a: Matrix, _ operation: String, _ argument: String) throws(
 func requireSquare(_ a: Matrix, _ operation: String) throws(LinearAlgebraError) {
     if !a.isSquare { throw .notSquare(operation: operation, shape: a.shape) }
 }
+
+/// Throws `nonFiniteResult` when `values`, computed from finite input, holds NaN or ±infinity.
+@inline(__always)
+func requireFiniteResult(_ values: [Double], _ operation: String) throws(LinearAlgebraError) {
+    if !Vector.allFinite(values) {
+        throw .nonFiniteResult(operation: operation, index: Vector.firstNonFinite(values) ?? 0)
+    }
+}

@@ -17,8 +17,12 @@ public struct LUFactorization: Sendable {
     public let factors: Matrix
     /// LAPACK's pivot indices, 1-based: row `i` was interchanged with row `pivots[i]`.
     public let pivots: [Int32]
-    /// `‖A‖₁` of the factorized matrix, for the condition estimate.
+    /// `‖A‖₁` of the factorized matrix, for the condition estimate (`+infinity` when the column
+    /// sums overflow; the estimate then uses ``scaledNormOne``).
     public let normOne: Double
+    /// `‖A‖₁ · 2^-64` when `‖A‖₁` overflows, else `‖A‖₁`; the condition number does not depend on
+    /// the scale.
+    let scaledNormOne: (value: Double, binaryExponent: Int)
 
     /// The order `n` of the factorized matrix.
     public var order: Int { factors.rows }
@@ -29,7 +33,9 @@ public struct LUFactorization: Sendable {
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinite entries;
     ///   ``LinearAlgebraError/singular(pivot:)`` when an exact zero pivot appears (the matrix is
     ///   singular to working precision in the strictest sense; nearly singular matrices factorize,
-    ///   and ``reciprocalConditionNumber`` tells how nearly).
+    ///   and ``reciprocalConditionNumber`` tells how nearly);
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when the elimination's growth
+    ///   overflows (entries near the top of the range, `[[1e308, 1e308], [-1e308, 1e308]]`).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireSquare(a, "LU factorization")
         try requireFinite(a, "LU factorization", "matrix")
@@ -37,12 +43,26 @@ public struct LUFactorization: Sendable {
         var f = a
         var ipiv = [LAPACKInt](repeating: 0, count: n)
         normOne = a.normOne
+        if normOne.isFinite {
+            scaledNormOne = (normOne, 0)
+        } else {
+            var largest = 0.0
+            a.withUnsafeBufferPointer { p in
+                for j in 0..<n {
+                    var sum = 0.0
+                    for i in 0..<n { sum += Swift.abs(p[i + j * n]) * 0x1p-64 }
+                    largest = Swift.max(largest, sum)
+                }
+            }
+            scaledNormOne = (largest, 64)
+        }
         if n > 0 {
             let info = f._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dgetrf_work(columnMajorLayout, lapackInt(n), lapackInt(n), p.baseAddress, lapackInt(n), &ipiv)
             }
             checkArguments(info, "dgetrf")
             if info > 0 { throw .singular(pivot: Int(info) - 1) }
+            try requireFiniteResult(f._elements, "LU factorization")
         }
         factors = f
         pivots = ipiv.map { Int32($0) }
@@ -51,7 +71,9 @@ public struct LUFactorization: Sendable {
     /// Solves `A x = b`.
     ///
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b.count != n`;
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite `b`.
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite `b`;
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows
+    ///   (`solve(Matrix([[1e-310, 0], [0, 1e-310]]), [1, 1])`).
     public func solve(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard b.count == order else {
             throw .dimensionMismatch(operation: "LU solve", lhs: factors.shape, rhs: .vector(b.count))
@@ -59,6 +81,7 @@ public struct LUFactorization: Sendable {
         try requireFinite(b, "LU solve", "right-hand side")
         var x = b
         solveInPlace(&x, nrhs: 1)
+        try requireFiniteResult(x, "LU solve")
         return x
     }
 
@@ -70,6 +93,7 @@ public struct LUFactorization: Sendable {
         try requireFinite(b, "LU solve", "right-hand side")
         var x = b
         solveInPlace(&x._elements, nrhs: b.columns)
+        try requireFiniteResult(x._elements, "LU solve")
         return x
     }
 
@@ -88,7 +112,10 @@ public struct LUFactorization: Sendable {
 
     /// The inverse `A⁻¹` (LAPACK `dgetri`). Prefer ``solve(_:)-([Double])`` to multiplying by
     /// the inverse: it is cheaper and more accurate.
-    public func inverse() -> Matrix {
+    ///
+    /// - Throws: ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an entry of the
+    ///   inverse overflows.
+    public func inverse() throws(LinearAlgebraError) -> Matrix {
         var inv = factors
         let n = order
         guard n > 0 else { return inv }
@@ -99,6 +126,7 @@ public struct LUFactorization: Sendable {
         checkArguments(info, "dgetri")
         // info > 0 cannot happen: init already threw for a zero pivot.
         precondition(info == 0, "dgetri found a zero pivot that dgetrf did not")
+        try requireFiniteResult(inv._elements, "LU inverse")
         return inv
     }
 
@@ -137,16 +165,17 @@ public struct LUFactorization: Sendable {
 
     /// An estimate of the reciprocal condition number `1 / (‖A‖₁ ‖A⁻¹‖₁)` (LAPACK `dgecon`):
     /// near 1 for a well-conditioned matrix, near machine epsilon (2.2e-16) or below for one that
-    /// is singular to working precision. Costs `O(n²)`.
+    /// is singular to working precision. Costs `O(n²)`. Matrices whose 1-norm overflows are
+    /// estimated at a smaller scale (the condition number is scale-invariant).
     public var reciprocalConditionNumber: Double {
         let n = order
         guard n > 0 else { return 1 }
         var rcond = 0.0
         let info = factors._elements.withUnsafeBufferPointer { a in
             LAPACKE_dgecon(columnMajorLayout, CChar(UInt8(ascii: "1")), lapackInt(n), a.baseAddress, lapackInt(n),
-                           normOne, &rcond)
+                           scaledNormOne.value, &rcond)
         }
         checkArguments(info, "dgecon")
-        return rcond
+        return Double(sign: .plus, exponent: -scaledNormOne.binaryExponent, significand: rcond)
     }
 }

@@ -26,7 +26,9 @@ public struct LeastSquaresSolution: Sendable {
 ///     uses machine precision (LAPACK's convention).
 /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b.count != A.rows`,
 ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
-///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the SVD fails.
+///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the SVD fails,
+///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows (singular values
+///   above the cut-off but tiny against b).
 public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(LinearAlgebraError) -> LeastSquaresSolution {
     guard b.count == a.rows else {
         throw .dimensionMismatch(operation: "least squares", lhs: a.shape, rhs: .vector(b.count))
@@ -53,6 +55,7 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
     checkArguments(info, "dgelsd")
     if info > 0 { throw .noConvergence(operation: "least squares (SVD)", info: Int(info)) }
     let x = Array(rhs[0..<n])
+    try requireFiniteResult(x, "least squares")
     var r = b
     try! a.multiply(x, into: &r, alpha: 1, beta: -1)  // r = A x - b; shapes agree by construction
     return LeastSquaresSolution(solution: x, rank: Int(rank), singularValues: s, residualNorm: Vector.norm2(r))

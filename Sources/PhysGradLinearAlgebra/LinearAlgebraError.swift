@@ -20,6 +20,12 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
     /// An input holds NaN or ±infinity; `index` is its first such element (column-major for a
     /// matrix).
     case nonFinite(operation: String, argument: String, index: Int)
+    /// The input is finite but the result is not: it overflows the range of `Double` (about
+    /// 1.8e308) at element `index` (column-major for a matrix). A solve with a matrix that is
+    /// singular to working precision or scaled to the edge of the range (`diag(1e-310)`), an LU
+    /// factorization whose growth overflows, an eigenvalue beyond the range. The factorizations
+    /// and solves check their results so that no NaN or infinity leaves them unannounced.
+    case nonFiniteResult(operation: String, index: Int)
     /// An iterative LAPACK kernel (the eigenvalue or SVD iteration) did not converge;
     /// `info` is LAPACK's count of the elements that failed.
     case noConvergence(operation: String, info: Int)
@@ -38,6 +44,8 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
             return "\(op): matrix is not symmetric (a[\(i), \(j)] differs from a[\(j), \(i)])"
         case .nonFinite(let op, let arg, let i):
             return "\(op): \(arg) holds a non-finite value (NaN or infinity) at element \(i)"
+        case .nonFiniteResult(let op, let i):
+            return "\(op): the result is not finite at element \(i) although the input is (it overflows Double: the matrix is singular to working precision, or its scale is extreme)"
         case .noConvergence(let op, let info):
             return "\(op): LAPACK iteration did not converge (info = \(info))"
         }

@@ -17,7 +17,9 @@ public struct SymmetricEigendecomposition: Sendable {
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
-    ///   ``LinearAlgebraError/noConvergence(operation:info:)``.
+    ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
+    ///   (entries near the top of the range).
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         try requireSquare(a, "symmetric eigendecomposition")
         try requireFinite(a, "symmetric eigendecomposition", "matrix")
@@ -34,6 +36,8 @@ public struct SymmetricEigendecomposition: Sendable {
             }
             checkArguments(info, "dsyevd")
             if info > 0 { throw .noConvergence(operation: "symmetric eigendecomposition", info: Int(info)) }
+            try requireFiniteResult(w, "symmetric eigendecomposition (eigenvalues)")
+            try requireFiniteResult(v._elements, "symmetric eigendecomposition (eigenvectors)")
         }
         eigenvalues = w
         eigenvectors = v

@@ -31,10 +31,11 @@ public struct RunReport: Sendable {
         self.isChapter = isChapter
     }
 
-    /// Runs `methods` on `problem` and collects the report.
+    /// Runs `methods` on `problem` and collects the report; `memoryLimit` bounds each method's
+    /// work arrays.
     public static func run(
         problem: InverseProblem, methods: [MethodName], stepSizes: [MethodName: Double], start: [Double]?,
-        steps: Int, inverseGradient: InverseGradient, isChapter: Bool = false
+        steps: Int, inverseGradient: InverseGradient, isChapter: Bool = false, memoryLimit: Int = RunOptions().memoryLimit
     ) throws(InputError) -> RunReport {
         let x0 = start ?? problem.start
         guard x0.count == problem.dimension else {
@@ -44,7 +45,8 @@ public struct RunReport: Sendable {
         for m in methods { etas[m] = try MethodRunner.stepSize(m, on: problem, overrides: stepSizes) }
         var runs: [MethodRun] = []
         for m in methods {
-            runs.append(try MethodRunner.run(m, on: problem, eta: etas[m]!, start: x0, steps: steps, inverseGradient: inverseGradient))
+            runs.append(try MethodRunner.run(m, on: problem, eta: etas[m]!, start: x0, steps: steps, inverseGradient: inverseGradient,
+                                             memoryLimit: memoryLimit))
         }
         return RunReport(problem: problem, start: x0, steps: steps, inverseGradient: inverseGradient, runs: runs, isChapter: isChapter)
     }
@@ -156,23 +158,6 @@ public struct RunReport: Sendable {
 
     // MARK: figures
 
-    static func color(_ m: MethodName) -> Color {
-        switch m {
-        case .gd: return .tab10Blue
-        case .newton: return .tab10Orange
-        case .pg: return .tab10Red
-        case .pgNumerical: return .tab10Green
-        case .adam: return .tab10Purple
-        case .adagrad: return .tab10Brown
-        case .rmsprop: return .tab10Pink
-        case .lbfgsb: return .tab10Cyan
-        case .gn: return .tab10Gray
-        case .lm: return .tab10Olive
-        case .ig: return Color(hex: "#000000") ?? .tab10Gray
-        case .hig: return Color(hex: "#4B0082") ?? .tab10Gray
-        }
-    }
-
     /// Methods drawn in the x- and y-space scatters: every method, except that PG with the
     /// numerical inverse is left out when analytic PG ran too (its points coincide with PG's,
     /// as the chapter notes; its loss curve is in loss.svg).
@@ -188,7 +173,7 @@ public struct RunReport: Sendable {
         var fig = Figure(title: "x space" + coordinateNote, xLabel: "x0", yLabel: "x1")
         for r in scatterRuns where !r.trajectory.x.isEmpty {
             fig.series.append(Series(name: r.method.label, x: r.trajectory.x.map { $0[0] },
-                                     y: r.trajectory.x.map { $0.count > 1 ? $0[1] : 0 }, color: RunReport.color(r.method)))
+                                     y: r.trajectory.x.map { $0.count > 1 ? $0[1] : 0 }, color: r.method.traits.color))
         }
         if let s = problem.solution {
             fig.series.append(Series(name: nil, x: [s[0]], y: [s.count > 1 ? s[1] : 0], color: .black, marker: .cross, lineWidth: 0.75))
@@ -208,7 +193,7 @@ public struct RunReport: Sendable {
                 ys = r.method == .pg || r.method == .pgNumerical ? Array(ys.dropFirst()) : Array(ys[1..<min(10, ys.count)])
             }
             fig.series.append(Series(name: r.method.label, x: ys.map { $0[0] }, y: ys.map { $0.count > 1 ? $0[1] : 0 },
-                                     color: RunReport.color(r.method), marker: .star))
+                                     color: r.method.traits.color, marker: .star))
         }
         if let s = problem.solution {
             var model = problem.model
@@ -227,10 +212,23 @@ public struct RunReport: Sendable {
         for r in ordered where !r.trajectory.loss.isEmpty {
             let wide = r.method == .pgNumerical && run(.pg) != nil
             fig.series.append(Series(name: r.method.label, x: r.trajectory.loss.indices.map(Double.init), y: r.trajectory.loss,
-                                     color: RunReport.color(r.method), marker: .circle, line: true,
+                                     color: r.method.traits.color, marker: .circle, line: true,
                                      lineWidth: wide ? 4.5 : 1.5, markerSize: wide ? 9 : 5))
         }
         return fig
+    }
+
+    /// The names of the figures ``files(plots:)`` writes.
+    public static let figureNames = ["x-space.svg", "y-space.svg", "loss.svg"]
+
+    /// An estimate of the memory a run of `methods` methods for `steps` steps keeps, in bytes:
+    /// per method and iterate, x, the update and y(x) as doubles (`8 (2n + k + 1)` bytes), and
+    /// trajectories.csv's text of it (about 25 bytes per number, held as lines and once joined).
+    /// Problems' own storage (and dense Hessians, which the library limits) come on top.
+    public static func estimatedBytes(dimension n: Int, outputDimension k: Int, methods: Int, steps: Int) -> Double {
+        let iterates = Double(methods) * (Double(steps) + 1)
+        let numbers = Double(n) + Double(k) + 1
+        return iterates * (8 * (numbers + Double(n)) + 2 * 25 * numbers)
     }
 
     /// The files of a run: name -> contents.
@@ -238,9 +236,9 @@ public struct RunReport: Sendable {
         var out: [(String, String)] = []
         if plots {
             let renderer = SVGRenderer()
-            out.append(("x-space.svg", renderer.render(xSpaceFigure).svg))
-            out.append(("y-space.svg", renderer.render(ySpaceFigure).svg))
-            out.append(("loss.svg", renderer.render(lossFigure).svg))
+            for (name, figure) in zip(RunReport.figureNames, [xSpaceFigure, ySpaceFigure, lossFigure]) {
+                out.append((name, renderer.render(figure).svg))
+            }
         }
         out.append(("trajectories.csv", trajectoriesCSV))
         out.append(("summary.json", summary.pretty() + "\n"))

@@ -1,3 +1,4 @@
+import Foundation
 import PhysGrad
 
 /// A grid of runs (problems × dimensions × methods × step sizes × start values), its
@@ -7,6 +8,9 @@ import PhysGrad
 /// i of N (1-based) holds the contiguous block of points `[⌊(i-1)M/N⌋, ⌊iM/N⌋)` of the M points,
 /// and only shard 1 writes the CSV header, so the shards' outputs concatenated in shard order
 /// are byte for byte the unsharded output.
+///
+/// Every row carries the grid's ``fingerprint``, so that ``checkShard(_:shard:format:)`` can
+/// tell a finished shard file of this grid (exactly its rows, complete) from anything else.
 public struct SweepGrid: Sendable {
     public var problems: [ProblemName]
     /// `nil`: each problem's default dimension.
@@ -63,28 +67,123 @@ public struct SweepGrid: Sendable {
         return out
     }
 
-    /// The indices of shard `index` of `count` (1-based) among `total` points.
-    public static func shardRange(total: Int, index: Int, count: Int) -> Range<Int> {
-        precondition(count >= 1 && index >= 1 && index <= count, "shard \(index)/\(count)")
-        return (total * (index - 1) / count)..<(total * index / count)
+    /// The number of points, computed without making them (`Int.max` if it overflows).
+    public var pointCount: Int {
+        let etaCount = stepSizes?.count ?? 1, startCount = starts?.count ?? 1
+        let perProblemDimension = methods.reduce(0) { $0 + ($1.hasStepSize ? etaCount : 1) }
+        var total = 0
+        for p in problems {
+            let (a, o1) = (dimensions?.count ?? 1).multipliedReportingOverflow(by: perProblemDimension)
+            let (b, o2) = a.multipliedReportingOverflow(by: startCount)
+            let (c, o3) = total.addingReportingOverflow(b)
+            if o1 || o2 || o3 { return Int.max }
+            total = c
+            _ = p
+        }
+        return total
     }
 
-    /// The problems of the grid, made once (the blur problem factorizes its kernel).
-    /// Pairs that cannot be made (e.g. powers with an odd n) map to their error.
-    public func makeProblems() -> [ProblemKey: Result<InverseProblem, InputError>] {
-        var out: [ProblemKey: Result<InverseProblem, InputError>] = [:]
-        for p in problems {
-            for n in dimensions ?? [p.defaultDimension] {
-                let key = ProblemKey(problem: p, dimension: n)
-                if out[key] != nil { continue }
-                do {
-                    out[key] = .success(try p.make(dimension: n))
-                } catch {
-                    out[key] = .failure(error)
-                }
+    /// Checks the grid against the tool's ceilings (``Limits``): non-empty lists of distinct
+    /// values, at most ``Limits/maximumListLength`` values per list, at most
+    /// ``Limits/maximumSteps`` steps and ``Limits/maximumGridPoints`` points.
+    public func validate() throws(InputError) {
+        func check<T: Equatable>(_ list: [T]?, _ option: String) throws(InputError) {
+            guard let list else { return }
+            if list.isEmpty { throw InputError("\(option): empty list") }
+            if list.count > Limits.maximumListLength {
+                throw InputError("\(option): \(list.count) values, above the ceiling of \(Limits.maximumListLength) per list")
+            }
+            for (i, v) in list.enumerated() where list[..<i].contains(v) {
+                throw InputError("\(option): \(v) is listed twice")
             }
         }
-        return out
+        try check(problems, "--problems")
+        try check(dimensions, "--dimensions")
+        try check(methods, "--methods")
+        try check(stepSizes, "--etas")
+        try check(starts, "--starts")
+        if let bad = stepSizes?.first(where: { !($0.isFinite && $0 > 0) }) {
+            throw InputError("--etas: step sizes must be positive and finite, got \(bad)")
+        }
+        if let bad = starts?.first(where: { !$0.isFinite }) { throw InputError("--starts: \(bad) is not finite") }
+        guard steps >= 0, steps <= Limits.maximumSteps else {
+            throw InputError("--steps: \(steps) is outside 0...\(Limits.maximumSteps) (the ceiling on steps)")
+        }
+        let count = pointCount
+        guard count <= Limits.maximumGridPoints else {
+            let shown = count == Int.max ? "more than \(Int.max)" : String(count)
+            throw InputError("the grid has \(shown) points, above the ceiling of \(Limits.maximumGridPoints); shorten the lists")
+        }
+    }
+
+    /// A short identifier of the grid (16 hex digits, FNV-1a of its definition): the same for
+    /// every shard of one grid, different for another grid, steps count or inverse gradient.
+    public var fingerprint: String {
+        func list<T>(_ v: [T]?, _ f: (T) -> String) -> String { v.map { $0.map(f).joined(separator: ",") } ?? "default" }
+        let definition = [
+            "physgrad-sweep",
+            "problems=" + list(problems, \.rawValue),
+            "dimensions=" + list(dimensions, String.init),
+            "methods=" + list(methods, \.rawValue),
+            "etas=" + list(stepSizes, RunReport.csvNumber),
+            "starts=" + list(starts, RunReport.csvNumber),
+            "steps=\(steps)",
+            "inverse-gradient=" + inverseGradient.rawValue,
+        ].joined(separator: "|")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in definition.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Makes the problem of `key`; a pair that cannot be made (e.g. powers with an odd n) gives
+    /// its error, which becomes each of its rows' message.
+    public static func makeProblem(_ key: ProblemKey) -> Result<InverseProblem, InputError> {
+        do {
+            return .success(try key.problem.make(dimension: key.dimension))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Runs `points` (in grid order), `jobs` at a time, and returns their rows in the same order.
+    /// Each problem is made once for the consecutive points that share it, and dropped before the
+    /// next one is made, so that at most one problem of the grid is in memory.
+    /// `progress` is called with the number of rows done after each one.
+    public func run(_ points: [Point], jobs: Int, progress: @escaping @Sendable (Int) -> Void = { _ in }) async -> [Row] {
+        var rows: [Row] = []
+        rows.reserveCapacity(points.count)
+        var start = 0
+        while start < points.count {
+            let key = ProblemKey(problem: points[start].problem, dimension: points[start].dimension)
+            var end = start + 1
+            while end < points.count && ProblemKey(problem: points[end].problem, dimension: points[end].dimension) == key { end += 1 }
+            let made = SweepGrid.makeProblem(key)
+            let group = Array(points[start..<end])
+            var groupRows = [Row?](repeating: nil, count: group.count)
+            await withTaskGroup(of: (Int, Row).self) { tasks in
+                var next = 0
+                func add() {
+                    let k = next, point = group[k]
+                    tasks.addTask { (k, self.evaluate(point, problem: made)) }
+                    next += 1
+                }
+                while next < group.count && next < max(1, jobs) { add() }
+                var finished = 0
+                for await (k, row) in tasks {
+                    groupRows[k] = row
+                    finished += 1
+                    progress(start + finished)
+                    if next < group.count { add() }
+                }
+            }
+            rows += groupRows.map { $0! }
+            start = end
+        }
+        return rows
     }
 
     public struct ProblemKey: Sendable, Hashable {
@@ -96,8 +195,10 @@ public struct SweepGrid: Sendable {
         }
     }
 
-    /// Runs one point; failures (a method that cannot run on the problem, an impossible
-    /// dimension) become rows with `status` "error" and the message, so the grid stays whole.
+    /// Runs one point. A run that ends without success (a non-finite value, a failed
+    /// factorization, ...) is a row with `status` "failed" and `success` false; a point that
+    /// cannot run (a method that cannot run on the problem, an impossible dimension) is a row
+    /// with `status` "error" and the message. The grid stays whole either way.
     public func evaluate(_ point: Point, problem made: Result<InverseProblem, InputError>) -> Row {
         var row = Row(point: point, steps: steps)
         do {
@@ -107,7 +208,8 @@ public struct SweepGrid: Sendable {
             let start = point.start.map { [Double](repeating: $0, count: problem.dimension) } ?? problem.start
             let run = try MethodRunner.run(point.method, on: problem, eta: eta, start: start, steps: steps,
                                            inverseGradient: inverseGradient, trace: .none)
-            row.status = "ok"
+            row.status = run.success ? "ok" : "failed"
+            row.success = run.success
             row.stepsTaken = run.steps
             row.loss = run.loss
             row.distance = run.distanceToSolution
@@ -116,7 +218,7 @@ public struct SweepGrid: Sendable {
             row.termination = run.terminationCode
         } catch {
             row.status = "error"
-            row.message = (error as? InputError)?.message ?? "\(error)"
+            row.message = ErrorText.describe(error)
         }
         return row
     }
@@ -126,7 +228,11 @@ public struct SweepGrid: Sendable {
         public var point: Point
         public var steps: Int
         public var eta: Double?
+        /// "ok" (ran and succeeded), "failed" (ran, ended without success: see `termination`) or
+        /// "error" (could not run: see `message`).
         public var status = "error"
+        /// ``MethodRun/success``: the run did what was asked.
+        public var success = false
         public var stepsTaken = 0
         public var loss: Double?
         public var distance: Double?
@@ -143,7 +249,7 @@ public struct SweepGrid: Sendable {
     }
 
     /// The CSV header line (with its newline).
-    public static let csvHeader = "index,problem,dimension,method,eta,start,steps,status,steps_taken,final_loss,distance_to_solution,diagonal_length_first_update,f,gradient,hessian,model,inverse_solves,inverse_evaluations,termination,message\n"
+    public static let csvHeader = "index,problem,dimension,method,eta,start,steps,status,success,steps_taken,final_loss,distance_to_solution,diagonal_length_first_update,f,gradient,hessian,model,inverse_solves,inverse_evaluations,termination,message,grid\n"
 
     static func num(_ v: Double?) -> String { v.map(RunReport.csvNumber) ?? "" }
 
@@ -151,33 +257,129 @@ public struct SweepGrid: Sendable {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s
     }
 
-    /// One CSV line (with its newline).
-    public static func csvLine(_ r: Row) -> String {
+    /// One CSV line (with its newline) of a row of the grid with fingerprint `grid`.
+    public static func csvLine(_ r: Row, grid: String) -> String {
         let c = r.counts
         let fields: [String] = [
             String(r.point.index), r.point.problem.rawValue, String(r.point.dimension), r.point.method.rawValue,
-            num(r.eta), r.point.start.map(RunReport.csvNumber) ?? "default", String(r.steps), r.status, String(r.stepsTaken),
+            num(r.eta), r.point.start.map(RunReport.csvNumber) ?? "default", String(r.steps), r.status, String(r.success),
+            String(r.stepsTaken),
             num(r.loss), num(r.distance), num(r.diagonalLength), String(c.losses), String(c.gradients), String(c.hessians),
-            String(c.models), String(c.inverseSolves), String(c.inverseEvaluations), r.termination, csvField(r.message),
+            String(c.models), String(c.inverseSolves), String(c.inverseEvaluations), r.termination, csvField(r.message), grid,
         ]
         return fields.joined(separator: ",") + "\n"
     }
 
     /// One JSON Lines record (with its newline); same fields as the CSV.
-    public static func jsonLine(_ r: Row) -> String {
+    public static func jsonLine(_ r: Row, grid: String) -> String {
         let c = r.counts
         let v = JSONValue.object([
             ("index", .int(r.point.index)), ("problem", .string(r.point.problem.rawValue)), ("dimension", .int(r.point.dimension)),
             ("method", .string(r.point.method.rawValue)), ("eta", .optional(r.eta)),
             ("start", r.point.start.map { .number($0) } ?? .string("default")), ("steps", .int(r.steps)),
-            ("status", .string(r.status)), ("steps_taken", .int(r.stepsTaken)), ("final_loss", .optional(r.loss)),
+            ("status", .string(r.status)), ("success", .bool(r.success)), ("steps_taken", .int(r.stepsTaken)), ("final_loss", .optional(r.loss)),
             ("distance_to_solution", .optional(r.distance)), ("diagonal_length_first_update", .optional(r.diagonalLength)),
             ("counts", .object([("f", .int(c.losses)), ("gradient", .int(c.gradients)), ("hessian", .int(c.hessians)),
                                 ("model", .int(c.models)), ("inverse_solves", .int(c.inverseSolves)),
                                 ("inverse_evaluations", .int(c.inverseEvaluations))])),
-            ("termination", .string(r.termination)), ("message", .string(r.message)),
+            ("termination", .string(r.termination)), ("message", .string(r.message)), ("grid", .string(grid)),
         ])
         return v.compact() + "\n"
+    }
+}
+
+/// What `physgrad sweep` writes: CSV (a header, then one line per point) or JSON Lines.
+public enum SweepFormat: String, CaseIterable, Sendable {
+    case csv, jsonl
+}
+
+extension SweepGrid {
+    /// The text of `shard`'s rows in `format`: for CSV, the header first when the shard is the
+    /// first one.
+    public func text(of rows: [Row], shard: Shard, format: SweepFormat) -> String {
+        let grid = fingerprint
+        var text = format == .csv && shard.index == 1 ? SweepGrid.csvHeader : ""
+        for row in rows { text += format == .csv ? SweepGrid.csvLine(row, grid: grid) : SweepGrid.jsonLine(row, grid: grid) }
+        return text
+    }
+
+    /// What an existing output file holds, for resuming a sweep.
+    public enum ShardFileState: Sendable, Equatable {
+        /// Exactly the rows of this shard of this grid, complete: nothing to recompute.
+        case finished
+        /// An empty file: not a finished shard (nothing is lost by replacing it).
+        case empty
+        /// Something else: the reason (a truncated file, another grid, not a sweep at all).
+        case other(String)
+    }
+
+    /// Checks whether `text` is a finished output of `shard` of this grid in `format`: the header
+    /// when it is due, then one complete line per point of the shard, in order, each with its
+    /// index and this grid's fingerprint.
+    public func checkShard(_ text: String, shard: Shard, format: SweepFormat) -> ShardFileState {
+        if text.isEmpty { return .empty }
+        guard text.hasSuffix("\n") else { return .other("its last line is incomplete") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let header = SweepGrid.csvHeader.dropLast()
+        if format == .csv && shard.index == 1 {
+            guard lines.first.map({ $0 == header }) == true else { return .other("it does not start with this version's CSV header") }
+            lines = lines.dropFirst()
+        }
+        let range = shard.range(of: pointCount)
+        guard lines.count == range.count else {
+            return .other("it has \(lines.count) rows where shard \(shard) has \(range.count)")
+        }
+        let grid = fingerprint
+        let columns = header.split(separator: ",").count
+        for (offset, line) in lines.enumerated() {
+            let index = range.lowerBound + offset
+            let fields: (index: String, grid: String)?
+            switch format {
+            case .csv:
+                let cells = SweepGrid.csvFields(line)
+                fields = cells.count == columns ? (cells[0], cells[columns - 1]) : nil
+            case .jsonl:
+                let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+                fields = (object?["index"] as? Int).flatMap { i in (object?["grid"] as? String).map { (String(i), $0) } }
+            }
+            guard let fields else { return .other("row \(offset + 1) is not a complete \(format.rawValue) record") }
+            guard fields.grid == grid else { return .other("its rows belong to another grid (\(fields.grid), not \(grid))") }
+            guard fields.index == String(index) else { return .other("row \(offset + 1) has index \(fields.index), not \(index)") }
+        }
+        return .finished
+    }
+
+    /// The fields of one CSV line (RFC 4180 quoting).
+    static func csvFields(_ line: Substring) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var chars = line.makeIterator()
+        while let c = chars.next() {
+            if quoted {
+                if c == "\"" {
+                    if let n = chars.next() {
+                        if n == "\"" { current.append("\"") } else {
+                            quoted = false
+                            if n == "," { fields.append(current); current = "" } else { current.append(n) }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" && current.isEmpty {
+                quoted = true
+            } else if c == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current)
+        return fields
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import Testing
 
 @Suite("physgrad invert, minimize, sweep")
@@ -112,7 +113,7 @@ struct CommandTests {
         #expect(rows[0].hasPrefix("index,problem,dimension,method,eta,start,steps,status"))
         #expect(rows.dropFirst().enumerated().allSatisfy { $0.element.hasPrefix("\($0.offset),") }, "rows in grid order")
         #expect(rows.contains { $0.contains(",burgers,") && $0.contains(",pg,") && $0.contains(",error,") })
-        #expect(rows.contains { $0.hasPrefix("1,seed,2,gd,0.01,3.0,5,ok,5,") })
+        #expect(rows.contains { $0.hasPrefix("1,seed,2,gd,0.01,3.0,5,ok,true,5,") })
         for n in [3, 5] {
             var parts = ""
             for i in 1...n {
@@ -135,14 +136,21 @@ struct CommandTests {
         let first = try json(String(records[1]))
         #expect(first["problem"] as? String == "seed" && first["method"] as? String == "gd" && double(first["start"]) == 3)
         #expect(abs(double(first["final_loss"]) - Self.gdLoss(start: 3, eta: 0.01, steps: 5)) < 1e-12)
-        // Resuming: an existing shard file is skipped (not recomputed, not rewritten).
-        let marker = folder.appendingPathComponent("part-3-2.csv")
-        try Data("kept\n".utf8).write(to: marker)
+        // Resuming: a finished shard file is skipped (not recomputed, not rewritten); a file that
+        // is not one is refused, and replaced only with --force.
+        let finished = folder.appendingPathComponent("part-3-2.csv")
+        let finishedText = try read(finished)
         let again = try physgrad(grid + ["--shard", "2/3", "--output", "part-3-2.csv"], in: folder)
         #expect(again.status == 0)
-        #expect(again.stderr.contains("exists"))
+        #expect(again.stderr.contains("is a finished shard of this sweep; skipping it"))
+        #expect(try read(finished) == finishedText)
+        let marker = folder.appendingPathComponent("part-3-3.csv")
+        try Data("kept\n".utf8).write(to: marker)
+        let refused = try physgrad(grid + ["--shard", "3/3", "--output", "part-3-3.csv"], in: folder)
+        #expect(refused.status == 73)
+        #expect(refused.stderr.contains("is not a finished shard 3/3 of this sweep"))
         #expect(try read(marker) == "kept\n")
-        let forced = try physgrad(grid + ["--shard", "2/3", "--output", "part-3-2.csv", "--force"], in: folder)
+        let forced = try physgrad(grid + ["--shard", "3/3", "--output", "part-3-3.csv", "--force"], in: folder)
         #expect(forced.status == 0)
         #expect(try read(marker) != "kept\n")
     }

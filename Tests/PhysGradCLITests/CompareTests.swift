@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PhysGradToolTestSupport
 @testable import PhysGradCLI
 import Testing
 #if canImport(FoundationXML)

@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import Testing
 
 /// A diverging method is a result, not a crash: its termination says why, and no file holds NaN

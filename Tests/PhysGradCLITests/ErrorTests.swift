@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import Testing
 
 @Suite("physgrad errors")
@@ -21,30 +22,30 @@ struct ErrorTests {
 
     @Test("Unknown problem, method, function, format, option")
     func unknownNames() throws {
-        try expectFailure(["compare", "--problem", "heat"], status: 64, message: "unknown problem 'heat' (known: seed, powers, blur, burgers)")
+        try expectFailure(["compare", "--problem", "wave"], status: 64, message: "The value 'wave' is invalid for '--problem <problem>'. Please provide one of 'seed', 'powers', 'blur', 'burgers' or 'heat'.")
         try expectFailure(["compare", "--methods", "gd,sgd"], status: 64, message: "unknown method 'sgd'")
-        try expectFailure(["compare", "--eta", "sgd=0.1"], status: 64, message: "--eta: unknown method 'sgd'")
-        try expectFailure(["compare", "--format", "xml"], status: 64, message: "--format: unknown format 'xml'")
-        try expectFailure(["compare", "--inverse-gradient", "magic"], status: 64, message: "--inverse-gradient: unknown value 'magic'")
-        try expectFailure(["minimize", "--function", "himmelblau"], status: 64, message: "unknown function 'himmelblau'")
-        try expectFailure(["sweep", "--problems", "seed,heat"], status: 64, message: "unknown problem 'heat'")
+        try expectFailure(["compare", "--eta", "sgd=0.1"], status: 64, message: "The value 'sgd=0.1' is invalid for '--eta <method=value>': unknown method 'sgd' (known: gd, newton")
+        try expectFailure(["compare", "--format", "xml"], status: 64, message: "The value 'xml' is invalid for '--format <format>'. Please provide one of 'text', 'json' or 'csv'.")
+        try expectFailure(["compare", "--inverse-gradient", "magic"], status: 64, message: "The value 'magic' is invalid for '--inverse-gradient <inverse-gradient>'")
+        try expectFailure(["minimize", "--function", "himmelblau"], status: 64, message: "The value 'himmelblau' is invalid for '--function <function>'. Please provide one of 'extended-rosenbrock'")
+        try expectFailure(["sweep", "--problems", "seed,wave"], status: 64, message: "unknown problem 'wave'")
         try expectFailure(["compare", "--colour", "red"], status: 64, message: "Unknown option '--colour'")
-        try expectFailure(["frobnicate"], status: 64, message: "frobnicate")
+        try expectFailure(["frobnicate"], status: 64, message: "Unexpected argument 'frobnicate' (see 'physgrad --help')")
     }
 
     @Test("Malformed numbers")
     func malformedNumbers() throws {
-        try expectFailure(["compare", "--steps", "ten"], status: 64, message: "--steps: 'ten' is not an integer")
-        try expectFailure(["compare", "--steps", "-1"], status: 64, message: "--steps: -1 is too small")
-        try expectFailure(["compare", "--eta", "gd=0.0x1"], status: 64, message: "--eta gd: '0.0x1' is not a number")
+        try expectFailure(["compare", "--steps", "ten"], status: 64, message: "The value 'ten' is invalid for '--steps <steps>' (see 'physgrad compare --help')")
+        try expectFailure(["compare", "--steps", "-1"], status: 64, message: "--steps: -1 is negative")
+        try expectFailure(["compare", "--eta", "gd=0.0x1"], status: 64, message: "The value 'gd=0.0x1' is invalid for '--eta <method=value>': gd: '0.0x1' is not a finite number")
         try expectFailure(["compare", "--eta", "gd"], status: 64, message: "'gd' is not METHOD=VALUE")
         try expectFailure(["compare", "--eta", "gd=-0.1"], status: 64, message: "step size must be positive")
-        try expectFailure(["compare", "--start", "3,three"], status: 64, message: "--start: 'three' is not a number")
-        try expectFailure(["compare", "--start", "nan"], status: 64, message: "--start: 'nan' is not a number")
-        try expectFailure(["compare", "--problem", "powers", "--dimension", "2.5"], status: 64, message: "--dimension: '2.5' is not an integer")
-        try expectFailure(["invert", "--target", "2,", "--start", "3,3"], status: 64, message: "--target: '' is not a number")
-        try expectFailure(["minimize", "--function", "booth", "--gtol", "1e"], status: 64, message: "--gtol: '1e' is not a number")
-        try expectFailure(["sweep", "--shard", "0/4"], status: 64, message: "--shard: '0/4' is not i/N")
+        try expectFailure(["compare", "--start", "3,three"], status: 64, message: "The value '3,three' is invalid for '--start <x>': 'three' is not a finite number")
+        try expectFailure(["compare", "--start", "nan"], status: 64, message: "'nan' is not a finite number")
+        try expectFailure(["compare", "--problem", "powers", "--dimension", "2.5"], status: 64, message: "The value '2.5' is invalid for '--dimension <dimension>'")
+        try expectFailure(["invert", "--target", "2,", "--start", "3,3"], status: 64, message: "The value '2,' is invalid for '--target <y>': '' is not a finite number")
+        try expectFailure(["minimize", "--function", "booth", "--gtol", "1e"], status: 64, message: "The value '1e' is invalid for '--gtol <gtol>'")
+        try expectFailure(["sweep", "--shard", "0/4"], status: 64, message: "The value '0/4' is invalid for '--shard <i/N>': '0/4' is not i/N")
         try expectFailure(["sweep", "--etas", "0.1,0"], status: 64, message: "step sizes must be positive")
     }
 
@@ -53,7 +54,7 @@ struct ErrorTests {
         try expectFailure(["compare", "--start", "1,2,3"], status: 64, message: "--start has 3 entries, but the problem has dimension 2")
         try expectFailure(["compare", "--problem", "powers", "--dimension", "4", "--start", "1,2"], status: 64,
                           message: "--start has 2 entries, but the problem has dimension 4")
-        try expectFailure(["compare", "--problem", "powers", "--dimension", "7"], status: 64, message: "powers(n) needs an even n")
+        try expectFailure(["compare", "--problem", "powers", "--dimension", "7"], status: 64, message: "--dimension 7: powers(n) needs an even n")
         try expectFailure(["compare", "--dimension", "4"], status: 64, message: "the seed problem has dimension 2")
         try expectFailure(["invert", "--target", "1,2,3"], status: 64, message: "--target has 3 entries")
         try expectFailure(["minimize", "--function", "beale", "--dimension", "3"], status: 64, message: "beale has dimension 2")
@@ -63,7 +64,7 @@ struct ErrorTests {
     @Test("Methods that cannot run on a problem")
     func notApplicable() throws {
         try expectFailure(["compare", "--problem", "burgers", "--methods", "pg"], status: 64,
-                          message: "method pg has no default step size on problem burgers")
+                          message: "method pg cannot run on problem burgers: the problem has no analytic inverse")
         try expectFailure(["compare", "--problem", "burgers", "--methods", "pg", "--eta", "pg=1"], status: 64,
                           message: "no analytic inverse")
         try expectFailure(["compare", "--methods", "gd", "--eta", "pg=0.2"], status: 64, message: "--eta pg: the method is not among the methods run")

@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import Testing
 
 /// A sweep killed midway (SIGINT or SIGTERM, as a batch scheduler does at a time limit) leaves

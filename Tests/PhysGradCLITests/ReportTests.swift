@@ -1,4 +1,5 @@
 import Foundation
+import PhysGradToolTestSupport
 import PhysGrad
 import PhysGradReport
 import Testing
@@ -62,7 +63,8 @@ struct ReportTests {
         #expect(try Inputs.point("-inf,0", dimension: 2, option: "--lower", allowInfinite: true) == [-.infinity, 0])
         #expect(throws: InputError.self) { try Inputs.point("inf,0", dimension: 2, option: "--start") }
         #expect(throws: InputError.self) { try Inputs.point("0x10", dimension: 1, option: "--start") }
-        #expect(try Inputs.methods("gd, PG,gd") == [.gd, .pg])
+        #expect(try Inputs.methods("gd, PG") == [.gd, .pg])
+        #expect(throws: InputError("--methods: method 'gd' is listed twice")) { try Inputs.methods("gd, PG,gd") }
         #expect(try Inputs.stepSizes(["gd=0.5", "pg-numerical=1e-1"]) == [.gd: 0.5, .pgNumerical: 0.1])
         #expect(try Inputs.shard("3/8") == (3, 8))
     }
@@ -71,7 +73,7 @@ struct ReportTests {
     func shardRanges() {
         for total in [0, 1, 7, 132] {
             for count in 1...9 {
-                let ranges = (1...count).map { SweepGrid.shardRange(total: total, index: $0, count: count) }
+                let ranges = (1...count).map { try! Shard(index: $0, count: count).range(of: total) }
                 #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == total)
                 for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
             }

@@ -47,7 +47,7 @@ struct FactorizationTests {
     func inverse(n: Int) throws {
         let a = wellConditioned(n, seed: 77 + UInt64(n))
         let lu = try LUFactorization(a)
-        let inv = lu.inverse()
+        let inv = try lu.inverse()
         #expect(maxDifference(try inv * a, .identity(n)) < 1e-13)
         #expect(maxDifference(try a * inv, .identity(n)) < 1e-13)
     }
@@ -69,7 +69,7 @@ struct FactorizationTests {
         #expect(sign == 1)
         #expect(abs(chol.logDeterminant - logAbs) <= 1e-10 * max(1, abs(logAbs)))
         #expect(maxDifference(try chol.inverse() * a, .identity(n)) < 1e-12)
-        #expect(chol.inverse().isSymmetric(relativeTolerance: 0))
+        #expect(try chol.inverse().isSymmetric(relativeTolerance: 0))
         // Many right-hand sides.
         let bs = randomMatrix(n, 3, seed: 9)
         #expect(maxDifference(try chol.solve(bs), try lu.solve(bs)) < 1e-12)
@@ -205,6 +205,73 @@ struct ErrorTests {
         #expect(throws: LinearAlgebraError.notSymmetric(operation: "symmetric eigendecomposition", row: 2, column: 0)) {
             _ = try SymmetricEigendecomposition(Matrix([[1, 0, 5], [0, 1, 0], [0, 0, 1]]))
         }
+    }
+
+    /// Finite input whose exact result lies beyond Double's range (about 1.8e308): every solve
+    /// and factorization reports it instead of returning NaN or infinity. The expected outcomes
+    /// are analytic: 1 / 1e-310 = 1e310 overflows; 1e308 + 1e308 overflows.
+    @Test("finite input, overflowing result: a typed error from every entry point")
+    func nonFiniteResults() {
+        let subnormal = Double("1e-310")!  // (a literal would warn that it loses precision)
+        let tiny = Matrix([[subnormal, 0], [0, subnormal]])
+        // LU: OpenBLAS kernels scale by the pivot's reciprocal (inf) or divide by it, so the
+        // overflow shows in the factors or in the solution, depending on the CPU.
+        let lu: Set<String> = ["LU factorization", "LU solve", "LU inverse"]
+        func overflows(_ operations: Set<String>, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("no error")
+            } catch {
+                guard case .nonFiniteResult(let op, _)? = error as? LinearAlgebraError else { Issue.record("\(error)"); return }
+                #expect(operations.contains(op), "\(op)")
+            }
+        }
+        overflows(lu) { _ = try solve(tiny, [1, 1]) }
+        overflows(lu) { _ = try LUFactorization(tiny).solve([1, 1]) }
+        overflows(lu) { _ = try LUFactorization(tiny).solve(Matrix.identity(2)) }
+        overflows(lu) { _ = try tiny.inverse() }
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "Cholesky solve", index: 0)) {
+            _ = try solve(tiny, [1, 1], assuming: .symmetricPositiveDefinite)
+        }
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "Cholesky solve", index: 0)) {
+            _ = try CholeskyFactorization(tiny).solve(Matrix.identity(2))
+        }
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "Cholesky inverse", index: 0)) {
+            _ = try CholeskyFactorization(tiny).inverse()
+        }
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "banded Cholesky solve", index: 0)) {
+            _ = try BandedCholeskyFactorization(order: 2, bandwidth: 0) { _, _ in subnormal }.solve([1, 1])
+        }
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "least squares", index: 0)) {
+            _ = try leastSquares(tiny, [1, 1])
+        }
+        // Growth in the elimination: u22 = 1e308 - (-1)(1e308) = 2e308.
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "LU factorization", index: 3)) {
+            _ = try LUFactorization(Matrix([[1e308, 1e308], [-1e308, 1e308]]))
+        }
+        // Eigenvalues 0 and 2e308.
+        #expect(throws: LinearAlgebraError.nonFiniteResult(operation: "symmetric eigendecomposition (eigenvalues)", index: 1)) {
+            _ = try SymmetricEigendecomposition(Matrix([[1e308, 1e308], [1e308, 1e308]]))
+        }
+        // Neighbours that stay in range are solved: diag(1e-300) gives 1e300.
+        #expect(throws: Never.self) {
+            let x = try solve(Matrix([[1e-300, 0], [0, 1e-300]]), [1, 1])
+            #expect(x.allSatisfy { abs($0 / 1e300 - 1) < 1e-15 })
+        }
+    }
+
+    @Test("a matrix whose 1-norm overflows still gives its condition estimate")
+    func conditionOfHugeMatrix() throws {
+        // Column sums 2e308 overflow; the matrix, its factors and its condition are finite.
+        // A = 1e308 [[1, 0], [1, 1]]: ‖A‖₁‖A⁻¹‖₁ = 2 · 2 = 4 (A⁻¹ ∝ [[1, 0], [-1, 1]]), so
+        // rcond = 1/4; dgecon bounds ‖A⁻¹‖₁ from below, so its rcond is at least that.
+        let a = Matrix([[1e308, 0], [1e308, 1e308]])
+        let rcond = try LUFactorization(a).reciprocalConditionNumber
+        #expect(rcond >= 0.25 * (1 - 1e-12) && rcond <= 0.75, "\(rcond)")
+        // The same estimate as for the matrix scaled by 2^-64 (exactly), whose norm is finite.
+        let scaled = try LUFactorization(0x1p-64 * a)
+        #expect(scaled.normOne.isFinite)
+        #expect(abs(rcond / scaled.reciprocalConditionNumber - 1) < 1e-14)
     }
 
     @Test("errors describe themselves in one readable line")

@@ -2,7 +2,7 @@ import PhysGradLinearAlgebra
 
 /// The convergence tests of the second-order and least-squares methods (Newton, Gauss-Newton,
 /// Levenberg-Marquardt, IG, HIG), with SciPy's names (`least_squares`' `ftol`, `xtol`, `gtol`).
-/// A test set to 0 never fires.
+/// A test set to 0 fires only on an exact zero (a zero gradient, a step of length 0).
 ///
 /// - `gradient` (gtol, default 0: off): converged when `‖∇L(x)‖∞ <= gradient`, checked before a
 ///   step from x. An absolute test depends on the loss's scale, so it is off unless asked for;
