@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "PhysGradLineSearch", targets: ["PhysGradLineSearch"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .library(name: "PhysGradReport", targets: ["PhysGradReport"]),
+        .library(name: "PhysGradNetworks", targets: ["PhysGradNetworks"]),
+        .library(name: "PhysGradLearning", targets: ["PhysGradLearning"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
@@ -23,6 +25,7 @@ let package = Package(
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
         .executable(name: "bench-cli", targets: ["BenchCLI"]),
+        .executable(name: "bench-learning", targets: ["BenchLearning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -70,17 +73,29 @@ let package = Package(
             name: "PhysGrad",
             dependencies: ["PhysGradLinearAlgebra", "PhysGradDerivatives", "PhysGradLBFGSB"]
         ),
+        // Dense neural networks with one flat parameter vector: batched passes through BLAS gemm,
+        // per-sample parameter Jacobians, Glorot initialization, a GenericModel of input or weights.
+        .target(
+            name: "PhysGradNetworks",
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "CPhysGradLAPACK"]
+        ),
+        // Training networks through physics models: Adam through the simulator, scale-invariant
+        // physics (SIP) and half-inverse gradients (HIG); the book's coupled oscillators and sine.
+        .target(
+            name: "PhysGradLearning",
+            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
         // What the command-line tool writes (summary JSON, CSV, figures, the chapter's transcript,
         // sweeps, atomic files), as a library so that it is testable and reusable.
         .target(
             name: "PhysGradReport",
-            dependencies: ["PhysGrad", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra"]
+            dependencies: ["PhysGrad", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradLearning"]
         ),
         // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
             name: "PhysGradCLI",
             dependencies: [
-                "PhysGrad", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
+                "PhysGrad", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB", "PhysGradLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,6 +131,11 @@ let package = Package(
             path: "Sources/Benchmarks/LBFGSB"
         ),
         .executableTarget(
+            name: "BenchLearning",
+            dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/Learning"
+        ),
+        .executableTarget(
             name: "BenchCLI",
             dependencies: ["PhysGradBenchSupport"],
             path: "Sources/Benchmarks/CLI"
@@ -146,6 +166,15 @@ let package = Package(
         .testTarget(
             name: "PhysGradTests",
             dependencies: ["PhysGrad"],
+            exclude: ["Resources"]
+        ),
+        .testTarget(
+            name: "PhysGradNetworksTests",
+            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
+        .testTarget(
+            name: "PhysGradLearningTests",
+            dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"],
             exclude: ["Resources"]
         ),
         .testTarget(
