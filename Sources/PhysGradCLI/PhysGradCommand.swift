@@ -20,6 +20,7 @@ struct PhysGradCommand: AsyncParsableCommand {
           physgrad minimize --function extended-rosenbrock --dimension 1000
           physgrad sweep --problems powers --dimensions 2,10 --methods gd,pg \\
               --etas 0.01,0.1 --output sweep.csv
+          physgrad train --methods adam,sip,hig --seconds 10
 
         Each subcommand has its own help: 'physgrad help compare' or
         'physgrad compare --help'. Errors go to stderr as one line
@@ -31,7 +32,7 @@ struct PhysGradCommand: AsyncParsableCommand {
         write before the tool ends.
         """,
         version: "0.1.0",
-        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self],
+        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self, TrainCommand.self],
         defaultSubcommand: CompareCommand.self
     )
 

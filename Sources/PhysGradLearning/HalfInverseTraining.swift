@@ -85,6 +85,17 @@ public struct HalfInverseTraining: TrainingMethod {
         }
     }
 
+    /// The first-order work, plus for ``Solver/gram`` the Gram matrix (`2 m² Σ n_l`) and its
+    /// eigendecomposition (`9 m³`), for ``Solver/svd`` J (`m P`) and its SVD (`6 m P min(m, P)`).
+    public func flopsPerUpdate(for problem: LearningProblem) -> Double {
+        let m = Double(batchSize * problem.physics.outputCount), p = Double(problem.parameterCount)
+        let base = Double(batchSize) * (6 * p + 40 * Double(problem.physics.outputCount * problem.physics.controlCount))
+        switch solver {
+        case .gram: return base + 2 * m * m * Double(problem.widths.dropFirst().reduce(0, +)) + 9 * m * m * m
+        case .svd: return base + m * p + 6 * m * p * Swift.min(m, p)
+        }
+    }
+
     public struct State: Sendable {
         var jacobian: [Double]
         var gram: [Double]

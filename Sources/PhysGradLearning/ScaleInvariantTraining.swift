@@ -92,6 +92,12 @@ public struct ScaleInvariantTraining: TrainingMethod {
         return 16 * Double(problem.parameterCount) + 8 * (3 * n * n + 3 * k * n + 4 * n)
     }
 
+    /// The first-order work plus one small decomposition per sample (`30 n³` flops, generous).
+    public func flopsPerUpdate(for problem: LearningProblem) -> Double {
+        let n = Double(problem.physics.controlCount)
+        return Double(batchSize) * (6 * Double(problem.parameterCount) + 30 * n * n * n)
+    }
+
     public struct State: Sendable {
         var adam: AdamRule.State
     }

@@ -61,6 +61,10 @@ public protocol TrainingMethod: Sendable {
     /// is allocated).
     func workingMemory(for problem: LearningProblem) -> Double
 
+    /// An estimate of the floating-point operations of one update, made before anything runs
+    /// (the tool refuses updates that would take far longer than the time budget).
+    func flopsPerUpdate(for problem: LearningProblem) -> Double
+
     /// The state for a run from `network`.
     func makeState(for network: DenseNetwork, problem: LearningProblem) -> State
 
@@ -69,6 +73,13 @@ public protocol TrainingMethod: Sendable {
 }
 
 extension TrainingMethod {
+    /// Forward and backward through the network (`6 P` per sample) and the physics with its
+    /// pullback (`40 k n` per sample, generous for the built-in models).
+    public func flopsPerUpdate(for problem: LearningProblem) -> Double {
+        Double(batchSize) * (6 * Double(problem.parameterCount)
+                             + 40 * Double(problem.physics.outputCount * problem.physics.controlCount))
+    }
+
     public func batchNeeds(for problem: LearningProblem) -> BatchNeeds { BatchNeeds() }
 
     func validateBatchSize(for problem: LearningProblem) throws(TrainingError) {
