@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
                           "physgrad-training/1", problem, seed, budget, and per
                           method name, final_loss, initial_loss, epochs,
                           seconds, updates, wall_seconds, rank, settings,
-                          termination {code, description, success}
+                          termination {code, description, success, failure}
         A progress line goes to stderr when it is a terminal.
 
         EXIT STATUS: 0 when every method ran (one whose loss ended above its

@@ -67,9 +67,14 @@ public struct TrainingResult: Sendable {
     public var seconds: Double { records.last?.seconds ?? 0 }
 
     /// `true` when the run ended normally with a finite final loss no higher than its start.
-    public var isSuccess: Bool {
-        if case .nonFinite = termination { return false }
-        return finalLoss.isFinite && finalLoss <= initialLoss
+    public var isSuccess: Bool { failure == nil }
+
+    /// Why the run is not a success, or `nil` when it is.
+    public var failure: String? {
+        if case .nonFinite(let what) = termination { return "non-finite value: \(what)" }
+        if !finalLoss.isFinite { return "the final loss is \(finalLoss)" }
+        if finalLoss > initialLoss { return "the final loss is above the initial one" }
+        return nil
     }
 }
 

@@ -293,7 +293,7 @@ public struct TrainingReport: Sendable {
                 }
             })),
             ("termination", .object([("code", .string(r.termination.code)), ("description", .string(r.termination.description)),
-                                     ("success", .bool(r.isSuccess))])),
+                                     ("success", .bool(r.isSuccess)), ("failure", r.failure.map { .string($0) } ?? .null)])),
         ])
     }
 
@@ -343,17 +343,20 @@ public struct TrainingReport: Sendable {
         var lines = ["\(p.name): \(p.summary)",
                      "network \(p.widths.map(String.init).joined(separator: "-")) (\(p.parameterCount) parameters), \(p.data.count) samples, seed \(r.seed), budget \(RunReport.csvNumber(r.seconds)) s of training" + (r.epochs.map { ", at most \($0) epochs" } ?? "")]
         if let floor = p.attainableLoss, floor > 0 {
-            lines.append("smallest attainable loss per data point: \(String(format: "%.4g", floor)) (targets beyond the model's reach)")
+            lines.append("smallest attainable loss per data point: \(String(format: "%.6g", floor)) (targets beyond the model's reach)")
         }
-        let header = ["method", "batch", "lr", "epochs", "updates", "seconds", "initial", "final", "termination"]
+        let floor = p.attainableLoss ?? 0
+        let header = ["method", "batch", "lr", "epochs", "updates", "seconds", "initial", "final"] + (floor > 0 ? ["above floor"] : [])
+            + ["termination"]
         var rows = [header]
         for run in runs {
             let res = run.result
             let batch = res.settings.first { $0.name == "batch_size" }?.value.description ?? "-"
             let lr = res.settings.first { $0.name == "learning_rate" }?.value.description ?? "-"
             rows.append([run.name.rawValue, batch, lr, String(format: "%.4g", res.epochs), String(res.updates),
-                         String(format: "%.2f", res.seconds), String(format: "%.3e", res.initialLoss), String(format: "%.3e", res.finalLoss),
-                         res.isSuccess ? res.termination.code : "FAILED: \(res.termination.description)"])
+                         String(format: "%.2f", res.seconds), String(format: "%.3e", res.initialLoss), String(format: "%.3e", res.finalLoss)]
+                        + (floor > 0 ? [String(format: "%.3e", res.finalLoss - floor)] : [])
+                        + [res.failure.map { "FAILED: \($0)" } ?? res.termination.code])
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max()! }
         for row in rows {
