@@ -20,8 +20,9 @@ import PhysGradNetworks
 ///   power 1/2: the book's algorithm, in float64. About `6 m² P` flops.
 /// - ``Solver/gram`` (default): the `m × m` Gram matrix `G = J Jᵀ = U Σ² Uᵀ` is assembled from
 ///   the layers' factors without forming J (``DenseNetwork/parameterGram(seeds:seedsPerSample:count:workspace:into:)``),
-///   decomposed by LAPACK's `dsyevd`, and since `V Σ^(-1/2) Uᵀ = Jᵀ U Σ^(-3/2) Uᵀ`, the step is
-///   one backward pass with the cotangent `U Σ^(-3/2) Uᵀ ∂L/∂y`. About `m² Σ n_l + 9 m³`
+///   decomposed in factored form (LAPACK `dsytrd` and `dstedc`,
+///   ``FactoredSymmetricEigendecomposition``), and since `V Σ^(-1/2) Uᵀ = Jᵀ U Σ^(-3/2) Uᵀ`, the
+///   step is one backward pass with the cotangent `U Σ^(-3/2) Uᵀ ∂L/∂y = G^(-3/4) ∂L/∂y`. About `m² Σ n_l + 9 m³`
 ///   flops, a small fraction of the SVD's. The price: G's rounding (about `ε σ_max²`) hides
 ///   singular values below `sqrt(m ε) σ_max` (1.7e-7 σ_max for the oscillators' 128 rows),
 ///   whose directions in G are noise; they are dropped whatever τ says (``gramFloor(rows:)``;
@@ -135,14 +136,13 @@ public struct HalfInverseTraining: TrainingMethod {
             for i in 0..<p { network.parameters[i] -= eta * step[i] }
         case .gram:
             batch.stackedParameterGram(network, seeds: &state.seeds, into: &state.gram)
-            let eigen: SymmetricEigendecomposition
             do {
-                eigen = try SymmetricEigendecomposition(Matrix(rows: rows, columns: rows, columnMajor: state.gram))
+                var eigen = try FactoredSymmetricEigendecomposition(Matrix(rows: rows, columns: rows, columnMajor: state.gram))
+                (state.coefficients, rank) = try Self.halfInverseCoefficients(&eigen, state.gradientInY,
+                                                                              relativeTruncation: relativeTruncation)
             } catch {
                 throw .linearAlgebra("hig: the eigendecomposition of the \(rows) x \(rows) Gram matrix failed: \(error)")
             }
-            rank = Self.halfInverseCoefficients(eigen, state.gradientInY, relativeTruncation: relativeTruncation,
-                                                into: &state.coefficients)
             // Δθ = Jᵀ c: one backward pass with ū_i = Σ_r c_(i,r) (row r of J_i).
             let n = batch.physics.controlCount, k = batch.physics.outputCount
             for i in 0..<batch.count {
@@ -163,27 +163,16 @@ public struct HalfInverseTraining: TrainingMethod {
         return UpdateReport(rank: rank)
     }
 
-    /// `c = U Σ^(-3/2) Uᵀ g` from the eigendecomposition `G = U Λ Uᵀ` of `J Jᵀ` (`σ_i = sqrt(λ_i)`),
-    /// over `σ_i > max(τ, gramFloor(m)) σ_max`; returns the number kept.
-    static func halfInverseCoefficients(_ eigen: SymmetricEigendecomposition, _ g: [Double], relativeTruncation: Double,
-                                        into c: inout [Double]) -> Int {
-        let m = g.count
-        for i in 0..<m { c[i] = 0 }
-        guard let lambdaMax = eigen.eigenvalues.last, lambdaMax > 0 else { return 0 }
-        let relative = Swift.max(relativeTruncation, gramFloor(rows: m))
+    /// `c = U Σ^(-3/2) Uᵀ g` from the eigendecomposition `G = U Λ Uᵀ` of `J Jᵀ` (`σ_i = sqrt(λ_i)`,
+    /// so `Σ^(-3/2) = Λ^(-3/4)`), over `σ_i > max(τ, gramFloor(m)) σ_max`; and the number kept.
+    static func halfInverseCoefficients(
+        _ eigen: inout FactoredSymmetricEigendecomposition, _ g: [Double], relativeTruncation: Double
+    ) throws(LinearAlgebraError) -> ([Double], Int) {
+        guard let lambdaMax = eigen.eigenvalues.last, lambdaMax > 0 else { return ([Double](repeating: 0, count: g.count), 0) }
+        let relative = Swift.max(relativeTruncation, gramFloor(rows: g.count))
         let threshold = relative * relative * lambdaMax
-        var kept = 0
-        eigen.eigenvectors.withUnsafeBufferPointer { u in
-            for (e, lambda) in eigen.eigenvalues.enumerated() where lambda > threshold {
-                let column = u.baseAddress! + e * m
-                var projection = 0.0
-                for r in 0..<m { projection += column[r] * g[r] }
-                // σ^(-3/2) = λ^(-3/4).
-                let weight = projection / (lambda * lambda.squareRoot()).squareRoot()
-                for r in 0..<m { c[r] += weight * column[r] }
-                kept += 1
-            }
-        }
-        return kept
+        let kept = eigen.eigenvalues.reduce(0) { $0 + ($1 > threshold ? 1 : 0) }
+        let c = try eigen.apply(g) { lambda in lambda > threshold ? 1 / (lambda * lambda.squareRoot()).squareRoot() : 0 }
+        return (c, kept)
     }
 }

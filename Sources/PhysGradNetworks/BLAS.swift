@@ -14,3 +14,15 @@ func gemm(
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(Swift.max(1, lda)), b, Int32(Swift.max(1, ldb)),
                 beta, c, Int32(Swift.max(1, ldc)))
 }
+
+/// `C ← α A Aᵀ + β C` (or `α Aᵀ A + β C` with `transpose`) on the lower triangle of the n × n
+/// matrix C (BLAS `dsyrk`, column-major); the strict upper triangle is not touched.
+@inline(__always)
+func syrkLower(
+    transpose: Bool, n: Int, k: Int, alpha: Double = 1, _ a: UnsafePointer<Double>, lda: Int,
+    beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
+) {
+    if n == 0 { return }
+    cblas_dsyrk(CblasColMajor, CblasLower, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), alpha, a,
+                Int32(Swift.max(1, lda)), beta, c, Int32(Swift.max(1, ldc)))
+}

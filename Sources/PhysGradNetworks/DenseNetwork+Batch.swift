@@ -152,8 +152,8 @@ extension DenseNetwork {
     ///
     /// where `E_{l-1} E_{l-1}ᵀ` is the `B × B` matrix of the samples' activation products spread
     /// over their rows (the `1 1ᵀ` is the biases'). Work: `R² Σ n_l + B² Σ n_{l-1}` multiply-adds
-    /// (two `dgemm` per layer) instead of `R² P` for `J Jᵀ` from J, and no `R × P` storage.
-    /// Exactly symmetric (the two triangles are averaged).
+    /// (two `dsyrk` per layer) instead of `R² P` for `J Jᵀ` from J, and no `R × P` storage.
+    /// Exactly symmetric (the lower triangle is computed and mirrored).
     ///
     /// - Precondition: `count == workspace.lastCount`, `workspace.supportsGram`,
     ///   `count · seedsPerSample <= workspace.jacobianRows`, `gram.count >= R²`.
@@ -174,27 +174,31 @@ extension DenseNetwork {
                 let dd = dd.baseAddress!, ss = ss.baseAddress!
                 seededReverse(seeds: seeds, seedsPerSample: k, count: count, workspace: &workspace) { layer, d, _, aPrev, _ in
                     let n = layer.outputs, m = layer.inputs
-                    // Δ Δᵀ (R × R) and the samples' activation products Aᵀ A (B × B).
-                    gemm(transposeA: false, transposeB: true, m: rows, n: rows, k: n, d, lda: rows, d, ldb: rows,
-                         beta: 0, dd, ldc: rows)
-                    gemm(transposeA: true, transposeB: false, m: count, n: count, k: m, aPrev, lda: m, aPrev, ldb: m,
-                         beta: 0, ss, ldc: count)
+                    // The lower triangles of Δ Δᵀ (R × R) and of the samples' activation products
+                    // Aᵀ A (B × B).
+                    syrkLower(transpose: false, n: rows, k: n, d, lda: rows, beta: 0, dd, ldc: rows)
+                    syrkLower(transpose: true, n: count, k: m, aPrev, lda: m, beta: 0, ss, ldc: count)
+                    // G[r, c] += (Δ Δᵀ)[r, c] (AᵀA[i(r), i(c)] + 1) for r >= c, sample by sample.
                     for c in 0..<rows {
-                        let sc = ss + (c / k) * count
-                        let column = c * rows
-                        for r in 0..<rows { g[r + column] += dd[r + column] * (sc[r / k] + 1) }
+                        let sc = ss + (c / k) * count, column = c * rows
+                        // Rows c ..< end of the sample block of c, then whole blocks below.
+                        let blockEnd = (c / k + 1) * k
+                        let f0 = sc[c / k] + 1
+                        for r in c..<blockEnd { g[r + column] += dd[r + column] * f0 }
+                        for i in (c / k + 1)..<count {
+                            let f = sc[i] + 1
+                            let base = i * k + column
+                            for s in 0..<k { g[base + s] += dd[base + s] * f }
+                        }
                     }
                 }
             }
         }
         workspace.rowProducts = products
         workspace.sampleProducts = samples
+        // The upper triangle mirrors the lower.
         for c in 0..<rows {
-            for r in (c + 1)..<rows {
-                let mean = 0.5 * (g[r + c * rows] + g[c + r * rows])
-                g[r + c * rows] = mean
-                g[c + r * rows] = mean
-            }
+            for r in (c + 1)..<rows { g[c + r * rows] = g[r + c * rows] }
         }
     }
 

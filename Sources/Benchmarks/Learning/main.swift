@@ -36,6 +36,43 @@ let higSVD = HalfInverseTraining(learningRate: 1, batchSize: 32, relativeTruncat
 let adam = AdamTraining(learningRate: 1e-3, batchSize: 256)
 let sip = ScaleInvariantTraining(learningRate: 1e-3, batchSize: 256, inverse: .pseudoInverse(relativeTruncation: 1e-5))
 
+// `--phases`: the median time of each step of a HIG update (to stderr).
+if CommandLine.arguments.contains("--phases") {
+    var net = network
+    var batch = TrainingBatch(problem: problem, network: net, method: hig)
+    batch.load(problem.data, order: Array(0..<problem.data.count), start: 0, count: 32)
+    var seeds = [Double](repeating: 0, count: 128 * 24), gram = [Double](repeating: 0, count: 128 * 128)
+    func phase(_ name: String, _ body: () -> Void) {
+        let t = measure(minRuns: 50, minSeconds: 0.5, body)
+        FileHandle.standardError.write(Data("\(name): \(String(format: "%.1f", t.median * 1e6)) us\n".utf8))
+    }
+    phase("forward network") { batch.forwardNetwork(net) }
+    phase("physics values") { batch.evaluatePhysics() }
+    phase("physics Jacobians") { batch.computePhysicsJacobians() }
+    phase("Gram matrix") { batch.stackedParameterGram(net, seeds: &seeds, into: &gram) }
+    phase("eigendecomposition (dsyevd)") { blackHole(try! SymmetricEigendecomposition(Matrix(rows: 128, columns: 128, columnMajor: gram))) }
+    phase("factored eigendecomposition (dsytrd, dstedc)") {
+        blackHole(try! FactoredSymmetricEigendecomposition(Matrix(rows: 128, columns: 128, columnMajor: gram)))
+    }
+    phase("backward network") { batch.backward(net) }
+    phase("whole update") {
+        var state = hig.makeState(for: net, problem: problem)
+        blackHole(try! hig.update(&state, network: &net, batch: &batch))
+    }
+    exit(0)
+}
+
+// `--profile hig|adam|sip`: that method's updates only, for perf (no JSON rows).
+if let i = CommandLine.arguments.firstIndex(of: "--profile"), i + 1 < CommandLine.arguments.count {
+    let clock = ContinuousClock(), end = clock.now + .seconds(5)
+    switch CommandLine.arguments[i + 1] {
+    case "adam": while clock.now < end { _ = updateTime(adam) }
+    case "sip": while clock.now < end { _ = updateTime(sip) }
+    default: while clock.now < end { _ = updateTime(hig) }
+    }
+    exit(0)
+}
+
 let higTime = updateTime(hig)
 BenchRecord(suite: suite, caseName: "hig-update", n: 32, median: higTime.median, runs: higTime.runs).emit()
 let higSVDTime = updateTime(higSVD)
