@@ -35,7 +35,7 @@ extension DenseNetwork {
                          theta.baseAddress! + layer.weights.lowerBound, lda: n, a, ldb: layer.inputs, beta: 1, z, ldc: n)
                     switch activations[l] {
                     case .linear: break
-                    case .tanh: for e in 0..<(n * count) { z[e] = Double.tanh(z[e]) }
+                    case .tanh: VectorTanh.apply(z, count: n * count)
                     case .relu: for e in 0..<(n * count) where !(z[e] > 0) { z[e] = 0 }
                     }
                 }

@@ -270,3 +270,38 @@ struct NetworkTests {
         #expect(net([2, 3]) == [2.5, 2.5])
     }
 }
+
+@Suite("Vector tanh")
+struct VectorTanhTests {
+    /// The batched forward pass's tanh against the C library's, through a linear-free network:
+    /// one layer 1 -> 1 with weight 1 and bias 0 evaluates tanh(x) for a batch of x.
+    func batchTanh(_ xs: [Double]) throws -> [Double] {
+        var net = try DenseNetwork(widths: [1, 1], activations: [.tanh])
+        try net.setParameters([1, 0])
+        var ws = NetworkWorkspace(for: net, capacity: xs.count)
+        var out = [Double](repeating: .nan, count: xs.count)
+        xs.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { net.forward(x, count: xs.count, workspace: &ws, output: $0) } }
+        return out
+    }
+
+    @Test("within 4 ulp of tanh on [-25, 25] (both branches, the switch at 0.625) and right at the special values")
+    func accuracy() throws {
+        var xs: [Double] = []
+        for i in -250_000...250_000 { xs.append(Double(i) * 1e-4) }
+        for e in -30...1 { let v = Double.pow(2, Double(e)); xs += [v, -v, v.nextUp, v.nextDown] }
+        xs += [0.625, 0.625.nextDown, 0.625.nextUp, -0.625, 19.9, 20, 20.1, 350, 710, 1e300, .leastNonzeroMagnitude, .leastNormalMagnitude]
+        let got = try batchTanh(xs)
+        var worst = 0.0
+        for (x, y) in zip(xs, got) {
+            let exact = Double.tanh(x)
+            let ulp = exact.magnitude.ulp
+            worst = Swift.max(worst, abs(y - exact) / ulp)
+            #expect(y.sign == exact.sign, "sign at \(x)")
+        }
+        #expect(worst <= 4, "worst error \(worst) ulp")
+        let special = try batchTanh([0, -0.0, .infinity, -.infinity, .nan, 5])
+        // (-0 enters the layer as 0 + 1·(-0) = +0.)
+        #expect(special[0] == 0 && special[1] == 0)
+        #expect(special[2] == 1 && special[3] == -1 && special[4].isNaN)
+    }
+}
