@@ -23,6 +23,9 @@ public enum TrainingTermination: Sendable, Hashable, CustomStringConvertible {
     case stoppedByCallback
     /// A loss or a parameter became NaN or infinite; the run stopped at that update.
     case nonFinite(String)
+    /// An update failed (an SVD or eigendecomposition that did not converge); the run stopped
+    /// with the parameters from before it.
+    case updateFailed(String)
 
     public var code: String {
         switch self {
@@ -30,6 +33,7 @@ public enum TrainingTermination: Sendable, Hashable, CustomStringConvertible {
         case .timeLimit: return "time-limit"
         case .stoppedByCallback: return "callback"
         case .nonFinite: return "non-finite"
+        case .updateFailed: return "update-failed"
         }
     }
 
@@ -39,6 +43,7 @@ public enum TrainingTermination: Sendable, Hashable, CustomStringConvertible {
         case .timeLimit: return "used up the time budget"
         case .stoppedByCallback: return "stopped by the callback"
         case .nonFinite(let what): return "non-finite value: \(what)"
+        case .updateFailed(let what): return "an update failed: \(what)"
         }
     }
 }
@@ -72,6 +77,7 @@ public struct TrainingResult: Sendable {
     /// Why the run is not a success, or `nil` when it is.
     public var failure: String? {
         if case .nonFinite(let what) = termination { return "non-finite value: \(what)" }
+        if case .updateFailed(let what) = termination { return "an update failed: \(what)" }
         if !finalLoss.isFinite { return "the final loss is \(finalLoss)" }
         if finalLoss > initialLoss { return "the final loss is above the initial one" }
         return nil
@@ -152,8 +158,9 @@ public enum Trainer {
     ///
     /// - Parameter progress: called with every record as it is made (the first is the initial
     ///   loss); return `false` to stop the run.
-    /// - Throws: ``TrainingError`` for invalid settings or options (before anything runs), or a
-    ///   linear-algebra failure inside an update.
+    /// - Throws: ``TrainingError`` for invalid settings or options, before anything runs. What
+    ///   goes wrong during the run (a non-finite value, a failed decomposition) ends it with a
+    ///   ``TrainingTermination`` in the result, which keeps the curve so far.
     public static func train<M: TrainingMethod>(
         _ problem: LearningProblem, method: M, from network: DenseNetwork, options: TrainingOptions = TrainingOptions(),
         progress: (TrainingRecord) -> Bool = { _ in true }
@@ -203,7 +210,15 @@ public enum Trainer {
             for index in 0..<batchesPerEpoch {
                 batch.load(data, order: order, start: index * b, count: b)
                 let start = clock.now
-                let report = try method.update(&state, network: &net, batch: &batch)
+                let report: UpdateReport
+                do {
+                    report = try method.update(&state, network: &net, batch: &batch)
+                } catch {
+                    seconds += Self.seconds(clock.now - start)
+                    stop = .updateFailed("update \(updates + 1): \(error)")
+                    record(Double(epoch) + Double(index) / Double(batchesPerEpoch))
+                    break training
+                }
                 seconds += Self.seconds(clock.now - start)
                 updates += 1
                 lastRank = report.rank ?? lastRank

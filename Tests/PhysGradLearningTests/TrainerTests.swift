@@ -26,6 +26,26 @@ struct BrokenPhysics: TrainingPhysics {
     }
 }
 
+/// A physics model with finite outputs and a NaN Jacobian: the SVD inside a SIP update fails.
+struct NaNJacobianPhysics: TrainingPhysics {
+    var name: String { "nan-jacobian" }
+    var controlCount: Int { 2 }
+    var outputCount: Int { 2 }
+    var conditionCount: Int { 0 }
+    func evaluate(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, output: UnsafeMutableBufferPointer<Double>) {
+        output[0] = control[0]
+        output[1] = control[1]
+    }
+    func pullback(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, cotangent: UnsafeBufferPointer<Double>,
+                  into controlCotangent: UnsafeMutableBufferPointer<Double>) {
+        controlCotangent[0] = cotangent[0]
+        controlCotangent[1] = cotangent[1]
+    }
+    func jacobian(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, into jacobian: UnsafeMutableBufferPointer<Double>) {
+        jacobian.update(repeating: .nan)
+    }
+}
+
 @Suite("Trainer")
 struct TrainerTests {
     @Test("the oscillator data: 4096 starts in [0, 1)⁴ from SplitMix64(seed), each its own input and target")
@@ -142,6 +162,25 @@ struct TrainerTests {
         guard case .nonFinite = r.termination else { Issue.record("termination \(r.termination)"); return }
         #expect(!r.isSuccess)
         #expect(r.updates == 0)
+    }
+
+    @Test("a decomposition that fails inside an update ends the run as update-failed, keeping the weights from before it")
+    func updateFailed() throws {
+        var g = SplitMix64(seed: 2)
+        let targets = (0..<20).map { _ in g.nextUniform(-1, 1) }
+        let data = try TrainingData(count: 10, inputWidth: 2, conditionWidth: 0, targetWidth: 2, inputs: targets, conditions: [],
+                                    targets: targets)
+        let problem = try LearningProblem(name: "nan-jacobian", summary: "", physics: NaNJacobianPhysics(), widths: [2, 3, 2],
+                                          activations: [.tanh, .linear], data: data)
+        let start = problem.makeNetwork(seed: 1)
+        let r = try Trainer.train(problem, method: ScaleInvariantTraining(batchSize: 5), from: start)
+        guard case .updateFailed(let what) = r.termination else { Issue.record("termination \(r.termination)"); return }
+        #expect(what.hasPrefix("update 1:"))
+        #expect(r.termination.code == "update-failed")
+        #expect(!r.isSuccess && r.failure != nil)
+        #expect(r.updates == 0)
+        #expect(r.network.parameters == start.parameters)
+        #expect(r.records.count == 2 && r.records[0].loss == r.records[1].loss)
     }
 
     @Test("invalid requests are typed errors before anything runs")

@@ -3,6 +3,8 @@
 // update (batch 256), and the loss per data point each method reaches in the same training-time
 // budget (evaluations not counted, as the notebook counts it), against a JAX peer doing the same
 // (scripts/peers/learning.py: jit on CPU, float32 as the book, the same data and initial weights).
+// `--phases` prints the time of each step of a HIG update to stderr; `--profile hig|adam|sip`
+// runs one method's updates for 5 s (for perf), without JSON rows.
 import Foundation
 import PhysGradBenchSupport
 import PhysGradLearning
