@@ -133,11 +133,19 @@ struct CompareTests {
         let methods = try #require(doc["methods"] as? [[String: Any]])
         #expect(methods.map { $0["name"] as? String } == ["gd", "newton", "pg", "pg-numerical"])
         let keys: Set<String> = ["name", "eta", "steps", "final_x", "final_x_truncated", "final_loss", "distance_to_solution",
-                                 "diagonal_length_first_update", "counts", "termination"]
-        let countKeys: Set<String> = ["f", "gradient", "hessian", "model", "inverse_solves", "inverse_evaluations", "inverse_iterations"]
+                                 "diagonal_length_first_update", "initial_loss", "counts", "diagnostics", "termination"]
+        let countKeys: Set<String> = ["f", "gradient", "hessian", "model", "jacobian", "inverse_solves", "inverse_evaluations",
+                                      "inverse_iterations"]
+        let diagnosticKeys: Set<String> = ["rejected_trials", "shortened_steps", "lu_fallbacks", "shifted_solves", "largest_shift",
+                                           "truncated_solves", "inverse_solves_stopped_short"]
         for m in methods {
             #expect(Set(m.keys) == keys)
             #expect(Set((m["counts"] as? [String: Any] ?? [:]).keys) == countKeys)
+            let diagnostics = try #require(m["diagnostics"] as? [String: Any])
+            #expect(Set(diagnostics.keys) == diagnosticKeys)
+            // The chapter's fixed steps: nothing rejected, shortened or fallen back, no inverse short.
+            #expect(diagnostics.values.allSatisfy { ($0 as? Double) == 0 }, "\(m["name"]!): \(diagnostics)")
+            #expect(m["initial_loss"] as? Double == 90)
             let t = try #require(m["termination"] as? [String: Any])
             #expect(t["code"] as? String == "completed-steps")
             #expect(t["success"] as? Bool == true)
