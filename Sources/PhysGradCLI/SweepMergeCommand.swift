@@ -29,6 +29,10 @@ struct SweepMergeCommand: ParsableCommand {
         in one atomic group. An existing FILE that is not this sweep's merged
         output (or a side file that is not one) is refused unless --force.
 
+        LIMITS: at most 1,000,000 parts. The parts are read into memory and
+        the merged file is made there: the peak is about 4 times the parts'
+        size (1,000,000 rows in 120 MB of CSV: 465 MB and 17 s).
+
         Exit status: 0 when merged, 64 for a mistake in the options, 65 when
         the parts do not make one complete sweep, 66 when a part or its side
         file cannot be read, 73 when an output cannot be created or replaced,
@@ -161,7 +165,9 @@ struct SweepPlotCommand: ParsableCommand {
 
         The figures are written as one group into --output (created if
         needed); figures of an earlier plot in the folder that this sweep
-        does not draw are removed, so that the folder shows one sweep.
+        does not draw are removed, so that the folder shows one sweep. FILE
+        is read into memory: the peak is about 8 times its size (1,000,000
+        rows in 120 MB of CSV: 930 MB and 19 s).
 
         Exit status: 0 when drawn, 64 for a mistake in the options, 65 when
         FILE is not a sweep's output (or not what its side file describes),

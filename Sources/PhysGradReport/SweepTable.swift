@@ -116,9 +116,12 @@ public struct SweepTable: Sendable {
             }
         }
         let start: String? = (o["start"] as? String) ?? (o["start"] as? NSNumber).map { RunReport.csvNumber($0.doubleValue) }
+        let status = o["status"] as? String
+        // JSON has no NaN or infinity: a run that ran always has a final loss, and null stands
+        // for a non-finite one (the CSV's "nan", "inf").
+        let loss = try double("final_loss") ?? (status == "error" ? nil : .nan)
         let entry = try make(index: o["index"] as? Int, problem: o["problem"] as? String, dimension: o["dimension"] as? Int,
-                             method: o["method"] as? String, eta: try double("eta"), start: start, status: o["status"] as? String,
-                             loss: try double("final_loss"))
+                             method: o["method"] as? String, eta: try double("eta"), start: start, status: status, loss: loss)
         guard let grid = o["grid"] as? String else { throw InputError("no grid") }
         return (entry, grid)
     }

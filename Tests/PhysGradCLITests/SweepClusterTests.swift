@@ -181,6 +181,12 @@ struct SweepClusterTests {
         for name in names where !name.hasPrefix("time") {
             #expect(try read(folder.appendingPathComponent("figs/\(name)")) == (try read(folder.appendingPathComponent("figs2/\(name)"))), "\(name)")
         }
+        // JSON Lines give the same figures as CSV.
+        #expect(try physgrad(Self.grid + ["--format", "jsonl", "--output", "whole.jsonl"], in: folder).status == 0)
+        #expect(try physgrad(["sweep", "plot", "whole.jsonl", "--output", "figs-jsonl"], in: folder).status == 0)
+        for name in names where !name.hasPrefix("time") {
+            #expect(try read(folder.appendingPathComponent("figs/\(name)")) == (try read(folder.appendingPathComponent("figs-jsonl/\(name)"))), "\(name)")
+        }
         let eta = try read(folder.appendingPathComponent("figs/loss-vs-eta-seed-n2.svg"))
         let root = try parseSVG(eta)
         let texts = elements(named: "text", in: root).compactMap(\.stringValue)
