@@ -332,9 +332,19 @@ struct CompareTests {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.firstIndex { $0.hasPrefix("EXAMPLES:") }! < lines.firstIndex { $0.hasPrefix("USAGE:") }!)
         }
-        for command in [PhysGradCommand.self, CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self] as [any ParsableCommand.Type] {
+        let commands: [any ParsableCommand.Type] = [PhysGradCommand.self, CompareCommand.self, InvertCommand.self, MinimizeCommand.self,
+                                                    SweepCommand.self, SweepRunCommand.self, SweepMergeCommand.self, SweepPlotCommand.self]
+        for command in commands {
             let long = command.configuration.discussion.split(separator: "\n").filter { $0.count > 78 }.map(String.init)
             #expect(long.isEmpty, "\(command): \(long)")
+        }
+        // Every subcommand's whole help, as printed, fits 80 columns (but for ArgumentParser's
+        // USAGE line, which it does not wrap) and has examples.
+        for sub in [[], ["compare"], ["invert"], ["minimize"], ["sweep"], ["sweep", "run"], ["sweep", "merge"], ["sweep", "plot"]] {
+            let text = try physgrad(sub + ["--help"]).stdout
+            let wide = text.split(separator: "\n").filter { $0.count > 80 && !$0.hasPrefix("USAGE:") }.map(String.init)
+            #expect(wide.isEmpty, "\(sub): \(wide)")
+            #expect(text.contains("EXAMPLES:"), "\(sub)")
         }
     }
 }

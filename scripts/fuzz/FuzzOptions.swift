@@ -16,12 +16,12 @@ import ArgumentParser
 import PhysGrad
 import PhysGradReport
 
-let subcommands = ["compare", "invert", "minimize", "sweep", "help", "--problem"]
+let subcommands = ["compare", "invert", "minimize", "sweep", "help", "--problem", "sweep merge", "sweep plot"]
 let options = [
     "--problem", "--dimension", "--methods", "--steps", "--eta", "--start", "--inverse-gradient", "--format", "--output",
     "--no-plots", "--quiet", "--max-memory", "--target", "--lower", "--upper", "--function", "--maxcor", "--ftol", "--factr",
     "--gtol", "--pgtol", "--maxiter", "--maxfun", "--maxls", "--problems", "--dimensions", "--etas", "--starts", "--shard",
-    "--force", "--jobs", "--help", "--version",
+    "--force", "--jobs", "--help", "--version", "--shards", "--plots",
 ]
 let values = [
     "seed", "powers", "blur", "burgers", "2", "4", "10", "7", "0", "-1", "1e-3", "0.5", "3,3", "3", "1,2,3", "inf", "-inf", "+Infinity",
@@ -41,7 +41,7 @@ func commandLine(_ bytes: UnsafeRawBufferPointer) -> [String] {
         defer { i += 1 }
         return bytes[i]
     }
-    if let b = next() { argv.append(subcommands[Int(b) % subcommands.count]) }
+    if let b = next() { argv += subcommands[Int(b) % subcommands.count].split(separator: " ").map(String.init) }
     while let b = next(), argv.count < 24 {
         let k = Int(b >> 2)
         switch b & 3 {
@@ -99,13 +99,15 @@ func checkPlan(_ command: any ParsableCommand, _ argv: [String]) {
             precondition(plan.start.count == plan.dimension && plan.start.allSatisfy(\.isFinite), "start")
             precondition(plan.estimatedBytes <= c.memory.maxMemory.bytes, "memory")
             precondition(plan.options.maxcor >= 1 && plan.options.maxls >= 1 && plan.options.maxiter >= 1 && plan.options.maxfun >= 1)
-        case let c as SweepCommand:
+        case let c as SweepRunCommand:
             let grid = c.grid
             let count = grid.pointCount
             precondition(count <= Limits.maximumGridPoints, "grid of \(count) points")
             precondition(grid.steps >= 0 && grid.steps <= Limits.maximumSteps)
-            let range = c.shard.range(of: count)
-            precondition(range.lowerBound >= 0 && range.upperBound <= count, "shard \(c.shard) of \(count): \(range)")
+            // The shard as a Kubernetes pod with index 0 would resolve it.
+            let shard = try c.assignment(environment: ["JOB_COMPLETION_INDEX": "0"]).shard
+            let range = shard.range(of: count)
+            precondition(range.lowerBound >= 0 && range.upperBound <= count, "shard \(shard) of \(count): \(range)")
             if count <= 10_000 { precondition(grid.points.count == count, "pointCount") }
         default:
             break
