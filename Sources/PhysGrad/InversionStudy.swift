@@ -1,3 +1,5 @@
+import PhysGradLBFGSB
+
 /// A numerical inverse under a name: one column of an ``InversionStudy``.
 public struct InversionVariant: Sendable, Equatable {
     /// The name in tables, files and figures ("finite-differences", "exact", or the caller's).
@@ -108,19 +110,31 @@ public struct InversionStudy: Sendable {
         eta ?? problem.stepSizes[.pg] ?? problem.stepSizes[.pgNumerical]
     }
 
-    /// The bytes a study keeps at dimension n for K steps and `runs` runs (the reference
-    /// included): the reference's iterates, `8 n (K + 1)`, and about 160 bytes per run and
-    /// step for the per-step records.
-    public static func storedBytes(dimension n: Int, steps: Int, runs: Int) -> Double {
-        let iterates = Double(steps) + 1
-        return 8 * Double(n) * iterates + 160 * iterates * Double(runs)
+    /// The memory a study needs at dimension n, in bytes: the reference's iterates,
+    /// `8 n (K + 1)`; about 160 bytes per run and step for the per-step records; and the largest
+    /// numerical inverse's L-BFGS-B workspace (``PhysGradLBFGSB/LBFGSBSolver/workspaceBytes(dimension:maxcor:)``,
+    /// about 230 n for m = 10; one run at a time). The problem's own storage comes on top.
+    public func estimatedBytes(dimension n: Int) -> Double {
+        let iterates = Double(Swift.max(steps, 0)) + 1
+        var inverses = variants.map(\.inverse)
+        if case .numerical(let v) = reference { inverses.append(v.inverse) }
+        let workspace = inverses.map {
+            Double(LBFGSBSolver.workspaceBytes(dimension: n, maxcor: Swift.max($0.options.maxcor, 0)) ?? 0)
+        }.max() ?? 0
+        return 8 * Double(Swift.max(n, 0)) * iterates + 160 * iterates * Double(variants.count + 1) + workspace
+    }
+
+    /// Checks everything ``run(on:)`` checks before it runs anything, without running.
+    /// - Throws: what ``run(on:)`` throws before it starts.
+    public func validate(for problem: InverseProblem) throws(PhysGradError) {
+        _ = try validated(for: problem)
     }
 
     /// Runs the reference and every variant on `problem` and compares them step by step.
     ///
     /// A run that stops early (a failed inverse, a non-finite value, the time limit) is compared
-    /// over the steps it took: the variants take as many steps as the reference did, and
-    /// ``InversionComparison/comparedSteps`` says how many were compared. A variant whose
+    /// over the steps it took: every run takes up to K steps, the comparison covers the steps both
+    /// it and the reference took, and ``InversionComparison/comparedSteps`` says how many. A variant whose
     /// numerical inverse is the reference's is not run again: it is the reference
     /// (``InversionComparison/isReference``, errors zero).
     ///
@@ -181,7 +195,7 @@ public struct InversionStudy: Sendable {
         // The driver keeps no trace: the study keeps the reference's iterates itself.
         let options = RunOptions(steps: steps, timeLimit: timeLimit, trace: .none, memoryLimit: memoryLimit)
         try options.validate()
-        let bytes = Self.storedBytes(dimension: problem.dimension, steps: steps, runs: variants.count + 1)
+        let bytes = estimatedBytes(dimension: problem.dimension)
         if bytes > Double(memoryLimit) {
             throw .exceedsMemoryLimit(
                 what: "an inversion study of \(steps) steps on \(problem.name) (n = \(problem.dimension))",
@@ -220,8 +234,6 @@ public struct InversionStudy: Sendable {
 
     func compare(_ variant: InversionVariant, with reference: ReferenceTrajectory, _ plan: Plan,
                  on problem: InverseProblem) throws(PhysGradError) -> InversionComparison {
-        var options = plan.options
-        options.steps = reference.x.count - 1
         let n = problem.dimension
         var total = 0.0
         var largest = 0.0
@@ -231,7 +243,10 @@ public struct InversionStudy: Sendable {
         ]
         var steps: [InversionRunStep] = []
         let result = try optimize(problem, with: PhysicalGradient(eta: plan.eta, inverse: .numerical(variant.inverse)),
-                                  from: plan.start, options: options) { it in
+                                  from: plan.start, options: plan.options) { it in
+            steps.append(InversionRunStep(step: it.step, loss: it.loss, inverse: it.report.inverse))
+            // Beyond the reference's last iterate (it stopped early) there is nothing to compare.
+            guard it.step < reference.x.count else { return .proceed }
             let r = reference.x[it.step]
             var sum = 0.0, worst = 0.0
             for i in 0..<n {
@@ -244,7 +259,6 @@ public struct InversionStudy: Sendable {
             errors.append(InversionStepComparison(
                 step: it.step, meanAbsoluteError: n == 0 ? 0 : sum / Double(n), maximumError: worst, loss: it.loss,
                 referenceLoss: reference.run.steps[it.step].loss, inverse: it.report.inverse))
-            steps.append(InversionRunStep(step: it.step, loss: it.loss, inverse: it.report.inverse))
             return .proceed
         }
         steps.insert(InversionRunStep(step: 0, loss: result.initialLoss, inverse: nil), at: 0)
@@ -380,10 +394,16 @@ public struct InversionStudyResult: Sendable {
     /// The comparison of the variant named `name`.
     public func comparison(named name: String) -> InversionComparison? { comparisons.first { $0.variant.name == name } }
 
+    /// `true` when the comparison of `c` is complete and sound: its run and the reference's
+    /// succeeded and it was compared over all the steps asked for.
+    public func isSuccess(_ c: InversionComparison) -> Bool {
+        reference.result.isSuccess && c.run.result.isSuccess && c.comparedSteps == steps
+    }
+
     /// `true` when every run succeeded (``OptimizationResult/isSuccess``: no failure, no loss
     /// above its start, no inverse that stopped short) and every variant was compared over all
     /// the steps asked for.
     public var isSuccess: Bool {
-        reference.result.isSuccess && comparisons.allSatisfy { $0.run.result.isSuccess && $0.comparedSteps == steps }
+        comparisons.allSatisfy(isSuccess)
     }
 }

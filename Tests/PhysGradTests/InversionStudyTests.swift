@@ -145,6 +145,20 @@ struct InversionStudyTests {
         #expect(result.comparison(named: "exact")!.comparedSteps == 10)
     }
 
+    @Test("a reference that stops early: the variants still take their steps, compared as far as it went")
+    func referenceStopsEarly() throws {
+        // eta = 3 sends y1 = x1^2 below 0 on the first step: outside the analytic inverse's domain.
+        let result = try InversionStudy(eta: 3).run(on: Problems.seed())
+        if case .inverseFailed = result.reference.result.termination {} else { Issue.record("\(result.reference.result.termination)") }
+        #expect(result.reference.steps.count == 1)
+        for c in result.comparisons {
+            #expect(c.comparedSteps == 0 && c.meanAbsoluteError == 0)
+            #expect(c.run.result.steps == 10 && c.run.steps.count == 11)
+            #expect(!result.isSuccess(c))
+        }
+        #expect(!result.isSuccess)
+    }
+
     @Test("what cannot run is refused before anything runs")
     func refusals() throws {
         let seed = Problems.seed()
@@ -173,6 +187,8 @@ struct InversionStudyTests {
         noStep.stepSizes = [:]
         if case .methodNotApplicable? = refused(InversionStudy(), noStep) {} else { Issue.record("no step size") }
         #expect(try InversionStudy(eta: 0.5).run(on: noStep).eta == 0.5)
-        #expect(InversionStudy.storedBytes(dimension: 1000, steps: 10, runs: 3) >= 8 * 1000 * 11)
+        #expect(InversionStudy().estimatedBytes(dimension: 1000) >= 8 * 1000 * 11 + 65 * 1000)
+        try InversionStudy().validate(for: seed)
+        #expect(throws: PhysGradError.self) { try InversionStudy(eta: -1).validate(for: seed) }
     }
 }
