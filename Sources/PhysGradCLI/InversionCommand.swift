@@ -194,16 +194,7 @@ struct InversionCommand: ParsableCommand {
             throw ComputationError(message: "the study failed: \(error.message)")
         }
         let files = report.files(plots: !noPlots)
-        let created = try AtomicFile.prepareFolder(output)
-        let stale = noPlots ? InversionReport.figureNames.filter { isRegularFile(output + "/" + $0) } : []
-        do {
-            try AtomicFile.writeGroup(files.map { (output + "/" + $0.name, Data($0.contents.utf8)) },
-                                      removing: stale.map { output + "/" + $0 })
-        } catch {
-            AtomicFile.removeFolders(created)
-            throw error
-        }
-        AtomicFile.keepFolders(created)
+        let stale = try writeOutputFolder(output, files: files, figures: InversionReport.figureNames, plots: !noPlots)
 
         switch format {
         case .json:

@@ -198,43 +198,85 @@ public struct InversionReport: Sendable {
         return names.joined(separator: " / ")
     }
 
+    /// A legend entry without points: a marker (`line: false`) or a colored line.
+    static func key(_ name: String, color: Color, marker: Marker, line: Bool) -> Series {
+        Series(name: name, x: [], y: [], color: color, marker: marker, line: line, markerSize: 6)
+    }
+
+    /// Distinct values in first-seen order.
+    static func distinct(_ values: [String]) -> [String] {
+        values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
     /// The MAE between each variant's iterates and the reference's, per step, log scale: one
-    /// line per variant and problem dimension (color by problem and dimension, marker by
-    /// variant). Step 0 (the shared start, error 0) is left out.
+    /// line per variant and problem dimension, colored by problem and dimension, marked by
+    /// variant (the legend lists the two separately). Step 0 (the shared start, error 0) is left out.
     public var stepFigure: Figure {
         var fig = Figure(title: "MAE per step against the \(referenceNames) inverse", xLabel: "step", yLabel: "MAE",
-                         width: 720, height: 600, yScale: .log10)
-        for (i, s) in studies.enumerated() {
-            for c in s.comparisons where !c.isReference {
-                let v = variants.firstIndex(of: c.variant.name) ?? 0
-                let points = c.steps.dropFirst()
-                fig.series.append(Series(
-                    name: "\(c.variant.name), \(InversionReport.label(s.problem, s.dimension))",
-                    x: points.map { Double($0.step) }, y: points.map(\.meanAbsoluteError),
-                    color: Color.tab10[i % Color.tab10.count], marker: InversionReport.markers[v % InversionReport.markers.count],
-                    line: true, markerSize: 6))
-            }
+                         width: 720, height: 640, yScale: .log10)
+        let shown = drawn
+        let labels = InversionReport.distinct(shown.map { InversionReport.label($0.study.problem, $0.study.dimension) })
+        let names = InversionReport.distinct(shown.map(\.comparison.variant.name))
+        for (s, c) in shown {
+            let color = Color.tab10[(labels.firstIndex(of: InversionReport.label(s.problem, s.dimension)) ?? 0) % Color.tab10.count]
+            let marker = InversionReport.markers[(names.firstIndex(of: c.variant.name) ?? 0) % InversionReport.markers.count]
+            let points = c.steps.dropFirst()
+            fig.series.append(Series(name: nil, x: points.map { Double($0.step) }, y: points.map(\.meanAbsoluteError),
+                                     color: color, marker: marker, line: true, markerSize: 6))
+        }
+        for (i, name) in names.enumerated() {
+            fig.series.append(InversionReport.key(name, color: .black, marker: InversionReport.markers[i % InversionReport.markers.count], line: false))
+        }
+        for (i, label) in labels.enumerated() {
+            fig.series.append(InversionReport.key(label, color: Color.tab10[i % Color.tab10.count], marker: .none, line: true))
         }
         return fig
     }
 
     /// The overall MAE (the chapter's) against the dimension n, both log scale: one line per
-    /// problem and variant.
+    /// problem and variant, colored by variant, marked by problem.
     public var dimensionFigure: Figure {
         var fig = Figure(title: "MAE against the \(referenceNames) inverse, by dimension", xLabel: "n", yLabel: "MAE",
-                         width: 640, height: 420, xScale: .log10, yScale: .log10)
-        var keys: [(problem: String, variant: String)] = []
-        for (s, c) in drawn where !keys.contains(where: { $0.problem == s.problem && $0.variant == c.variant.name }) {
-            keys.append((s.problem, c.variant.name))
+                         width: 640, height: 440, xScale: .log10, yScale: .log10)
+        let shown = drawn
+        let problems = InversionReport.distinct(shown.map(\.study.problem))
+        let names = InversionReport.distinct(shown.map(\.comparison.variant.name))
+        for problem in problems {
+            for (v, name) in names.enumerated() {
+                let points = shown.filter { $0.study.problem == problem && $0.comparison.variant.name == name }
+                    .map { (Double($0.study.dimension), $0.comparison.meanAbsoluteError) }.sorted { $0.0 < $1.0 }
+                guard !points.isEmpty else { continue }
+                let p = problems.firstIndex(of: problem) ?? 0
+                fig.series.append(Series(name: nil, points: points, color: Color.tab10[v % Color.tab10.count],
+                                         marker: InversionReport.markers[p % InversionReport.markers.count], line: true, markerSize: 7))
+            }
         }
-        let problems = keys.map(\.problem).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        for (i, key) in keys.enumerated() {
-            let points = drawn.filter { $0.study.problem == key.problem && $0.comparison.variant.name == key.variant }
-                .map { (Double($0.study.dimension), $0.comparison.meanAbsoluteError) }.sorted { $0.0 < $1.0 }
-            let p = problems.firstIndex(of: key.problem) ?? 0
-            fig.series.append(Series(name: "\(key.variant), \(key.problem)", points: points, color: Color.tab10[i % Color.tab10.count],
-                                     marker: InversionReport.markers[p % InversionReport.markers.count], line: true, markerSize: 7))
+        for (v, name) in names.enumerated() {
+            fig.series.append(InversionReport.key(name, color: Color.tab10[v % Color.tab10.count], marker: .none, line: true))
         }
+        for (p, problem) in problems.enumerated() {
+            fig.series.append(InversionReport.key(problem, color: .black, marker: InversionReport.markers[p % InversionReport.markers.count],
+                                                  line: false))
+        }
+        return fig
+    }
+
+    /// Raises the top of `figure`'s logarithmic y-axis so that its legend (upper left) sits above
+    /// every point: the legend takes `18 k + 8` pixels for k entries (PhysGradPlot's layout), and
+    /// the data keep the rest of the plot's height.
+    static func withLegendRoom(_ figure: Figure) -> Figure {
+        var fig = figure
+        let ys = fig.series.flatMap(\.y).filter { $0.isFinite && $0 > 0 }
+        guard let low = ys.min(), let high = ys.max() else { return fig }
+        let entries = Double(fig.series.filter { $0.name?.isEmpty == false }.count)
+        let plotHeight = fig.height - (fig.title.isEmpty ? 14 : 34) - 50
+        let share = Swift.min(0.8, (18 * entries + 8 + 24) / plotHeight)
+        let lo = log10(low), hi = log10(high)
+        let span = Swift.max(hi - lo, 1)
+        let margin = 0.05 * span
+        let extra = share * (span + 2 * margin) / (1 - share)
+        fig.yRange = pow(10, lo - margin)...pow(10, hi + margin + extra)
+        fig.legend = .upperLeft
         return fig
     }
 
@@ -247,7 +289,7 @@ public struct InversionReport: Sendable {
         if plots {
             let renderer = SVGRenderer()
             for (name, figure) in zip(InversionReport.figureNames, [stepFigure, dimensionFigure]) {
-                out.append((name, renderer.render(figure).svg))
+                out.append((name, renderer.render(InversionReport.withLegendRoom(figure)).svg))
             }
         }
         out.append(("mae-by-step.csv", stepsCSV))
@@ -258,7 +300,13 @@ public struct InversionReport: Sendable {
 
     // MARK: text
 
-    static func short(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "\(v)" }
+    /// Three significant digits: 0.3, 35.9, 5.60e-04 (exponent form below 0.01 and from 1e5 on).
+    static func short(_ v: Double) -> String {
+        guard v.isFinite else { return "\(v)" }
+        if v == 0 { return "0" }
+        let m = Swift.abs(v)
+        return String(format: m < 1e-2 || m >= 1e5 ? "%.2e" : "%.3g", v)
+    }
 
     static func table(_ rows: [[String]]) -> [String] {
         guard let first = rows.first else { return [] }
