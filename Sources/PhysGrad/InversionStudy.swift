@@ -85,8 +85,9 @@ public struct InversionStudy: Sendable {
     public var steps: Int
     /// The start x₀; `nil`: the problem's.
     public var start: [Double]?
-    /// The memory the study may keep (the reference's iterates and the per-step records), in
-    /// bytes; also each run's ``RunOptions/memoryLimit``.
+    /// The memory the study may take, in bytes (``estimatedBytes(dimension:)``: the reference's
+    /// iterates, the per-step records, the inverses' workspace); also each run's
+    /// ``RunOptions/memoryLimit``.
     public var memoryLimit: Int
     /// Wall time allowed to each run, in seconds (``RunOptions/timeLimit``); `nil`: none.
     public var timeLimit: Double?
