@@ -34,7 +34,7 @@ struct PhysGradCommand: AsyncParsableCommand {
         write before the tool ends.
         """,
         version: "0.1.0",
-        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self],
+        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self, InversionCommand.self],
         defaultSubcommand: CompareCommand.self
     )
 

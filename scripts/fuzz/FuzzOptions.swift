@@ -16,12 +16,12 @@ import ArgumentParser
 import PhysGrad
 import PhysGradReport
 
-let subcommands = ["compare", "invert", "minimize", "sweep", "help", "--problem", "sweep merge", "sweep plot"]
+let subcommands = ["compare", "invert", "minimize", "sweep", "inversion", "help", "--problem", "sweep merge", "sweep plot"]
 let options = [
     "--problem", "--dimension", "--methods", "--steps", "--eta", "--start", "--inverse-gradient", "--format", "--output",
     "--no-plots", "--quiet", "--max-memory", "--target", "--lower", "--upper", "--function", "--maxcor", "--ftol", "--factr",
     "--gtol", "--pgtol", "--maxiter", "--maxfun", "--maxls", "--problems", "--dimensions", "--etas", "--starts", "--shard",
-    "--force", "--jobs", "--help", "--version", "--shards", "--plots",
+    "--force", "--jobs", "--help", "--version", "--shards", "--plots", "--gradients", "--reference",
 ]
 let values = [
     "seed", "powers", "blur", "burgers", "2", "4", "10", "7", "0", "-1", "1e-3", "0.5", "3,3", "3", "1,2,3", "inf", "-inf", "+Infinity",
@@ -29,7 +29,7 @@ let values = [
     "jsonl", "1/2", "2/2", "0/2", "1000000/1000000", "9223372036854775807/9223372036854775807", "9223372036854775807",
     "9223372036854775808", "10000000", "10000001", "1000000", "1000001", "1e308", "1e309", "4G", "1K", "0.5M", "exact",
     "finite-differences", "extended-rosenbrock", "chained-rosenbrock", "beale", "booth", "driver1", "", " ", "0.1,1e-1", "-inf,0.1",
-    "1e300,1e300", "1,2", "2,4,6,8",
+    "1e300,1e300", "1,2", "2,4,6,8", "analytic", "seed,powers,blur", "heat", "exact,finite-differences", "10,100,1000",
 ]
 
 /// The command line encoded by `bytes`.
@@ -99,6 +99,16 @@ func checkPlan(_ command: any ParsableCommand, _ argv: [String]) {
             precondition(plan.start.count == plan.dimension && plan.start.allSatisfy(\.isFinite), "start")
             precondition(plan.estimatedBytes <= c.memory.maxMemory.bytes, "memory")
             precondition(plan.options.maxcor >= 1 && plan.options.maxls >= 1 && plan.options.maxiter >= 1 && plan.options.maxfun >= 1)
+        case let c as InversionCommand:
+            guard (c.dimensions?.values.max() ?? 0) <= 100_000 else { return }
+            let plan = try c.plan()
+            precondition(c.steps.steps >= 0 && c.steps.steps <= Limits.maximumSteps, "steps \(c.steps.steps)")
+            precondition(!plan.problems.isEmpty && !plan.study.variants.isEmpty, "nothing to run")
+            precondition(plan.study.eta.map { $0.isFinite && $0 > 0 } ?? true, "eta \(String(describing: plan.study.eta))")
+            let stored = plan.problems.map { plan.study.estimatedBytes(dimension: $0.dimension) }.max() ?? 0
+            let bytes = stored + InversionReport.estimatedBytes(studies: plan.problems.count, steps: c.steps.steps,
+                                                                variants: plan.study.variants.count)
+            precondition(bytes <= c.memory.maxMemory.bytes, "memory \(bytes) above \(c.memory.maxMemory)")
         case let c as SweepRunCommand:
             let grid = c.grid
             let count = grid.pointCount
