@@ -77,6 +77,14 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
     public var stepSize: Double? { eta }
 
+    /// A few vectors of n and k, plus the numerical inverse's L-BFGS-B workspace.
+    public func workingMemory(for problem: InverseProblem) -> Int {
+        let vectors = MemorySize.vectors(12, of: Swift.max(problem.dimension, problem.outputDimension))
+        guard case .numerical(let numerical) = inverse else { return vectors }
+        let workspace = LBFGSBSolver.workspaceBytes(dimension: problem.dimension, maxcor: numerical.options.maxcor) ?? .max
+        return MemorySize.sum(vectors, workspace)
+    }
+
     public func validate() throws(PhysGradError) {
         if !(eta.isFinite && eta > 0) {
             throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
@@ -160,7 +168,7 @@ public struct PhysicalGradient: SteppingOptimizer {
             report.inverse = InverseSolveReport(
                 iterations: solved.result.iterations, evaluations: solved.result.evaluations,
                 termination: solved.result.termination.code, converged: solved.result.termination.isSuccess,
-                requested: Vector.distance(y, target), residual: solved.result.f.squareRoot())
+                requested: Vector.distance(y, target), residual: solved.result.f.squareRoot(), targetNorm: Vector.norm2(target))
         }
         try requireFinite(proposal, "inverse y⁻¹(y')")
         let d = Vector.subtract(proposal, state.x)
