@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
         .executable(name: "bench-cli", targets: ["BenchCLI"]),
+        .executable(name: "bench-least-squares", targets: ["BenchLeastSquares"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -114,6 +115,11 @@ let package = Package(
             name: "BenchLBFGSB",
             dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/LBFGSB"
+        ),
+        .executableTarget(
+            name: "BenchLeastSquares",
+            dependencies: ["PhysGrad", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/LeastSquares"
         ),
         .executableTarget(
             name: "BenchCLI",
