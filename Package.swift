@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
         .executable(name: "bench-cli", targets: ["BenchCLI"]),
         .executable(name: "bench-learning", targets: ["BenchLearning"]),
+        .executable(name: "bench-least-squares", targets: ["BenchLeastSquares"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -134,6 +135,11 @@ let package = Package(
             name: "BenchLearning",
             dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/Learning"
+        ),
+        .executableTarget(
+            name: "BenchLeastSquares",
+            dependencies: ["PhysGrad", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/LeastSquares"
         ),
         .executableTarget(
             name: "BenchCLI",

@@ -96,7 +96,7 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         switch self {
         case .gd: return GradientDescent(eta: eta, acceptance: accept ?? .fixed)
         case .newton:
-            let a = accept ?? .trustRegion()
+            let a = accept ?? .trustRegion(.newton)
             return Newton(eta: eta, policy: a == .fixed ? .exact : .regularize(), acceptance: a)
         case .pg: return PhysicalGradient(eta: eta, acceptance: accept ?? .fixed)
         case .pgNumerical: return PhysicalGradient(eta: eta, inverse: .numerical(inverse), acceptance: accept ?? .fixed)

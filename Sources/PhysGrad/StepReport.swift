@@ -39,19 +39,27 @@ public struct InverseSolveReport: Sendable, Hashable, Codable {
     public var requested: Double
     /// `|y(x') - y'|₂`: how far the inverse's answer x' is from reaching the target.
     public var residual: Double
+    /// `|y'|₂`, the size of the target.
+    public var targetNorm: Double
 
     /// `true` when the solve did not converge, or converged on a tolerance while leaving more than
-    /// half of the requested move undone (`residual > requested / 2`): the step then is not
-    /// the update the method defines.
-    public var stoppedShort: Bool { !converged || residual > 0.5 * requested }
+    /// half of the requested move undone (`residual > requested / 2`) and the target unreached
+    /// to half of double precision (`residual > √ε |y'|`): the step then is not the update the
+    /// method defines. (Near the solution the requested moves fall below what any inverse
+    /// resolves; a residual within `√ε |y'|` reached the target as well as doubles allow.)
+    public var stoppedShort: Bool {
+        !converged || (residual > 0.5 * requested && residual > Double.ulpOfOne.squareRoot() * targetNorm)
+    }
 
-    public init(iterations: Int, evaluations: Int, termination: String, converged: Bool, requested: Double, residual: Double) {
+    public init(iterations: Int, evaluations: Int, termination: String, converged: Bool, requested: Double, residual: Double,
+                targetNorm: Double) {
         self.iterations = iterations
         self.evaluations = evaluations
         self.termination = termination
         self.converged = converged
         self.requested = requested
         self.residual = residual
+        self.targetNorm = targetNorm
     }
 }
 

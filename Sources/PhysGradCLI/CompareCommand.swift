@@ -187,16 +187,7 @@ struct CompareCommand: ParsableCommand {
                                        steps: steps.steps, inverseGradient: inverse.inverseGradient, isChapter: plan.isChapter,
                                        memoryLimit: Int(Swift.min(memory.maxMemory.bytes, Double(Int.max / 2))))
         let files = report.files(plots: !noPlots)
-        let created = try AtomicFile.prepareFolder(output)
-        let stale = noPlots ? RunReport.figureNames.filter { isRegularFile(output + "/" + $0) } : []
-        do {
-            try AtomicFile.writeGroup(files.map { (output + "/" + $0.name, Data($0.contents.utf8)) },
-                                      removing: stale.map { output + "/" + $0 })
-        } catch {
-            AtomicFile.removeFolders(created)
-            throw error
-        }
-        AtomicFile.keepFolders(created)
+        let stale = try writeOutputFolder(output, files: files, figures: RunReport.figureNames, plots: !noPlots)
 
         switch format {
         case .json:

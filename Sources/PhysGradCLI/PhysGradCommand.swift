@@ -20,19 +20,22 @@ struct PhysGradCommand: AsyncParsableCommand {
           physgrad minimize --function extended-rosenbrock --dimension 1000
           physgrad sweep --problems powers --dimensions 2,10 --methods gd,pg \\
               --etas 0.01,0.1 --output sweep.csv
+          physgrad sweep merge part-*.csv --output sweep.csv --plots plots
           physgrad train --methods adam,sip,hig --seconds 10
 
         Each subcommand has its own help: 'physgrad help compare' or
         'physgrad compare --help'. Errors go to stderr as one line
         ("physgrad: error: ..."). Exit status: 0 on success, 64 for a mistake in
-        the command line (or a request above a documented limit), 73 when an
-        output file cannot be created or replaced, 74 when writing fails (full
-        disk, closed stream, broken pipe), 1 when a computation fails.
+        the command line (or a request above a documented limit), 65 when the
+        files given to 'sweep merge' or 'sweep plot' do not make one consistent
+        sweep, 66 when they cannot be read, 73 when an output file cannot be
+        created or replaced, 74 when writing fails (full disk, closed stream,
+        broken pipe), 1 when a computation fails.
         SIGINT, SIGTERM and SIGHUP remove the temporary files of an unfinished
         write before the tool ends.
         """,
         version: "0.1.0",
-        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self, TrainCommand.self],
+        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self, InversionCommand.self, TrainCommand.self],
         defaultSubcommand: CompareCommand.self
     )
 
@@ -81,8 +84,15 @@ struct PhysGradCommand: AsyncParsableCommand {
         if code == .success { return (fullMessage(for: error), 0) }
         let message = ErrorText.oneLine(self.message(for: error))
         if message.isEmpty { return ("", code.rawValue) }
-        let names = configuration.subcommands.map { $0._commandName }
-        let command = (["physgrad"] + arguments.prefix { !$0.hasPrefix("-") }.filter(names.contains).prefix(1)).joined(separator: " ")
+        // The (sub)command the arguments name, e.g. "physgrad sweep merge".
+        var path = ["physgrad"]
+        var level = configuration.subcommands
+        for word in arguments.prefix(while: { !$0.hasPrefix("-") }) {
+            guard let sub = level.first(where: { $0._commandName == word }) else { continue }
+            path.append(word)
+            level = sub.configuration.subcommands
+        }
+        let command = path.joined(separator: " ")
         let status = code == .validationFailure ? ExitCode.usage.rawValue : code.rawValue
         return (message + " (see '\(command) --help')", status)
     }

@@ -3,10 +3,47 @@ import Foundation
 import PhysGrad
 import PhysGradReport
 
-/// `physgrad sweep`: a grid of runs in parallel, optionally one shard of it.
+/// `physgrad sweep`: a grid of runs (`run`, the default subcommand), the merge of its shards,
+/// and its figures.
 struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
+        abstract: "Run a grid of runs in parallel (one shard of it, say on a cluster); merge and plot the results.",
+        discussion: """
+        EXAMPLES:
+          physgrad sweep --problems powers --dimensions 2,10,100 \\
+              --methods gd,newton,pg --etas 0.01,0.1,0.3 --output sweep.csv
+          physgrad sweep --problems powers --dimensions 2,10,100 \\
+              --methods gd,newton,pg --etas 0.01,0.1,0.3 \\
+              --shard 2/8 --output part-2.csv
+          physgrad sweep merge part-*.csv --output sweep.csv --plots plots
+          physgrad sweep plot sweep.csv --output plots
+
+        'physgrad sweep OPTIONS' is 'physgrad sweep run OPTIONS': it runs the
+        grid, or one shard of it; 'physgrad sweep run --help' lists its
+        options. In a Slurm job array or a Kubernetes Indexed Job each task
+        picks its shard from the engine's variables. 'sweep merge' checks that
+        the shards' files are all the shards of one grid, each once, and
+        writes the unsharded output byte for byte; 'sweep plot' draws final
+        loss against step size and dimension, and wall time against
+        dimension, as SVG. Examples for Slurm and Kubernetes: docs/cluster/.
+
+        Exit status: 0 on success, 64 for a mistake in the options or an
+        inconsistent batch engine variable, 65 when the files given to merge
+        or plot do not make one consistent sweep (a shard missing or given
+        twice, parts of other grids, a file changed after it was written), 66
+        when one of them cannot be read, 73 when an output cannot be created
+        or replaced, 74 when writing fails.
+        """,
+        subcommands: [SweepRunCommand.self, SweepMergeCommand.self, SweepPlotCommand.self],
+        defaultSubcommand: SweepRunCommand.self
+    )
+}
+
+/// `physgrad sweep [run]`: a grid of runs in parallel, optionally one shard of it.
+struct SweepRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a grid of problems, dimensions, methods, step sizes and start points in parallel.",
         discussion: """
         EXAMPLES:
@@ -16,19 +53,38 @@ struct SweepCommand: AsyncParsableCommand {
               --etas 0.001,0.01,0.1 --starts 1,3,5 --format jsonl
           physgrad sweep --problems powers,blur --dimensions 10,20 \\
               --methods newton,pg --output sweep.csv
+        ('physgrad sweep run ...' is the same.)
 
-        SHARDS (a Slurm job array, say): each task runs one part of the grid,
-          physgrad sweep ... --shard $SLURM_ARRAY_TASK_ID/8 \\
-              --output part-$SLURM_ARRAY_TASK_ID.csv
-        with task ids 1...8. Shard i of N takes the i-th contiguous block of the
-        grid and only shard 1 writes the CSV header, so 'cat part-1.csv ...
-        part-8.csv' is byte for byte the unsharded output. --output is written
-        atomically; when it already holds exactly this shard's rows of this
-        grid (every row carries the grid's fingerprint), it is a finished shard
-        and is skipped, so rerunning a sweep redoes only the missing parts. An
-        empty file is recomputed; any other file is refused (exit 73) unless
-        --force replaces it. A folder, FIFO or device is always refused;
-        a symbolic link is written through.
+        SHARDS: each of N processes runs one part of the grid. Shard i of N is
+        the i-th contiguous block of the grid's points, and only shard 1
+        writes the CSV header, so the shards' files concatenated in order are
+        byte for byte the unsharded output ('physgrad sweep merge' checks and
+        concatenates them). Without --shard, the part comes from the batch
+        engine that started the process, and stderr says which and why:
+          Slurm job array  SLURM_ARRAY_TASK_ID, _MIN, _MAX, _STEP, _COUNT: the
+                           k-th task of the array runs shard k of COUNT,
+                           whatever the first id and the step (--array=0-7,
+                           --array=1-15:2); an irregular id list (1,4,9)
+                           needs --shard
+          Kubernetes       JOB_COMPLETION_INDEX (from 0) runs shard index+1
+          Indexed Job      of N, N from --shards N or PHYSGRAD_SHARDS (the
+                           Job's completions: Kubernetes does not export it)
+        --shard always wins. Variables that disagree with each other, or
+        both engines' variables, are an error (exit 64). Examples for Slurm
+        (an sbatch array and a merge job) and Kubernetes: docs/cluster/.
+
+        FILES: --output FILE also writes FILE.sweep.json, its side file (beside
+        the file a symbolic link names): the grid's definition, the shard,
+        FILE's size and checksum, and each row's wall time, which stays out of
+        the rows so that shards remain byte-identical to the unsharded output.
+        'sweep merge' needs the side files, 'sweep plot' reads the times.
+        Both are written atomically, as one group. When FILE already holds
+        exactly this shard's rows of this grid and its side file matches, it
+        is a finished shard and is skipped, so rerunning a sweep redoes only
+        the missing parts (without a matching side file it is recomputed). An
+        empty file is recomputed; any other file, or a side file that is not
+        one, is refused (exit 73) unless --force replaces it. A folder, FIFO
+        or device is always refused; a symbolic link is written through.
 
         GRID ORDER: problem, dimension, method, eta, start. Without --etas each
         method uses its default step size on the problem; without --starts the
@@ -50,8 +106,9 @@ struct SweepCommand: AsyncParsableCommand {
 
         Runs use all cores (--jobs to change); a progress bar goes to stderr
         when stderr is a terminal. Exit status: 0 when the grid ran (rows may
-        say "failed" or "error"), 64 for a mistake in the options, 73 when
-        --output cannot be created or replaced, 74 when writing fails.
+        say "failed" or "error"), 64 for a mistake in the options or the
+        engine's variables, 73 when --output cannot be created or replaced, 74
+        when writing fails.
         """
     )
 
@@ -83,11 +140,15 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "What is written: CSV or JSON Lines.")
     var format: SweepFormat = .csv
 
-    @Option(help: ArgumentHelp("Run only part i of N of the grid (1 <= i <= N).", valueName: "i/N"),
+    @Option(help: ArgumentHelp("Run only part i of N of the grid (1 <= i <= N); without it, a Slurm job array's or Kubernetes Indexed Job's variables choose the part.", valueName: "i/N"),
             transform: { text throws(InputError) in try Shard(argumentText: text) })
-    var shard: Shard = .whole
+    var shard: Shard?
 
-    @Option(help: "Write the results to this file (atomically) instead of stdout.")
+    @Option(help: ArgumentHelp("In a Kubernetes Indexed Job: the number of shards, the Job's completions (or set PHYSGRAD_SHARDS); JOB_COMPLETION_INDEX picks the part.", valueName: "N"),
+            transform: { text throws(InputError) in try Inputs.integer(text, option: "", maximum: Limits.maximumShards) })
+    var shards: Int?
+
+    @Option(help: ArgumentHelp("Write the results to this file, and its side file FILE.sweep.json, atomically, instead of stdout.", valueName: "file"))
     var output: String?
 
     @Flag(help: "Recompute and replace --output even if it is a finished shard, or a file that is not one.")
@@ -113,43 +174,87 @@ struct SweepCommand: AsyncParsableCommand {
         if output?.isEmpty == true { throw ValidationError("--output: the file name is empty") }
     }
 
+    /// The shard to run, from --shard, --shards and the batch engine's variables in `environment`.
+    func assignment(environment: [String: String]) throws(InputError) -> ShardAssignment {
+        try ShardAssignment.resolve(option: shard, shards: shards, environment: environment)
+    }
+
     func run() async throws {
         let grid = self.grid
+        let assignment = try assignment(environment: ProcessInfo.processInfo.environment)
+        let shard = assignment.shard
+        let range = shard.range(of: grid.pointCount)
+        if let reason = assignment.reason {
+            let points = range.isEmpty ? "no grid points (the grid has \(grid.pointCount))"
+                : "grid points \(range.lowerBound) to \(range.upperBound - 1) of \(grid.pointCount)"
+            StandardStreams.writeError("physgrad sweep: running shard \(shard) \(reason); \(points)\n")
+        }
         var created: [String] = []
         if let path = output {
             created = try AtomicFile.prepareFolder(URL(fileURLWithPath: path).deletingLastPathComponent().path)
-            if let existing = try AtomicFile.existingContents(of: path) {
-                switch grid.checkShard(String(decoding: existing, as: UTF8.self), shard: shard, format: format) {
-                case .finished where !force:
+            do {
+                if try isFinished(path, grid: grid, shard: shard) {
                     AtomicFile.keepFolders(created)
                     StandardStreams.writeError("physgrad sweep: \(path) is a finished shard of this sweep; skipping it (--force recomputes)\n")
                     return
-                case .other(let why) where !force:
-                    throw OutputError(path: path, reason: "it exists and is not a finished shard \(shard) of this sweep (\(why)); --force replaces it")
-                default:
-                    break
                 }
+            } catch {
+                AtomicFile.removeFolders(created)
+                throw error
             }
         }
 
-        let all = grid.points
-        let points = Array(all[shard.range(of: all.count)])
+        let points = Array(grid.points[range])
         let progress = Progress(total: points.count, enabled: isatty(2) == 1)
         let workers = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let rows = await grid.run(points, jobs: workers) { progress.update($0) }
         progress.finish()
         let text = grid.text(of: rows, shard: shard, format: format)
-        if let path = output {
-            do {
-                try AtomicFile.write(text, to: path)
-            } catch {
-                AtomicFile.removeFolders(created)
-                throw error
-            }
-            AtomicFile.keepFolders(created)
-        } else {
+        guard let path = output else {
             try emit(text)
+            return
         }
+        let data = Data(text.utf8)
+        let record = SweepRecord(grid: grid, shard: shard, format: format, data: data,
+                                 assignedBy: assignment.reason.map { "shard \(shard) \($0)" }
+                                     ?? (shard == .whole ? "the whole grid" : "shard \(shard) from --shard"),
+                                 host: AtomicFile.host, jobs: workers, seconds: rows.map { $0.seconds ?? 0 })
+        do {
+            try AtomicFile.writeGroup([(path, data), (SweepRecord.path(for: path), Data(record.json.utf8))])
+        } catch {
+            AtomicFile.removeFolders(created)
+            throw error
+        }
+        AtomicFile.keepFolders(created)
+    }
+
+    /// Whether `path` is a finished shard to skip. Throws when it, or its side file, holds
+    /// something else that only --force may replace; says on stderr why a file that holds the
+    /// shard's rows is recomputed (its side file is missing or does not describe it).
+    func isFinished(_ path: String, grid: SweepGrid, shard: Shard) throws(OutputError) -> Bool {
+        let sidePath = SweepRecord.path(for: path)
+        let side: Result<SweepRecord, InputError>? = try AtomicFile.existingContents(of: sidePath).map { data in
+            Result { () throws(InputError) in try SweepRecord(parsing: data) }
+        }
+        let existing = try AtomicFile.existingContents(of: path)
+        let state = existing.map { grid.checkShard(String(decoding: $0, as: UTF8.self), shard: shard, format: format) }
+        if force { return false }
+        if case .other(let why)? = state {
+            throw OutputError(path: path, reason: "it exists and is not a finished shard \(shard) of this sweep (\(why)); --force replaces it")
+        }
+        if case .failure(let why)? = side {
+            throw OutputError(path: sidePath, reason: "it exists and is not a sweep side file (\(why.message)); --force replaces it")
+        }
+        guard state == .finished, let existing else { return false }
+        guard case .success(let record)? = side else {
+            StandardStreams.writeError("physgrad sweep: \(path) holds this shard's rows but has no side file \(sidePath); recomputing both\n")
+            return false
+        }
+        guard record.grid == grid, record.shard == shard, record.format == format, record.describes(existing) else {
+            StandardStreams.writeError("physgrad sweep: \(path) holds this shard's rows but its side file \(sidePath) describes another file; recomputing both\n")
+            return false
+        }
+        return true
     }
 }
 

@@ -27,6 +27,11 @@ public struct Figure: Sendable, Hashable {
     /// Drawn in order: later series lie on top.
     public var series: [Series]
     public var legend: LegendPlacement
+    /// Ticks to draw on the x axis instead of the generated ones (those outside the axis range
+    /// are left out), e.g. at the dimensions a sweep ran; `nil`: generated from the range.
+    public var xTicks: [Tick]? = nil
+    /// The same for the y axis.
+    public var yTicks: [Tick]? = nil
 
     public init(
         title: String = "", xLabel: String = "", yLabel: String = "", width: Double = 400, height: Double = 400,

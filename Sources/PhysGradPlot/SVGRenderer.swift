@@ -50,8 +50,8 @@ public struct SVGRenderer: Sendable {
         out.line(##"<defs><clipPath id="plot-area"><rect x="\##(f(plot.x0))" y="\##(f(plot.y0))" width="\##(f(plot.width))" height="\##(f(plot.height))"/></clipPath></defs>"##)
 
         // Ticks and their labels.
-        let xTicks = ticks(xr, figure.xScale, target: max(3, Int(plot.width / 36)))
-        let yTicks = ticks(yr, figure.yScale, target: max(3, Int(plot.height / 36)))
+        let xTicks = figure.xTicks.map { inside($0, xr) } ?? ticks(xr, figure.xScale, target: max(3, Int(plot.width / 36)))
+        let yTicks = figure.yTicks.map { inside($0, yr) } ?? ticks(yr, figure.yScale, target: max(3, Int(plot.height / 36)))
         out.line(##"<g class="ticks" stroke="#000000" stroke-width="0.8">"##)
         for t in xTicks {
             let px = map.x(t.value)
@@ -166,10 +166,15 @@ public struct SVGRenderer: Sendable {
         }
     }
 
+    /// The given ticks that lie on the axis.
+    private func inside(_ ticks: [Tick], _ r: ClosedRange<Double>) -> [Tick] {
+        ticks.filter { $0.value.isFinite && r.contains($0.value) }
+    }
+
     private func ticks(_ r: ClosedRange<Double>, _ scale: AxisScale, target: Int) -> [Tick] {
         switch scale {
         case .linear: return TickGenerator.linear(r, target: target)
-        case .log10: return TickGenerator.log10(r)
+        case .log10: return TickGenerator.log10(r, maximumLabels: target)
         }
     }
 

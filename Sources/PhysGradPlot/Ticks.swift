@@ -9,6 +9,13 @@ public struct Tick: Sendable, Hashable {
     public var value: Double
     public var label: String
     public var isMajor: Bool { !label.isEmpty }
+
+    /// A tick at `value`; an empty `label` makes it a minor (unlabelled) tick. Labels of the
+    /// form `10^k` and `Mx10^k` are drawn with a superscript exponent.
+    public init(value: Double, label: String) {
+        self.value = value
+        self.label = label
+    }
 }
 
 /// Axis ticks at "nice" values.
@@ -64,6 +71,26 @@ public enum TickGenerator {
             }
         }
         return ticks
+    }
+
+    /// Logarithmic ticks with at most `maximumLabels` labelled decades: as ``log10(_:)`` when the
+    /// range holds that many decades or fewer. Over more decades (a diverged run beside a
+    /// converged one spans hundreds), every k-th decade is labelled, k the smallest of 2, 5, 10,
+    /// 20, 50, ... that keeps to the limit (labels at multiples of k); unlabelled ticks mark every
+    /// max(1, k/5)-th decade, and the 2...9 ticks are left out, as matplotlib's `LogLocator` does.
+    public static func log10(_ range: ClosedRange<Double>, maximumLabels: Int) -> [Tick] {
+        let all = log10(range)
+        let decades = all.filter { $0.label.hasPrefix("10^") }
+        guard maximumLabels >= 1, decades.count > maximumLabels else { return all }
+        // 2, 5, 10, 20, 50, 100, ...: the first step that labels at most maximumLabels decades.
+        let steps = (0..<4).flatMap { e in [2, 5, 10].map { $0 * Int(pow(10, Double(e))) } }
+        let every = steps.first { decades.count <= maximumLabels * $0 } ?? steps.last!
+        let minor = max(1, every / 5)
+        return decades.compactMap { t in
+            let k = Int(t.label.dropFirst(3))!
+            if k % every == 0 { return t }
+            return k % minor == 0 ? Tick(value: t.value, label: "") : nil
+        }
     }
 }
 

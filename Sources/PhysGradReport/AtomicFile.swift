@@ -211,6 +211,21 @@ public enum AtomicFile {
         return data
     }
 
+    /// The file a write to `path` would replace or create, once symbolic links are followed
+    /// (`path` itself when it is not a link, or when it cannot be written at all).
+    public static func resolvedPath(_ path: String) -> String {
+        (try? Destination(path))?.path ?? path
+    }
+
+    /// `true` when `a` and `b` name the same existing file (symbolic links followed).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        var s = stat(), t = stat()
+        return stat(a, &s) == 0 && stat(b, &t) == 0 && s.st_dev == t.st_dev && s.st_ino == t.st_ino
+    }
+
+    /// This host's name, as temporary files and sweep side files record it.
+    public static var host: String { hostName }
+
     /// Creates the folder `path` and its missing parents, and checks that files can be made in
     /// it. Returns the folders it created, outermost first: pass them to ``removeFolders(_:)``
     /// when what was to go into them could not be written, or to ``keepFolders(_:)`` once it is.

@@ -71,24 +71,26 @@ public enum InverseGradient: String, CaseIterable, Sendable {
     }
 }
 
-/// One method's run, as the tool reports it: the library's `OptimizationResult` plus the
-/// metrics the summary needs.
+/// One method's run, as the tool reports it: the library's `OptimizationResult`, under the
+/// tool's method name and step size, with the views the summary reads.
 public struct MethodRun: Sendable {
     public var method: MethodName
-    /// η, or `nil` for L-BFGS-B.
+    /// η, or `nil` for methods without a step size.
     public var eta: Double?
-    public var result: OptimizationResult?
-    /// The fields the summary reads (from `result`).
-    public var x: [Double]
-    public var loss: Double
-    public var steps: Int
-    public var terminationCode: String
-    public var terminationDescription: String
-    public var success: Bool
-    public var counts: EvaluationCounts
-    public var trajectory: Trajectory
-    public var firstUpdate: [Double]?
-    public var distanceToSolution: Double?
+    public var result: OptimizationResult
+
+    public var x: [Double] { result.x }
+    public var loss: Double { result.loss }
+    public var steps: Int { result.steps }
+    public var counts: EvaluationCounts { result.counts }
+    public var trajectory: Trajectory { result.trajectory }
+    public var firstUpdate: [Double]? { result.firstUpdate }
+    public var distanceToSolution: Double? { result.distanceToSolution }
+    /// ``OptimizationResult/isSuccess``: the method did what was asked and the loss did not rise.
+    public var success: Bool { result.isSuccess }
+    public var terminationCode: String { result.termination.code }
+    /// Why the run stopped and what happened to the loss (``OptimizationResult/description``).
+    public var terminationDescription: String { result.description }
 
     /// The chapter's diagonal length of the first descent direction x₀ - x₁.
     public var diagonalLength: Double? {
@@ -101,33 +103,6 @@ public struct MethodRun: Sendable {
         self.method = method
         self.eta = eta
         self.result = result
-        x = result.x
-        loss = result.loss
-        steps = result.steps
-        terminationCode = result.termination.code
-        terminationDescription = result.description
-        success = result.isSuccess
-        counts = result.counts
-        trajectory = result.trajectory
-        firstUpdate = result.firstUpdate
-        distanceToSolution = result.distanceToSolution
-    }
-
-    init(method: MethodName, x: [Double], loss: Double, steps: Int, code: String, description: String, success: Bool,
-         counts: EvaluationCounts, trajectory: Trajectory, firstUpdate: [Double]?, distance: Double?) {
-        self.method = method
-        self.eta = nil
-        self.result = nil
-        self.x = x
-        self.loss = loss
-        self.steps = steps
-        self.terminationCode = code
-        self.terminationDescription = description
-        self.success = success
-        self.counts = counts
-        self.trajectory = trajectory
-        self.firstUpdate = firstUpdate
-        self.distanceToSolution = distance
     }
 }
 

@@ -100,12 +100,23 @@ public struct RunReport: Sendable {
                 ("final_loss", .number(r.loss)),
                 ("distance_to_solution", .optional(r.distanceToSolution)),
                 ("diagonal_length_first_update", .optional(r.diagonalLength)),
+                ("initial_loss", .number(r.result.initialLoss)),
                 ("counts", .object([
                     ("f", .int(r.counts.losses)), ("gradient", .int(r.counts.gradients)),
                     ("hessian", .int(r.counts.hessians)), ("model", .int(r.counts.models)),
+                    ("jacobian", .int(r.counts.jacobians)),
                     ("inverse_solves", .int(r.counts.inverseSolves)),
                     ("inverse_evaluations", .int(r.counts.inverseEvaluations)),
                     ("inverse_iterations", .int(r.counts.inverseIterations)),
+                ])),
+                ("diagnostics", .object([
+                    ("rejected_trials", .int(r.result.diagnostics.rejectedTrials)),
+                    ("shortened_steps", .int(r.result.diagnostics.shortenedSteps)),
+                    ("lu_fallbacks", .int(r.result.diagnostics.luFallbacks)),
+                    ("shifted_solves", .int(r.result.diagnostics.shiftedSolves)),
+                    ("largest_shift", .number(r.result.diagnostics.largestShift)),
+                    ("truncated_solves", .int(r.result.diagnostics.truncatedSolves)),
+                    ("inverse_solves_stopped_short", .int(r.result.diagnostics.inverseSolvesStoppedShort)),
                 ])),
                 ("termination", .object([
                     ("code", .string(r.terminationCode)), ("description", .string(r.terminationDescription)),

@@ -11,7 +11,9 @@ import PhysGrad
 ///
 /// Every row carries the grid's ``fingerprint``, so that ``checkShard(_:shard:format:)`` can
 /// tell a finished shard file of this grid (exactly its rows, complete) from anything else.
-public struct SweepGrid: Sendable {
+/// Each row's wall time is kept out of the rows (so that shards stay byte-identical to the
+/// unsharded output) and written to the output's side file instead (``SweepRecord``).
+public struct SweepGrid: Sendable, Equatable {
     public var problems: [ProblemName]
     /// `nil`: each problem's default dimension.
     public var dimensions: [Int]?
@@ -116,11 +118,14 @@ public struct SweepGrid: Sendable {
         }
     }
 
-    /// A short identifier of the grid (16 hex digits, FNV-1a of its definition): the same for
-    /// every shard of one grid, different for another grid, steps count or inverse gradient.
-    public var fingerprint: String {
+    /// The grid's definition as one line of text, from which ``init(definition:)`` makes the
+    /// same grid again and whose hash is the ``fingerprint``:
+    /// `physgrad-sweep|problems=…|dimensions=…|methods=…|etas=…|starts=…|steps=…|inverse-gradient=…`,
+    /// lists comma-separated (numbers with shortest round-trip digits), `default` for a list
+    /// that is not given.
+    public var definition: String {
         func list<T>(_ v: [T]?, _ f: (T) -> String) -> String { v.map { $0.map(f).joined(separator: ",") } ?? "default" }
-        let definition = [
+        return [
             "physgrad-sweep",
             "problems=" + list(problems, \.rawValue),
             "dimensions=" + list(dimensions, String.init),
@@ -130,14 +135,49 @@ public struct SweepGrid: Sendable {
             "steps=\(steps)",
             "inverse-gradient=" + inverseGradient.rawValue,
         ].joined(separator: "|")
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in definition.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
+
+    /// The grid of a ``definition`` (as a side file records it).
+    /// - Throws: ``InputError`` naming the part of the text that is not a definition.
+    public init(definition text: String) throws(InputError) {
+        let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        let keys = ["problems", "dimensions", "methods", "etas", "starts", "steps", "inverse-gradient"]
+        guard parts.count == keys.count + 1, parts[0] == "physgrad-sweep" else {
+            throw InputError("'\(text.prefix(80))' is not a sweep grid's definition")
+        }
+        var values: [String: String] = [:]
+        for (key, part) in zip(keys, parts.dropFirst()) {
+            guard part.hasPrefix(key + "=") else { throw InputError("the grid's definition lacks \(key)=") }
+            values[key] = String(part.dropFirst(key.count + 1))
+        }
+        func list<T>(_ key: String, _ make: (String) throws(InputError) -> T) throws(InputError) -> [T]? {
+            let v = values[key]!
+            if v == "default" { return nil }
+            var out: [T] = []
+            for item in v.split(separator: ",", omittingEmptySubsequences: false) { out.append(try make(String(item))) }
+            return out
+        }
+        func number(_ s: String) throws(InputError) -> Double {
+            guard let d = Double(s), d.isFinite else { throw InputError("'\(s)' in the grid's definition is not a finite number") }
+            return d
+        }
+        let problems: [ProblemName]? = try list("problems") { (s: String) throws(InputError) in try Inputs.name(s, option: "problems", kind: "problem") }
+        let methods: [MethodName]? = try list("methods") { (s: String) throws(InputError) in try Inputs.name(s, option: "methods", kind: "method") }
+        let dimensions: [Int]? = try list("dimensions") { (s: String) throws(InputError) in try Inputs.integer(s, option: "dimensions") }
+        guard let problems, let methods else { throw InputError("the grid's definition has no problems or methods") }
+        guard let steps = Int(values["steps"]!) else { throw InputError("the grid's definition has no valid steps") }
+        guard let gradient = InverseGradient(rawValue: values["inverse-gradient"]!) else {
+            throw InputError("the grid's definition has an unknown inverse gradient")
+        }
+        self.init(problems: problems, dimensions: dimensions, methods: methods, stepSizes: try list("etas", number),
+                  starts: try list("starts", number), steps: steps, inverseGradient: gradient)
+        try validate()
+        guard definition == text else { throw InputError("the grid's definition is not in its canonical form") }
+    }
+
+    /// A short identifier of the grid (16 hex digits, FNV-1a of its ``definition``): the same for
+    /// every shard of one grid, different for another grid, steps count or inverse gradient.
+    public var fingerprint: String { FNV1a64.hex(of: Data(definition.utf8)) }
 
     /// Makes the problem of `key`; a pair that cannot be made (e.g. powers with an odd n) gives
     /// its error, which becomes each of its rows' message.
@@ -149,7 +189,8 @@ public struct SweepGrid: Sendable {
         }
     }
 
-    /// Runs `points` (in grid order), `jobs` at a time, and returns their rows in the same order.
+    /// Runs `points` (in grid order), `jobs` at a time, and returns their rows in the same order,
+    /// each with its wall time (``Row/seconds``).
     /// Each problem is made once for the consecutive points that share it, and dropped before the
     /// next one is made, so that at most one problem of the grid is in memory.
     /// `progress` is called with the number of rows done after each one.
@@ -168,7 +209,13 @@ public struct SweepGrid: Sendable {
                 var next = 0
                 func add() {
                     let k = next, point = group[k]
-                    tasks.addTask { (k, self.evaluate(point, problem: made)) }
+                    tasks.addTask {
+                        let clock = ContinuousClock(), started = clock.now
+                        var row = self.evaluate(point, problem: made)
+                        let elapsed = (clock.now - started).components
+                        row.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+                        return (k, row)
+                    }
                     next += 1
                 }
                 while next < group.count && next < max(1, jobs) { add() }
@@ -240,6 +287,10 @@ public struct SweepGrid: Sendable {
         public var counts = EvaluationCounts()
         public var termination = ""
         public var message = ""
+        /// Wall-clock seconds of ``SweepGrid/evaluate(_:problem:)`` for this point (making the
+        /// problem excluded), when it was measured by ``SweepGrid/run(_:jobs:progress:)``. Not a
+        /// column: it goes to the side file (``SweepRecord/seconds``).
+        public var seconds: Double?
 
         init(point: Point, steps: Int) {
             self.point = point

@@ -133,11 +133,19 @@ struct CompareTests {
         let methods = try #require(doc["methods"] as? [[String: Any]])
         #expect(methods.map { $0["name"] as? String } == ["gd", "newton", "pg", "pg-numerical"])
         let keys: Set<String> = ["name", "eta", "steps", "final_x", "final_x_truncated", "final_loss", "distance_to_solution",
-                                 "diagonal_length_first_update", "counts", "termination"]
-        let countKeys: Set<String> = ["f", "gradient", "hessian", "model", "inverse_solves", "inverse_evaluations", "inverse_iterations"]
+                                 "diagonal_length_first_update", "initial_loss", "counts", "diagnostics", "termination"]
+        let countKeys: Set<String> = ["f", "gradient", "hessian", "model", "jacobian", "inverse_solves", "inverse_evaluations",
+                                      "inverse_iterations"]
+        let diagnosticKeys: Set<String> = ["rejected_trials", "shortened_steps", "lu_fallbacks", "shifted_solves", "largest_shift",
+                                           "truncated_solves", "inverse_solves_stopped_short"]
         for m in methods {
             #expect(Set(m.keys) == keys)
             #expect(Set((m["counts"] as? [String: Any] ?? [:]).keys) == countKeys)
+            let diagnostics = try #require(m["diagnostics"] as? [String: Any])
+            #expect(Set(diagnostics.keys) == diagnosticKeys)
+            // The chapter's fixed steps: nothing rejected, shortened or fallen back, no inverse short.
+            #expect(diagnostics.values.allSatisfy { ($0 as? Double) == 0 }, "\(m["name"]!): \(diagnostics)")
+            #expect(m["initial_loss"] as? Double == 90)
             let t = try #require(m["termination"] as? [String: Any])
             #expect(t["code"] as? String == "completed-steps")
             #expect(t["success"] as? Bool == true)
@@ -324,9 +332,19 @@ struct CompareTests {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.firstIndex { $0.hasPrefix("EXAMPLES:") }! < lines.firstIndex { $0.hasPrefix("USAGE:") }!)
         }
-        for command in [PhysGradCommand.self, CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self] as [any ParsableCommand.Type] {
+        let commands: [any ParsableCommand.Type] = [PhysGradCommand.self, CompareCommand.self, InvertCommand.self, MinimizeCommand.self,
+                                                    SweepCommand.self, SweepRunCommand.self, SweepMergeCommand.self, SweepPlotCommand.self]
+        for command in commands {
             let long = command.configuration.discussion.split(separator: "\n").filter { $0.count > 78 }.map(String.init)
             #expect(long.isEmpty, "\(command): \(long)")
+        }
+        // Every subcommand's whole help, as printed, fits 80 columns (but for ArgumentParser's
+        // USAGE line, which it does not wrap) and has examples.
+        for sub in [[], ["compare"], ["invert"], ["minimize"], ["sweep"], ["sweep", "run"], ["sweep", "merge"], ["sweep", "plot"]] {
+            let text = try physgrad(sub + ["--help"]).stdout
+            let wide = text.split(separator: "\n").filter { $0.count > 80 && !$0.hasPrefix("USAGE:") }.map(String.init)
+            #expect(wide.isEmpty, "\(sub): \(wide)")
+            #expect(text.contains("EXAMPLES:"), "\(sub)")
         }
     }
 }

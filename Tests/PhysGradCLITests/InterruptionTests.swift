@@ -30,8 +30,8 @@ struct InterruptionTests {
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0 || process.terminationReason == .uncaughtSignal)
-        // Only the complete file is there: no part-2.csv, no temporary files.
-        #expect(try contents(of: folder) == ["part-1.csv"])
+        // Only the complete file and its side file are there: no part-2.csv, no temporary files.
+        #expect(try contents(of: folder) == ["part-1.csv", "part-1.csv.sweep.json"])
         // The rerun skips shard 1 (its file is untouched) and computes shard 2.
         let again1 = try physgrad(Self.grid + ["--shard", "1/2", "--output", "part-1.csv"], in: folder)
         #expect(again1.status == 0 && again1.stderr.contains("skipping"))

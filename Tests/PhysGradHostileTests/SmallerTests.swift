@@ -72,7 +72,7 @@ extension Catalog {
             ("invert --target 1,1", "--start"), ("invert", "--target"), ("invert --target 1,1", "--lower"), ("invert --target 1,1", "--upper"),
             ("minimize", "--function"), ("minimize --function beale", "--maxcor"), ("minimize --function beale", "--gtol"),
             ("sweep", "--problems"), ("sweep", "--dimensions"), ("sweep", "--etas"), ("sweep", "--starts"), ("sweep", "--shard"),
-            ("sweep", "--jobs"), ("sweep", "--format"),
+            ("sweep", "--jobs"), ("sweep", "--format"), ("sweep", "--shards"),
         ]
         let values = ["''", "' '", "nan", "0x10", "1e999", "'1 2'", "٣", "１", "--", "-", "','", #"'\t'"#, "$(printf 'a%.0s' $(seq 3000))"]
         var out: [HostileCase] = []
@@ -98,7 +98,10 @@ extension Catalog {
         HostileCase("usage", #""$PHYSGRAD" minimize --function beale --gtol 1e-9 --pgtol 1e-9"#, status: 64, .error("--gtol and --pgtol")),
         HostileCase("usage", #""$PHYSGRAD" help frobnicate"#, status: 0, check: "grep -q 'SUBCOMMANDS' stdout"),
         HostileCase("usage", #""$PHYSGRAD" --version"#, status: 0, check: "grep -q '^0.1.0$' stdout"),
-        HostileCase("usage", #""$PHYSGRAD" help sweep"#, status: 0, check: "grep -q 'finished shard' stdout"),
+        HostileCase("usage", #""$PHYSGRAD" help sweep"#, status: 0, check: "grep -q 'sweep merge' stdout && grep -q 'run (default)' stdout"),
+        HostileCase("usage", #""$PHYSGRAD" help sweep run"#, status: 0, check: "grep -q 'finished shard' stdout && grep -q 'JOB_COMPLETION_INDEX' stdout"),
+        HostileCase("usage", #""$PHYSGRAD" sweep merge --help"#, status: 0, check: "grep -q 'exactly once' stdout"),
+        HostileCase("usage", #""$PHYSGRAD" sweep frobnicate"#, status: 64, .error("Unexpected argument 'frobnicate' (see 'physgrad sweep --help')")),
         HostileCase("usage", #""$PHYSGRAD" compare --output o --quiet --output p"#, status: 0, check: "test -s p/summary.json && test ! -e o"),
     ]
 }

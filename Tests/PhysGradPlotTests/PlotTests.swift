@@ -142,6 +142,32 @@ struct TickTests {
         #expect(TickGenerator.log10(0...10).isEmpty)
     }
 
+    @Test("ticks given by the figure replace the generated ones; those off the axis are left out")
+    func givenTicks() {
+        var fig = Figure(xLabel: "n", yLabel: "t", xScale: .log10, yScale: .log10)
+        fig.series = [Series(name: "a", x: [4, 64], y: [1, 10], color: .tab10Blue)]
+        fig.xTicks = [Tick(value: 4, label: "4"), Tick(value: 16, label: "16"), Tick(value: 64, label: "64"), Tick(value: 1e6, label: "1000000")]
+        let svg = SVGRenderer().render(fig).svg
+        for label in [">4</text>", ">16</text>", ">64</text>"] { #expect(svg.contains(label), "\(label)") }
+        #expect(!svg.contains(">1000000<"))
+        #expect(svg.components(separatedBy: "text-anchor=\"middle\">").count - 1 == 3, "three x tick labels")
+        #expect(svg.contains("10<tspan"), "the y axis keeps its generated decades")
+    }
+
+    @Test("log ticks over hundreds of decades: every k-th decade labelled, k in 2, 5, 10, 20, 50, ...")
+    func manyDecades() {
+        // Up to the limit, the same ticks as without one.
+        #expect(TickGenerator.log10(1e-4...100, maximumLabels: 7) == TickGenerator.log10(1e-4...100))
+        // 1e-16 ... 1e217: 234 decades, at most 9 labels: every 50th, ticks every 10th.
+        let t = TickGenerator.log10(1e-16...1e217, maximumLabels: 9)
+        #expect(t.filter(\.isMajor).map(\.label) == ["10^0", "10^50", "10^100", "10^150", "10^200"])
+        #expect(t.filter { !$0.isMajor }.map(\.value) == [-10.0, 10, 20, 30, 40, 60, 70, 80, 90, 110, 120, 130, 140, 160, 170, 180, 190, 210].map { pow(10, $0) })
+        // 12 decades, at most 9 labels: every 2nd, every decade ticked.
+        let u = TickGenerator.log10(1e-6...1e5, maximumLabels: 9)
+        #expect(u.filter(\.isMajor).map(\.label) == ["10^-6", "10^-4", "10^-2", "10^0", "10^2", "10^4"])
+        #expect(u.count == 12)
+    }
+
     @Test("colors print and parse as #RRGGBB")
     func colors() {
         #expect(Color.tab10Blue.description == "#1F77B4")

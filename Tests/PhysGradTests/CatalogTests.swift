@@ -28,7 +28,7 @@ struct CatalogTests {
         let p = try Problems.powers(n)
         // L = sum of x_i^2 and x_i^4: at L <= 1e-20 the odd coordinates are still ~L^(1/4) = 1e-5.
         let options = RunOptions(steps: 200, targetLoss: 1e-20, trace: .none)
-        let fixedNewton = Newton(eta: 1, policy: .exact, acceptance: .fixed, tolerances: ConvergenceTolerances(step: 0, loss: 0))
+        let fixedNewton = Newton(eta: 1, policy: .exact, acceptance: .fixed, tolerances: ConvergenceTolerances(gradient: 0, step: 0, loss: 0))
         for method in [AnyMethod(fixedNewton), AnyMethod(PhysicalGradient(eta: 0.5))] {
             let r = try method.run(p, options)
             #expect(r.termination == .reachedTargetLoss, "\(r.method): \(r.termination)")

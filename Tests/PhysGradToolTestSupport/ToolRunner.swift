@@ -52,6 +52,13 @@ public enum StandardOutput: Sendable {
     case brokenPipe
 }
 
+/// The variables from which `physgrad sweep` takes its shard (a Slurm job array's, a Kubernetes
+/// Indexed Job's): removed from the environment the tests hand the tool, unless a test sets them.
+public let batchEngineVariables = [
+    "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_STEP", "SLURM_ARRAY_TASK_COUNT",
+    "JOB_COMPLETION_INDEX", "PHYSGRAD_SHARDS",
+]
+
 /// Runs `executable` with `arguments` in `folder` with one BLAS thread, stdin from /dev/null, and
 /// waits for it. `environment` entries are added to the test's own.
 public func run(
@@ -64,6 +71,8 @@ public func run(
     if let folder { process.currentDirectoryURL = folder }
     var env = ProcessInfo.processInfo.environment
     env["OPENBLAS_NUM_THREADS"] = "1"
+    // A test suite run inside a batch job must not hand the tool its shard.
+    for name in batchEngineVariables { env[name] = nil }
     for (k, v) in environment { env[k] = v }
     process.environment = env
     // stderr into a file, stdout through a pipe (read to its end before waiting).
@@ -97,8 +106,10 @@ public func run(
 }
 
 /// Runs `physgrad` with `arguments` in `folder` (see ``run(_:_:in:stdout:environment:)``).
-public func physgrad(_ arguments: [String], in folder: URL? = nil, stdout: StandardOutput = .pipe) throws -> ToolRun {
-    try run(physgradExecutable(), arguments, in: folder, stdout: stdout)
+public func physgrad(
+    _ arguments: [String], in folder: URL? = nil, stdout: StandardOutput = .pipe, environment: [String: String] = [:]
+) throws -> ToolRun {
+    try run(physgradExecutable(), arguments, in: folder, stdout: stdout, environment: environment)
 }
 
 /// Runs `script` with /bin/sh in `folder`, with `$PHYSGRAD` the tool: for what only a shell

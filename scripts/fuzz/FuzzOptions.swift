@@ -18,13 +18,13 @@ import PhysGrad
 import PhysGradLearning
 import PhysGradReport
 
-let subcommands = ["compare", "invert", "minimize", "sweep", "train", "help", "--problem"]
+let subcommands = ["compare", "invert", "minimize", "sweep", "inversion", "train", "help", "--problem", "sweep merge", "sweep plot"]
 let options = [
     "--problem", "--dimension", "--methods", "--steps", "--eta", "--start", "--inverse-gradient", "--format", "--output",
     "--no-plots", "--quiet", "--max-memory", "--target", "--lower", "--upper", "--function", "--maxcor", "--ftol", "--factr",
     "--gtol", "--pgtol", "--maxiter", "--maxfun", "--maxls", "--problems", "--dimensions", "--etas", "--starts", "--shard",
-    "--force", "--jobs", "--help", "--version", "--seconds", "--epochs", "--seed", "--samples", "--batch", "--lr", "--truncation",
-    "--hig-solver", "--xi", "--angle", "--shuffle",
+    "--force", "--jobs", "--help", "--version", "--shards", "--plots", "--gradients", "--reference",
+    "--seconds", "--epochs", "--seed", "--samples", "--batch", "--lr", "--truncation", "--hig-solver", "--xi", "--angle", "--shuffle",
 ]
 let values = [
     "seed", "powers", "blur", "burgers", "2", "4", "10", "7", "0", "-1", "1e-3", "0.5", "3,3", "3", "1,2,3", "inf", "-inf", "+Infinity",
@@ -33,7 +33,8 @@ let values = [
     "9223372036854775808", "10000000", "10000001", "1000000", "1000001", "1e308", "1e309", "4G", "1K", "0.5M", "exact",
     "finite-differences", "extended-rosenbrock", "chained-rosenbrock", "beale", "booth", "driver1", "", " ", "0.1,1e-1", "-inf,0.1",
     "1e300,1e300", "1,2", "2,4,6,8", "oscillators", "sine", "adam,sip,hig", "hig,gd", "hig=32", "hig=65536", "adam=0", "sip=1e-5",
-    "hig=1", "gd=1e300", "gram", "svd", "86400", "86401", "65536",
+    "hig=1", "gd=1e300", "gram", "svd", "86400", "86401", "65536", "analytic", "seed,powers,blur", "heat",
+    "exact,finite-differences", "10,100,1000",
 ]
 
 /// The command line encoded by `bytes`.
@@ -45,7 +46,7 @@ func commandLine(_ bytes: UnsafeRawBufferPointer) -> [String] {
         defer { i += 1 }
         return bytes[i]
     }
-    if let b = next() { argv.append(subcommands[Int(b) % subcommands.count]) }
+    if let b = next() { argv += subcommands[Int(b) % subcommands.count].split(separator: " ").map(String.init) }
     while let b = next(), argv.count < 24 {
         let k = Int(b >> 2)
         switch b & 3 {
@@ -103,13 +104,25 @@ func checkPlan(_ command: any ParsableCommand, _ argv: [String]) {
             precondition(plan.start.count == plan.dimension && plan.start.allSatisfy(\.isFinite), "start")
             precondition(plan.estimatedBytes <= c.memory.maxMemory.bytes, "memory")
             precondition(plan.options.maxcor >= 1 && plan.options.maxls >= 1 && plan.options.maxiter >= 1 && plan.options.maxfun >= 1)
-        case let c as SweepCommand:
+        case let c as InversionCommand:
+            guard (c.dimensions?.values.max() ?? 0) <= 100_000 else { return }
+            let plan = try c.plan()
+            precondition(c.steps.steps >= 0 && c.steps.steps <= Limits.maximumSteps, "steps \(c.steps.steps)")
+            precondition(!plan.problems.isEmpty && !plan.study.variants.isEmpty, "nothing to run")
+            precondition(plan.study.eta.map { $0.isFinite && $0 > 0 } ?? true, "eta \(String(describing: plan.study.eta))")
+            let stored = plan.problems.map { plan.study.estimatedBytes(dimension: $0.dimension) }.max() ?? 0
+            let bytes = stored + InversionReport.estimatedBytes(studies: plan.problems.count, steps: c.steps.steps,
+                                                                variants: plan.study.variants.count)
+            precondition(bytes <= c.memory.maxMemory.bytes, "memory \(bytes) above \(c.memory.maxMemory)")
+        case let c as SweepRunCommand:
             let grid = c.grid
             let count = grid.pointCount
             precondition(count <= Limits.maximumGridPoints, "grid of \(count) points")
             precondition(grid.steps >= 0 && grid.steps <= Limits.maximumSteps)
-            let range = c.shard.range(of: count)
-            precondition(range.lowerBound >= 0 && range.upperBound <= count, "shard \(c.shard) of \(count): \(range)")
+            // The shard as a Kubernetes pod with index 0 would resolve it.
+            let shard = try c.assignment(environment: ["JOB_COMPLETION_INDEX": "0"]).shard
+            let range = shard.range(of: count)
+            precondition(range.lowerBound >= 0 && range.upperBound <= count, "shard \(shard) of \(count): \(range)")
             if count <= 10_000 { precondition(grid.points.count == count, "pointCount") }
         case let c as TrainCommand:
             guard (c.samples ?? 0) <= 100_000 else { return }  // (allocation time only)

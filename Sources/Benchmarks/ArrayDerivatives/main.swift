@@ -93,7 +93,7 @@ if CommandLine.arguments.contains("--legacy") {
                               options: RunOptions(steps: steps, trace: .none))
         }
         FileHandle.standardError.write(Data("burgers(\(n)) PG numerical, \(steps) steps, \(name): \(seconds(t)) s, inner nfev \(r!.counts.inverseEvaluations), loss \(r!.loss)\n".utf8))
-        let tn = clock.measure { r = try! optimize(problem, with: Newton(eta: 1), options: RunOptions(steps: 1, trace: .none)) }
+        let tn = clock.measure { r = try! optimize(problem, with: Newton(eta: 1, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 1, trace: .none)) }
         FileHandle.standardError.write(Data("burgers(\(n)) one Newton step, \(name): \(seconds(tn)) s, loss \(r!.loss)\n".utf8))
     }
     exit(0)

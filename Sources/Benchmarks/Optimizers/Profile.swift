@@ -25,8 +25,8 @@ func profileDenseNewton() {
     print("isSymmetric", sym.median)
     var dense = p
     dense.objectiveHessianStructure = .dense
-    let step = measure(minRuns: 3) { blackHole(try! optimize(dense, with: Newton(eta: 1.0 / 3.0), options: RunOptions(steps: 1, trace: .none))) }
+    let step = measure(minRuns: 3) { blackHole(try! optimize(dense, with: Newton(eta: 1.0 / 3.0, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 1, trace: .none))) }
     print("one Newton step through the driver", step.median)
-    let ten = measure(minRuns: 3) { blackHole(try! optimize(dense, with: Newton(eta: 1.0 / 3.0), options: RunOptions(steps: 10, trace: .none))) }
+    let ten = measure(minRuns: 3) { blackHole(try! optimize(dense, with: Newton(eta: 1.0 / 3.0, policy: .exact, acceptance: .fixed), options: RunOptions(steps: 10, trace: .none))) }
     print("ten Newton steps through the driver", ten.median)
 }

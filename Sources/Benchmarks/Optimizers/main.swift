@@ -29,11 +29,11 @@ for n in args.quick ? [10, 100] : [10, 100, 1000, 10_000] {
     let pgn = measure { last = run(powers, PhysicalGradient(eta: 0.3, inverse: .numerical(NumericalInverse(gradient: .exact)))) }
     BenchRecord(suite: suite, caseName: "powers-pg-numerical", n: n, median: pgn.median, runs: pgn.runs,
                 extra: ["inner_nfev": Double(last!.counts.inverseEvaluations), "loss": last!.loss]).emit()
-    let structured = measure { blackHole(run(powers, Newton(eta: 1.0 / 3.0))) }
+    let structured = measure { blackHole(run(powers, Newton(eta: 1.0 / 3.0, policy: .exact, acceptance: .fixed))) }
     BenchRecord(suite: suite, caseName: "powers-newton-structured", n: n, median: structured.median, runs: structured.runs,
                 vs: "powers-newton-dense").emit()
     if n <= 1000 {
-        let d = measure(minRuns: 3) { blackHole(run(dense, Newton(eta: 1.0 / 3.0))) }
+        let d = measure(minRuns: 3) { blackHole(run(dense, Newton(eta: 1.0 / 3.0, policy: .exact, acceptance: .fixed))) }
         BenchRecord(suite: suite, caseName: "powers-newton-dense", n: n, median: d.median, runs: d.runs).emit()
     }
 }
@@ -44,6 +44,6 @@ for n in args.quick ? [10, 100] : [10, 100, 1000] {
     BenchRecord(suite: suite, caseName: "blur-pg", n: n, median: pg.median, runs: pg.runs).emit()
     let pgn = measure(minRuns: 3) { blackHole(run(blur, PhysicalGradient(eta: 0.5, inverse: .numerical(NumericalInverse(gradient: .exact))))) }
     BenchRecord(suite: suite, caseName: "blur-pg-numerical", n: n, median: pgn.median, runs: pgn.runs).emit()
-    let newton = measure(minRuns: 3) { blackHole(run(blur, Newton(eta: 0.5, policy: .regularize(initialShift: 1e-3)))) }
+    let newton = measure(minRuns: 3) { blackHole(run(blur, Newton(eta: 0.5, policy: .regularize(initialShift: 1e-3), acceptance: .fixed))) }
     BenchRecord(suite: suite, caseName: "blur-newton", n: n, median: newton.median, runs: newton.runs).emit()
 }

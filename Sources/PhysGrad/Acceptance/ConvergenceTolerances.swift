@@ -4,10 +4,10 @@ import PhysGradLinearAlgebra
 /// Levenberg-Marquardt, IG, HIG), with SciPy's names (`least_squares`' `ftol`, `xtol`, `gtol`).
 /// A test set to 0 fires only on an exact zero (a zero gradient, a step of length 0).
 ///
-/// - `gradient` (gtol, default 0: off): converged when `‖∇L(x)‖∞ <= gradient`, checked before a
-///   step from x. An absolute test depends on the loss's scale, so it is off unless asked for;
-///   Levenberg-Marquardt uses MINPACK's scale-free form instead, the largest cosine between the
-///   residual and a Jacobian column, with SciPy's default 1e-8.
+/// - `gradient` (gtol, default 1e-8, SciPy's): converged when `‖∇L(x)‖∞ <= gradient` at the point
+///   a step starts from; that step is still taken (a Newton-type step from there gains several
+///   digits), and the run ends after it. Levenberg-Marquardt uses MINPACK's scale-free form
+///   instead, the largest cosine between the residual and a Jacobian column, before the step.
 /// - `step` (xtol, default 1e-10): converged when a full accepted step (not shortened by a line
 ///   search or a trust region on the length) has `‖Δx‖₂ <= step · (step + ‖x‖₂)`; the step is
 ///   taken, so a method converging superlinearly ends far below this.
@@ -24,7 +24,7 @@ public struct ConvergenceTolerances: Sendable, Hashable {
     public var step: Double
     public var loss: Double
 
-    public init(gradient: Double = 0, step: Double = 1e-10, loss: Double = 1e-10) {
+    public init(gradient: Double = 1e-8, step: Double = 1e-10, loss: Double = 1e-10) {
         self.gradient = gradient
         self.step = step
         self.loss = loss
@@ -33,6 +33,21 @@ public struct ConvergenceTolerances: Sendable, Hashable {
     func validate(for method: String) throws(PhysGradError) {
         for (name, v) in [("gradient", gradient), ("step", step), ("loss", loss)] where !(v.isFinite && v >= 0) {
             throw .invalidParameter(name: "\(name) tolerance of \(method)", value: "\(v)", reason: "must be finite and >= 0")
+        }
+    }
+
+    /// Runs `step`, a step from a point whose gradient is `g`. When ‖g‖∞ meets the gradient test,
+    /// the step is still taken and the run ends after it as converged; a step that then finds
+    /// nothing better (it fails, other than on the time limit) ends the run as converged too.
+    func stepping(from g: [Double], _ step: () throws(StepFailure) -> StepOutcome) throws(StepFailure) -> StepOutcome {
+        guard let done = gradientTest(g) else { return try step() }
+        do {
+            var outcome = try step()
+            if outcome.termination == nil { outcome.termination = done }
+            return outcome
+        } catch {
+            if case .timeLimit = error.reason { throw error }
+            throw StepFailure(done)
         }
     }
 

@@ -146,7 +146,11 @@ extension ProblemEvaluator {
     /// predicted decrease is below L's rounding level at x, a failed line search otherwise.
     mutating func noAcceptableStep(x: [Double], loss: Double, predicted: Double, what: String) -> StepFailure {
         let level = lossRoundingLevel(at: x)
-        if predicted.isFinite && predicted > 0 && predicted <= level || Swift.abs(loss) <= level {
+        if Swift.abs(loss) <= level {
+            return StepFailure(.convergedByMethod(
+                "the loss is at its rounding level (\(OptimizationResult.short(loss)) <= \(OptimizationResult.short(level)))"))
+        }
+        if predicted.isFinite && predicted > 0 && predicted <= level {
             return StepFailure(.convergedByMethod(
                 "the loss is at its rounding level (predicted decrease \(OptimizationResult.short(predicted)) <= \(OptimizationResult.short(level)))"))
         }

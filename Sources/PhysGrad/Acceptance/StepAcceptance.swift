@@ -80,11 +80,12 @@ public enum StepAcceptance: Sendable, Hashable {
 ///   Levenberg-Marquardt: the discrepancy principle). A large ρ asks the model for little: only
 ///   the directions the model is sure of move, and directions in which the problem is ill-posed
 ///   (the model Jacobian damps them by 1e-10 or more) do not pick up amplified rounding or model
-///   error. After each step with ratio q of actual to predicted reduction, ρ becomes ρ²
-///   (at least ``minimumRatio``) when q > 0.9, √ρ (at most ``initialRatio``) when q < 0.5; a
-///   rejected step retries with √ρ. On well-posed problems ρ falls to ``minimumRatio`` within a
-///   few steps and the method converges about as fast as without the bound; on ill-posed ones
-///   (a diffusion run backwards) it still reaches the solution.
+///   error. After each step with ratio q of actual to predicted reduction, ρ becomes
+///   ρ^``growthExponent`` (at least ``minimumRatio``) when q > ``goodRatio``, √ρ (at most
+///   ``initialRatio``) when q < 0.5; a rejected step retries with √ρ. On well-posed problems ρ
+///   falls to ``minimumRatio`` within a few steps and the method converges about as fast as
+///   without the bound; on ill-posed ones (a diffusion run backwards) it still reaches the
+///   solution.
 /// - ``Measure/length``: `‖p‖ <= Δ` (Moré & Sorensen; SciPy's `trust-exact`, MINPACK's `lmder`):
 ///   ρ < 1/4 shrinks Δ to `‖p‖/4`; ρ > 3/4 with `p` on the boundary doubles it (up to
 ///   ``maximumRadius``).
@@ -112,22 +113,34 @@ public struct TrustRegion: Sendable, Hashable {
     public var initialRatio: Double
     /// The smallest ρ (``Measure/reduction``), in (0, ``initialRatio``].
     public var minimumRatio: Double
+    /// The ratio of actual to predicted reduction above which ρ shrinks (``Measure/reduction``),
+    /// in [0.5, 1).
+    public var goodRatio: Double
+    /// After a good step ρ becomes ρ to this power (``Measure/reduction``), > 1.
+    public var growthExponent: Double
     /// The smallest ratio of actual to predicted reduction at which a step is accepted, in [0, 1/4).
     public var acceptanceRatio: Double
     /// How many trial steps one step may reject before the run ends.
     public var maximumRejections: Int
 
     public init(measure: Measure = .reduction, initialRadius: Double? = nil, maximumRadius: Double = 1e10,
-                initialRatio: Double = 0.5, minimumRatio: Double = 1e-2, acceptanceRatio: Double = 1e-4,
-                maximumRejections: Int = 60) {
+                initialRatio: Double = 0.5, minimumRatio: Double = 1e-6, goodRatio: Double = 0.75, growthExponent: Double = 4,
+                acceptanceRatio: Double = 1e-4, maximumRejections: Int = 60) {
         self.measure = measure
         self.initialRadius = initialRadius
         self.maximumRadius = maximumRadius
         self.initialRatio = initialRatio
         self.minimumRatio = minimumRatio
+        self.goodRatio = goodRatio
+        self.growthExponent = growthExponent
         self.acceptanceRatio = acceptanceRatio
         self.maximumRejections = maximumRejections
     }
+
+    /// The reduction measure as Newton uses it by default: ρ shrinks more cautiously (ρ² after
+    /// steps whose ratio exceeds 0.9), since its model carries the Hessian's own second-order
+    /// terms, which mislead on ill-posed problems sooner than a Gauss-Newton model does.
+    public static let newton = TrustRegion(goodRatio: 0.9, growthExponent: 2)
 
     /// A classical trust region on the step length.
     public static func length(initialRadius: Double? = nil, maximumRadius: Double = 1e10) -> TrustRegion {
@@ -145,6 +158,8 @@ public struct TrustRegion: Sendable, Hashable {
         if !(minimumRatio > 0 && minimumRatio <= initialRatio) {
             throw bad("minimumRatio", minimumRatio, "must be in (0, initialRatio]")
         }
+        if !(goodRatio >= 0.5 && goodRatio < 1) { throw bad("goodRatio", goodRatio, "must be in [0.5, 1)") }
+        if !(growthExponent > 1 && growthExponent <= 64) { throw bad("growthExponent", growthExponent, "must be in (1, 64]") }
         if !(acceptanceRatio >= 0 && acceptanceRatio < 0.25) { throw bad("acceptanceRatio", acceptanceRatio, "must be in [0, 0.25)") }
         if !(1...10_000).contains(maximumRejections) { throw bad("maximumRejections", maximumRejections, "must be in 1...10000") }
     }
@@ -158,7 +173,7 @@ public struct TrustRegion: Sendable, Hashable {
 
     /// ρ after an accepted step whose actual reduction was `quality` times the predicted one.
     func updatedDiscrepancy(_ rho: Double, quality: Double) -> Double {
-        if quality > 0.9 { return Swift.max(minimumRatio, rho * rho) }
+        if quality > goodRatio { return Swift.max(minimumRatio, _pow(rho, growthExponent)) }
         if quality < 0.5 { return Swift.min(initialRatio, rho.squareRoot()) }
         return rho
     }

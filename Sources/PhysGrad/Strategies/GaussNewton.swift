@@ -98,7 +98,16 @@ public struct GaussNewton: SteppingOptimizer {
         let j = evaluator.jacobian(at: state.x)
         guard j.isFinite else { throw StepFailure(.nonFiniteValue("Jacobian")) }
         let g = gradientOfSquares(j, r)
-        if let done = tolerances.gradientTest(state.box.projectedGradient(state.x, g)) { throw StepFailure(done) }
+        return try tolerances.stepping(from: state.box.projectedGradient(state.x, g)) { () throws(StepFailure) -> StepOutcome in
+            try step(&state, r: r, loss: loss, jacobian: j, gradient: g, evaluator: &evaluator)
+        }
+    }
+
+    /// The step from the state's point, whose residual, Jacobian and gradient are known.
+    private func step(
+        _ state: inout State, r: [Double], loss: Double, jacobian j: Matrix, gradient g: [Double],
+        evaluator: inout ProblemEvaluator
+    ) throws(StepFailure) -> StepOutcome {
         try evaluator.checkDeadline()
 
         var report = StepReport()

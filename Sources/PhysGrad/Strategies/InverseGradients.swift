@@ -116,14 +116,15 @@ func finishSVDStep(
     } catch {
         throw StepFailure(.linearAlgebraFailure(error))
     }
-    if let done = tolerances.gradientTest(gx) { throw StepFailure(done) }
-    let accepted = try evaluator.acceptAlong(d, from: x, loss: loss, slope: Vector.dot(gy, jd), initialStep: eta,
-                                             acceptance: acceptance, report: &report)
-    var termination: TerminationReason? = nil
-    if let after = accepted.loss, acceptance != .fixed {
-        termination = tolerances.acceptedStepTest(from: x, to: accepted.x, before: loss, after: after,
-                                                          full: !report.wasShortened)
+    return try tolerances.stepping(from: gx) { () throws(StepFailure) -> StepOutcome in
+        let accepted = try evaluator.acceptAlong(d, from: x, loss: loss, slope: Vector.dot(gy, jd), initialStep: eta,
+                                                 acceptance: acceptance, report: &report)
+        var termination: TerminationReason? = nil
+        if let after = accepted.loss, acceptance != .fixed {
+            termination = tolerances.acceptedStepTest(from: x, to: accepted.x, before: loss, after: after,
+                                                      full: !report.wasShortened)
+        }
+        x = accepted.x
+        return StepOutcome(x: x, loss: accepted.loss, report: report, termination: termination)
     }
-    x = accepted.x
-    return StepOutcome(x: x, loss: accepted.loss, report: report, termination: termination)
 }

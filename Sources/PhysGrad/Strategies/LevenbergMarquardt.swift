@@ -21,9 +21,10 @@ import PhysGradLinearAlgebra
 /// - ``TrustRegion/Measure/length``: Moré's trust-region form, `‖D p‖ ≈ Δ` (MINPACK `lmder`,
 ///   SciPy's `least_squares(method="lm")`), with MINPACK's radius updates.
 ///
-/// When J is numerically rank-deficient (a pivot `|R_kk| <= κ |R_00|`, κ = ``relativeTruncation``),
-/// λ never falls below `(κ |R_00| / min D)²`, so no step divides rounding by a numerically zero
-/// singular value.
+/// With the trust region on the reduction, when J is numerically rank-deficient (a singular value
+/// `σ_k <= κ σ_0`, κ = ``relativeTruncation``), λ never falls below `(κ σ_0)²`, so no step
+/// divides rounding by a numerically zero singular value. The trust region on the length is
+/// MINPACK's method as it is.
 ///
 /// Convergence (``ConvergenceTolerances``, SciPy's 1e-8 defaults): `ftol` on the relative
 /// reductions of `|r|²`, `xtol` on the step relative to `‖D x‖`, `gtol` on the largest cosine
@@ -41,7 +42,8 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     /// Δ₀ = `initialFactor` · ‖D x₀‖ (or `initialFactor` when that is 0), for the trust region on
     /// the length; MINPACK's `factor`, 100.
     public var initialFactor: Double
-    /// κ: when a pivot `|R_kk| <= κ |R_00|`, the damping stays at least `(κ |R_00| / min D)²`.
+    /// κ: when a singular value `σ_k <= κ σ_0`, the damping stays at least `(κ σ_0)²` (trust region
+    /// on the reduction).
     public var relativeTruncation: Double
     /// Bounds on x (`nil`: none; infinite entries: no bound for that variable).
     public var lower: [Double]?
@@ -183,11 +185,10 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         }
         for (col, i) in free.enumerated() { state.diag[i] = Swift.max(state.diag[i], columnNorms[col]) }
         let diagFree = free.map { state.diag[$0] }
+        // Moré's method as MINPACK has it: no damping floor (the trust region on the reduction
+        // is the regularizing form).
         let rank = qr.rank(rcond: relativeTruncation)
-        var floor = 0.0
-        if rank < m, let r00 = qr.rDiagonal.first, let dmin = diagFree.min(), dmin > 0 {
-            floor = (relativeTruncation * Swift.abs(r00) / dmin) * (relativeTruncation * Swift.abs(r00) / dmin)
-        }
+        let floor = 0.0
         var tail = 0.0
         for i in m..<c.count { tail += c[i] * c[i] }
         return DampedModel(free: free, jacobian: jacobian, sub: sub, qtf: Array(c[0..<m]), tail: tail, diag: diagFree,
@@ -242,6 +243,14 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         if let done = tolerances.leastSquaresTest(fullReduction: full, loss: r2,
                                                   residualNorm: state.residualNorm, outputNorm: outputNorm) {
             throw StepFailure(done)
+        }
+        // What is left of the residual in directions J resolves (singular values above κ σ₀): when
+        // nothing, the rest lies where the floor deliberately damps, and further steps would only
+        // creep into the directions the problem cannot determine.
+        var resolvable = 0.0
+        for i in 0..<rank { resolvable += c[i] * c[i] }
+        if rank < sigma.count && resolvable <= tolerances.loss * r2 {
+            throw StepFailure(.convergedByMethod("the residual left lies in directions J damps below relativeTruncation \(relativeTruncation) of its largest singular value"))
         }
         var report = StepReport()
         report.solve = .svd(rank: rank, count: sigma.count)

@@ -34,7 +34,7 @@ public struct Newton: SteppingOptimizer {
         return eta
     }
 
-    public init(eta: Double = 1, policy: HessianPolicy = .regularize(), acceptance: StepAcceptance = .trustRegion(),
+    public init(eta: Double = 1, policy: HessianPolicy = .regularize(), acceptance: StepAcceptance = .trustRegion(.newton),
                 tolerances: ConvergenceTolerances = ConvergenceTolerances()) {
         self.eta = eta
         self.policy = policy
@@ -77,7 +77,13 @@ public struct Newton: SteppingOptimizer {
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         let loss = evaluator.lossAndGradient(at: state.x, gradient: &state.gradient)
         try requireFinite(state.gradient, "gradient")
-        if let done = tolerances.gradientTest(state.gradient) { throw StepFailure(done) }
+        return try tolerances.stepping(from: state.gradient) { () throws(StepFailure) -> StepOutcome in
+            try step(&state, loss: loss, evaluator: &evaluator)
+        }
+    }
+
+    /// The step from the state's point, whose loss and gradient are known.
+    private func step(_ state: inout State, loss: Double, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         try evaluator.checkDeadline()
         if case .trustRegion(let region) = acceptance {
             return try trustRegionStep(&state, loss: loss, region: region, evaluator: &evaluator)
@@ -267,8 +273,8 @@ func modelDecrease(_ system: inout ShiftedSymmetricSystem, _ g: [Double], _ p: [
     return -(Vector.dot(g, p) + 0.5 * Vector.dot(p, hp))
 }
 
-/// λ >= 0 whose step `p = -(H̃ + λI)⁻¹ g` the model credits with a decrease within 10% (of what
-/// is left) of `target`, found by a safeguarded Newton iteration with φ'(λ) = -λ ‖L⁻¹p‖²
+/// λ >= 0 whose step `p = -(H̃ + λI)⁻¹ g` the model credits with a decrease within 10% of
+/// `target` (and of what it leaves of `reference`), found by a safeguarded Newton iteration with φ'(λ) = -λ ‖L⁻¹p‖²
 /// inside a bracket; returns the step and λ, or `nil` if no shift makes H̃ + λI positive definite.
 /// `full` is the step at λ = 0 when H̃ is positive definite.
 func shiftForDecrease(
@@ -276,7 +282,8 @@ func shiftForDecrease(
     full: (step: [Double], decrease: Double)?, guess: Double
 ) -> (step: [Double], lambda: Double)? {
     if let full, full.decrease <= target * (1 + 1e-12) { return (full.step, 0) }
-    let tolerance = 0.1 * Swift.max(reference - target, Double.ulpOfOne * reference)
+    // Within 10% of the target and of what the target leaves of the reference.
+    let tolerance = 0.1 * Swift.max(Swift.min(target, reference - target), Double.ulpOfOne * reference)
     var low = 0.0           // φ(low) > target, or H̃ + low·I not positive definite
     var high = Double.infinity
     let gnorm = Vector.norm2(g)

@@ -77,6 +77,14 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
     public var stepSize: Double? { eta }
 
+    /// A few vectors of n and k, plus the numerical inverse's L-BFGS-B workspace.
+    public func workingMemory(for problem: InverseProblem) -> Int {
+        let vectors = MemorySize.vectors(12, of: Swift.max(problem.dimension, problem.outputDimension))
+        guard case .numerical(let numerical) = inverse else { return vectors }
+        let workspace = LBFGSBSolver.workspaceBytes(dimension: problem.dimension, maxcor: numerical.options.maxcor) ?? .max
+        return MemorySize.sum(vectors, workspace)
+    }
+
     public func validate() throws(PhysGradError) {
         if !(eta.isFinite && eta > 0) {
             throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
@@ -160,12 +168,23 @@ public struct PhysicalGradient: SteppingOptimizer {
             report.inverse = InverseSolveReport(
                 iterations: solved.result.iterations, evaluations: solved.result.evaluations,
                 termination: solved.result.termination.code, converged: solved.result.termination.isSuccess,
-                requested: Vector.distance(y, target), residual: solved.result.f.squareRoot())
+                requested: Vector.distance(y, target), residual: solved.result.f.squareRoot(), targetNorm: Vector.norm2(target))
         }
         try requireFinite(proposal, "inverse y⁻¹(y')")
         let d = Vector.subtract(proposal, state.x)
-        let accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
+        let accepted: AcceptedPoint
+        do {
+            accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
                                                  acceptance: acceptance, report: &report)
+        } catch {
+            // The numerical inverse reached its target as well as it resolves it, and still no
+            // part of its move lowers the loss: PG has converged as far as its inverse resolves.
+            if case .lineSearchFailed = error.reason, let inverse = report.inverse, !inverse.stoppedShort {
+                throw StepFailure(.convergedByMethod(
+                    "the numerical inverse's resolution is reached (its answer, \(OptimizationResult.short(inverse.residual)) from the target, lowers the loss no more)"))
+            }
+            throw error
+        }
         state.x = accepted.x
         return StepOutcome(x: state.x, loss: accepted.loss, report: report)
     }

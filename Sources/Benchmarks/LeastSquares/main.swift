@@ -1,0 +1,39 @@
+import Foundation
+// bench-least-squares: the second-order defaults on the physics problems, against SciPy run by
+// scripts/peers/least-squares.py in the same session (one BLAS thread on both sides):
+//   lm          LevenbergMarquardt()               vs least_squares(method="lm"), exact Jacobian
+//   lm-minpack  LevenbergMarquardt(.length)        vs least_squares(method="lm")
+//   gn          GaussNewton()                      vs least_squares(method="trf"), exact Jacobian
+//   newton      Newton()                           vs minimize(method="trust-exact"), exact Hessian
+// Each row's extras: the evaluations (f: residuals or losses, jac: Jacobians or gradients, hess:
+// Hessians), the distance to the known solution, and whether the run succeeded.
+import PhysGrad
+import PhysGradBenchSupport
+import PhysGradLinearAlgebra
+
+OpenBLAS.setThreadCount(1)
+let args = BenchArguments()
+let suite = "least-squares"
+let problems: [(String, Int)] = args.quick ? [("blur", 100), ("burgers", 64)]
+    : [("blur", 100), ("blur", 1000), ("burgers", 64), ("burgers", 256)]
+
+for (name, n) in problems {
+    let problem = name == "blur" ? try! Problems.blur(n) : try! Problems.burgers(n)
+    let methods: [(String, any Optimizer)] = [
+        ("lm", LevenbergMarquardt()), ("lm-minpack", LevenbergMarquardt(acceptance: .trustRegion(.length()))),
+        ("gn", GaussNewton()), ("newton", Newton()),
+    ]
+    for (label, method) in methods {
+        var last: OptimizationResult!
+        let time = measure(minRuns: n >= 1000 ? 1 : 3, minSeconds: n >= 1000 ? 0 : 0.25) {
+            last = try! optimize(problem, with: method, options: RunOptions(steps: 1000))
+        }
+        let c = last.counts
+        let evaluations: [String: Double] = label == "newton"
+            ? ["f": Double(c.losses), "jac": Double(c.gradients), "hess": Double(c.hessians)]
+            : ["f": Double(c.models), "jac": Double(c.jacobians)]
+        BenchRecord(suite: suite, caseName: "\(name)-\(label)", n: n, median: time.median, runs: time.runs,
+                    extra: evaluations.merging(["distance": last.distanceToSolution ?? .nan, "success": last.isSuccess ? 1 : 0]) { a, _ in a })
+            .emit()
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import PhysGrad
+import PhysGradLinearAlgebra
+
+/// The library defaults of Newton, Gauss-Newton and Levenberg-Marquardt reach the solutions of
+/// the physics problems with a loss that never rises from accepted step to accepted step. The
+/// assertions are the properties (distance to the known solution, monotone loss, success), never
+/// where a trajectory ends: they hold for any CPU's rounding and any BLAS thread count.
+///
+/// Small sizes run in every test run; the whole range of the step-acceptance issue (blur(n),
+/// n = 8 ... 1024; burgers(n), n = 16 ... 256; heat(64)) runs when PHYSGRAD_CONVERGENCE_SWEEP=1,
+/// in release mode: `scripts/convergence`, which CI runs with one and two BLAS threads.
+@Suite("Convergence of the second-order defaults")
+struct ConvergenceTests {
+    static let methods: [(String, any Optimizer)] = [("newton", Newton()), ("gn", GaussNewton()), ("lm", LevenbergMarquardt())]
+
+    static func check(_ p: InverseProblem, tolerance: Double) throws {
+        for (name, method) in methods {
+            let r = try optimize(p, with: method, options: RunOptions(steps: 500, trace: .scalars))
+            let label = "\(p.name)(\(p.dimension)) \(name)"
+            #expect(r.isSuccess, "\(label): \(r)")
+            #expect(r.distanceToSolution! <= tolerance, "\(label): distance \(r.distanceToSolution!); \(r)")
+            #expect(zip(r.trajectory.loss, r.trajectory.loss.dropFirst()).allSatisfy { $1 <= $0 },
+                    "\(label): the loss rose between accepted steps")
+        }
+    }
+
+    @Test("blur(n): a non-convex deconvolution, from 3", arguments: [8, 16, 64])
+    func blur(n: Int) throws { try Self.check(Problems.blur(n), tolerance: 1e-8) }
+
+    @Test("burgers(n): viscous Burgers run backwards, from 0", arguments: [16, 32])
+    func burgers(n: Int) throws { try Self.check(Problems.burgers(n), tolerance: 1e-6) }
+
+    @Test("heat(64): the heat equation run backwards, condition number about 1e22")
+    func heat() throws { try Self.check(Problems.heat(64), tolerance: 1e-6) }
+
+    static var sweep: Bool { ProcessInfo.processInfo.environment["PHYSGRAD_CONVERGENCE_SWEEP"] == "1" }
+
+    @Test("the whole range: blur(8 ... 1024), burgers(16 ... 256), heat(64)", .enabled(if: sweep))
+    func wholeRange() throws {
+        for n in [8, 16, 32, 64, 128, 256, 512, 1024] { try Self.check(Problems.blur(n), tolerance: 1e-8) }
+        for n in [16, 32, 64, 128, 256] { try Self.check(Problems.burgers(n), tolerance: 1e-6) }
+        try Self.check(Problems.heat(64), tolerance: 1e-6)
+    }
+}
