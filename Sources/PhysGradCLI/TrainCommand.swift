@@ -85,9 +85,9 @@ struct TrainCommand: ParsableCommand {
         A progress line goes to stderr when it is a terminal.
 
         EXIT STATUS: 0 when every method ran (one whose loss ended above its
-        start or became non-finite says so in its termination), 64 for a
-        mistake in the options or a request above a limit, 73 when the files
-        cannot be created, 74 when writing fails.
+        start, became non-finite or whose update failed says so in its
+        termination), 64 for a mistake in the options or a request above a
+        limit, 73 when the files cannot be created, 74 when writing fails.
         """
     )
 

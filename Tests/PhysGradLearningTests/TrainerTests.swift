@@ -46,6 +46,17 @@ struct NaNJacobianPhysics: TrainingPhysics {
     }
 }
 
+/// Ten targets in [-1, 1)² from SplitMix64(dataSeed), each its own input, through `physics` (two
+/// controls, two outputs) with a 2-3-2 network.
+func tinyProblem(_ physics: some TrainingPhysics, dataSeed: UInt64) throws -> LearningProblem {
+    var g = SplitMix64(seed: dataSeed)
+    let targets = (0..<20).map { _ in g.nextUniform(-1, 1) }
+    let data = try TrainingData(count: 10, inputWidth: 2, conditionWidth: 0, targetWidth: 2, inputs: targets, conditions: [],
+                                targets: targets)
+    return try LearningProblem(name: physics.name, summary: "", physics: physics, widths: [2, 3, 2],
+                               activations: [.tanh, .linear], data: data)
+}
+
 @Suite("Trainer")
 struct TrainerTests {
     @Test("the oscillator data: 4096 starts in [0, 1)⁴ from SplitMix64(seed), each its own input and target")
@@ -152,12 +163,7 @@ struct TrainerTests {
 
     @Test("a NaN from the physics ends the run as non-finite, not a success")
     func nonFinite() throws {
-        var g = SplitMix64(seed: 1)
-        let targets = (0..<20).map { _ in g.nextUniform(-1, 1) }
-        let data = try TrainingData(count: 10, inputWidth: 2, conditionWidth: 0, targetWidth: 2, inputs: targets, conditions: [],
-                                    targets: targets)
-        let problem = try LearningProblem(name: "broken", summary: "", physics: BrokenPhysics(), widths: [2, 3, 2],
-                                          activations: [.tanh, .linear], data: data)
+        let problem = try tinyProblem(BrokenPhysics(), dataSeed: 1)
         let r = try Trainer.train(problem, method: AdamTraining(batchSize: 5), from: problem.makeNetwork(seed: 1))
         guard case .nonFinite = r.termination else { Issue.record("termination \(r.termination)"); return }
         #expect(!r.isSuccess)
@@ -166,12 +172,7 @@ struct TrainerTests {
 
     @Test("a decomposition that fails inside an update ends the run as update-failed, keeping the weights from before it")
     func updateFailed() throws {
-        var g = SplitMix64(seed: 2)
-        let targets = (0..<20).map { _ in g.nextUniform(-1, 1) }
-        let data = try TrainingData(count: 10, inputWidth: 2, conditionWidth: 0, targetWidth: 2, inputs: targets, conditions: [],
-                                    targets: targets)
-        let problem = try LearningProblem(name: "nan-jacobian", summary: "", physics: NaNJacobianPhysics(), widths: [2, 3, 2],
-                                          activations: [.tanh, .linear], data: data)
+        let problem = try tinyProblem(NaNJacobianPhysics(), dataSeed: 2)
         let start = problem.makeNetwork(seed: 1)
         let r = try Trainer.train(problem, method: ScaleInvariantTraining(batchSize: 5), from: start)
         guard case .updateFailed(let what) = r.termination else { Issue.record("termination \(r.termination)"); return }

@@ -37,6 +37,21 @@ func network(_ a: (widths: [Int], activations: [Activation]), seed: UInt64) thro
     return net
 }
 
+/// The forward pass of `count` inputs, then the seeded parameter Jacobian formed as a
+/// `count · seedsPerSample` × `parameterCount` matrix.
+func formedParameterJacobian(_ net: DenseNetwork, inputs x: [Double], count: Int, seeds: [Double], seedsPerSample k: Int,
+                             workspace ws: inout NetworkWorkspace) -> Matrix {
+    let rows = count * k
+    var jac = [Double](repeating: .nan, count: rows * net.parameterCount)
+    x.withUnsafeBufferPointer { xp in net.forward(xp, count: count, workspace: &ws) }
+    seeds.withUnsafeBufferPointer { sp in
+        jac.withUnsafeMutableBufferPointer { jp in
+            net.parameterJacobian(seeds: sp, seedsPerSample: k, count: count, workspace: &ws, into: jp)
+        }
+    }
+    return Matrix(rows: rows, columns: net.parameterCount, columnMajor: jac)
+}
+
 @Suite("Dense network")
 struct NetworkTests {
     @Test("layout: W_l column-major then b_l, layer by layer; the book's 4-20-20-20-24 has 1444 parameters")
@@ -115,14 +130,7 @@ struct NetworkTests {
             var ws = NetworkWorkspace(for: net, capacity: count, jacobianRows: rows)
             var seeds = [Double](repeating: 0, count: rows * k)
             for i in 0..<count { for o in 0..<k { seeds[(i * k + o) * k + o] = 1 } }
-            var jac = [Double](repeating: .nan, count: rows * p)
-            x.withUnsafeBufferPointer { xp in net.forward(xp, count: count, workspace: &ws) }
-            seeds.withUnsafeBufferPointer { sp in
-                jac.withUnsafeMutableBufferPointer { jp in
-                    net.parameterJacobian(seeds: sp, seedsPerSample: k, count: count, workspace: &ws, into: jp)
-                }
-            }
-            let stacked = Matrix(rows: rows, columns: p, columnMajor: jac)
+            let stacked = formedParameterJacobian(net, inputs: x, count: count, seeds: seeds, seedsPerSample: k, workspace: &ws)
             for i in 0..<count {
                 let xi = Array(x[(i * net.inputCount)..<((i + 1) * net.inputCount)])
                 let model = net.parameterModel(input: xi)
@@ -144,14 +152,7 @@ struct NetworkTests {
         let x = inputs(count, net.inputCount, seed: 8)
         let seeds = inputs(rows, n, seed: 9)
         var ws = NetworkWorkspace(for: net, capacity: count, jacobianRows: rows)
-        var jac = [Double](repeating: .nan, count: rows * p)
-        x.withUnsafeBufferPointer { xp in net.forward(xp, count: count, workspace: &ws) }
-        seeds.withUnsafeBufferPointer { sp in
-            jac.withUnsafeMutableBufferPointer { jp in
-                net.parameterJacobian(seeds: sp, seedsPerSample: k, count: count, workspace: &ws, into: jp)
-            }
-        }
-        let stacked = Matrix(rows: rows, columns: p, columnMajor: jac)
+        let stacked = formedParameterJacobian(net, inputs: x, count: count, seeds: seeds, seedsPerSample: k, workspace: &ws)
         var sumOfRows = [Double](repeating: 0, count: p)
         for i in 0..<count {
             let xi = Array(x[(i * net.inputCount)..<((i + 1) * net.inputCount)])
@@ -192,18 +193,13 @@ struct NetworkTests {
             let seeds = inputs(rows, n, seed: 14)
             var ws = NetworkWorkspace(for: net, capacity: count, jacobianRows: rows, gram: true)
             #expect(ws.supportsGram)
-            var jac = [Double](repeating: .nan, count: rows * p)
+            let j = formedParameterJacobian(net, inputs: x, count: count, seeds: seeds, seedsPerSample: k, workspace: &ws)
             var g = [Double](repeating: .nan, count: rows * rows)
-            x.withUnsafeBufferPointer { xp in net.forward(xp, count: count, workspace: &ws) }
             seeds.withUnsafeBufferPointer { sp in
-                jac.withUnsafeMutableBufferPointer { jp in
-                    net.parameterJacobian(seeds: sp, seedsPerSample: k, count: count, workspace: &ws, into: jp)
-                }
                 g.withUnsafeMutableBufferPointer { gp in
                     net.parameterGram(seeds: sp, seedsPerSample: k, count: count, workspace: &ws, into: gp)
                 }
             }
-            let j = Matrix(rows: rows, columns: p, columnMajor: jac)
             let expected = try j * j.transposed()
             #expect(scaledError(g, expected.elements) <= 1e-13, "\(arch.widths)")
             #expect(Matrix(rows: rows, columns: rows, columnMajor: g).isSymmetric(relativeTolerance: 0))

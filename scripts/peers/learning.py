@@ -93,22 +93,33 @@ def loss(params, x, s, target):
     return jnp.mean(jnp.sum((outputs(params, x, s) - target) ** 2, axis=1))
 
 
+def loss_gradient_and_jacobian(params, x, s, target):
+    """dL/dy of the batch (flattened) and the stacked Jacobian of its outputs with respect to
+    all weights, one column per parameter in the order of params."""
+    y = outputs(params, x, s)
+    g = (2.0 / x.shape[0]) * (y - target).reshape(-1)
+    jac = jax.jacrev(lambda p: outputs(p, x, s).reshape(-1))(params)
+    return g, jnp.concatenate([j.reshape(g.shape[0], -1) for j in jac], axis=1)
+
+
+def sgd_step(params, step, lr):
+    """params - lr * step, step flat in the order of params."""
+    new, at = [], 0
+    for p in params:
+        new.append(p - lr * step[at:at + p.size].reshape(p.shape))
+        at += p.size
+    return new
+
+
 def make_hig(lr=1.0, tau=1e-10):
     @jax.jit
     def update(params, x, s, target):
-        y = outputs(params, x, s)
-        g = (2.0 / x.shape[0]) * (y - target).reshape(-1)
-        jac = jax.jacrev(lambda p: outputs(p, x, s).reshape(-1))(params)
-        flat = jnp.concatenate([j.reshape(g.shape[0], -1) for j in jac], axis=1)
+        g, flat = loss_gradient_and_jacobian(params, x, s, target)
         u, sv, vt = jnp.linalg.svd(flat, full_matrices=False)
         keep = sv > tau * sv[0]
         scale = jnp.where(keep, 1.0 / jnp.sqrt(jnp.where(keep, sv, 1.0)), 0.0)
         step = vt.T @ (scale * (u.T @ g))
-        new, at = [], 0
-        for p in params:
-            new.append(p - lr * step[at:at + p.size].reshape(p.shape))
-            at += p.size
-        return new, None
+        return sgd_step(params, step, lr), None
     return update, None
 
 
@@ -118,20 +129,13 @@ def make_hig_gram(lr=1.0, tau=1e-10):
     step = J^T U L^(-3/4) U^T g."""
     @jax.jit
     def update(params, x, s, target):
-        y = outputs(params, x, s)
-        g = (2.0 / x.shape[0]) * (y - target).reshape(-1)
-        jac = jax.jacrev(lambda p: outputs(p, x, s).reshape(-1))(params)
-        flat = jnp.concatenate([j.reshape(g.shape[0], -1) for j in jac], axis=1)
+        g, flat = loss_gradient_and_jacobian(params, x, s, target)
         lam, u = jnp.linalg.eigh(flat @ flat.T)
         floor = jnp.maximum(tau * tau, g.shape[0] * jnp.finfo(flat.dtype).eps) * lam[-1]
         keep = lam > floor
         weight = jnp.where(keep, jnp.where(keep, lam, 1.0) ** -0.75, 0.0)
         step = flat.T @ (u @ (weight * (u.T @ g)))
-        new, at = [], 0
-        for p in params:
-            new.append(p - lr * step[at:at + p.size].reshape(p.shape))
-            at += p.size
-        return new, None
+        return sgd_step(params, step, lr), None
     return update, None
 
 
