@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 
 /// `physgrad compare`: runs several methods on one problem and writes the figures, the

@@ -1,4 +1,4 @@
-import PhysGrad
+import PhysGradExamples
 
 /// The text `physgrad compare` prints for the chapter: what the chapter prints, in its order and
 /// with its digits, plus the lines its prose states (final distances) and its figures show

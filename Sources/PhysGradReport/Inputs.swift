@@ -141,7 +141,7 @@ public enum Inputs {
 
 /// Ceilings on the sizes a user chooses on the command line, each documented in the tool's help
 /// and README. Sizes whose cost depends on the problem (dimensions) have their ceilings in the
-/// catalog (``Problems``, ``TestFunctions``); memory the tool would need is estimated up front
+/// catalogs (`Problems`, `TestFunctions`); memory the tool would need is estimated up front
 /// and compared with `--max-memory` (``defaultMemoryBudget``).
 public enum Limits {
     /// `--steps`: steps per method.

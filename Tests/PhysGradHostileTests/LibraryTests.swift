@@ -1,5 +1,6 @@
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradLinearAlgebra
 @testable import PhysGradReport
 import PhysGradToolTestSupport

@@ -14,6 +14,7 @@
 @testable import PhysGradCLI
 import ArgumentParser
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 
 let subcommands = ["compare", "invert", "minimize", "sweep", "inversion", "help", "--problem", "sweep merge", "sweep plot"]

@@ -11,7 +11,7 @@ import PhysGradLBFGSB
 /// through `PhysGradLBFGSB` with finite differences, unbounded, as the chapter's
 /// `fmin_l_bfgs_b(approx_grad=True)`), which reproduces every printed digit of the chapter.
 ///
-/// The library's results (`Chapter.run()` in PhysGrad) are float64 and are the numbers of record
+/// The library's results (``Chapter/run()``) are float64 and are the numbers of record
 /// (summary.json, trajectories.csv, the figures); they agree with this replay to about 1e-7
 /// (float32 rounding). The replay exists only to print the chapter's text faithfully.
 public struct ChapterReplay: Sendable {
@@ -35,7 +35,7 @@ public struct ChapterReplay: Sendable {
     /// The mean absolute difference of the numerical and analytic PG histories (x₀ ... x₁₀).
     public var mae: Double = 0
 
-    /// Runs the replay (a few microseconds plus ten small L-BFGS-B solves).
+    /// Runs the replay: 30 float32 steps and ten small L-BFGS-B solves.
     public static func run() -> ChapterReplay {
         var r = ChapterReplay()
         let start: [Float] = [3, 3]

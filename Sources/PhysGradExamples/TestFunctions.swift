@@ -1,10 +1,17 @@
-/// Classic test functions for minimizers, with analytic gradients, standard starting points and
-/// bounds: what `physgrad minimize` runs, and what benchmarks of ``PhysGradLBFGSB`` use.
+// Classic test functions for minimizers (what `physgrad minimize` runs).
+import PhysGrad
+import PhysGradDerivatives
+
+/// A classic test function for minimizers, with its analytic gradient, standard starting point
+/// and bounds.
 ///
-/// Each objective has the shape an L-BFGS-B solver takes: `(x, gradient) -> f`, writing ∇f(x)
+/// The objective has the shape an L-BFGS-B solver takes: `(x, gradient) -> f`, writing ∇f(x)
 /// into `gradient`.
 ///
 /// ```swift
+/// import PhysGradExamples
+/// import PhysGradLBFGSB
+///
 /// let f = try TestFunctions.named("extended-rosenbrock")
 /// let n = 1000
 /// var solver = try LBFGSBSolver(dimension: n, lower: f.lower(n), upper: f.upper(n))
@@ -17,15 +24,17 @@ public struct TestFunction: Sendable {
     public let summary: String
     /// The fixed dimension (Beale, Booth: 2), or `nil` when any valid n works.
     public let fixedDimension: Int?
-    /// The smallest n, and whether n must be even. The largest is ``TestFunctions/maximumDimension``.
+    /// The smallest n (the largest is ``TestFunctions/maximumDimension``).
     public let minimumDimension: Int
+    /// Whether n must be even.
     public let evenDimension: Bool
     /// The n used when none is given: the fixed one, the reference problem's (driver1: 25), or 100.
     public let defaultDimension: Int
     /// The standard starting point for n variables.
     public let start: @Sendable (_ n: Int) -> [Double]
-    /// Lower and upper bounds (`nil`: unbounded).
+    /// The lower bounds for n variables (`nil`: unbounded below).
     public let lower: @Sendable (_ n: Int) -> [Double]?
+    /// The upper bounds for n variables (`nil`: unbounded above).
     public let upper: @Sendable (_ n: Int) -> [Double]?
     /// The known minimum value f* (for the unbounded functions; `nil` where it depends on bounds).
     public let minimum: Double?
@@ -71,19 +80,7 @@ public enum TestFunctions {
         summary: "sum over pairs of 100 (x[2i+1] - x[2i]^2)^2 + (1 - x[2i])^2; n even; start (-1.2, 1, ...); minimum 0 at (1, ..., 1)",
         fixedDimension: nil, minimumDimension: 2, evenDimension: true, defaultDimension: 100,
         start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
-        objective: { x, g in
-            var f = 0.0
-            var i = 0
-            while i + 1 < x.count {
-                let a = x[i], b = x[i + 1]
-                let t = b - a * a
-                f += 100 * t * t + (1 - a) * (1 - a)
-                g[i] = -400 * a * t - 2 * (1 - a)
-                g[i + 1] = 200 * t
-                i += 2
-            }
-            return f
-        })
+        objective: { x, g in StandardFunctions.ExtendedRosenbrock().valueAndGradient(x, g) })
 
     /// Chained Rosenbrock (SciPy's `rosen`): Σ_{i<n-1} 100 (x_{i+1} - x_i²)² + (1 - x_i)²;
     /// start (-1.2, 1, ...), minimum 0 at (1, ..., 1).
@@ -92,18 +89,7 @@ public enum TestFunctions {
         summary: "sum over i < n-1 of 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2 (scipy.optimize.rosen); start (-1.2, 1, ...); minimum 0 at (1, ..., 1)",
         fixedDimension: nil, minimumDimension: 2, evenDimension: false, defaultDimension: 100,
         start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
-        objective: { x, g in
-            let n = x.count
-            var f = 0.0
-            for i in 0..<n { g[i] = 0 }
-            for i in 0..<(n - 1) {
-                let t = x[i + 1] - x[i] * x[i]
-                f += 100 * t * t + (1 - x[i]) * (1 - x[i])
-                g[i] += -400 * x[i] * t - 2 * (1 - x[i])
-                g[i + 1] += 200 * t
-            }
-            return f
-        })
+        objective: { x, g in StandardFunctions.Rosenbrock().valueAndGradient(x, g) })
 
     /// Beale: (1.5 - x + xy)² + (2.25 - x + xy²)² + (2.625 - x + xy³)²; n = 2, start (1, 1),
     /// minimum 0 at (3, 0.5).

@@ -1,7 +1,13 @@
+// The Physics-based Deep Learning book's chapter "Simple Example comparing Different Optimizers",
+// reproduced as one call on top of the library.
+import PhysGrad
 import PhysGradLinearAlgebra
 
 /// Everything the chapter ("Simple Example comparing Different Optimizers", Physics-based Deep
-/// Learning) computes and prints, in its order.
+/// Learning) computes and prints, in its order, in float64.
+///
+/// The chapter's problem is `Problems.seed()`: y(x) = [x₀, x₁²], L(y) = |y|², from x₀ = [3, 3];
+/// the minimum is L = 0 at x = [0, 0].
 public struct ChapterReport: Sendable {
     /// The starting point [3, 3].
     public var start: [Double]
@@ -43,15 +49,31 @@ public struct ChapterReport: Sendable {
 }
 
 /// The chapter as one library call.
+///
+/// Its three update rules, each with a fixed step of size η:
+/// - GD: Δx = -η ∇ₓL (η = 0.01);
+/// - Newton: Δx = -η H_L(x)⁻¹ ∇ₓL (η = 1/3, exact Newton step, no trust region);
+/// - PG: x' = y⁻¹(y(x) - η H_L(y)⁻¹ ∇_yL) (η = 0.3), with the analytic y⁻¹(y) = [y₀, √y₁], or
+///   with the numerical inverse x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x.
+///
+/// ```swift
+/// import PhysGradExamples
+///
+/// let report = try Chapter.run()
+/// report.pg.x                    // [0.0847425..., 0.5042100...]
+/// report.maeFiniteDifferences    // 9.9e-07: numerical against analytic inversion
+/// ```
 public enum Chapter {
-    /// The chapter's step sizes.
+    /// GD's step size η = 0.01.
     public static let gdStepSize = 0.01
+    /// Newton's step size η = 1/3.
     public static let newtonStepSize = 1.0 / 3.0
+    /// PG's step size η = 0.3.
     public static let pgStepSize = 0.3
-    /// The chapter's number of steps.
+    /// The number of steps of every method: 10.
     public static let steps = 10
 
-    /// Runs the whole chapter on ``Problems/seed()`` from [3, 3]: the test calls and the sanity
+    /// Runs the whole chapter on `Problems.seed()` from [3, 3]: the test calls and the sanity
     /// check, ten steps each of GD, Newton and PG (analytic inverse), the numerical inverse's
     /// test, ten steps of PG with the numerical inverse (finite differences, and exact
     /// gradients), and the metrics the chapter prints.
@@ -71,7 +93,10 @@ public enum Chapter {
             throw .invalidParameter(name: "sanity check", value: "", reason: error.description)
         }
 
+        // Every run: the chapter's 10 steps and the full trace (x, y(x) and L at every iterate),
+        // which it prints and plots.
         let options = RunOptions(steps: steps, trace: .full)
+
         let gd = try optimize(problem, with: GradientDescent(eta: gdStepSize), options: options)
         let newton = try optimize(problem, with: Newton(eta: newtonStepSize, policy: .exact, acceptance: .fixed), options: options)
         let pg = try optimize(problem, with: PhysicalGradient(eta: pgStepSize), options: options)

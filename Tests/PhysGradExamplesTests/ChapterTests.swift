@@ -1,8 +1,10 @@
 import Testing
 import PhysGrad
+import PhysGradExamples
 import PhysGradLinearAlgebra
+import PhysGradTestSupport
 
-/// The chapter's numbers: Tests/PhysGradTests/Resources/seed-reference.json, made by
+/// The chapter's numbers: Tests/PhysGradExamplesTests/Resources/seed-reference.json, made by
 /// scripts/make_seed_reference.py (float64 with exact derivatives, SciPy's L-BFGS-B, and the
 /// chapter's printed float32 values).
 @Suite("The chapter as a library call")
@@ -12,7 +14,7 @@ struct ChapterTests {
 
     init() throws {
         report = try Chapter.run()
-        reference = try loadReference("seed-reference.json")
+        reference = try loadReference("seed-reference.json", of: "PhysGradExamplesTests")
     }
 
     var float64: [String: Any] { reference["float64"] as! [String: Any] }
@@ -89,5 +91,29 @@ struct ChapterTests {
         let perStep = (scipy["per_step"] as! [[String: Any]])
         #expect(report.pgNumerical.counts.inverseEvaluations == perStep.reduce(0) { $0 + Int(number($1["funcalls"])) })
         #expect(report.pgNumerical.counts.inverseIterations == perStep.reduce(0) { $0 + Int(number($1["nit"])) })
+    }
+}
+
+@Suite("The chapter, concurrently")
+struct ChapterConcurrencyTests {
+    @Test("100 chapter runs in a task group equal one sequential run, bit for bit")
+    func chapter() async throws {
+        let reference = try Chapter.run()
+        let runs = try await withThrowingTaskGroup(of: ChapterReport.self) { group in
+            for _ in 0..<100 { group.addTask { try Chapter.run() } }
+            var out: [ChapterReport] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        #expect(runs.count == 100)
+        for r in runs {
+            #expect(r.gd.trajectory.x == reference.gd.trajectory.x)
+            #expect(r.newton.trajectory.x == reference.newton.trajectory.x)
+            #expect(r.pg.trajectory.x == reference.pg.trajectory.x)
+            #expect(r.pgNumerical.trajectory.x == reference.pgNumerical.trajectory.x)
+            #expect(r.pgNumericalExact.trajectory.x == reference.pgNumericalExact.trajectory.x)
+            #expect(r.inverseTest.x == reference.inverseTest.x)
+            #expect(r.maeFiniteDifferences == reference.maeFiniteDifferences)
+        }
     }
 }
