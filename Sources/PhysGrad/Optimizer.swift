@@ -8,13 +8,16 @@
 /// and conform to ``SteppingOptimizer``, which supplies ``iterate(_:evaluator:next:)``;
 /// L-BFGS-B keeps its line search's state across evaluations and iterates itself, handing each
 /// accepted iterate to the driver. One file per strategy: ``GradientDescent``, ``Newton``,
-/// ``PhysicalGradient`` (analytic or numerical inverse), ``Adam``, ``AdaGrad``, ``RMSProp``,
-/// ``LBFGSBMethod``.
+/// ``PhysicalGradient`` (analytic or numerical inverse), ``GaussNewton``,
+/// ``LevenbergMarquardt``, ``InverseGradients``, ``HalfInverseGradients``, ``Adam``,
+/// ``AdaGrad``, ``RMSProp``, ``LBFGSBMethod``.
 public protocol Optimizer: Sendable {
+    /// Everything that changes during a run (the iterate and the method's own memory).
     associatedtype State: Sendable
 
-    /// The method's identifier: "gd", "newton", "pg", "pg-numerical", "adam", "adagrad",
-    /// "rmsprop", "lbfgsb".
+    /// The method's identifier, a ``MethodKind`` raw value for the built-in methods: "gd",
+    /// "newton", "pg", "pg-numerical", "gn", "lm", "ig", "hig", "adam", "adagrad", "rmsprop",
+    /// "lbfgsb".
     var name: String { get }
     /// The step size η (learning rate), or `nil` for methods without one (L-BFGS-B).
     var stepSize: Double? { get }
@@ -131,6 +134,7 @@ public struct StepOutcome: Sendable {
     /// A reason the method detected to stop after this step (its own convergence tests).
     public var termination: TerminationReason?
 
+    /// The outcome of a step to `x`.
     public init(x: [Double], loss: Double? = nil, report: StepReport = StepReport(), termination: TerminationReason? = nil) {
         self.x = x
         self.loss = loss

@@ -11,9 +11,11 @@ import PhysGradLinearAlgebra
 public struct ChapterReport: Sendable {
     /// The starting point [3, 3].
     public var start: [Double]
-    /// The chapter's test calls: y(x₀), L(y(x₀)) and L(x₀) (= [3, 9], 90, 90).
+    /// The chapter's first test call: y(x₀) = [3, 9].
     public var y0: [Double]
+    /// L(y(x₀)) = 90, the loss of that output.
     public var lossOfY0: Double
+    /// L(x₀) = 90, the composed objective at the start.
     public var loss0: Double
     /// ∂L/∂y at y(x₀) (= [6, 18]).
     public var lossGradientInY: [Double]
@@ -23,18 +25,21 @@ public struct ChapterReport: Sendable {
     public var sanityCheck: [Double]
     /// ∂L/∂x at x₀ (= [6, 108]).
     public var gradient: [Double]
-    /// Ten steps of GD (η = 0.01), Newton (η = 1/3) and PG with the analytic inverse (η = 0.3).
+    /// Ten steps of GD, η = 0.01 (full trace).
     public var gd: OptimizationResult
+    /// Ten exact Newton steps, η = 1/3 (full trace).
     public var newton: OptimizationResult
+    /// Ten steps of PG with the analytic inverse, η = 0.3 (full trace).
     public var pg: OptimizationResult
     /// Distances of the final points to the solution [0, 0] (the chapter: 2.63, 0.925, 0.51).
     public var distances: (gd: Double, newton: Double, pg: Double)
     /// Diagonal lengths of the first updates (the chapter: 1.053930, 1.264911, 1.356443).
     public var diagonalLengths: (gd: Double, newton: Double, pg: Double)
-    /// The y-space trajectories as the chapter plots them: y(x₁) ... y(x₉) for GD and Newton,
-    /// y(x₁) ... y(x₁₀) for PG (its y-space targets).
+    /// GD's y-space trajectory as the chapter plots it: y(x₁) ... y(x₉).
     public var gdY: [[Double]]
+    /// Newton's: y(x₁) ... y(x₉).
     public var newtonY: [[Double]]
+    /// PG's: y(x₁) ... y(x₁₀) (its y-space targets, up to rounding).
     public var pgY: [[Double]]
     /// The numerical inverse's test: x with y(x) = [2, 2] from [3, 3] ([2.00000003, 1.41421353]).
     public var inverseTest: InversionResult
@@ -42,9 +47,10 @@ public struct ChapterReport: Sendable {
     public var pgNumerical: OptimizationResult
     /// PG with the numerical inverse, exact gradients and tight inner tolerances.
     public var pgNumericalExact: OptimizationResult
-    /// Mean absolute difference between the analytic and numerical PG trajectories
-    /// (the chapter prints 0.000001 for finite differences).
+    /// Mean absolute difference (1/(11·2)) Σ_k Σ_i |x̃_k,i - x_k,i| between PG's iterates with the
+    /// forward-difference inverse and with the analytic one (the chapter prints 0.000001).
     public var maeFiniteDifferences: Double
+    /// The same with the exact-gradient inverse (about 1e-13).
     public var maeExact: Double
 }
 

@@ -23,8 +23,9 @@ public struct ChapterReplay: Sendable {
     public var pg: [[Float]] = []
     /// PG's y-space targets y₁ ... y₁₀ (the chapter's `historyPGy`), float32.
     public var pgY: [[Float]] = []
-    /// y(x₁) ... y(x₉) of GD and Newton, as the chapter's y-space figure shows them.
+    /// y(x₁) ... y(x₉) of GD, as the chapter's y-space figure shows them.
     public var gdY: [[Float]] = []
+    /// y(x₁) ... y(x₉) of Newton.
     public var newtonY: [[Float]] = []
     /// The first update of each method as the chapter measures it (G, H⁻¹g, x₀ - x₁).
     public var firstUpdates: (gd: [Float], newton: [Float], pg: [Float]) = ([], [], [])

@@ -65,6 +65,7 @@ public enum LBFGSBLineSearchFailure: Sendable, Equatable {
     /// The maximum step to the boundary of the box is zero or the More-Thuente search rejected its input.
     case noFeasibleStep
 
+    /// What went wrong, in a phrase.
     public var message: String {
         switch self {
         case .tooManyEvaluations: return "no acceptable step within maxls evaluations"

@@ -10,6 +10,7 @@
 /// switching to a modified function `ψ(α) = φ(α) - φ(0) - ftol α φ'(0)` in the first stage.
 /// L-BFGS-B uses `ftol = 1e-3`, `gtol = 0.9`, `xtol = 0.1`, `stpmin = 0`.
 public struct MoreThuente: Sendable, Hashable {
+    /// What the search asks for next, or how it ended.
     public enum Status: Sendable, Hashable {
         /// Evaluate φ and φ' at the (updated) step and call ``next`` again.
         case evaluate

@@ -22,6 +22,7 @@ public struct InversionReport: Sendable {
     /// The step size given for every problem (`--eta`); `nil`: each problem's own.
     public var eta: Double?
 
+    /// A report of these studies.
     public init(studies: [InversionStudyResult], variants: [String], steps: Int, eta: Double?) {
         self.studies = studies
         self.variants = variants

@@ -63,6 +63,8 @@ public enum InverseGradient: String, CaseIterable, Sendable {
     case finiteDifferences = "finite-differences"
     case exact
 
+    /// The library's numerical inverse of that name: `NumericalInverse.finiteDifferences` (SciPy's
+    /// defaults) or `NumericalInverse.exact` (exact gradients, tight tolerances).
     public var numericalInverse: NumericalInverse {
         switch self {
         case .finiteDifferences: return .finiteDifferences

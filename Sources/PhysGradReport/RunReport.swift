@@ -12,15 +12,21 @@ public struct RunReport: Sendable {
     /// statistics of the whole vector).
     public static let vectorCut = 20
 
+    /// The problem every method ran on.
     public var problem: InverseProblem
+    /// The shared start x₀.
     public var start: [Double]
+    /// Steps asked for per method.
     public var steps: Int
+    /// How numerical inverses got φ's gradient.
     public var inverseGradient: InverseGradient
+    /// One per method, in the order of the request.
     public var runs: [MethodRun]
     /// `true` when the run is the chapter's (seed problem, its methods, steps and step sizes):
     /// the figures then show exactly the chapter's points.
     public var isChapter: Bool
 
+    /// A report of these runs.
     public init(problem: InverseProblem, start: [Double], steps: Int, inverseGradient: InverseGradient,
                 runs: [MethodRun], isChapter: Bool) {
         self.problem = problem

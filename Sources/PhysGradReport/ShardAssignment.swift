@@ -31,6 +31,7 @@ public struct ShardAssignment: Sendable, Equatable {
     /// The number of shards of an Indexed Job, when `--shards` is not given.
     public static let shardsVariable = "PHYSGRAD_SHARDS"
 
+    /// `shard`, chosen for `reason` (`nil`: the whole grid).
     public init(shard: Shard, reason: String?) {
         self.shard = shard
         self.reason = reason

@@ -14,17 +14,22 @@ import PhysGrad
 /// Each row's wall time is kept out of the rows (so that shards stay byte-identical to the
 /// unsharded output) and written to the output's side file instead (``SweepRecord``).
 public struct SweepGrid: Sendable, Equatable {
+    /// The problems, in grid order.
     public var problems: [ProblemName]
     /// `nil`: each problem's default dimension.
     public var dimensions: [Int]?
+    /// The methods, in grid order.
     public var methods: [MethodName]
     /// `nil`: each method's default step size on the problem.
     public var stepSizes: [Double]?
     /// Start values (each used for every coordinate); `nil`: the problem's start.
     public var starts: [Double]?
+    /// Steps per run.
     public var steps: Int
+    /// How numerical inverses get φ's gradient.
     public var inverseGradient: InverseGradient
 
+    /// The grid problems × dimensions × methods × step sizes × starts, in that order.
     public init(problems: [ProblemName], dimensions: [Int]?, methods: [MethodName], stepSizes: [Double]?,
                 starts: [Double]?, steps: Int, inverseGradient: InverseGradient) {
         self.problems = problems
@@ -40,8 +45,11 @@ public struct SweepGrid: Sendable, Equatable {
     public struct Point: Sendable, Hashable {
         /// Position in the whole grid (0-based).
         public var index: Int
+        /// The problem.
         public var problem: ProblemName
+        /// Its dimension n.
         public var dimension: Int
+        /// The method.
         public var method: MethodName
         /// `nil`: the method's default on the problem.
         public var eta: Double?
@@ -233,9 +241,13 @@ public struct SweepGrid: Sendable, Equatable {
         return rows
     }
 
+    /// A problem at one dimension: the points that share it share one made problem.
     public struct ProblemKey: Sendable, Hashable {
+        /// The problem.
         public var problem: ProblemName
+        /// Its dimension n.
         public var dimension: Int
+        /// The key of `problem` at `dimension`.
         public init(problem: ProblemName, dimension: Int) {
             self.problem = problem
             self.dimension = dimension
@@ -272,20 +284,30 @@ public struct SweepGrid: Sendable, Equatable {
 
     /// The result of one point.
     public struct Row: Sendable {
+        /// The grid point.
         public var point: Point
+        /// Steps asked for.
         public var steps: Int
+        /// The step size used; `nil` for methods without one and points that could not run.
         public var eta: Double?
         /// "ok" (ran and succeeded), "failed" (ran, ended without success: see `termination`) or
         /// "error" (could not run: see `message`).
         public var status = "error"
         /// ``MethodRun/success``: the run did what was asked.
         public var success = false
+        /// Steps taken.
         public var stepsTaken = 0
+        /// The final loss L(y(x)).
         public var loss: Double?
+        /// ‖x - solution‖₂ when the problem knows its solution.
         public var distance: Double?
+        /// ``MethodRun/diagonalLength`` of the first update.
         public var diagonalLength: Double?
+        /// The method's evaluations.
         public var counts = EvaluationCounts()
+        /// ``TerminationReason/code`` of a run; empty for a point that could not run.
         public var termination = ""
+        /// Why a point could not run; empty otherwise.
         public var message = ""
         /// Wall-clock seconds of ``SweepGrid/evaluate(_:problem:)`` for this point (making the
         /// problem excluded), when it was measured by ``SweepGrid/run(_:jobs:progress:)``. Not a

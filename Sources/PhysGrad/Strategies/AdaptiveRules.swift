@@ -12,11 +12,15 @@ import Darwin
 ///     m ← b1 m + (1 - b1) g,   v ← b2 v + (1 - b2) g²,
 ///     x ← x - η (m / (1 - b1ᵗ)) / (sqrt(v / (1 - b2ᵗ) + eps_root) + eps).
 public struct Adam: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
+    /// The decay rates of the first (b1) and second (b2) moment estimates, in [0, 1); eps is
+    /// added to the denominator, epsRoot under its square root (both >= 0).
     public var b1: Double, b2: Double, eps: Double, epsRoot: Double
     public var name: String { "adam" }
     public var stepSize: Double? { eta }
 
+    /// Adam with step size η and optax's defaults for the rest.
     public init(eta: Double, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8, epsRoot: Double = 0) {
         self.eta = eta
         self.b1 = b1
@@ -108,11 +112,15 @@ public struct AdaGrad: SteppingOptimizer {
 ///
 ///     ν ← decay ν + (1 - decay) g²,   x ← x - η g / sqrt(ν + eps).
 public struct RMSProp: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
+    /// The decay rate of the squared-gradient average ν, in [0, 1); eps, added under the square
+    /// root; ν's starting value (both >= 0).
     public var decay: Double, eps: Double, initialScale: Double
     public var name: String { "rmsprop" }
     public var stepSize: Double? { eta }
 
+    /// RMSProp with step size η and optax's defaults for the rest.
     public init(eta: Double, decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0) {
         self.eta = eta
         self.decay = decay

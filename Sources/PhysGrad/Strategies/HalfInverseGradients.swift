@@ -11,14 +11,18 @@ import PhysGradLinearAlgebra
 /// Offers ``StepAcceptance/fixed`` (default, the book's plain step) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)`` from α = η.
 public struct HalfInverseGradients: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
     /// Singular values `σ_i <= relativeTruncation · σ_0` are dropped.
     public var relativeTruncation: Double
+    /// How the step Δx is accepted.
     public var acceptance: StepAcceptance
+    /// When an accepted (non-fixed) step counts as converged.
     public var tolerances: ConvergenceTolerances
     public var name: String { "hig" }
     public var stepSize: Double? { eta }
 
+    /// HIG with step size η, the truncation, acceptance and tolerances.
     public init(eta: Double, relativeTruncation: Double = 1e-10, acceptance: StepAcceptance = .fixed,
                 tolerances: ConvergenceTolerances = ConvergenceTolerances()) {
         self.eta = eta

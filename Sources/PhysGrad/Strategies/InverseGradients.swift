@@ -10,16 +10,20 @@ import PhysGradLinearAlgebra
 /// step scaled by η. Offers ``StepAcceptance/fixed`` (default, the book's rule) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)`` from α = η.
 public struct InverseGradients: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
     /// Singular values `σ_i <= relativeTruncation · σ_0` are dropped from the pseudo-inverse.
     public var relativeTruncation: Double
+    /// How the step Δx is accepted.
     public var acceptance: StepAcceptance
     /// For the y-space Newton step.
     public var policy: HessianPolicy
+    /// When an accepted (non-fixed) step counts as converged.
     public var tolerances: ConvergenceTolerances
     public var name: String { "ig" }
     public var stepSize: Double? { eta }
 
+    /// IG with step size η, the truncation, acceptance, y-space Hessian policy and tolerances.
     public init(eta: Double, relativeTruncation: Double = 1e-10, acceptance: StepAcceptance = .fixed,
                 policy: HessianPolicy = .exact, tolerances: ConvergenceTolerances = ConvergenceTolerances()) {
         self.eta = eta
