@@ -64,7 +64,13 @@ extension SteppingOptimizer {
 }
 
 extension Optimizer {
-    public func validate() throws(PhysGradError) {
+    /// Default: throws ``PhysGradError/invalidParameter(name:value:reason:)`` unless ``stepSize`` is
+    /// `nil` or a finite η > 0.
+    public func validate() throws(PhysGradError) { try validateStepSize() }
+
+    /// Throws ``PhysGradError/invalidParameter(name:value:reason:)`` unless ``stepSize`` is `nil`
+    /// or a finite η > 0.
+    func validateStepSize() throws(PhysGradError) {
         if let eta = stepSize, !(eta.isFinite && eta > 0) {
             throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
         }
@@ -159,4 +165,16 @@ public struct StepOutcome: Sendable {
 @inline(__always)
 func requireFinite(_ v: [Double], _ what: @autoclosure () -> String) throws(StepFailure) {
     for e in v where !e.isFinite { throw StepFailure(.nonFiniteValue(what())) }
+}
+
+extension ProblemEvaluator {
+    /// The start of a y-space step (PG, IG, HIG): y = y(x), L(y), and ∇_y L into `gradient`, each
+    /// checked finite.
+    mutating func modelAndLossInY(at x: [Double], gradient: inout [Double]) throws(StepFailure) -> (y: [Double], loss: Double) {
+        let y = model(at: x)
+        try requireFinite(y, "model output y(x)")
+        let loss = lossInY(at: y, gradient: &gradient)
+        try requireFinite(gradient, "gradient of L in y")
+        return (y, loss)
+    }
 }

@@ -75,21 +75,29 @@ public enum TestFunctions {
 
     /// Extended Rosenbrock: Σ over pairs (x_{2i}, x_{2i+1}) of 100 (x_{2i+1} - x_{2i}²)² + (1 - x_{2i})²;
     /// n even, start (-1.2, 1, -1.2, 1, ...), minimum 0 at (1, ..., 1).
-    public static let extendedRosenbrock = TestFunction(
+    public static let extendedRosenbrock = rosenbrock(
         name: "extended-rosenbrock",
         summary: "sum over pairs of 100 (x[2i+1] - x[2i]^2)^2 + (1 - x[2i])^2; n even; start (-1.2, 1, ...); minimum 0 at (1, ..., 1)",
-        fixedDimension: nil, minimumDimension: 2, evenDimension: true, defaultDimension: 100,
-        start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
-        objective: { x, g in StandardFunctions.ExtendedRosenbrock().valueAndGradient(x, g) })
+        evenDimension: true) { x, g in StandardFunctions.ExtendedRosenbrock().valueAndGradient(x, g) }
 
     /// Chained Rosenbrock (SciPy's `rosen`): Σ_{i<n-1} 100 (x_{i+1} - x_i²)² + (1 - x_i)²;
     /// start (-1.2, 1, ...), minimum 0 at (1, ..., 1).
-    public static let chainedRosenbrock = TestFunction(
+    public static let chainedRosenbrock = rosenbrock(
         name: "chained-rosenbrock",
         summary: "sum over i < n-1 of 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2 (scipy.optimize.rosen); start (-1.2, 1, ...); minimum 0 at (1, ..., 1)",
-        fixedDimension: nil, minimumDimension: 2, evenDimension: false, defaultDimension: 100,
-        start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil }, upper: { _ in nil }, minimum: 0,
-        objective: { x, g in StandardFunctions.Rosenbrock().valueAndGradient(x, g) })
+        evenDimension: false) { x, g in StandardFunctions.Rosenbrock().valueAndGradient(x, g) }
+
+    /// A Rosenbrock variant: any n >= 2 (100 by default), start (-1.2, 1, -1.2, 1, ...), unbounded,
+    /// minimum 0 at (1, ..., 1).
+    private static func rosenbrock(
+        name: String, summary: String, evenDimension: Bool,
+        objective: @escaping @Sendable (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
+    ) -> TestFunction {
+        TestFunction(
+            name: name, summary: summary, fixedDimension: nil, minimumDimension: 2, evenDimension: evenDimension,
+            defaultDimension: 100, start: { n in (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }, lower: { _ in nil },
+            upper: { _ in nil }, minimum: 0, objective: objective)
+    }
 
     /// Beale: (1.5 - x + xy)² + (2.25 - x + xy²)² + (2.625 - x + xy³)²; n = 2, start (1, 1),
     /// minimum 0 at (3, 0.5).

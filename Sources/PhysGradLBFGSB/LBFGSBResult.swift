@@ -38,6 +38,22 @@ public enum LBFGSBTermination: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A short machine-readable code: `converged-projected-gradient`, `converged-relative-reduction`,
+    /// `iteration-limit`, `evaluation-limit`, `time-limit`, `line-search-failed`, `non-finite-value`,
+    /// `stopped-by-callback`.
+    public var code: String {
+        switch self {
+        case .convergedProjectedGradient: return "converged-projected-gradient"
+        case .convergedRelativeReduction: return "converged-relative-reduction"
+        case .iterationLimit: return "iteration-limit"
+        case .evaluationLimit: return "evaluation-limit"
+        case .timeLimit: return "time-limit"
+        case .lineSearchFailed: return "line-search-failed"
+        case .nonFiniteValue: return "non-finite-value"
+        case .stoppedByCallback: return "stopped-by-callback"
+        }
+    }
+
     /// A readable message (SciPy's wording where SciPy has one).
     public var message: String {
         switch self {

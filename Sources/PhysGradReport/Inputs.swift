@@ -33,6 +33,13 @@ public enum Inputs {
         return v
     }
 
+    /// A step size η: a finite number > 0.
+    public static func stepSize(_ text: String, option: String) throws(InputError) -> Double {
+        let v = try number(text, option: option)
+        guard v > 0 else { throw InputError(option: option, "the step size must be positive, got \(text)") }
+        return v
+    }
+
     /// A comma-separated list of numbers (`3,3`, `1e-3, 0.5`), at most `limit` of them.
     public static func numbers(
         _ text: String, option: String, allowInfinite: Bool = false, limit: Int = Int.max
@@ -264,11 +271,10 @@ public struct StepSizeAssignment: Sendable, Hashable, CustomStringConvertible {
         guard parts.count == 2 else { throw InputError(option: option, "'\(text)' is not METHOD=VALUE (e.g. gd=0.02)") }
         method = try Inputs.name(parts[0], option: option, kind: "method")
         let named = option.isEmpty ? method.rawValue : "\(option) \(method.rawValue)"
-        guard method.traits.takesStepSize else {
-            throw InputError(option: named, "\(method.traits.label) takes no step size (its line search chooses each step)")
+        guard method.takesStepSize else {
+            throw InputError(option: named, "\(method.label) takes no step size (its line search chooses each step)")
         }
-        value = try Inputs.number(parts[1], option: named)
-        guard value > 0 else { throw InputError(option: named, "the step size must be positive, got \(parts[1])") }
+        value = try Inputs.stepSize(parts[1], option: named)
     }
 
     public var description: String { "\(method.rawValue)=\(value)" }

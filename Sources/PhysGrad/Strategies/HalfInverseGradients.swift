@@ -32,13 +32,15 @@ public struct HalfInverseGradients: SteppingOptimizer {
     }
 
     public func validate() throws(PhysGradError) {
-        try validateSVDMethod(name: name, eta: eta, relativeTruncation: relativeTruncation, acceptance: acceptance,
-                              tolerances: tolerances)
+        try validateStepSize()
+        try validateSVDMethod(name: name, relativeTruncation: relativeTruncation, acceptance: acceptance, tolerances: tolerances)
     }
 
     public func workingMemory(for problem: InverseProblem) -> Int { svdMemory(problem) }
 
+    /// The iterate and the method's scratch space.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
     }
@@ -49,10 +51,7 @@ public struct HalfInverseGradients: SteppingOptimizer {
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         var report = StepReport()
-        let y = evaluator.model(at: state.x)
-        try requireFinite(y, "model output y(x)")
-        let loss = evaluator.lossInY(at: y, gradient: &state.gradient)
-        try requireFinite(state.gradient, "gradient of L in y")
+        let (_, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         try evaluator.checkDeadline()
         let jacobian = evaluator.jacobian(at: state.x)
         let (h, rank) = try svdProduct(jacobian, state.gradient, power: 0.5, relativeTruncation: relativeTruncation)

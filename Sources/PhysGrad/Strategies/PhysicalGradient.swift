@@ -95,9 +95,7 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
 
     public func validate() throws(PhysGradError) {
-        if !(eta.isFinite && eta > 0) {
-            throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
-        }
+        try validateStepSize()
         try policy.validate()
         try acceptance.require(oneOf: ["fixed", "backtracking"], method: name)
     }
@@ -153,10 +151,7 @@ public struct PhysicalGradient: SteppingOptimizer {
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         var report = StepReport()
         // Newton step for L in y-space.
-        let y = evaluator.model(at: state.x)
-        try requireFinite(y, "model output y(x)")
-        let loss = evaluator.lossInY(at: y, gradient: &state.gradient)
-        try requireFinite(state.gradient, "gradient of L in y")
+        let (y, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         var ySolve = StepReport()
         let direction = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
         var target = y
@@ -211,22 +206,6 @@ func numericalInverse(
         throw StepFailure(.inverseFailed("numerical inverse: \(result.message)"))
     }
     return (result.x, result)
-}
-
-extension LBFGSBTermination {
-    /// A short machine-readable code: `converged-projected-gradient`, `line-search-failed`, ...
-    var code: String {
-        switch self {
-        case .convergedProjectedGradient: return "converged-projected-gradient"
-        case .convergedRelativeReduction: return "converged-relative-reduction"
-        case .iterationLimit: return "iteration-limit"
-        case .evaluationLimit: return "evaluation-limit"
-        case .timeLimit: return "time-limit"
-        case .lineSearchFailed: return "line-search-failed"
-        case .nonFiniteValue: return "non-finite-value"
-        case .stoppedByCallback: return "stopped-by-callback"
-        }
-    }
 }
 
 /// Runs L-BFGS-B on φ from `start`, with φ's exact gradient or forward differences.
