@@ -66,7 +66,7 @@ public struct SweepGrid: Sendable, Equatable {
             for n in dimensions ?? [p.defaultDimension] {
                 for m in methods {
                     // L-BFGS-B has no step size: one point, whatever the step-size list.
-                    for eta in (m.hasStepSize ? etaList : [nil]) {
+                    for eta in (m.takesStepSize ? etaList : [nil]) {
                         for s in startList {
                             out.append(Point(index: out.count, problem: p, dimension: n, method: m, eta: eta, start: s))
                         }
@@ -80,7 +80,7 @@ public struct SweepGrid: Sendable, Equatable {
     /// The number of points, computed without making them (`Int.max` if it overflows).
     public var pointCount: Int {
         let etaCount = stepSizes?.count ?? 1, startCount = starts?.count ?? 1
-        let perProblemDimension = methods.reduce(0) { $0 + ($1.hasStepSize ? etaCount : 1) }
+        let perProblemDimension = methods.reduce(0) { $0 + ($1.takesStepSize ? etaCount : 1) }
         var total = 0
         for p in problems {
             let (a, o1) = (dimensions?.count ?? 1).multipliedReportingOverflow(by: perProblemDimension)
@@ -263,17 +263,17 @@ public struct SweepGrid: Sendable, Equatable {
         do {
             let problem = try made.get()
             let eta = try point.eta ?? MethodRunner.stepSize(point.method, on: problem, overrides: [:])
-            row.eta = point.method.hasStepSize ? eta : nil
+            row.eta = point.method.takesStepSize ? eta : nil
             let start = point.start.map { [Double](repeating: $0, count: problem.dimension) } ?? problem.start
             let run = try MethodRunner.run(point.method, on: problem, eta: eta, start: start, steps: steps,
                                            inverseGradient: inverseGradient, trace: .none)
             row.status = run.success ? "ok" : "failed"
             row.success = run.success
-            row.stepsTaken = run.steps
-            row.loss = run.loss
-            row.distance = run.distanceToSolution
+            row.stepsTaken = run.result.steps
+            row.loss = run.result.loss
+            row.distance = run.result.distanceToSolution
             row.diagonalLength = run.diagonalLength
-            row.counts = run.counts
+            row.counts = run.result.counts
             row.termination = run.terminationCode
         } catch {
             row.status = "error"

@@ -88,25 +88,25 @@ public enum SweepFigures {
     }
 
     static func line(_ m: MethodName, _ points: [(Double, Double)], name: String? = nil) -> Series {
-        Series(name: name ?? m.label, points: points, color: m.traits.color, marker: .circle, line: true, lineWidth: 1.5, markerSize: 5)
+        Series(name: name ?? m.label, points: points, color: m.color, marker: .circle, line: true, lineWidth: 1.5, markerSize: 5)
     }
 
     static func lossAgainstStepSize(_ p: ProblemName, _ n: Int, _ rows: [SweepTable.Entry]) -> Figure {
         var fig = Figure(title: title("\(p.rawValue), n = \(n)", [startNote(rows)]), xLabel: "step size η",
                          yLabel: "final loss", xScale: .log10, yScale: .log10)
         let ran = rows.filter(\.ran)
-        let etas = ran.filter { $0.method.hasStepSize }.compactMap(\.eta)
+        let etas = ran.filter { $0.method.takesStepSize }.compactMap(\.eta)
         var failed: [(Double, Double)] = []
         for m in methods(ran) {
             let mine = ran.filter { $0.method == m }
-            if m.hasStepSize {
+            if m.takesStepSize {
                 let groups = Dictionary(grouping: mine.filter { $0.eta != nil }, by: { $0.eta! })
                 let points = groups.keys.sorted().compactMap { eta in median(groups[eta]!.compactMap(\.loss)).map { (eta, $0) } }
                 fig.series.append(line(m, points))
                 failed += mine.filter { $0.status == "failed" }.compactMap { r in r.eta.flatMap { eta in r.loss.map { (eta, $0) } } }
             } else if let y = median(mine.compactMap(\.loss)), let lo = etas.min(), let hi = etas.max() {
                 let (a, b) = lo < hi ? (lo, hi) : (lo / 3, hi * 3)
-                fig.series.append(Series(name: "\(m.label) (no step size)", x: [a, b], y: [y, y], color: m.traits.color, marker: .none,
+                fig.series.append(Series(name: "\(m.label) (no step size)", x: [a, b], y: [y, y], color: m.color, marker: .none,
                                          line: true, lineWidth: 1.5))
             }
         }
