@@ -68,11 +68,13 @@ public struct RunOptions: Sendable {
         if !(0...Self.maximumSteps).contains(steps) {
             throw .invalidParameter(name: "steps", value: "\(steps)", reason: "must be in 0...\(Self.maximumSteps)")
         }
-        for (name, value) in [("gradientTolerance", gradientTolerance), ("stepTolerance", stepTolerance),
-                              ("timeLimit", timeLimit)] {
+        for (name, value) in [("gradientTolerance", gradientTolerance), ("stepTolerance", stepTolerance)] {
             if let v = value, !(v.isFinite && v >= 0) {
                 throw .invalidParameter(name: name, value: "\(v)", reason: "must be finite and >= 0")
             }
+        }
+        if let t = timeLimit, !(t >= 0) {
+            throw .invalidParameter(name: "timeLimit", value: "\(t)", reason: "must be >= 0 seconds")
         }
         if let t = targetLoss, t.isNaN { throw .invalidParameter(name: "targetLoss", value: "nan", reason: "must be a number") }
         if memoryLimit <= 0 { throw .invalidParameter(name: "memoryLimit", value: "\(memoryLimit)", reason: "must be positive") }

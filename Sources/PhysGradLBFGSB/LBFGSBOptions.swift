@@ -102,8 +102,8 @@ public struct LBFGSBOptions: Sendable, Equatable {
         if !(eps > 0) || !eps.isFinite {
             throw .invalidOption(name: "eps", value: "\(eps)", reason: "must be finite and > 0")
         }
-        if let t = timeLimit, !(t > 0) {
-            throw .invalidOption(name: "timeLimit", value: "\(t)", reason: "must be > 0 seconds")
+        if let t = timeLimit, !(t >= 0) {
+            throw .invalidOption(name: "timeLimit", value: "\(t)", reason: "must be >= 0 seconds")
         }
         if memoryLimit < 0 {
             throw .invalidOption(name: "memoryLimit", value: "\(memoryLimit)", reason: "must be >= 0 bytes")
