@@ -178,8 +178,19 @@ public struct PhysicalGradient: SteppingOptimizer {
         }
         try requireFinite(proposal, "inverse y⁻¹(y')")
         let d = Vector.subtract(proposal, state.x)
-        let accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
+        let accepted: AcceptedPoint
+        do {
+            accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
                                                  acceptance: acceptance, report: &report)
+        } catch {
+            // The numerical inverse reached its target as well as it resolves it, and still no
+            // part of its move lowers the loss: PG has converged as far as its inverse resolves.
+            if case .lineSearchFailed = error.reason, let inverse = report.inverse, !inverse.stoppedShort {
+                throw StepFailure(.convergedByMethod(
+                    "the numerical inverse's resolution is reached (its answer, \(OptimizationResult.short(inverse.residual)) from the target, lowers the loss no more)"))
+            }
+            throw error
+        }
         state.x = accepted.x
         return StepOutcome(x: state.x, loss: accepted.loss, report: report)
     }
