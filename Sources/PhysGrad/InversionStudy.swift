@@ -68,7 +68,7 @@ public enum InversionReference: Sendable, Equatable {
 ///
 /// Cost: the reference's iterates are kept ((K + 1) n doubles) while the variants run; each
 /// variant's iterates are compared as they come and not kept. A forward-difference gradient
-/// costs n + 1 evaluations of y, and an inverse stops at ``PhysGradLBFGSB/LBFGSBOptions/maxfun``
+/// costs n + 1 evaluations of y, and an inverse stops at `LBFGSBOptions.maxfun`
 /// evaluations (SciPy's 15,000), so a finite-difference variant makes at most K · maxfun
 /// evaluations of y; at n = 1000 that limit is what ends most of its inverses (they then stop
 /// short, which the run's ``OptimizationResult/isSuccess`` and each step's
@@ -116,7 +116,7 @@ public struct InversionStudy: Sendable {
 
     /// The memory a study needs at dimension n, in bytes: the reference's iterates,
     /// `8 n (K + 1)`; about 160 bytes per run and step for the per-step records; and the largest
-    /// numerical inverse's L-BFGS-B workspace (``PhysGradLBFGSB/LBFGSBSolver/workspaceBytes(dimension:maxcor:)``,
+    /// numerical inverse's L-BFGS-B workspace (`LBFGSBSolver.workspaceBytes(dimension:maxcor:)`,
     /// about 230 n for m = 10; one run at a time). The problem's own storage comes on top.
     public func estimatedBytes(dimension n: Int) -> Double {
         let iterates = Double(Swift.max(steps, 0)) + 1

@@ -6,7 +6,7 @@ import PhysGradLinearAlgebra
 /// buffers: a dense or banded matrix (``DenseOperator``, ``BandedOperator``), an FFT, a linear
 /// solve with a fixed matrix (apply A⁻¹, transpose A⁻ᵀ), or any operator of your own.
 ///
-/// ``TrackedVector/applying(_:)`` records `y = A x` as one node: reverse rule `x̄ += Aᵀ ȳ`,
+/// ``TrackedVector/applying(_:)-(Op)`` records `y = A x` as one node: reverse rule `x̄ += Aᵀ ȳ`,
 /// tangent rule `ẏ = A ẋ`. For derivative elements made of several doubles (``Dual``,
 /// ``DualLanes``) the operator is applied to each component (value, tangents) separately, so
 /// one operator serves gradients, Hessian-vector products and Hessians.

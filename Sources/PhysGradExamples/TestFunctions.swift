@@ -155,7 +155,7 @@ public enum TestFunctions {
     public static let all: [TestFunction] = [extendedRosenbrock, chainedRosenbrock, beale, booth, driver1]
 
     /// The function with this name.
-    /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` for an unknown name.
+    /// - Throws: `PhysGradError.invalidParameter(name:value:reason:)` for an unknown name.
     public static func named(_ name: String) throws(PhysGradError) -> TestFunction {
         guard let f = all.first(where: { $0.name == name.lowercased() }) else {
             throw .invalidParameter(name: "function", value: name,

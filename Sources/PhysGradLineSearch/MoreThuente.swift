@@ -12,7 +12,7 @@
 public struct MoreThuente: Sendable, Hashable {
     /// What the search asks for next, or how it ended.
     public enum Status: Sendable, Hashable {
-        /// Evaluate φ and φ' at the (updated) step and call ``next`` again.
+        /// Evaluate φ and φ' at the (updated) step and call ``MoreThuente/next(f:g:stp:)`` again.
         case evaluate
         /// The strong Wolfe conditions hold at the step.
         case converged

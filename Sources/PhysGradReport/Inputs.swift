@@ -364,7 +364,7 @@ public enum ProblemName: String, CaseIterable, Sendable {
 }
 
 /// One line for an error of the library: its description, with an empty `value` of
-/// ``PhysGradError/invalidParameter(name:value:reason:)`` left out ("invalid inverse: ..." rather
+/// `PhysGradError.invalidParameter(name:value:reason:)` left out ("invalid inverse: ..." rather
 /// than "invalid inverse = : ...") and line breaks turned into spaces.
 public enum ErrorText {
     /// `error` in one line.

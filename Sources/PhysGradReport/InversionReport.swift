@@ -7,7 +7,7 @@ import PhysGradPlot
 /// CSV (mae-by-dimension.csv, mae-by-step.csv), the figures (mae-by-step.svg,
 /// mae-by-dimension.svg) and the text.
 ///
-/// One ``InversionStudyResult`` per problem and dimension, all with the same numerical inverses
+/// One `InversionStudyResult` per problem and dimension, all with the same numerical inverses
 /// (the variants) and number of steps.
 public struct InversionReport: Sendable {
     /// The document's schema identifier.
@@ -48,7 +48,7 @@ public struct InversionReport: Sendable {
     public static func label(_ problem: String, _ n: Int) -> String { problem == "seed" ? "seed" : "\(problem)(\(n))" }
 
     /// The memory the command keeps for its results and files besides what each study needs
-    /// (``InversionStudy/estimatedBytes(dimension:)``): about 1.2 KB per run and step (records,
+    /// (`InversionStudy.estimatedBytes(dimension:)`): about 1.2 KB per run and step (records,
     /// their CSV and JSON text).
     public static func estimatedBytes(studies: Int, steps: Int, variants: Int) -> Double {
         Double(studies) * (Double(steps) + 1) * Double(variants + 1) * 1200

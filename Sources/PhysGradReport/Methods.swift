@@ -52,14 +52,14 @@ public struct MethodRun: Sendable {
     /// What the library's driver returned.
     public var result: OptimizationResult
 
-    /// ``OptimizationResult/isSuccess``: the method did what was asked and the loss did not rise.
+    /// `OptimizationResult.isSuccess`: the method did what was asked and the loss did not rise.
     public var success: Bool { result.isSuccess }
-    /// The termination's machine-readable code (``TerminationReason/code``).
+    /// The termination's machine-readable code (`TerminationReason.code`).
     public var terminationCode: String { result.termination.code }
-    /// Why the run stopped and what happened to the loss (``OptimizationResult/description``).
+    /// Why the run stopped and what happened to the loss (`OptimizationResult.description`).
     public var terminationDescription: String { result.description }
 
-    /// The diagonal length (``Metrics/diagonalLength(_:)``) of the first descent direction x₀ - x₁.
+    /// The diagonal length (`Metrics.diagonalLength(_:)`) of the first descent direction x₀ - x₁.
     public var diagonalLength: Double? {
         guard let u = result.firstUpdate else { return nil }
         let v = Metrics.diagonalLength(u.map { -$0 })
@@ -91,7 +91,7 @@ public enum MethodRunner {
     }
 
     /// Runs `method` for `steps` steps from `start` and records the trajectory per `trace`;
-    /// `memoryLimit` bounds the method's work arrays (``RunOptions/memoryLimit``).
+    /// `memoryLimit` bounds the method's work arrays (`RunOptions.memoryLimit`).
     /// - Throws: ``InputError`` for a method that cannot run on the problem or invalid input.
     public static func run(
         _ method: MethodName, on problem: InverseProblem, eta: Double?, start: [Double], steps: Int,

@@ -305,7 +305,7 @@ public struct SweepGrid: Sendable, Equatable {
         public var diagonalLength: Double?
         /// The method's evaluations.
         public var counts = EvaluationCounts()
-        /// ``TerminationReason/code`` of a run; empty for a point that could not run.
+        /// `TerminationReason.code` of a run; empty for a point that could not run.
         public var termination = ""
         /// Why a point could not run; empty otherwise.
         public var message = ""

@@ -1,7 +1,7 @@
 import PhysGradPlot
 
 /// The figures of a sweep (`physgrad sweep plot`, `physgrad sweep merge --plots`), drawn as
-/// `compare`'s are (``SVGRenderer``, 400 × 400, each method in its color, lines with markers):
+/// `compare`'s are (`SVGRenderer`, 400 × 400, each method in its color, lines with markers):
 ///
 /// - `loss-vs-eta-PROBLEM-nN.svg`, one per problem and dimension: the final loss against the step
 ///   size (both log scales), a line per method through the median over the start values at each
@@ -15,7 +15,7 @@ import PhysGradPlot
 /// Only runs that ran count ("ok" and "failed" rows; "error" rows could not run). Each run that
 /// ran without success ("failed") is also marked by a black cross at its own loss, so that a low
 /// point on a line is never mistaken for a success. A non-finite loss counts as +∞ in a median;
-/// points at ±∞ (or 0 on a log axis) cannot be drawn, and ``SVGRenderer`` counts them. The n axis is logarithmic when the largest n
+/// points at ±∞ (or 0 on a log axis) cannot be drawn, and `SVGRenderer` counts them. The n axis is logarithmic when the largest n
 /// is at least ten times the smallest.
 public enum SweepFigures {
     /// The start of every figure name (``SweepFigures`` writes nothing else).

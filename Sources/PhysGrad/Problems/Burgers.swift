@@ -55,7 +55,7 @@ extension Problems {
 
 /// The final velocity of burgers(n) after ``steps`` explicit time steps; see ``Problems/burgers(_:)``.
 ///
-/// Written on scalars (``GenericModel``) and on tracked vectors (``ArrayModel``: each time step
+/// Written on scalars (`GenericModel`) and on tracked vectors (`ArrayModel`: each time step
 /// is one fused periodic stencil, and the time loop is checkpointed, so a gradient keeps
 /// `snapshots + 3` states of n doubles plus one step's tape, about `(ceil(sqrt(steps)) + 8) · 8n`
 /// bytes with the default schedule, instead of every state).
