@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 
 /// `physgrad compare`: runs several methods on one problem and writes the figures, the
@@ -150,7 +151,7 @@ struct CompareCommand: ParsableCommand {
         let startPoint = try start.start?.resolved(dimension: p.dimension, option: "--start")
         let methodList: [MethodName]
         let budget = memory.maxMemory.bytes
-        func workingMemory(_ m: MethodName) -> Double { Double(m.traits.make(1, inverse.inverseGradient).workingMemory(for: p)) }
+        func workingMemory(_ m: MethodName) -> Double { Double(m.makeMethod(stepSize: 1, inverse: inverse.inverseGradient.numericalInverse).workingMemory(for: p)) }
         if let m = methods {
             methodList = m.values
             for method in methodList where workingMemory(method) > budget {
@@ -162,7 +163,7 @@ struct CompareCommand: ParsableCommand {
             // Every method the problem recommends settings for, except those whose dense
             // matrices would not fit the memory budget at this size.
             methodList = MethodName.allCases.filter { m in
-                (m.hasStepSize ? p.stepSizes[m] != nil : m != .lbfgsb) && workingMemory(m) <= budget
+                (m.takesStepSize ? p.stepSizes[m] != nil : m != .lbfgsb) && workingMemory(m) <= budget
             }
         }
         let stepSizes = Dictionary(uniqueKeysWithValues: eta.map { ($0.method, $0.value) })
