@@ -88,7 +88,7 @@ let package = Package(
         // per-sample parameter Jacobians, Glorot initialization, a GenericModel of input or weights.
         .target(
             name: "PhysGradNetworks",
-            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "CPhysGradLAPACK"]
+            dependencies: ["PhysGradDerivatives", "CPhysGradLAPACK"]
         ),
         // Training networks through physics models: Adam through the simulator, scale-invariant
         // physics (SIP) and half-inverse gradients (HIG); the book's coupled oscillators and sine.
@@ -100,7 +100,8 @@ let package = Package(
         // sweeps, atomic files), as a library so that it is testable and reusable.
         .target(
             name: "PhysGradReport",
-            dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradLearning"]
+            dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradLearning",
+                           "PhysGradNetworks"]
         ),
         // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
@@ -226,6 +227,7 @@ let package = Package(
             name: "PhysGradCLITests",
             dependencies: [
                 "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradToolTestSupport",
+                "PhysGradLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
