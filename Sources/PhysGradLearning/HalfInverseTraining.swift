@@ -16,12 +16,12 @@ import PhysGradNetworks
 /// physics Jacobian, all rows at once. Two ways to decompose it (``Solver``):
 ///
 /// - ``Solver/svd``: `J` is formed (`m × P`) and decomposed by LAPACK's `dgesdd`, then
-///   ``SingularValueDecomposition/pseudoInverseProduct(_:power:relativeTruncation:)`` with
+///   `SingularValueDecomposition.pseudoInverseProduct(_:power:relativeTruncation:)` with
 ///   power 1/2: the book's algorithm, in float64. About `6 m² P` flops.
 /// - ``Solver/gram`` (default): the `m × m` Gram matrix `G = J Jᵀ = U Σ² Uᵀ` is assembled from
-///   the layers' factors without forming J (``DenseNetwork/parameterGram(seeds:seedsPerSample:count:workspace:into:)``),
+///   the layers' factors without forming J (`DenseNetwork.parameterGram(seeds:seedsPerSample:count:workspace:into:)`),
 ///   decomposed in factored form (LAPACK `dsytrd` and `dstedc`,
-///   ``FactoredSymmetricEigendecomposition``), and since `V Σ^(-1/2) Uᵀ = Jᵀ U Σ^(-3/2) Uᵀ`, the
+///   `FactoredSymmetricEigendecomposition`), and since `V Σ^(-1/2) Uᵀ = Jᵀ U Σ^(-3/2) Uᵀ`, the
 ///   step is one backward pass with the cotangent `U Σ^(-3/2) Uᵀ ∂L/∂y = G^(-3/4) ∂L/∂y`. About `m² Σ n_l + 9 m³`
 ///   flops, a small fraction of the SVD's. The price: G's rounding (about `ε σ_max²`) hides
 ///   singular values below `sqrt(m ε) σ_max` (1.7e-7 σ_max for the oscillators' 128 rows),

@@ -38,7 +38,7 @@ public struct LearningProblem: Sendable {
         self.attainableLoss = attainableLoss
     }
 
-    /// The problem's network, Glorot-uniform initialized from `seed` (``DenseNetwork/initializeGlorotUniform(seed:)``).
+    /// The problem's network, Glorot-uniform initialized from `seed` (`DenseNetwork.initializeGlorotUniform(seed:)`).
     public func makeNetwork(seed: UInt64) -> DenseNetwork {
         // The widths and activations were checked by the initializer.
         var net = try! DenseNetwork(widths: widths, activations: activations)

@@ -11,7 +11,7 @@ import PhysGradNetworks
 ///    singular values below `τ · σ_max` dropped (``Inverse/pseudoInverse(relativeTruncation:)``),
 ///    or by a saddle-free Newton step on `½|P - y*|²`, `x̃_i = u_i - η |H_i|⁺ J_iᵀ r_i` with
 ///    `H_i = J_iᵀ J_i + Σ_j r_ij ∇²P_j` and `|H|` its eigendecomposition with absolute
-///    eigenvalues (``Inverse/saddleFreeNewton(relativeTruncation:)``, the SIP paper's inverse for
+///    eigenvalues (``Inverse/saddleFreeNewton(relativeTruncation:maximumLossChange:)``, the SIP paper's inverse for
 ///    its sine example; it needs the physics' curvature);
 ///
 /// then the network is trained on the proxy loss `(1/B) Σ_i ½ |u_i - x̃_i|²` (x̃ held constant)

@@ -156,8 +156,13 @@ public enum Trainer {
 
     /// Runs `method` from `network` on `problem`.
     ///
-    /// - Parameter progress: called with every record as it is made (the first is the initial
-    ///   loss); return `false` to stop the run.
+    /// - Parameters:
+    ///   - problem: the physics, the network's shape and the data set.
+    ///   - method: the update (Adam, SIP, HIG, GD) with its settings.
+    ///   - network: the starting weights; its widths and activations must be the problem's.
+    ///   - options: the time budget, an epoch limit and the shuffling.
+    ///   - progress: called with every record as it is made (the first is the initial loss);
+    ///     return `false` to stop the run.
     /// - Throws: ``TrainingError`` for invalid settings or options, before anything runs. What
     ///   goes wrong during the run (a non-finite value, a failed decomposition) ends it with a
     ///   ``TrainingTermination`` in the result, which keeps the curve so far.
@@ -254,7 +259,7 @@ public enum Trainer {
 }
 
 /// The loss per data point over a whole data set, `(1/N) Σ_i |P(c_i, f(x_i; θ)) - y*_i|²`, in
-/// chunks of ``Trainer/evaluationChunk`` samples.
+/// chunks of 512 samples.
 public struct LossEvaluator: Sendable {
     let problem: LearningProblem
     var batch: TrainingBatch

@@ -163,7 +163,7 @@ public struct TrainingBatch: Sendable {
 
     /// The Gram matrix `J Jᵀ` (`B k × B k`, column-major) of the stacked Jacobian of
     /// ``stackedParameterJacobian(_:seeds:into:)``, without forming J
-    /// (``DenseNetwork/parameterGram(seeds:seedsPerSample:count:workspace:into:)``); `seeds` is
+    /// (`DenseNetwork.parameterGram(seeds:seedsPerSample:count:workspace:into:)`); `seeds` is
     /// scratch of `B k n` numbers and keeps the seeds (rows of the `J_i`) on return.
     public mutating func stackedParameterGram(_ network: DenseNetwork, seeds: inout [Double], into gram: inout [Double]) {
         let k = physics.outputCount, count = self.count
@@ -187,7 +187,7 @@ public struct TrainingBatch: Sendable {
 
     /// The stacked Jacobian `∂P(c_i, f(x_i; θ))/∂θ` of the batch (after ``forwardNetwork(_:)``
     /// and ``computePhysicsJacobians()``): `B k` rows (sample i's k outputs at rows
-    /// `i k ..< (i + 1) k`) by ``DenseNetwork/parameterCount`` columns, column-major, written to
+    /// `i k ..< (i + 1) k`) by `DenseNetwork.parameterCount` columns, column-major, written to
     /// `jacobian`; `seeds` is scratch of `B k n` numbers.
     public mutating func stackedParameterJacobian(
         _ network: DenseNetwork, seeds: inout [Double], into jacobian: inout [Double]

@@ -67,7 +67,9 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     /// `mutating` because LAPACK's `dormtr` may use the reflectors' storage as scratch (it
     /// restores it); a copy of the decomposition shared with another thread is copied first.
     ///
-    /// - Parameter function: called once per eigenvalue, in ascending order.
+    /// - Parameters:
+    ///   - b: the vector, n entries.
+    ///   - function: called once per eigenvalue, in ascending order.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b` has not n
     ///   entries, ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite
     ///   `b` or a non-finite `f(λ_k)`.

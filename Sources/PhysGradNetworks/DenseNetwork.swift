@@ -15,10 +15,10 @@ import PhysGradDerivatives
 /// let u = net([0.1, 0.2, 0.3, 0.4])             // one sample; batches: forward(_:count:workspace:)
 /// ```
 ///
-/// One sample runs through ``callAsFunction(_:)-(([Double]))`` or, generically, on any scalar type
+/// One sample runs through ``callAsFunction(_:)-([Double])`` or, generically, on any scalar type
 /// of the derivatives module (the network is a `GenericModel` of its input; ``parameterModel(input:)``
-/// is one of its parameters). Batches run through BLAS `dgemm`: ``forward(_:count:workspace:)``,
-/// ``backward(outputCotangent:count:workspace:gradient:)``, and the per-sample Jacobian rows
+/// is one of its parameters). Batches run through BLAS `dgemm`: ``forward(_:count:workspace:output:)``,
+/// ``backward(outputCotangent:count:workspace:gradient:accumulate:)``, and the per-sample Jacobian rows
 /// ``parameterJacobian(seeds:seedsPerSample:count:workspace:into:)``.
 public struct DenseNetwork: Sendable, Hashable {
     /// The widest layer accepted.
