@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "PhysGradLineSearch", targets: ["PhysGradLineSearch"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .library(name: "PhysGradReport", targets: ["PhysGradReport"]),
+        .library(name: "PhysGradNetworks", targets: ["PhysGradNetworks"]),
+        .library(name: "PhysGradLearning", targets: ["PhysGradLearning"]),
         .library(name: "PhysGradExamples", targets: ["PhysGradExamples"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
@@ -26,6 +28,7 @@ let package = Package(
         .executable(name: "bench-lbfgsb", targets: ["BenchLBFGSB"]),
         .executable(name: "bench-optimizers", targets: ["BenchOptimizers"]),
         .executable(name: "bench-cli", targets: ["BenchCLI"]),
+        .executable(name: "bench-learning", targets: ["BenchLearning"]),
         .executable(name: "bench-least-squares", targets: ["BenchLeastSquares"]),
     ],
     dependencies: [
@@ -81,18 +84,31 @@ let package = Package(
             name: "PhysGradExamples",
             dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradLBFGSB"]
         ),
+        // Dense neural networks with one flat parameter vector: batched passes through BLAS gemm,
+        // per-sample parameter Jacobians, Glorot initialization, a GenericModel of input or weights.
+        .target(
+            name: "PhysGradNetworks",
+            dependencies: ["PhysGradDerivatives", "CPhysGradLAPACK"]
+        ),
+        // Training networks through physics models: Adam through the simulator, scale-invariant
+        // physics (SIP) and half-inverse gradients (HIG); the book's coupled oscillators and sine.
+        .target(
+            name: "PhysGradLearning",
+            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
         // What the command-line tool writes (summary JSON, CSV, figures, the chapter's transcript,
         // sweeps, atomic files), as a library so that it is testable and reusable.
         .target(
             name: "PhysGradReport",
-            dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra"]
+            dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradLearning",
+                           "PhysGradNetworks"]
         ),
         // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
             name: "PhysGradCLI",
             dependencies: [
                 "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
-                "PhysGradLinearAlgebra",
+                "PhysGradLinearAlgebra", "PhysGradLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -130,6 +146,11 @@ let package = Package(
             name: "BenchLBFGSB",
             dependencies: ["PhysGradLBFGSB", "PhysGradDerivatives", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/LBFGSB"
+        ),
+        .executableTarget(
+            name: "BenchLearning",
+            dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            path: "Sources/Benchmarks/Learning"
         ),
         .executableTarget(
             name: "BenchLeastSquares",
@@ -180,6 +201,15 @@ let package = Package(
             exclude: ["Resources"]
         ),
         .testTarget(
+            name: "PhysGradNetworksTests",
+            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"]
+        ),
+        .testTarget(
+            name: "PhysGradLearningTests",
+            dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"],
+            exclude: ["Resources"]
+        ),
+        .testTarget(
             name: "PhysGradPropertyTests",
             dependencies: [
                 "PhysGrad", "PhysGradDerivatives", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradRandom",
@@ -197,6 +227,7 @@ let package = Package(
             name: "PhysGradCLITests",
             dependencies: [
                 "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradToolTestSupport",
+                "PhysGradLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -21,6 +21,7 @@ struct PhysGradCommand: AsyncParsableCommand {
           physgrad sweep --problems powers --dimensions 2,10 --methods gd,pg \\
               --etas 0.01,0.1 --output sweep.csv
           physgrad sweep merge part-*.csv --output sweep.csv --plots plots
+          physgrad train --methods adam,sip,hig --seconds 10
 
         Each subcommand has its own help: 'physgrad help compare' or
         'physgrad compare --help'. Errors go to stderr as one line
@@ -34,7 +35,7 @@ struct PhysGradCommand: AsyncParsableCommand {
         write before the tool ends.
         """,
         version: "0.1.0",
-        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self, InversionCommand.self],
+        subcommands: [CompareCommand.self, InvertCommand.self, MinimizeCommand.self, SweepCommand.self, InversionCommand.self, TrainCommand.self],
         defaultSubcommand: CompareCommand.self
     )
 

@@ -10,19 +10,22 @@
 // - a refusal that is not one line, or whose exit status is not 64 (0 for help and version);
 // - an accepted request outside its contract: steps above the ceiling, a memory estimate above
 //   --max-memory, a start or bounds of the wrong length or with NaN, lower > upper, a dimension
-//   above the catalog's ceiling, a grid above its ceiling, a shard range outside the grid.
+//   above the catalog's ceiling, a grid above its ceiling, a shard range outside the grid, a
+//   training run above its time ceiling, memory budget or per-update cost estimate.
 @testable import PhysGradCLI
 import ArgumentParser
 import PhysGrad
 import PhysGradExamples
+import PhysGradLearning
 import PhysGradReport
 
-let subcommands = ["compare", "invert", "minimize", "sweep", "inversion", "help", "--problem", "sweep merge", "sweep plot"]
+let subcommands = ["compare", "invert", "minimize", "sweep", "inversion", "train", "help", "--problem", "sweep merge", "sweep plot"]
 let options = [
     "--problem", "--dimension", "--methods", "--steps", "--eta", "--start", "--inverse-gradient", "--format", "--output",
     "--no-plots", "--quiet", "--max-memory", "--target", "--lower", "--upper", "--function", "--maxcor", "--ftol", "--factr",
     "--gtol", "--pgtol", "--maxiter", "--maxfun", "--maxls", "--problems", "--dimensions", "--etas", "--starts", "--shard",
     "--force", "--jobs", "--help", "--version", "--shards", "--plots", "--gradients", "--reference",
+    "--seconds", "--epochs", "--seed", "--samples", "--batch", "--lr", "--truncation", "--hig-solver", "--xi", "--angle", "--shuffle",
 ]
 let values = [
     "seed", "powers", "blur", "burgers", "2", "4", "10", "7", "0", "-1", "1e-3", "0.5", "3,3", "3", "1,2,3", "inf", "-inf", "+Infinity",
@@ -30,7 +33,9 @@ let values = [
     "jsonl", "1/2", "2/2", "0/2", "1000000/1000000", "9223372036854775807/9223372036854775807", "9223372036854775807",
     "9223372036854775808", "10000000", "10000001", "1000000", "1000001", "1e308", "1e309", "4G", "1K", "0.5M", "exact",
     "finite-differences", "extended-rosenbrock", "chained-rosenbrock", "beale", "booth", "driver1", "", " ", "0.1,1e-1", "-inf,0.1",
-    "1e300,1e300", "1,2", "2,4,6,8", "analytic", "seed,powers,blur", "heat", "exact,finite-differences", "10,100,1000",
+    "1e300,1e300", "1,2", "2,4,6,8", "oscillators", "sine", "adam,sip,hig", "hig,gd", "hig=32", "hig=65536", "adam=0", "sip=1e-5",
+    "hig=1", "gd=1e300", "gram", "svd", "86400", "86401", "65536", "analytic", "seed,powers,blur", "heat",
+    "exact,finite-differences", "10,100,1000",
 ]
 
 /// The command line encoded by `bytes`.
@@ -120,6 +125,17 @@ func checkPlan(_ command: any ParsableCommand, _ argv: [String]) {
             let range = shard.range(of: count)
             precondition(range.lowerBound >= 0 && range.upperBound <= count, "shard \(shard) of \(count): \(range)")
             if count <= 10_000 { precondition(grid.points.count == count, "pointCount") }
+        case let c as TrainCommand:
+            guard (c.samples ?? 0) <= 100_000 else { return }  // (allocation time only)
+            let request = c.request
+            let plan = try request.plan()
+            precondition(request.seconds > 0 && request.seconds <= Trainer.maximumSeconds, "seconds \(request.seconds)")
+            precondition(!plan.methods.isEmpty && Set(plan.methods.map(\.name)).count == plan.methods.count, "methods")
+            precondition(plan.estimatedBytes <= c.memory.maxMemory.bytes, "memory \(plan.estimatedBytes) above \(c.memory.maxMemory)")
+            for m in plan.methods {
+                precondition(m.method.batchSize >= 1 && m.method.batchSize <= plan.problem.data.count, "batch \(m.method.batchSize)")
+                precondition(m.method.flopsPerUpdate(for: plan.problem) / 1e9 <= request.seconds + TrainingRequest.updateAllowance, "update cost")
+            }
         default:
             break
         }
