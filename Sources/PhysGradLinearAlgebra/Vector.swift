@@ -213,28 +213,42 @@ public enum Vector {
     @inlinable
     public static func add(_ x: [Double], _ y: [Double]) -> [Double] {
         precondition(x.count == y.count, "Vector.add: lengths \(x.count) and \(y.count) differ")
-        return zip(x, y).map { $0 + $1 }
+        return elementwise(x, y) { $0 + $1 }
     }
 
     /// `x - y`, elementwise.
     @inlinable
     public static func subtract(_ x: [Double], _ y: [Double]) -> [Double] {
         precondition(x.count == y.count, "Vector.subtract: lengths \(x.count) and \(y.count) differ")
-        return zip(x, y).map { $0 - $1 }
+        return elementwise(x, y) { $0 - $1 }
     }
 
     /// `x ⊙ y`, the elementwise (Hadamard) product.
     @inlinable
     public static func multiply(_ x: [Double], _ y: [Double]) -> [Double] {
         precondition(x.count == y.count, "Vector.multiply: lengths \(x.count) and \(y.count) differ")
-        return zip(x, y).map { $0 * $1 }
+        return elementwise(x, y) { $0 * $1 }
     }
 
     /// `x ⊘ y`, the elementwise quotient (IEEE semantics: division by zero gives ±inf or NaN).
     @inlinable
     public static func divide(_ x: [Double], _ y: [Double]) -> [Double] {
         precondition(x.count == y.count, "Vector.divide: lengths \(x.count) and \(y.count) differ")
-        return zip(x, y).map { $0 / $1 }
+        return elementwise(x, y) { $0 / $1 }
+    }
+
+    /// `[f(x₀, y₀), f(x₁, y₁), ...]` for arrays of equal length, in one pass over contiguous memory.
+    @inlinable @inline(__always)
+    internal static func elementwise(_ x: [Double], _ y: [Double], _ f: (Double, Double) -> Double) -> [Double] {
+        let n = x.count
+        return [Double](unsafeUninitializedCapacity: n) { out, count in
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeBufferPointer { ys in
+                    for i in 0..<n { out[i] = f(xs[i], ys[i]) }
+                }
+            }
+            count = n
+        }
     }
 }
 
