@@ -35,6 +35,7 @@ public enum HessianPolicy: Sendable, Hashable {
 struct NewtonWorkspace: Sendable {
     var hessian = Matrix(rows: 0, columns: 0)
     var cholesky: CholeskyFactorization?
+    var bandedCholesky = ShiftedBandedCholesky()
 }
 
 /// Solves H s = g for a dense H held in `workspace.hessian`, under `policy`: Cholesky in the
@@ -110,5 +111,48 @@ func newtonDirection(
     case .dense(let m):
         var workspace = NewtonWorkspace(hessian: m, cholesky: nil)
         return try newtonDirection(&workspace, g, policy: policy, report: &report)
+    case .banded(let b):
+        return try newtonDirection(banded: b, g, policy: policy, report: &report)
+    }
+}
+
+/// Solves H s = g for a banded H under `policy`, as the dense form does: banded Cholesky, shifted
+/// until positive definite (and, under ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``,
+/// conditioned); the exact policy's LU fallback runs on the dense matrix.
+private func newtonDirection(
+    banded h: SymmetricBandedMatrix, _ g: [Double], policy: HessianPolicy, report: inout StepReport
+) throws(StepFailure) -> [Double] {
+    var factor = ShiftedBandedCholesky()
+    let anorm = h.normOne
+    var shift = 0.0
+    var attempt = 0
+    while true {
+        var failure: LinearAlgebraError
+        do throws(LinearAlgebraError) {
+            try factor.factorize(h, shift: shift)
+            if case .regularize(_, let floor) = policy, floor > 0,
+               factor.reciprocalConditionNumber(oneNorm: anorm + shift) < floor {
+                failure = .notPositiveDefinite(order: h.order)
+            } else {
+                report.solve = shift > 0 ? .shiftedCholesky(shift: shift) : .cholesky
+                report.damping = shift > 0 ? shift : nil
+                return try factor.solve(g)
+            }
+        } catch {
+            failure = error
+        }
+        guard case .notPositiveDefinite = failure else { throw StepFailure(.linearAlgebraFailure(failure)) }
+        switch policy {
+        case .requirePositiveDefinite:
+            throw StepFailure(.linearAlgebraFailure(failure))
+        case .exact:
+            report.solve = .luFallback
+            do { return try LUFactorization(h.dense).solve(g) } catch let e { throw StepFailure(.linearAlgebraFailure(e)) }
+        case .regularize(let tau0, _):
+            if attempt > 30 { throw StepFailure(.linearAlgebraFailure(failure)) }
+            let scale = Swift.max(1, h.diagonalElements.map { Swift.abs($0) }.max() ?? 1)
+            shift = attempt == 0 ? tau0 * scale : shift * 10
+            attempt += 1
+        }
     }
 }
