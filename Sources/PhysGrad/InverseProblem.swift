@@ -15,8 +15,10 @@ public enum HessianStructure: Sendable, Hashable {
     /// Newton's shifted systems are solved by banded Cholesky factorizations (LAPACK `dpbtrf`):
     /// O(n · bandwidth) memory and O(n · bandwidth²) time per factorization.
     ///
-    /// A declared structure is trusted: entries outside the band are never computed, so a band
-    /// that is too narrow gives a wrong Hessian.
+    /// Entries outside the band are never computed, so a band that is too narrow would give a
+    /// wrong Hessian: before a Newton run, the band is checked once at the start against an
+    /// exact Hessian-vector product, and a band the objective does not fit (entries beyond it
+    /// above 1e-9 of the scale) is an ``PhysGradError/invalidParameter(name:value:reason:)``.
     case banded(bandwidth: Int)
 }
 
@@ -32,7 +34,10 @@ public enum JacobianStructure: Sendable, Hashable {
     /// factorizations of the normal matrix `JᵀJ + λI` (bandwidth `lower + upper`), falling back to
     /// their dense paths when that matrix is ill-conditioned (see each method).
     ///
-    /// A declared structure is trusted: entries outside the band are never computed.
+    /// Entries outside the band are never computed: before a run of a method that uses J, the
+    /// band is checked once at the start against an exact Jacobian-vector product, and a band the
+    /// model does not fit (entries beyond it above 1e-9 of the scale) is an
+    /// ``PhysGradError/invalidParameter(name:value:reason:)``.
     case banded(lower: Int, upper: Int)
 }
 

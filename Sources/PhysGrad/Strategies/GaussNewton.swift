@@ -27,6 +27,15 @@ import PhysGradLinearAlgebra
 /// points out of the box are held fixed for the step, the others solve the reduced problem,
 /// and every trial point is projected onto the box.
 ///
+/// A declared banded Jacobian (``InverseProblem/jacobianStructure``) is computed from
+/// `lower + upper + 1` compressed products. With the trust region on the reduction, the step is
+/// then the Tikhonov-damped `d(λ) = -(JᵀJ + λI)⁻¹ Jᵀr` from banded Cholesky factorizations of the
+/// normal equations (O(n b²) instead of an O(n³) SVD), λ chosen for the same `1 - ρ²` target.
+/// The normal equations square J's condition number, so they are used only while `JᵀJ` factors
+/// with an estimated reciprocal condition number of at least 1e-10;
+/// otherwise the step is the dense SVD one above, on the expanded J (n <= 4096). The line-search
+/// forms always take the dense pivoted QR.
+///
 /// Needs the least-squares form of the problem (``InverseProblem/leastSquaresTarget``): one
 /// model Jacobian and one or more model evaluations per step.
 public struct GaussNewton: SteppingOptimizer {

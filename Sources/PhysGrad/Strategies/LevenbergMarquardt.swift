@@ -35,6 +35,15 @@ import PhysGradLinearAlgebra
 /// gradient points out of the box are held fixed for the step, trial points are projected onto
 /// the box, and the ratio compares the actual reduction with the linear model's prediction for
 /// the projected step.
+///
+/// A declared banded Jacobian (``InverseProblem/jacobianStructure``) is computed from
+/// `lower + upper + 1` compressed products. With the trust region on the reduction, `p(λ)` then
+/// comes from banded Cholesky factorizations of the normal equations `(JᵀJ + λI) p = -Jᵀr`
+/// (D = I; O(n b²) per λ instead of the dense QR and SVD). The normal equations square J's
+/// condition number, so they are used only while `JᵀJ` factors with an estimated reciprocal
+/// condition number of at least 1e-10 (every solve then keeps about
+/// 6 digits more than the acceptance test resolves); otherwise the step is the dense one, on
+/// the expanded J (n <= 4096). The trust region on the length always works on the dense J.
 public struct LevenbergMarquardt: SteppingOptimizer {
     /// ``StepAcceptance/trustRegion(_:)`` on the reduction (default) or on the length.
     public var acceptance: StepAcceptance
