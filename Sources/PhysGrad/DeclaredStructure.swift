@@ -19,39 +19,46 @@ extension InverseProblem {
     func validateDeclaredStructure(at x: [Double], jacobian: Bool, hessian: Bool) throws(PhysGradError) {
         let n = x.count
         let probe = (0..<n).map { 1 + 0.5 * _sinTwoPi(0.618_033_988_749_895 * Double($0)) }
-        var evaluator = ProblemEvaluator(self)
         if jacobian, case .banded(let lower, let upper) = jacobianStructure {
-            let name = "jacobianStructure", value = "banded(lower: \(lower), upper: \(upper))"
-            let band: BandedMatrix
-            do throws(StepFailure) {
-                guard let b = try evaluator.bandedJacobian(at: x) else { return }
-                band = b
-            } catch {
-                throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
-            }
-            var model = self.model
-            let exact = model.jacobianVectorProduct(at: x, direction: probe)
-            try Self.compare(band: { v, out throws(LinearAlgebraError) in try band.multiply(v, into: &out) },
-                             absolute: { v, out throws(LinearAlgebraError) in try band.absolute.multiply(v, into: &out) },
-                             rows: band.rows, exact: exact, probe: probe, name: name, value: value,
-                             what: "the model's Jacobian has entries outside the declared band")
+            try checkJacobianBand(at: x, probe: probe, name: "jacobianStructure", value: "banded(lower: \(lower), upper: \(upper))")
         }
         if hessian, case .banded(let b) = objectiveHessianStructure {
-            let name = "objectiveHessianStructure", value = "banded(bandwidth: \(b))"
-            let band: SymmetricBandedMatrix
-            do throws(StepFailure) {
-                guard case .banded(let h) = try evaluator.objectiveHessian(at: x) else { return }
-                band = h
-            } catch {
-                throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
-            }
-            var objective = self.objective
-            let exact = objective.hessianVectorProduct(at: x, direction: probe)
-            try Self.compare(band: { v, out throws(LinearAlgebraError) in try band.multiply(v, into: &out) },
-                             absolute: { v, out throws(LinearAlgebraError) in try band.absolute.multiply(v, into: &out) },
-                             rows: n, exact: exact, probe: probe, name: name, value: value,
-                             what: "the objective's Hessian has entries outside the declared band")
+            try checkHessianBand(at: x, probe: probe, name: "objectiveHessianStructure", value: "banded(bandwidth: \(b))")
         }
+    }
+
+    private func checkJacobianBand(at x: [Double], probe: [Double], name: String, value: String) throws(PhysGradError) {
+        var evaluator = ProblemEvaluator(self)
+        let band: BandedMatrix
+        do throws(StepFailure) {
+            guard let b = try evaluator.bandedJacobian(at: x) else { return }
+            band = b
+        } catch {
+            throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
+        }
+        var model = self.model
+        let exact = model.jacobianVectorProduct(at: x, direction: probe)
+        try Self.compare(band: { v, out throws(LinearAlgebraError) in try band.multiply(v, into: &out) },
+                         absolute: { v, out throws(LinearAlgebraError) in try band.absolute.multiply(v, into: &out) },
+                         rows: band.rows, exact: exact, probe: probe, name: name, value: value,
+                         what: "the model's Jacobian has entries outside the declared band")
+    }
+
+    private func checkHessianBand(at x: [Double], probe: [Double], name: String, value: String) throws(PhysGradError) {
+        var evaluator = ProblemEvaluator(self)
+        let band: SymmetricBandedMatrix
+        do throws(StepFailure) {
+            guard case .banded(let h) = try evaluator.objectiveHessian(at: x) else { return }
+            band = h
+        } catch {
+            throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
+        }
+        var objective = self.objective
+        let exact = objective.hessianVectorProduct(at: x, direction: probe)
+        try Self.compare(band: { v, out throws(LinearAlgebraError) in try band.multiply(v, into: &out) },
+                         absolute: { v, out throws(LinearAlgebraError) in try band.absolute.multiply(v, into: &out) },
+                         rows: x.count, exact: exact, probe: probe, name: name, value: value,
+                         what: "the objective's Hessian has entries outside the declared band")
     }
 
     /// Throws unless `A v` (from `band`) matches `exact` to 1e-9 of `‖|A| |v|‖∞`.

@@ -6,7 +6,12 @@ import Foundation
 //   gn          GaussNewton()                      vs least_squares(method="trf"), exact Jacobian
 //   newton      Newton()                           vs minimize(method="trust-exact"), exact Hessian
 // Each row's extras: the evaluations (f: residuals or losses, each a model evaluation, counted
-// wherever a method makes them, line searches included; jac: Jacobians or gradients; hess: Hessians), the distance to the known solution, and whether the run succeeded.
+// wherever a method makes them, line searches included; jac: Jacobians or gradients; hess:
+// Hessians), the distance to the known solution, and whether the run succeeded.
+// Run by hand (`.build/release/bench-least-squares ...`): `--only TEXT` keeps the rows whose
+// "problem(n)-method" contains TEXT; `--profile` prints, instead, what each piece of a step costs
+// on each problem (model value, banded and dense Jacobians and Hessians, factorizations; medians
+// on stderr; Profile.swift).
 import PhysGrad
 import PhysGradBenchSupport
 import PhysGradLinearAlgebra
