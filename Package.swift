@@ -1,8 +1,10 @@
 // swift-tools-version:6.0
 //
 // PhysGrad: inverse problems through physics models, in Swift, on LAPACK.
-// Dependencies point downward only: CLI -> PhysGrad -> {LBFGSB, Derivatives, LinearAlgebra, LineSearch};
-// LBFGSB -> LineSearch (Swift only); LinearAlgebra -> C LAPACK.
+// Dependencies point downward only: CLI -> Report -> Examples -> PhysGrad -> {LBFGSB, Derivatives,
+// LinearAlgebra, LineSearch}; LBFGSB -> LineSearch (Swift only); LinearAlgebra -> C LAPACK.
+// Every target declares the modules it imports and imports the modules it declares
+// (scripts/check-imports, run by scripts/test).
 import PackageDescription
 
 let package = Package(
@@ -15,6 +17,7 @@ let package = Package(
         .library(name: "PhysGradLineSearch", targets: ["PhysGradLineSearch"]),
         .library(name: "PhysGradPlot", targets: ["PhysGradPlot"]),
         .library(name: "PhysGradReport", targets: ["PhysGradReport"]),
+        .library(name: "PhysGradExamples", targets: ["PhysGradExamples"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
@@ -66,25 +69,37 @@ let package = Package(
         ),
         // Deterministic SVG charts (trajectories, loss curves); no dependencies.
         .target(name: "PhysGradPlot"),
-        // Optimizer protocol and strategies, problems, trajectories, the chapter as a call.
+        // Optimizer protocol and strategies, step acceptance, the driver, problems, trajectories,
+        // the inversion study.
         .target(
             name: "PhysGrad",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradDerivatives", "PhysGradLBFGSB"]
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradDerivatives", "PhysGradLBFGSB", "PhysGradLineSearch"]
+        ),
+        // Worked examples on top of the library: the book chapter as one call (and its float32
+        // replay), and classic test functions for minimizers.
+        .target(
+            name: "PhysGradExamples",
+            dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradLBFGSB"]
         ),
         // What the command-line tool writes (summary JSON, CSV, figures, the chapter's transcript,
         // sweeps, atomic files), as a library so that it is testable and reusable.
         .target(
             name: "PhysGradReport",
-            dependencies: ["PhysGrad", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra"]
+            dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra"]
         ),
         // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
             name: "PhysGradCLI",
             dependencies: [
-                "PhysGrad", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
+                "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
+                "PhysGradLinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Deterministic pseudo-random data (SplitMix64) shared by the tests, the benchmarks and
+        // the benchmarks' Python peers. Not a product.
+        .target(name: "PhysGradRandom"),
 
         // Benchmarks.
         .target(
@@ -93,27 +108,27 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchLinearAlgebra",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport", "CPhysGradLAPACK"],
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport", "PhysGradRandom", "CPhysGradLAPACK"],
             path: "Sources/Benchmarks/LinearAlgebra"
         ),
         .executableTarget(
             name: "BenchDerivatives",
-            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport", "PhysGradRandom"],
             path: "Sources/Benchmarks/Derivatives"
         ),
         .executableTarget(
             name: "BenchArrayDerivatives",
-            dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport", "PhysGradRandom"],
             path: "Sources/Benchmarks/ArrayDerivatives"
         ),
         .executableTarget(
             name: "BenchOptimizers",
-            dependencies: ["PhysGrad", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/Optimizers"
         ),
         .executableTarget(
             name: "BenchLBFGSB",
-            dependencies: ["PhysGradLBFGSB", "PhysGradBenchSupport"],
+            dependencies: ["PhysGradLBFGSB", "PhysGradDerivatives", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/LBFGSB"
         ),
         .executableTarget(
@@ -130,11 +145,11 @@ let package = Package(
         // Tests: one target per module.
         .testTarget(
             name: "PhysGradLinearAlgebraTests",
-            dependencies: ["PhysGradLinearAlgebra", "PhysGradBenchSupport"]
+            dependencies: ["PhysGradLinearAlgebra", "PhysGradRandom"]
         ),
         .testTarget(
             name: "PhysGradDerivativesTests",
-            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra"]
+            dependencies: ["PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradRandom"]
         ),
         .testTarget(
             name: "PhysGradLineSearchTests",
@@ -142,22 +157,32 @@ let package = Package(
         ),
         .testTarget(
             name: "PhysGradLBFGSBTests",
-            dependencies: ["PhysGradLBFGSB"],
+            dependencies: ["PhysGradLBFGSB", "PhysGradExamples"],
             exclude: ["Resources"]
         ),
         .testTarget(
             name: "PhysGradPlotTests",
             dependencies: ["PhysGradPlot"]
         ),
+        // Reading the JSON reference files of the test targets (shared by the two below).
+        .target(
+            name: "PhysGradTestSupport",
+            path: "Tests/PhysGradTestSupport"
+        ),
         .testTarget(
             name: "PhysGradTests",
-            dependencies: ["PhysGrad"],
+            dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradTestSupport"],
+            exclude: ["Resources"]
+        ),
+        .testTarget(
+            name: "PhysGradExamplesTests",
+            dependencies: ["PhysGradExamples", "PhysGrad", "PhysGradLinearAlgebra", "PhysGradTestSupport"],
             exclude: ["Resources"]
         ),
         .testTarget(
             name: "PhysGradPropertyTests",
             dependencies: [
-                "PhysGrad", "PhysGradBenchSupport",
+                "PhysGrad", "PhysGradDerivatives", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradRandom",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -171,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "PhysGradCLITests",
             dependencies: [
-                "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradToolTestSupport",
+                "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradToolTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -181,7 +206,8 @@ let package = Package(
         .testTarget(
             name: "PhysGradHostileTests",
             dependencies: [
-                "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradLinearAlgebra", "PhysGradToolTestSupport",
+                "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradExamples", "PhysGradLinearAlgebra",
+                "PhysGradToolTestSupport",
             ]
         ),
     ],

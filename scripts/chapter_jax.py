@@ -3,7 +3,7 @@
 eager JAX calls (float32), SciPy's fmin_l_bfgs_b with approx_grad for the numerical inverse,
 matplotlib figures saved as PNG. The peer of `physgrad compare` in scripts/bench (suite "cli");
 it checks its numbers against ../shared/reference/seed.json (or the repository's copy in
-Tests/PhysGradTests/Resources/seed-reference.json) and exits 1 when they disagree.
+Tests/PhysGradExamplesTests/Resources/seed-reference.json) and exits 1 when they disagree.
 
     python scripts/chapter_jax.py [--output DIR] [--quiet]
 """
@@ -181,7 +181,7 @@ out("MAE difference between analytic PG and approximate inversion: %f" % mae)
 # Check against the reference numbers (the chapter's printed values).
 here = os.path.dirname(os.path.abspath(__file__))
 candidates = [os.path.join(here, "..", "..", "shared", "reference", "seed.json"),
-              os.path.join(here, "..", "Tests", "PhysGradTests", "Resources", "seed-reference.json")]
+              os.path.join(here, "..", "Tests", "PhysGradExamplesTests", "Resources", "seed-reference.json")]
 reference = next((p for p in candidates if os.path.exists(p)), None)
 if reference is None:
     sys.exit("chapter_jax: no reference file found")

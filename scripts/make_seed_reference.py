@@ -2,7 +2,7 @@
 
     python3 scripts/make_seed_reference.py   (numpy and scipy; SciPy >= 1.12 needs x0 in float64)
 
-Writes Tests/PhysGradTests/Resources/seed-reference.json with
+Writes Tests/PhysGradExamplesTests/Resources/seed-reference.json with
 - "float64": GD, Newton and PG trajectories recomputed in float64 with exact derivatives of
   y(x) = [x0, x1^2], L = |y|^2 (grad = [2 x0, 4 x1^3], H_x = diag(2, 12 x1^2), H_y = 2I), their
   y-space trajectories, final distances and diagonal lengths;
@@ -132,7 +132,7 @@ def main():
             "test_calls": {"y": [3.0, 9.0], "L_y": 90.0, "L_x": 90.0},
         },
     }
-    path = os.path.join(os.path.dirname(__file__), "..", "Tests", "PhysGradTests", "Resources", "seed-reference.json")
+    path = os.path.join(os.path.dirname(__file__), "..", "Tests", "PhysGradExamplesTests", "Resources", "seed-reference.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

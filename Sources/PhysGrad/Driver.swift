@@ -1,6 +1,10 @@
 import PhysGradLinearAlgebra
 
 /// How much of a run to keep.
+///
+/// PhysGradLBFGSB, usable on its own, has its own `LBFGSBTraceLevel` (``none`` and ``scalars``
+/// only: it knows no model y); when L-BFGS-B runs inside PhysGrad (``LBFGSBMethod``, numerical
+/// inverses), this driver records the trajectory from the accepted iterates.
 public enum TracePolicy: Sendable, Hashable {
     /// Only the final state (and the first update, for the diagonal-length metric).
     case none
@@ -13,7 +17,7 @@ public enum TracePolicy: Sendable, Hashable {
 /// Settings of one run, shared by every method.
 ///
 /// The defaults suit general use: up to 1000 steps, stopping earlier when the method converges
-/// by its own tests, no stored trace. The chapter passes its own options (10 steps, full trace).
+/// by its own tests, no stored trace.
 public struct RunOptions: Sendable {
     /// The largest number of steps to take (the run may stop earlier on a tolerance or on the
     /// method's own convergence tests); at most ``maximumSteps``.
@@ -24,11 +28,13 @@ public struct RunOptions: Sendable {
     public var stepTolerance: Double?
     /// Stop when L(x) <= this.
     public var targetLoss: Double?
-    /// Stop after this many seconds of wall time. Checked between steps and inside them:
-    /// between the trial points of a line search or trust region, inside numerical inverses
-    /// (L-BFGS-B's own time limit is set to what is left), so a run overshoots by at most one
-    /// evaluation (or one Hessian or Jacobian).
+    /// Stop after this many seconds of wall time, any t >= 0 (0: before the first step; +∞ or
+    /// `nil`: no limit). Checked between steps and inside them: between the trial points of a
+    /// line search or trust region, inside numerical inverses (L-BFGS-B's own
+    /// `LBFGSBOptions.timeLimit`, which means the same, is set to what is left), so a run
+    /// overshoots by at most one evaluation (or one Hessian or Jacobian).
     public var timeLimit: Double?
+    /// How much of the run the result's ``OptimizationResult/trajectory`` keeps.
     public var trace: TracePolicy
     /// The memory the method's work arrays may take, in bytes (default 8 GiB): dense second-order
     /// methods whose matrices would not fit are refused before the run with
@@ -43,6 +49,8 @@ public struct RunOptions: Sendable {
     /// The largest ``steps`` accepted (10⁹).
     public static let maximumSteps = 1_000_000_000
 
+    /// Options for general use unless given: up to 1000 steps, no tolerance, no time limit, no
+    /// trace, 8 GiB for the method's arrays and 256 MiB for the trace.
     public init(steps: Int = 1000, gradientTolerance: Double? = nil, stepTolerance: Double? = nil,
                 targetLoss: Double? = nil, timeLimit: Double? = nil, trace: TracePolicy = .none,
                 memoryLimit: Int = 8 << 30, traceMemoryLimit: Int = 256 << 20) {
@@ -60,11 +68,13 @@ public struct RunOptions: Sendable {
         if !(0...Self.maximumSteps).contains(steps) {
             throw .invalidParameter(name: "steps", value: "\(steps)", reason: "must be in 0...\(Self.maximumSteps)")
         }
-        for (name, value) in [("gradientTolerance", gradientTolerance), ("stepTolerance", stepTolerance),
-                              ("timeLimit", timeLimit)] {
+        for (name, value) in [("gradientTolerance", gradientTolerance), ("stepTolerance", stepTolerance)] {
             if let v = value, !(v.isFinite && v >= 0) {
                 throw .invalidParameter(name: name, value: "\(v)", reason: "must be finite and >= 0")
             }
+        }
+        if let t = timeLimit, !(t >= 0) {
+            throw .invalidParameter(name: "timeLimit", value: "\(t)", reason: "must be >= 0 seconds")
         }
         if let t = targetLoss, t.isNaN { throw .invalidParameter(name: "targetLoss", value: "nan", reason: "must be a number") }
         if memoryLimit <= 0 { throw .invalidParameter(name: "memoryLimit", value: "\(memoryLimit)", reason: "must be positive") }
@@ -116,6 +126,7 @@ public struct Trajectory: Sendable, Hashable {
     /// The step number of each kept entry (0 for the start).
     public var stepIndices: [Int] = []
 
+    /// An empty trajectory.
     public init() {}
 }
 
@@ -135,6 +146,7 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
     public var y: [Double]
     /// Steps taken (accepted).
     public var steps: Int
+    /// Why the run ended.
     public var termination: TerminationReason
     /// Evaluations made by the method (the driver's own evaluations for the trace and the
     /// tolerance tests are not counted).
@@ -142,6 +154,7 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
     /// Totals of what the steps reported: rejected and shortened steps, LU fallbacks, Hessian
     /// shifts, truncated solves, numerical inverses that stopped short.
     public var diagnostics: RunDiagnostics
+    /// The iterates, outputs, losses and step reports that ``RunOptions/trace`` kept.
     public var trajectory: Trajectory
     /// x₁ - x₀, kept under every trace policy (for ``Metrics/diagonalLength(_:)``).
     public var firstUpdate: [Double]?

@@ -36,8 +36,8 @@ public enum PhysGradError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An analytic inverse y⁻¹ asked for a point outside its domain (for the chapter's
-/// y⁻¹(y) = [y0, sqrt(y1)]: a negative y1).
+/// An analytic inverse y⁻¹ asked for a point outside its domain (for y⁻¹(y) = [y0, sqrt(y1)]:
+/// a negative y1).
 public struct InverseDomainError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The index of the offending entry of y.
     public var index: Int
@@ -46,6 +46,7 @@ public struct InverseDomainError: Error, Sendable, Equatable, CustomStringConver
     /// Why it is outside the domain.
     public var reason: String
 
+    /// y[`index`] = `value` is outside the domain, because of `reason`.
     public init(index: Int, value: Double, reason: String) {
         self.index = index
         self.value = value
@@ -57,7 +58,7 @@ public struct InverseDomainError: Error, Sendable, Equatable, CustomStringConver
 
 /// Why a run ended.
 public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
-    /// Took the requested number of steps (fixed-step runs such as the chapter's).
+    /// Took the requested number of steps (a fixed-step run without tolerances).
     case completedSteps
     /// ‖∇L(x)‖∞ fell to the gradient tolerance.
     case convergedGradient
@@ -138,6 +139,8 @@ public enum TerminationReason: Sendable, Equatable, CustomStringConvertible {
 
 /// Thrown by a method's step to end the run with a reason (the driver catches it).
 public struct StepFailure: Error, Sendable {
+    /// Why the run ends.
     public var reason: TerminationReason
+    /// A failure that ends the run with `reason`.
     public init(_ reason: TerminationReason) { self.reason = reason }
 }

@@ -11,7 +11,7 @@ public enum HessianStructure: Sendable, Hashable {
     case diagonal
     /// The Hessian is a band: `H_ij = 0` for `|i - j| > bandwidth` (a sum of local terms, such as
     /// a blur's least-squares loss). It comes from `2 bandwidth + 1` Hessian-vector products with
-    /// the cyclic seeds of ``ColumnColoring/banded(columns:lower:upper:)`` (whatever n), and
+    /// the cyclic seeds of `ColumnColoring.banded(columns:lower:upper:)` (whatever n), and
     /// Newton's shifted systems are solved by banded Cholesky factorizations (LAPACK `dpbtrf`):
     /// O(n · bandwidth) memory and O(n · bandwidth²) time per factorization.
     ///
@@ -29,7 +29,7 @@ public enum JacobianStructure: Sendable, Hashable {
     case dense
     /// `∂y_i/∂x_j = 0` unless `-upper <= i - j <= lower` (a local model: a convolution or stencil
     /// applied to a pointwise response). The Jacobian comes from `lower + upper + 1` products with
-    /// the seeds of ``ColumnColoring/banded(columns:lower:upper:)``, whatever n, and
+    /// the seeds of `ColumnColoring.banded(columns:lower:upper:)`, whatever n, and
     /// ``LevenbergMarquardt`` and ``GaussNewton`` solve their damped steps through banded Cholesky
     /// factorizations of the normal matrix `JᵀJ + λI` (bandwidth `lower + upper`), falling back to
     /// their dense paths when that matrix is ill-conditioned (see each method).
@@ -41,7 +41,7 @@ public enum JacobianStructure: Sendable, Hashable {
     case banded(lower: Int, upper: Int)
 }
 
-/// Products of a derivative with the seeds of a ``ColumnColoring``: `J(x) S` (k × colours) for a
+/// Products of a derivative with the seeds of a `ColumnColoring`: `J(x) S` (k × colours) for a
 /// model, `∇²L(x) S` (n × colours) for an objective.
 public typealias CompressedProducts = @Sendable (_ x: [Double], _ coloring: ColumnColoring) -> Matrix
 

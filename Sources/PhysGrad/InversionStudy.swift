@@ -7,12 +7,13 @@ public struct InversionVariant: Sendable, Equatable {
     /// How the inverse x' = argmin_x |y(x) - y'|² is computed.
     public var inverse: NumericalInverse
 
+    /// A variant named `name` that inverts with `inverse`.
     public init(name: String, inverse: NumericalInverse) {
         self.name = name
         self.inverse = inverse
     }
 
-    /// The chapter's inverse: `fmin_l_bfgs_b(approx_grad=True)` with SciPy's defaults
+    /// Forward differences with SciPy's default tolerances, as `fmin_l_bfgs_b(approx_grad=True)`
     /// (``NumericalInverse/finiteDifferences``).
     public static let finiteDifferences = InversionVariant(name: "finite-differences", inverse: .finiteDifferences)
     /// Exact gradients and tight tolerances (``NumericalInverse/exact``).
@@ -21,7 +22,7 @@ public struct InversionVariant: Sendable, Equatable {
 
 /// The run an ``InversionStudy`` compares the numerical inverses against.
 public enum InversionReference: Sendable, Equatable {
-    /// PG with the problem's analytic inverse y⁻¹ (the chapter's reference).
+    /// PG with the problem's analytic inverse y⁻¹.
     case analytic
     /// PG with a numerical inverse, for problems without an analytic one; tight tolerances make
     /// it a stand-in for the exact inverse (``InversionVariant/exact``).
@@ -46,8 +47,7 @@ public enum InversionReference: Sendable, Equatable {
     }
 }
 
-/// Analytic against approximate inversion, the chapter's closing comparison for any problem:
-/// PG with a reference inverse (analytic, or a tight numerical one) and PG with each numerical
+/// Analytic against approximate inversion, for any problem: PG with a reference inverse (analytic, or a tight numerical one) and PG with each numerical
 /// inverse of ``variants``, all from the same start with the same step size η and the book's
 /// fixed steps (``StepAcceptance/fixed``), compared iterate by iterate.
 ///
@@ -56,19 +56,19 @@ public enum InversionReference: Sendable, Equatable {
 ///     MAE_k = (1/n) Σ_i |x̃_k,i - x_k,i|,    max_k = max_i |x̃_k,i - x_k,i|,
 ///
 /// both runs' losses L(y(x_k)) and the inner solve's iterations, evaluations and termination;
-/// and overall the chapter's MAE, the mean over every iterate and coordinate,
-/// (1/((K+1) n)) Σ_k Σ_i |x̃_k,i - x_k,i| (x₀ is shared, so it contributes zeros, as in the
-/// chapter), and the largest error.
+/// and overall the MAE, the mean over every iterate and coordinate,
+/// (1/((K+1) n)) Σ_k Σ_i |x̃_k,i - x_k,i| (x₀ is shared, so it contributes zeros), and the
+/// largest error.
 ///
 /// ```swift
 /// let result = try InversionStudy().run(on: Problems.seed())
-/// result.comparison(named: "finite-differences")!.meanAbsoluteError   // 9.94e-07, the chapter's
+/// result.comparison(named: "finite-differences")!.meanAbsoluteError   // 9.94e-07
 /// result.comparison(named: "exact")!.meanAbsoluteError                // ~1e-13
 /// ```
 ///
 /// Cost: the reference's iterates are kept ((K + 1) n doubles) while the variants run; each
 /// variant's iterates are compared as they come and not kept. A forward-difference gradient
-/// costs n + 1 evaluations of y, and an inverse stops at ``PhysGradLBFGSB/LBFGSBOptions/maxfun``
+/// costs n + 1 evaluations of y, and an inverse stops at `LBFGSBOptions.maxfun`
 /// evaluations (SciPy's 15,000), so a finite-difference variant makes at most K · maxfun
 /// evaluations of y; at n = 1000 that limit is what ends most of its inverses (they then stop
 /// short, which the run's ``OptimizationResult/isSuccess`` and each step's
@@ -81,7 +81,7 @@ public struct InversionStudy: Sendable {
     /// The step size η; `nil`: the problem's recommended PG step size
     /// (``InverseProblem/stepSizes`` for ``MethodKind/pg``, else ``MethodKind/pgNumerical``).
     public var eta: Double?
-    /// The number of steps K (the chapter's 10 by default).
+    /// The number of steps K (default 10).
     public var steps: Int
     /// The start x₀; `nil`: the problem's.
     public var start: [Double]?
@@ -92,6 +92,9 @@ public struct InversionStudy: Sendable {
     /// Wall time allowed to each run, in seconds (``RunOptions/timeLimit``); `nil`: none.
     public var timeLimit: Double?
 
+    /// A study of `variants` against `reference`, over `steps` fixed steps of size `eta` from
+    /// `start` (defaults: forward differences and exact gradients against the analytic inverse
+    /// where there is one, 10 steps, the problem's PG step size and start).
     public init(
         variants: [InversionVariant] = [.finiteDifferences, .exact], reference: InversionReference = .automatic,
         eta: Double? = nil, steps: Int = 10, start: [Double]? = nil, memoryLimit: Int = 8 << 30, timeLimit: Double? = nil
@@ -113,7 +116,7 @@ public struct InversionStudy: Sendable {
 
     /// The memory a study needs at dimension n, in bytes: the reference's iterates,
     /// `8 n (K + 1)`; about 160 bytes per run and step for the per-step records; and the largest
-    /// numerical inverse's L-BFGS-B workspace (``PhysGradLBFGSB/LBFGSBSolver/workspaceBytes(dimension:maxcor:)``,
+    /// numerical inverse's L-BFGS-B workspace (`LBFGSBSolver.workspaceBytes(dimension:maxcor:)`,
     /// about 230 n for m = 10; one run at a time). The problem's own storage comes on top.
     public func estimatedBytes(dimension n: Int) -> Double {
         let iterates = Double(Swift.max(steps, 0)) + 1
@@ -253,7 +256,7 @@ public struct InversionStudy: Sendable {
             for i in 0..<n {
                 let e = Swift.abs(it.x[i] - r[i])
                 sum += e
-                total += e  // summed in Metrics.meanAbsoluteError's order: the chapter's figure to the bit
+                total += e  // summed in Metrics.meanAbsoluteError's order, so the two agree to the bit
                 worst = Swift.max(worst, e)
             }
             largest = Swift.max(largest, worst)
@@ -279,6 +282,7 @@ public struct InversionRunStep: Sendable, Hashable {
     /// What the numerical inverse of step k did; `nil` at the start and for the analytic inverse.
     public var inverse: InverseSolveReport?
 
+    /// Step `step` with loss `loss` and its inverse solve.
     public init(step: Int, loss: Double, inverse: InverseSolveReport?) {
         self.step = step
         self.loss = loss
@@ -298,9 +302,11 @@ public struct InversionRun: Sendable {
     /// Steps 0 … K as taken.
     public var steps: [InversionRunStep]
 
-    /// Inner iterations, evaluations and solves that stopped short, summed over the steps.
+    /// Inner L-BFGS-B iterations, summed over the steps.
     public var innerIterations: Int { steps.reduce(0) { $0 + ($1.inverse?.iterations ?? 0) } }
+    /// Inner evaluations of φ, summed over the steps.
     public var innerEvaluations: Int { steps.reduce(0) { $0 + ($1.inverse?.evaluations ?? 0) } }
+    /// Inverse solves that stopped short of their target.
     public var innerSolvesStoppedShort: Int { steps.reduce(0) { $0 + ($1.inverse?.stoppedShort == true ? 1 : 0) } }
 }
 
@@ -312,12 +318,14 @@ public struct InversionStepComparison: Sendable, Hashable {
     public var meanAbsoluteError: Double
     /// max_i |x̃_k,i - x_k,i|.
     public var maximumError: Double
-    /// The variant's L(y(x̃_k)) and the reference's L(y(x_k)).
+    /// The variant's L(y(x̃_k)).
     public var loss: Double
+    /// The reference's L(y(x_k)).
     public var referenceLoss: Double
     /// The variant's inverse solve of step k (`nil` at the start).
     public var inverse: InverseSolveReport?
 
+    /// The comparison of step `step`.
     public init(step: Int, meanAbsoluteError: Double, maximumError: Double, loss: Double, referenceLoss: Double,
                 inverse: InverseSolveReport?) {
         self.step = step
@@ -331,17 +339,20 @@ public struct InversionStepComparison: Sendable, Hashable {
 
 /// One numerical inverse against the reference.
 public struct InversionComparison: Sendable {
+    /// The numerical inverse compared.
     public var variant: InversionVariant
+    /// Its PG run.
     public var run: InversionRun
     /// `true` when the variant's inverse is the reference's: it was not run again, its errors are 0.
     public var isReference: Bool
     /// Steps 0 … ``comparedSteps``.
     public var steps: [InversionStepComparison]
-    /// The chapter's MAE: (1/((K+1) n)) Σ_k Σ_i |x̃_k,i - x_k,i| over the compared steps.
+    /// The MAE: (1/((K+1) n)) Σ_k Σ_i |x̃_k,i - x_k,i| over the compared steps.
     public var meanAbsoluteError: Double
     /// max_k,i |x̃_k,i - x_k,i|.
     public var maximumError: Double
 
+    /// The comparison of `variant`'s `run` with the reference, step by step and overall.
     public init(variant: InversionVariant, run: InversionRun, isReference: Bool, steps: [InversionStepComparison],
                 meanAbsoluteError: Double, maximumError: Double) {
         self.variant = variant
@@ -368,11 +379,13 @@ public struct InversionComparison: Sendable {
 
 /// What ``InversionStudy/run(on:)`` found on one problem.
 public struct InversionStudyResult: Sendable {
-    /// The problem's name and dimension n.
+    /// The problem's name.
     public var problem: String
+    /// Its dimension n.
     public var dimension: Int
-    /// The step size η every run took, and the number of steps asked for.
+    /// The step size η every run took.
     public var eta: Double
+    /// The number of steps K asked for.
     public var steps: Int
     /// The shared start x₀.
     public var start: [Double]

@@ -6,9 +6,9 @@ import PhysGradLBFGSB
 // connects them.
 
 extension LBFGSBSolver {
-    /// Minimizes a ``DifferentiableObjective`` (automatic, analytic or finite-difference
+    /// Minimizes a `DifferentiableObjective` (automatic, analytic or finite-difference
     /// derivatives) with its own gradient. No allocation per evaluation for objectives that
-    /// implement the buffer form of `valueAndGradient` (``AutomaticObjective`` does).
+    /// implement the buffer form of `valueAndGradient` (`AutomaticObjective` does).
     ///
     /// - Throws: `LBFGSBError` for a wrong-length or non-finite `x0` or invalid options.
     public mutating func minimize<Objective: DifferentiableObjective>(

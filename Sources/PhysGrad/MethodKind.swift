@@ -32,7 +32,7 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
     public var summary: String {
         switch self {
         case .gd: return "gradient descent"
-        case .newton: return "Newton (trust region; fixed step on the chapter's problems)"
+        case .newton: return "Newton (trust region; fixed step on seed and powers)"
         case .pg: return "inverse-simulator update with the analytic inverse"
         case .pgNumerical: return "inverse-simulator update with an L-BFGS-B inverse"
         case .adam: return "Adam (optax's definition)"
@@ -65,7 +65,7 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
     /// ``InverseProblem/acceptances``), overridden by `stepSize` and `acceptance` when given.
     /// `inverse` is the numerical inverse of `pg-numerical`.
     ///
-    /// Newton with a fixed step uses the chapter's ``HessianPolicy/exact``; with a line search,
+    /// Newton with a fixed step uses ``HessianPolicy/exact``; with a line search,
     /// ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``; its default
     /// acceptance is the trust region. The others default to their types' defaults.
     ///
@@ -89,7 +89,7 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
 
     /// The method with step size `stepSize` (ignored by methods without one), the acceptance given
     /// (`nil`: the method's own default) and, for `pg-numerical`, the numerical inverse `inverse`;
-    /// everything else at the method's defaults. Newton with a fixed step uses the chapter's
+    /// everything else at the method's defaults. Newton with a fixed step uses
     /// ``HessianPolicy/exact``, with a line search ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``.
     public func makeMethod(stepSize eta: Double, acceptance accept: StepAcceptance? = nil,
                            inverse: NumericalInverse = .finiteDifferences) -> any Optimizer {

@@ -8,13 +8,16 @@
 /// and conform to ``SteppingOptimizer``, which supplies ``iterate(_:evaluator:next:)``;
 /// L-BFGS-B keeps its line search's state across evaluations and iterates itself, handing each
 /// accepted iterate to the driver. One file per strategy: ``GradientDescent``, ``Newton``,
-/// ``PhysicalGradient`` (analytic or numerical inverse), ``Adam``, ``AdaGrad``, ``RMSProp``,
-/// ``LBFGSBMethod``.
+/// ``PhysicalGradient`` (analytic or numerical inverse), ``GaussNewton``,
+/// ``LevenbergMarquardt``, ``InverseGradients``, ``HalfInverseGradients``, ``Adam``,
+/// ``AdaGrad``, ``RMSProp``, ``LBFGSBMethod``.
 public protocol Optimizer: Sendable {
+    /// Everything that changes during a run (the iterate and the method's own memory).
     associatedtype State: Sendable
 
-    /// The method's identifier: "gd", "newton", "pg", "pg-numerical", "adam", "adagrad",
-    /// "rmsprop", "lbfgsb".
+    /// The method's identifier, a ``MethodKind`` raw value for the built-in methods: "gd",
+    /// "newton", "pg", "pg-numerical", "gn", "lm", "ig", "hig", "adam", "adagrad", "rmsprop",
+    /// "lbfgsb".
     var name: String { get }
     /// The step size η (learning rate), or `nil` for methods without one (L-BFGS-B).
     var stepSize: Double? { get }
@@ -61,7 +64,13 @@ extension SteppingOptimizer {
 }
 
 extension Optimizer {
-    public func validate() throws(PhysGradError) {
+    /// Default: throws ``PhysGradError/invalidParameter(name:value:reason:)`` unless ``stepSize`` is
+    /// `nil` or a finite η > 0.
+    public func validate() throws(PhysGradError) { try validateStepSize() }
+
+    /// Throws ``PhysGradError/invalidParameter(name:value:reason:)`` unless ``stepSize`` is `nil`
+    /// or a finite η > 0.
+    func validateStepSize() throws(PhysGradError) {
         if let eta = stepSize, !(eta.isFinite && eta > 0) {
             throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
         }
@@ -131,6 +140,7 @@ public struct StepOutcome: Sendable {
     /// A reason the method detected to stop after this step (its own convergence tests).
     public var termination: TerminationReason?
 
+    /// The outcome of a step to `x`.
     public init(x: [Double], loss: Double? = nil, report: StepReport = StepReport(), termination: TerminationReason? = nil) {
         self.x = x
         self.loss = loss
@@ -155,4 +165,16 @@ public struct StepOutcome: Sendable {
 @inline(__always)
 func requireFinite(_ v: [Double], _ what: @autoclosure () -> String) throws(StepFailure) {
     for e in v where !e.isFinite { throw StepFailure(.nonFiniteValue(what())) }
+}
+
+extension ProblemEvaluator {
+    /// The start of a y-space step (PG, IG, HIG): y = y(x), L(y), and ∇_y L into `gradient`, each
+    /// checked finite.
+    mutating func modelAndLossInY(at x: [Double], gradient: inout [Double]) throws(StepFailure) -> (y: [Double], loss: Double) {
+        let y = model(at: x)
+        try requireFinite(y, "model output y(x)")
+        let loss = lossInY(at: y, gradient: &gradient)
+        try requireFinite(gradient, "gradient of L in y")
+        return (y, loss)
+    }
 }

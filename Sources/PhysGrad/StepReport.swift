@@ -28,8 +28,9 @@ public enum LinearSolve: Sendable, Hashable, Codable {
 
 /// What the numerical inverse of one PG step did.
 public struct InverseSolveReport: Sendable, Hashable, Codable {
-    /// L-BFGS-B's iterations and evaluations.
+    /// L-BFGS-B's iterations.
     public var iterations: Int
+    /// L-BFGS-B's evaluations of φ (finite-difference evaluations included).
     public var evaluations: Int
     /// L-BFGS-B's termination code (`converged-projected-gradient`, `line-search-failed`, ...).
     public var termination: String
@@ -51,6 +52,7 @@ public struct InverseSolveReport: Sendable, Hashable, Codable {
         !converged || (residual > 0.5 * requested && residual > Double.ulpOfOne.squareRoot() * targetNorm)
     }
 
+    /// The report of one inverse solve.
     public init(iterations: Int, evaluations: Int, termination: String, converged: Bool, requested: Double, residual: Double,
                 targetNorm: Double) {
         self.iterations = iterations
@@ -89,6 +91,7 @@ public struct StepReport: Sendable, Hashable, Codable {
     /// The numerical inverse of a PG step.
     public var inverse: InverseSolveReport?
 
+    /// An empty report: a fixed step with nothing to tell.
     public init() {}
 
     /// `true` when a line search accepted a shorter step than proposed.
@@ -112,11 +115,12 @@ public struct RunDiagnostics: Sendable, Hashable, Codable {
     public var largestShift = 0.0
     /// Steps whose least-squares solve dropped columns or singular values (rank-deficient).
     public var truncatedSolves = 0
-    /// Numerical inverses solved, and how many of them stopped short
-    /// (``InverseSolveReport/stoppedShort``).
+    /// Numerical inverses solved.
     public var inverseSolves = 0
+    /// Numerical inverses that stopped short (``InverseSolveReport/stoppedShort``).
     public var inverseSolvesStoppedShort = 0
 
+    /// Zero totals.
     public init() {}
 
     mutating func add(_ r: StepReport) {

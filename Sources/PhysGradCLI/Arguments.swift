@@ -1,5 +1,6 @@
 import ArgumentParser
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 
 // The tool's values as ArgumentParser argument types. Names are case-insensitive. Options whose

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 
 /// `physgrad compare`: runs several methods on one problem and writes the figures, the
@@ -125,13 +126,13 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var memory: MemoryOption
 
     @Option(name: .customLong("time-limit"), parsing: .unconditional,
-            help: ArgumentHelp("Seconds each method may run (checked between steps and inside them: trials, inner solves, Hessian and Jacobian builds); a run cut short says so. Default: no limit.",
+            help: ArgumentHelp("Seconds each method may run (checked between steps and inside them: trials, inner solves, Hessian and Jacobian builds; 0 stops at the first check, inf means none); a run cut short says so. Default: no limit.",
                                valueName: "seconds"))
     var timeLimit: Double?
 
     func validate() throws {
-        if let t = timeLimit, !(t.isFinite && t > 0) {
-            throw ValidationError("--time-limit: \(t) is not a positive number of seconds")
+        if let t = timeLimit, !(t >= 0) {
+            throw ValidationError("--time-limit: \(t) is not a number of seconds >= 0")
         }
         var seen: [MethodName: Double] = [:]
         for e in eta {
@@ -158,7 +159,7 @@ struct CompareCommand: ParsableCommand {
         let startPoint = try start.start?.resolved(dimension: p.dimension, option: "--start")
         let methodList: [MethodName]
         let budget = memory.maxMemory.bytes
-        func workingMemory(_ m: MethodName) -> Double { Double(m.traits.make(1, inverse.inverseGradient).workingMemory(for: p)) }
+        func workingMemory(_ m: MethodName) -> Double { Double(m.makeMethod(stepSize: 1, inverse: inverse.inverseGradient.numericalInverse).workingMemory(for: p)) }
         if let m = methods {
             methodList = m.values
             for method in methodList where workingMemory(method) > budget {
@@ -170,7 +171,7 @@ struct CompareCommand: ParsableCommand {
             // Every method the problem recommends settings for, except those whose dense
             // matrices would not fit the memory budget at this size.
             methodList = MethodName.allCases.filter { m in
-                (m.hasStepSize ? p.stepSizes[m] != nil : m != .lbfgsb) && workingMemory(m) <= budget
+                (m.takesStepSize ? p.stepSizes[m] != nil : m != .lbfgsb) && workingMemory(m) <= budget
             }
         }
         let stepSizes = Dictionary(uniqueKeysWithValues: eta.map { ($0.method, $0.value) })

@@ -98,11 +98,7 @@ struct InversionCommand: ParsableCommand {
     @OptionGroup var steps: StepsOption
 
     @Option(help: ArgumentHelp("The step size of every run (default: each problem's PG step size).", valueName: "eta"),
-            transform: { text throws(InputError) in
-                let v = try Inputs.number(text, option: "")
-                guard v > 0 else { throw InputError("the step size must be positive, got \(text)") }
-                return v
-            })
+            transform: { text throws(InputError) in try Inputs.stepSize(text, option: "") })
     var eta: Double?
 
     @Option(help: "What goes to stdout: the table and notes (text), inversion.json (json), mae-by-dimension.csv (csv).")

@@ -120,19 +120,3 @@ struct InvertCommand: ParsableCommand {
         if !s.success { throw ComputationError(message: "the inverse did not converge: \(s.message)") }
     }
 }
-
-extension LBFGSBTermination {
-    /// A short machine-readable code for the tool's JSON output.
-    var code: String {
-        switch self {
-        case .convergedProjectedGradient: return "converged-projected-gradient"
-        case .convergedRelativeReduction: return "converged-relative-reduction"
-        case .iterationLimit: return "iteration-limit"
-        case .evaluationLimit: return "evaluation-limit"
-        case .timeLimit: return "time-limit"
-        case .lineSearchFailed: return "line-search-failed"
-        case .nonFiniteValue: return "non-finite-value"
-        case .stoppedByCallback: return "stopped-by-callback"
-        }
-    }
-}

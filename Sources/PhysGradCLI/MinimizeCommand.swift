@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradLBFGSB
 import PhysGradLinearAlgebra
 import PhysGradReport

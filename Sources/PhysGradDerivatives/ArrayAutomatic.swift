@@ -22,11 +22,14 @@ final class _ArrayWorkspace {
 /// its own (copy-on-write), so copies may be used from different threads at once.
 @frozen
 public struct ArrayAutomaticObjective<F: ArrayObjective>: DifferentiableObjective {
+    /// The objective f, written on tracked vectors.
     public var function: F
+    /// n, the number of inputs.
     public let dimension: Int
     @usableFromInline var workspace: _ArrayWorkspace
     @usableFromInline let entry: _ArrayObjectiveEntryPoints<F>
 
+    /// f on n inputs, with empty scratch tapes.
     @inlinable
     public init(_ function: F, dimension: Int) {
         self.function = function
@@ -145,11 +148,14 @@ extension _ArrayObjectiveEntryPoints: @unchecked Sendable {}
 /// 8 columns per evaluation. Values into caller buffers without allocation.
 @frozen
 public struct ArrayAutomaticModel<M: ArrayModel>: DifferentiableModel {
+    /// The model y, written on tracked vectors.
     public var model: M
+    /// n, the number of inputs.
     public let inputDimension: Int
     @usableFromInline var workspace: _ArrayWorkspace
     @usableFromInline let entry: _ArrayModelEntryPoints<M>
 
+    /// y on n inputs, with empty scratch tapes.
     @inlinable
     public init(_ model: M, inputDimension: Int) {
         self.model = model
@@ -246,8 +252,11 @@ extension _ArrayModelEntryPoints: @unchecked Sendable {}
 /// (``TrackedVector/applying(model:)``), so scalar generic code can sit inside array-style models.
 @frozen
 public struct ScalarModelNode<M: GenericModel>: ArrayModel {
+    /// The scalar generic model.
     public var model: M
+    /// `model` as an array model.
     @inlinable public init(_ model: M) { self.model = model }
+    /// `model(x)` as one node on x's tape.
     @inlinable public func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> { x.applying(model: model) }
 }
 

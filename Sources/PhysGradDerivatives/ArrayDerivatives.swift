@@ -32,12 +32,16 @@ public protocol ArrayModel {
 /// `loss(model(x))`.
 @frozen
 public struct ComposedArrayObjective<Model: ArrayModel, Loss: ArrayObjective>: ArrayObjective {
+    /// The model y.
     public var model: Model
+    /// The loss L.
     public var loss: Loss
+    /// L ∘ y.
     @inlinable public init(model: Model, loss: Loss) {
         self.model = model
         self.loss = loss
     }
+    /// L(y(x)).
     @inlinable public func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> { loss(model(x)) }
 }
 
@@ -46,7 +50,9 @@ extension ComposedArrayObjective: Sendable where Model: Sendable, Loss: Sendable
 /// `L(y) = |y - target|² = Σ (y_i - target_i)²` as one fused node.
 @frozen
 public struct ArraySquaredDistance: ArrayObjective, Sendable {
+    /// The target y*.
     public var target: [Double]
+    /// |y - target|².
     @inlinable public init(target: [Double]) { self.target = target }
 
     @frozen @usableFromInline struct _Term: BinaryElementwiseKernel {

@@ -7,7 +7,7 @@ public enum JacobianMode: Sendable, Hashable {
     /// evaluation and k reverse sweeps); one extra `Double` evaluation determines k.
     case automatic
     /// ⌈n/8⌉ evaluations on `DualLanes<SIMD8<Double>>`, eight columns each (the same numbers
-    /// as n evaluations on `Dual<Double>`, one column each, which it replaced).
+    /// as n evaluations on `Dual<Double>`, one column each).
     case forward
     /// One evaluation on a tape, then one reverse sweep per row.
     case reverse
@@ -16,8 +16,8 @@ public enum JacobianMode: Sendable, Hashable {
 /// How ``Derivatives/hessian(of:at:method:)`` computes a dense n x n Hessian.
 public enum HessianMethod: Sendable, Hashable {
     /// n Hessian-vector products, each one taped evaluation on `TrackedReal<Dual<Double>>` and
-    /// one reverse sweep: O(n · cost(f)). The default until the lane method (still useful as
-    /// its reference: the two agree entry for entry).
+    /// one reverse sweep: O(n · cost(f)). The reference for ``forwardOverReverseLanes``: the two
+    /// agree entry for entry.
     case forwardOverReverse
     /// n(n+1)/2 evaluations on `Dual<Dual<Double>>`, one entry each: O(n² · cost(f)).
     /// Independent of the tape; useful for small n and as a cross-check.
@@ -28,14 +28,9 @@ public enum HessianMethod: Sendable, Hashable {
     /// Same O(n · cost(f)) as ``forwardOverReverse``, but the tape, the primal values and the
     /// elementary functions are shared by 8 columns and the chain rule runs on SIMD vectors.
     /// Every lane performs the operations of the one-column pass, so the result is the same,
-    /// entry for entry. Measured (bench-derivatives --hessian, release, one thread, shared
-    /// 2-core machine): faster at every n from 1 to 1000; medians 3.3-3.9x faster at n = 200
-    /// and 1000 for powers, extended Rosenbrock and Σ x² sin x (powers(1000): 18.9 -> 5.2-5.7
-    /// ms); callgrind: 4.0-4.4x fewer instructions at n = 1000. What remains per pass is f's own
-    /// work on 176-byte tracked scalars, the sweep over 176-byte records (both ∝ 8 lanes) and
-    /// the n² output; the lanes save the per-column value, elementary-function and bookkeeping
-    /// work, not the per-column derivative bytes.
-    /// 16 lanes measured 3% fewer instructions than 8 but no faster (twice the bytes per record).
+    /// entry for entry. Per pass the cost is f's own work on 176-byte tracked scalars, the sweep
+    /// over 176-byte records (both ∝ 8 lanes) and the n² output: the lanes share the per-column
+    /// value, elementary-function and bookkeeping work, not the per-column derivative bytes.
     case forwardOverReverseLanes
 }
 
@@ -241,7 +236,7 @@ public enum Derivatives {
     /// H[G, i] are one contiguous run of column i) and inside the group. Each pair i < j gets
     /// 0.5·(H[i,j] + H[j,i]), the operands of the one-column method, so the result is identical;
     /// a whole-matrix transposed sweep at the end (or one per pass) would visit one cache line
-    /// and one page per entry (measured: 12% of the n = 1000 time, per pass).
+    /// and one page per entry.
     @inlinable
     static func _hessianLanes<F: GenericObjective, Lanes: SIMD>(
         of f: F, at x: [Double], lanes: Lanes.Type, into h: UnsafeMutableBufferPointer<Double>

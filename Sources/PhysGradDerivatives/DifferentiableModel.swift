@@ -63,10 +63,13 @@ extension DifferentiableModel {
 /// (k < n), JVPs by one dual evaluation, VJPs by one taped evaluation.
 @frozen
 public struct AutomaticModel<M: GenericModel>: DifferentiableModel {
+    /// The model y, written generically.
     public var model: M
+    /// n, the number of inputs.
     public let inputDimension: Int
     @usableFromInline let entry: _ModelEntryPoints<M>
 
+    /// y on n inputs.
     @inlinable
     public init(_ model: M, inputDimension: Int) {
         self.model = model
@@ -118,12 +121,19 @@ extension AutomaticModel: Sendable where M: Sendable {}
 /// A model whose Jacobian the user wrote by hand (JVP and VJP optional; from the Jacobian
 /// otherwise).
 public struct AnalyticModel: DifferentiableModel, Sendable {
+    /// n, the number of inputs.
     public let inputDimension: Int
+    /// y(x).
     public let valueFunction: @Sendable ([Double]) -> [Double]
+    /// The k x n Jacobian J(x).
     public let jacobianFunction: @Sendable ([Double]) -> Matrix
+    /// (x, v) -> J(x) v, if given.
     public let jvpFunction: (@Sendable ([Double], [Double]) -> [Double])?
+    /// (x, w) -> J(x)ᵀ w, if given.
     public let vjpFunction: (@Sendable ([Double], [Double]) -> [Double])?
 
+    /// A model from its value and Jacobian, and optionally its JVP and VJP (otherwise products
+    /// with the Jacobian).
     public init(inputDimension: Int,
                 value: @escaping @Sendable ([Double]) -> [Double],
                 jacobian: @escaping @Sendable ([Double]) -> Matrix,
@@ -154,9 +164,12 @@ public struct AnalyticModel: DifferentiableModel, Sendable {
 
 /// A value-only model: Jacobians and JVPs by central differences (2n and 2 evaluations).
 public struct FiniteDifferenceModel: DifferentiableModel, Sendable {
+    /// n, the number of inputs.
     public let inputDimension: Int
+    /// y(x).
     public let valueFunction: @Sendable ([Double]) -> [Double]
 
+    /// A model known only by its values.
     public init(inputDimension: Int, value: @escaping @Sendable ([Double]) -> [Double]) {
         self.inputDimension = inputDimension
         self.valueFunction = value

@@ -132,11 +132,14 @@ final class _ObjectiveWorkspace {
 /// its own (copy-on-write), so copies may be used from different threads at once.
 @frozen
 public struct AutomaticObjective<F: GenericObjective>: DifferentiableObjective {
+    /// The objective f, written generically.
     public var function: F
+    /// n, the number of inputs.
     public let dimension: Int
     @usableFromInline var workspace: _ObjectiveWorkspace
     @usableFromInline let entry: _ObjectiveEntryPoints<F>
 
+    /// f on n inputs, with an empty scratch tape.
     @inlinable
     public init(_ function: F, dimension: Int) {
         self.function = function
@@ -193,9 +196,8 @@ public struct AutomaticObjective<F: GenericObjective>: DifferentiableObjective {
 ///
 /// A protocol witness of a generic type runs the generic (unspecialized) implementation: called
 /// through `any DifferentiableObjective`, `AutomaticObjective<F>.hessian` would evaluate `F` on
-/// dual and tracked scalars through witness tables, measured 30x slower (powers(1000) Hessian:
-/// 556 ms against 19 ms). Closures created in the (inlinable, so specialized) initializer carry
-/// specialized code, and the witnesses only forward to them.
+/// dual and tracked scalars through witness tables. Closures created in the (inlinable, so
+/// specialized) initializer carry specialized code, and the witnesses only forward to them.
 @usableFromInline
 struct _ObjectiveEntryPoints<F: GenericObjective> {
     @usableFromInline let value: (F, [Double]) -> Double
@@ -240,12 +242,19 @@ extension AutomaticObjective: @unchecked Sendable where F: Sendable {}
 /// An objective whose derivatives the user wrote by hand. The Hessian and the Hessian-vector
 /// product are optional: when absent they come from central differences of the gradient.
 public struct AnalyticObjective: DifferentiableObjective, Sendable {
+    /// n, the number of inputs.
     public let dimension: Int
+    /// f(x).
     public let valueFunction: @Sendable ([Double]) -> Double
+    /// f(x), writing ∇f(x) into its second argument.
     public let valueAndGradientFunction: @Sendable ([Double], inout [Double]) -> Double
+    /// ∇²f(x), if given.
     public let hessianFunction: (@Sendable ([Double]) -> Matrix)?
+    /// (x, v) -> ∇²f(x) v, if given.
     public let hessianVectorProductFunction: (@Sendable ([Double], [Double]) -> [Double])?
 
+    /// An objective from hand-written derivatives.
+    ///
     /// - Parameters:
     ///   - dimension: n, the number of inputs.
     ///   - value: f(x).
@@ -296,10 +305,13 @@ public struct AnalyticObjective: DifferentiableObjective, Sendable {
 /// about eps^(2/3) relative accuracy), Hessians by second differences of values. The last
 /// resort, as SciPy's `approx_grad=True`. Keeps a scratch copy of x between calls.
 public struct FiniteDifferenceObjective: DifferentiableObjective, Sendable {
+    /// n, the number of inputs.
     public let dimension: Int
+    /// f(x).
     public let valueFunction: @Sendable ([Double]) -> Double
     @usableFromInline var scratch: [Double] = []
 
+    /// An objective known only by its values.
     public init(dimension: Int, value: @escaping @Sendable ([Double]) -> Double) {
         self.dimension = dimension
         self.valueFunction = value
@@ -353,6 +365,7 @@ final class _ConcreteObjectiveBox<O: DifferentiableObjective>: _AnyObjectiveBox 
 public struct AnyDifferentiableObjective: DifferentiableObjective {
     @usableFromInline var box: _AnyObjectiveBox
 
+    /// `objective`, erased.
     public init<O: DifferentiableObjective>(_ objective: O) {
         box = _ConcreteObjectiveBox(objective)
     }

@@ -10,8 +10,8 @@ import RealModule
 /// `derivative.derivative`, an exact second derivative.
 ///
 /// Comparisons (`==`, `<`) look at `value` only, so branches in generic code follow the
-/// `Double` program. Each elementary function's derivative follows its textbook formula; the
-/// documented special points are:
+/// `Double` program. Each elementary function's derivative follows its textbook formula
+/// (``ChainRuleScalar``); the documented special points are:
 /// - `sqrt(x)` at `x = 0`: derivative `derivative / (2·0)`, i.e. `+inf` for a positive
 ///   derivative part, `-inf` for a negative one and NaN (0/0) for a zero one: sqrt is not
 ///   differentiable at 0; regularize (`sqrt(x + tiny)`, `hypot`) where 0 is reachable.
@@ -22,7 +22,7 @@ import RealModule
 ///   `x = y = 0`. At `x = 0`, `y > 0` the partial in `y` is 0 (0^y is constant 0) and the
 ///   partial in `x` is `y·0^(y-1)` (0 for y > 1, 1 for y = 1, +inf for 0 < y < 1).
 @frozen
-public struct Dual<Base: PhysGradReal>: PhysGradReal {
+public struct Dual<Base: PhysGradReal>: ChainRuleScalar {
     /// The primal value.
     public var value: Base
     /// The directional derivative carried along with `value`.
@@ -41,51 +41,12 @@ public struct Dual<Base: PhysGradReal>: PhysGradReal {
         self.value = value
         self.derivative = 0
     }
-
-    @inlinable @inline(__always)
-    public init(_ value: Double) { self.init(constant: Base(value)) }
-
-    @inlinable @inline(__always)
-    public init(_ value: Int) { self.init(constant: Base(value)) }
-
-    @inlinable @inline(__always)
-    public init(floatLiteral value: Double) { self.init(constant: Base(value)) }
-
-    @inlinable @inline(__always)
-    public init(integerLiteral value: Int) { self.init(constant: Base(value)) }
-
-    @inlinable
-    public init?<T: BinaryInteger>(exactly source: T) {
-        guard let v = Base(exactly: source) else { return nil }
-        self.init(constant: v)
-    }
-
-    @inlinable @inline(__always)
-    public var primalValue: Double { value.primalValue }
-
-    /// `|x|`: derivative `sign(value)·derivative`; at `value = 0` the derivative part is kept
-    /// unchanged (the right derivative).
-    @inlinable @inline(__always)
-    public var magnitude: Dual { value < 0 ? -self : self }
-
-    @inlinable @inline(__always)
-    public static var zero: Dual { Dual(value: 0, derivative: 0) }
 }
 
 extension Dual: Sendable where Base: Sendable {}
 
 extension Dual: CustomStringConvertible {
     public var description: String { "\(value) + \(derivative)ε" }
-}
-
-// MARK: - Comparison (primal value only)
-
-extension Dual {
-    @inlinable @inline(__always)
-    public static func == (lhs: Dual, rhs: Dual) -> Bool { lhs.value == rhs.value }
-
-    @inlinable @inline(__always)
-    public static func < (lhs: Dual, rhs: Dual) -> Bool { lhs.value < rhs.value }
 }
 
 // MARK: - Field arithmetic
@@ -115,29 +76,36 @@ extension Dual {
     }
 
     @inlinable @inline(__always)
-    public static func += (lhs: inout Dual, rhs: Dual) { lhs = lhs + rhs }
-
-    @inlinable @inline(__always)
-    public static func -= (lhs: inout Dual, rhs: Dual) { lhs = lhs - rhs }
-
-    @inlinable @inline(__always)
-    public static func *= (lhs: inout Dual, rhs: Dual) { lhs = lhs * rhs }
-
-    @inlinable @inline(__always)
-    public static func /= (lhs: inout Dual, rhs: Dual) { lhs = lhs / rhs }
-
-    @inlinable @inline(__always)
     public static prefix func - (operand: Dual) -> Dual {
         Dual(value: -operand.value, derivative: -operand.derivative)
     }
-
-    @inlinable @inline(__always)
-    public mutating func negate() { self = -self }
 
     /// `1/x` with derivative `-x'/x²`, when `value` has a reciprocal.
     @inlinable
     public var reciprocal: Dual? {
         guard let r = value.reciprocal else { return nil }
         return Dual(value: r, derivative: -derivative * r * r)
+    }
+}
+
+// MARK: - The chain rule: f(a + b·ε) = f(a) + f'(a)·b·ε
+
+extension Dual {
+    /// `value + slope·derivative·ε`.
+    @inlinable @inline(__always)
+    public static func _chain(_ x: Dual, value: Base, slope: Base) -> Dual {
+        Dual(value: value, derivative: slope * x.derivative)
+    }
+
+    /// `value + (derivative / denominator)·ε`.
+    @inlinable @inline(__always)
+    public static func _chain(_ x: Dual, value: Base, denominator: Base) -> Dual {
+        Dual(value: value, derivative: x.derivative / denominator)
+    }
+
+    /// `value + (dx·x.derivative + dy·y.derivative)·ε`.
+    @inlinable @inline(__always)
+    public static func _chain(_ x: Dual, _ y: Dual, value: Base, _ dx: Base, _ dy: Base) -> Dual {
+        Dual(value: value, derivative: dx * x.derivative + dy * y.derivative)
     }
 }

@@ -16,7 +16,7 @@
 /// }
 /// ```
 /// Mark the method `@inlinable` when callers live in another module, so it is specialized for
-/// each scalar type (otherwise every operation goes through a witness table, 3-14x slower).
+/// each scalar type (otherwise every operation goes through a witness table).
 public protocol GenericObjective {
     /// f(x). `x.count` is the dimension the caller chose.
     func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T
@@ -28,18 +28,22 @@ public protocol GenericModel {
     func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T]
 }
 
-/// `loss(model(x))`: the chapter's L(y(x)), itself a ``GenericObjective``.
+/// `loss(model(x))`: the composition L(y(x)) of a loss and a model, itself a ``GenericObjective``.
 @frozen
 public struct ComposedObjective<Model: GenericModel, Loss: GenericObjective>: GenericObjective {
+    /// The model y.
     public var model: Model
+    /// The loss L.
     public var loss: Loss
 
+    /// L ∘ y.
     @inlinable
     public init(model: Model, loss: Loss) {
         self.model = model
         self.loss = loss
     }
 
+    /// L(y(x)).
     @inlinable
     public func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { loss(model(x)) }
 }

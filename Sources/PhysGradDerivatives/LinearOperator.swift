@@ -6,7 +6,7 @@ import PhysGradLinearAlgebra
 /// buffers: a dense or banded matrix (``DenseOperator``, ``BandedOperator``), an FFT, a linear
 /// solve with a fixed matrix (apply A⁻¹, transpose A⁻ᵀ), or any operator of your own.
 ///
-/// ``TrackedVector/applying(_:)`` records `y = A x` as one node: reverse rule `x̄ += Aᵀ ȳ`,
+/// ``TrackedVector/applying(_:)-(Op)`` records `y = A x` as one node: reverse rule `x̄ += Aᵀ ȳ`,
 /// tangent rule `ẏ = A ẋ`. For derivative elements made of several doubles (``Dual``,
 /// ``DualLanes``) the operator is applied to each component (value, tangents) separately, so
 /// one operator serves gradients, Hessian-vector products and Hessians.
@@ -23,7 +23,9 @@ public protocol LinearOperator {
 
 /// A dense m x n matrix as a ``LinearOperator`` (BLAS `dgemv`).
 public struct DenseOperator: LinearOperator, Sendable {
+    /// A.
     public let matrix: Matrix
+    /// A as an operator.
     public init(_ matrix: Matrix) { self.matrix = matrix }
     public var outputCount: Int { matrix.rows }
     public var inputCount: Int { matrix.columns }
@@ -54,7 +56,9 @@ public struct DenseOperator: LinearOperator, Sendable {
 public struct BandedOperator: LinearOperator, Sendable {
     public let outputCount: Int
     public let inputCount: Int
+    /// The number of sub-diagonals.
     public let lower: Int
+    /// The number of super-diagonals.
     public let upper: Int
     /// A[i, j] at `band[(upper + i - j) + j · (lower + upper + 1)]`.
     public let band: [Double]
@@ -178,6 +182,7 @@ public struct CustomDerivative<Base: PhysGradReal> {
     public var pushforward: ((_ x: UnsafeBufferPointer<Base>, _ y: UnsafeBufferPointer<Base>, _ xdot: UnsafeBufferPointer<Base>,
                               _ ydot: UnsafeMutableBufferPointer<Base>) -> Void)?
 
+    /// f with `outputCount` outputs, its value, pullback and (optionally) pushforward.
     public init(outputCount: Int,
                 value: @escaping (_ x: UnsafeBufferPointer<Base>, _ y: UnsafeMutableBufferPointer<Base>) -> Void,
                 pullback: @escaping (_ x: UnsafeBufferPointer<Base>, _ y: UnsafeBufferPointer<Base>, _ ybar: UnsafeBufferPointer<Base>,

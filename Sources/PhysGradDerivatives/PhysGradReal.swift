@@ -26,7 +26,8 @@
 ///   same path as the `Double` program and its derivative is the derivative of that path.
 /// - Integer powers: write `T.pow(x, 2)` (an `Int` exponent, exact everywhere and defined for
 ///   x < 0), not `T.pow(x, 2.0)` (a real exponent: NaN for x < 0, as in swift-numerics).
-/// - Generic code called across modules must be `@inlinable` to be specialized (3-14x faster).
+/// - Generic code called across modules must be `@inlinable` to be specialized for each scalar
+///   type; otherwise every operation goes through a witness table.
 public protocol PhysGradReal: AlgebraicField, ElementaryFunctions, Comparable, ExpressibleByFloatLiteral
 where Magnitude == Self {
     /// The constant `value`, rounded to this type's precision, with zero derivative.

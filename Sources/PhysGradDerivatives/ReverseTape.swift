@@ -4,19 +4,17 @@
 // most two parents and the partial derivative of the operation with respect to each:
 //     (parent0: Int32, parent1: Int32, partial0: Base, partial1: Base)   24 bytes for Double.
 // Constants are not recorded (operations with a constant operand are unary, or record nothing
-// when affine, see below). A unary record
-// marks its missing second parent with its own index, and the sweep skips that update.
-// (Measured alternatives: a branch-free sweep that sends every dummy update to one shared
-// "null" slot chained all records through one memory location and was about 2x slower;
-// branch-free dummy updates into the record's own slot were 10-15% slower than the branches,
-// which follow the periodic pattern of a loop body well.) The sweep carries the contribution
-// to record i-1, the most frequent parent, in a register rather than through memory.
+// when affine, see below). A unary record marks its missing second parent with its own index,
+// and the sweep skips that update with a branch (which follows the periodic pattern of a loop
+// body; a branch-free dummy update would chain records through one memory location). The sweep
+// carries the contribution to record i-1, the most frequent parent, in a register rather than
+// through memory.
 // Inputs are records that are their own parents (parent0 == index); the sweep skips them, and
 // stops above the block of inputs created before the first operation.
 // Record 0 is reserved (index 0 marks constants).
 //
 // Affine operations with constants record nothing: a `TrackedReal` carries the scale of its
-// value with respect to its record (measured: Rosenbrock gradient 9.9 -> 8.5 us at n = 1000).
+// value with respect to its record, which the next recorded operation folds into its partials.
 //
 // Scalars (`TrackedReal`) refer to the tape through an unowned, unsafe pointer to its header,
 // so recording an operation costs no reference counting: a store of 24 bytes, an increment and
@@ -280,7 +278,7 @@ public final class ReverseTape<Base: PhysGradReal> {
     /// ``sweep(from:)`` that leaves 0 instead of the adjoint in every record it visits, so only
     /// the leading inputs' adjoints are nonzero afterwards. A caller that clears those too (after
     /// reading them) keeps all adjoints zero between sweeps and skips ``prepareAdjoints(upTo:)``,
-    /// a store per record per sweep (the lane Hessian: 7% of its time at n = 1000).
+    /// a store per record per sweep.
     @inlinable
     func _sweepClearing(from last: Int) {
         let records = header.pointee.records

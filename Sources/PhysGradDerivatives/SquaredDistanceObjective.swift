@@ -8,10 +8,12 @@ import PhysGradLinearAlgebra
 /// Values are summed with four running sums, `((s0 + s1) + (s2 + s3)) + tail`, as the array
 /// map-sums do (``ArraySquaredDistance`` gives the same numbers).
 public struct SquaredDistanceObjective: DifferentiableObjective, Sendable {
+    /// k, the number of entries of y.
     public let dimension: Int
-    /// nil: the target is 0.
+    /// The target y*; nil: 0.
     public let target: [Double]?
 
+    /// |y - target|² on k entries (`target` nil: |y|²).
     public init(dimension: Int, target: [Double]? = nil) {
         precondition(target == nil || target!.count == dimension,
                      "SquaredDistanceObjective: target has \(target!.count) entries, expected \(dimension)")

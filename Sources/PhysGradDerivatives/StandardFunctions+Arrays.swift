@@ -2,15 +2,16 @@
 // both a GenericObjective / GenericModel (scalar tape) and an ArrayObjective / ArrayModel.
 
 extension StandardFunctions {
-    /// The term 100 (b - a²)² + (1 - a)² of the extended Rosenbrock function.
+    /// The term 100 (b - a²)² + (1 - a)² of the extended Rosenbrock function (in the order of
+    /// operations of ``ExtendedRosenbrock``).
     @frozen
     public struct RosenbrockTerm: BinaryElementwiseKernel, Sendable {
         @inlinable public init() {}
         @inlinable @inline(__always)
         public func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T {
-            let d = b - a * a
-            let e = 1 - a
-            return 100 * (d * d) + e * e
+            let t = b - a * a
+            let c = 1 - a
+            return 100 * t * t + c * c
         }
     }
 

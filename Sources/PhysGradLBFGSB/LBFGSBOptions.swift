@@ -30,8 +30,10 @@ public struct LBFGSBOptions: Sendable, Equatable {
     public var maxls: Int = 20
     /// Absolute forward-difference step for value-only objectives (SciPy `eps` / `epsilon`). Default 1e-8.
     public var eps: Double = 1e-8
-    /// Wall-clock limit in seconds, tested after each iteration (and, with finite-difference gradients,
-    /// before every evaluation); `nil` (default) for none.
+    /// Wall-clock limit in seconds since the run started, any t >= 0 (0: stop at the first test,
+    /// +∞ or `nil` (default): no limit); tested after each iteration and, with finite-difference
+    /// gradients, before every evaluation. PhysGrad's `RunOptions.timeLimit` has the same meaning
+    /// and hands an inner L-BFGS-B solve what is left of it.
     public var timeLimit: Double? = nil
     /// What the result's ``LBFGSBResult/trace`` records. Default: nothing.
     public var trace: LBFGSBTraceLevel = .none
@@ -43,6 +45,7 @@ public struct LBFGSBOptions: Sendable, Equatable {
     /// 8 GiB: n up to about 3.8e7 with the default `maxcor` of 10.
     public static let defaultMemoryLimit = 8 << 30
 
+    /// SciPy's defaults.
     public init() {}
 
     /// Options with SciPy's defaults changed where given.
@@ -99,8 +102,8 @@ public struct LBFGSBOptions: Sendable, Equatable {
         if !(eps > 0) || !eps.isFinite {
             throw .invalidOption(name: "eps", value: "\(eps)", reason: "must be finite and > 0")
         }
-        if let t = timeLimit, !(t > 0) {
-            throw .invalidOption(name: "timeLimit", value: "\(t)", reason: "must be > 0 seconds")
+        if let t = timeLimit, !(t >= 0) {
+            throw .invalidOption(name: "timeLimit", value: "\(t)", reason: "must be >= 0 seconds")
         }
         if memoryLimit < 0 {
             throw .invalidOption(name: "memoryLimit", value: "\(memoryLimit)", reason: "must be >= 0 bytes")
@@ -108,7 +111,8 @@ public struct LBFGSBOptions: Sendable, Equatable {
     }
 }
 
-/// How much of the run ``LBFGSBResult/trace`` keeps.
+/// How much of the run ``LBFGSBResult/trace`` keeps (the first two levels of PhysGrad's
+/// `TracePolicy`, which adds x and y(x) for runs through a model).
 public enum LBFGSBTraceLevel: Sendable, Equatable {
     /// No trace (no allocation during the run).
     case none

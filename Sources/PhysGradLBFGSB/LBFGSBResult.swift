@@ -38,6 +38,22 @@ public enum LBFGSBTermination: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A short machine-readable code: `converged-projected-gradient`, `converged-relative-reduction`,
+    /// `iteration-limit`, `evaluation-limit`, `time-limit`, `line-search-failed`, `non-finite-value`,
+    /// `stopped-by-callback`.
+    public var code: String {
+        switch self {
+        case .convergedProjectedGradient: return "converged-projected-gradient"
+        case .convergedRelativeReduction: return "converged-relative-reduction"
+        case .iterationLimit: return "iteration-limit"
+        case .evaluationLimit: return "evaluation-limit"
+        case .timeLimit: return "time-limit"
+        case .lineSearchFailed: return "line-search-failed"
+        case .nonFiniteValue: return "non-finite-value"
+        case .stoppedByCallback: return "stopped-by-callback"
+        }
+    }
+
     /// A readable message (SciPy's wording where SciPy has one).
     public var message: String {
         switch self {
@@ -65,6 +81,7 @@ public enum LBFGSBLineSearchFailure: Sendable, Equatable {
     /// The maximum step to the boundary of the box is zero or the More-Thuente search rejected its input.
     case noFeasibleStep
 
+    /// What went wrong, in a phrase.
     public var message: String {
         switch self {
         case .tooManyEvaluations: return "no acceptable step within maxls evaluations"

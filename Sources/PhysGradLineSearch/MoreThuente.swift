@@ -10,8 +10,9 @@
 /// switching to a modified function `ψ(α) = φ(α) - φ(0) - ftol α φ'(0)` in the first stage.
 /// L-BFGS-B uses `ftol = 1e-3`, `gtol = 0.9`, `xtol = 0.1`, `stpmin = 0`.
 public struct MoreThuente: Sendable, Hashable {
+    /// What the search asks for next, or how it ended.
     public enum Status: Sendable, Hashable {
-        /// Evaluate φ and φ' at the (updated) step and call ``next`` again.
+        /// Evaluate φ and φ' at the (updated) step and call ``MoreThuente/next(f:g:stp:)`` again.
         case evaluate
         /// The strong Wolfe conditions hold at the step.
         case converged

@@ -18,7 +18,7 @@ public struct LUFactorization: Sendable {
     /// LAPACK's pivot indices, 1-based: row `i` was interchanged with row `pivots[i]`.
     public let pivots: [Int32]
     /// `‖A‖₁` of the factorized matrix, for the condition estimate (`+infinity` when the column
-    /// sums overflow; the estimate then uses ``scaledNormOne``).
+    /// sums overflow; the estimate then uses `‖A‖₁ · 2^-64`).
     public let normOne: Double
     /// `‖A‖₁ · 2^-64` when `‖A‖₁` overflows, else `‖A‖₁`; the condition number does not depend on
     /// the scale.

@@ -244,9 +244,12 @@ public struct Matrix: Sendable, Hashable {
 /// The shape of a matrix or vector: `rows × columns` (a vector of length n is `n × 1`).
 @frozen
 public struct Shape: Sendable, Hashable, CustomStringConvertible {
+    /// The number of rows.
     public var rows: Int
+    /// The number of columns.
     public var columns: Int
 
+    /// `rows × columns`.
     @inlinable
     public init(rows: Int, columns: Int) {
         self.rows = rows

@@ -2,13 +2,12 @@ internal import CPhysGradLAPACK
 
 /// Level-1 vector operations on `[Double]`: the kernels that optimizers run every iteration.
 ///
-/// Vectors are plain Swift arrays. Each kernel runs where it measured fastest (`scripts/bench
-/// linear-algebra`, suite "vector", one thread, n = 8 ... 10^6): `dot` calls OpenBLAS's `ddot` from
-/// n = 32 on (its AVX-512 kernel beat portable Swift SIMD by 8-30% from n = 64; below that the
-/// call overhead is as large as the work); `axpy` stays in Swift (4-8x faster than `daxpy` at
-/// n <= 64, equal within noise above); `norm2` is a dot product plus a rescaling pass only when the
-/// sum of squares over- or underflows (4x faster than `dnrm2`, which always scales).
-/// In-place forms (`axpy`, `scale`) allocate nothing.
+/// Vectors are plain Swift arrays. `dot` sums with portable SIMD below n = 32 and calls
+/// OpenBLAS's `ddot` from there on; `axpy` is Swift SIMD at every n; `norm2` is the square root
+/// of a dot product, with a rescaling pass only when the sum of squares over- or underflows
+/// (where LAPACK's `dnrm2` always scales). Which kernel runs where follows the measurements of
+/// `scripts/bench linear-algebra` (the README's benchmark section). In-place forms (`axpy`,
+/// `scale`) allocate nothing.
 ///
 /// Lengths must agree; a mismatch is a programming error and traps with a message, as an
 /// out-of-range `Array` index does. The matrix-level API (products, solves) checks shapes and

@@ -14,18 +14,25 @@
 public struct Figure: Sendable, Hashable {
     /// Title above the plot area (none when empty).
     public var title: String
+    /// The x axis' label.
     public var xLabel: String
+    /// The y axis' label.
     public var yLabel: String
-    /// Size of the picture in pixels (the chapter's figures are 4 x 4 inches at 100 dpi).
+    /// Width of the picture in pixels (default 400, matplotlib's 4 inches at 100 dpi).
     public var width: Double
+    /// Height of the picture in pixels (default 400).
     public var height: Double
+    /// How x values map to the horizontal axis.
     public var xScale: AxisScale
+    /// How y values map to the vertical axis.
     public var yScale: AxisScale
-    /// Fixed axis ranges; `nil` fits the data with a 5% margin on each side.
+    /// A fixed x range; `nil` fits the data with a 5% margin on each side.
     public var xRange: ClosedRange<Double>?
+    /// A fixed y range; `nil` fits the data with a 5% margin on each side.
     public var yRange: ClosedRange<Double>?
     /// Drawn in order: later series lie on top.
     public var series: [Series]
+    /// Where the legend goes.
     public var legend: LegendPlacement
     /// Ticks to draw on the x axis instead of the generated ones (those outside the axis range
     /// are left out), e.g. at the dimensions a sweep ran; `nil`: generated from the range.
@@ -33,6 +40,7 @@ public struct Figure: Sendable, Hashable {
     /// The same for the y axis.
     public var yTicks: [Tick]? = nil
 
+    /// A figure with these labels, size, scales, ranges, series and legend.
     public init(
         title: String = "", xLabel: String = "", yLabel: String = "", width: Double = 400, height: Double = 400,
         xScale: AxisScale = .linear, yScale: AxisScale = .linear, xRange: ClosedRange<Double>? = nil,
@@ -56,16 +64,22 @@ public struct Figure: Sendable, Hashable {
 public struct Series: Sendable, Hashable {
     /// Shown in the legend; `nil` keeps the series out of it (e.g. a target marker).
     public var name: String?
+    /// The points' x values.
     public var x: [Double]
+    /// The points' y values (as many as x).
     public var y: [Double]
+    /// Marker and line color.
     public var color: Color
+    /// The marker drawn at each point.
     public var marker: Marker
     /// Connect the points with a line, in order.
     public var line: Bool
+    /// Line width in pixels.
     public var lineWidth: Double
     /// Marker size in pixels (diameter).
     public var markerSize: Double
 
+    /// A series of the points (x[i], y[i]); x and y must have the same length.
     public init(name: String?, x: [Double], y: [Double], color: Color, marker: Marker = .circle, line: Bool = false,
                 lineWidth: Double = 1.5, markerSize: Double = 7) {
         precondition(x.count == y.count, "Series: \(x.count) x values but \(y.count) y values")
@@ -89,15 +103,18 @@ public struct Series: Sendable, Hashable {
 
 /// How values map to an axis.
 public enum AxisScale: Sendable, Hashable {
+    /// Equal distances for equal differences.
     case linear
     /// Base-10 logarithmic; values <= 0 cannot be shown and are left out.
     case log10
 }
 
+/// The symbol drawn at each point of a series (`none`: a line only).
 public enum Marker: Sendable, Hashable {
     case none, circle, star, cross, plus, square
 }
 
+/// Where a figure's legend goes: a corner of the plot area, or nowhere.
 public enum LegendPlacement: Sendable, Hashable {
     /// The corner that covers the fewest points (matplotlib's "best", restricted to corners).
     case best
@@ -107,8 +124,10 @@ public enum LegendPlacement: Sendable, Hashable {
 
 /// An sRGB color, written as `#RRGGBB`.
 public struct Color: Sendable, Hashable, CustomStringConvertible {
+    /// The channels, 0 ... 255.
     public var red: UInt8, green: UInt8, blue: UInt8
 
+    /// The color with these channels.
     public init(red: UInt8, green: UInt8, blue: UInt8) {
         self.red = red
         self.green = green
@@ -127,8 +146,9 @@ public struct Color: Sendable, Hashable, CustomStringConvertible {
         return "#" + String(repeating: "0", count: 6 - hex.count) + hex
     }
 
+    /// #000000.
     public static let black = Color(red: 0, green: 0, blue: 0)
-    // matplotlib's "tab10" cycle, which the chapter's figures use.
+    // matplotlib's "tab10" color cycle, in its order (``tab10``).
     public static let tab10Blue = Color(hex: "#1F77B4")!
     public static let tab10Orange = Color(hex: "#FF7F0E")!
     public static let tab10Green = Color(hex: "#2CA02C")!

@@ -10,15 +10,18 @@ import Darwin
 /// XML; text is escaped. Points that cannot be drawn (NaN, ±inf, or <= 0 on a log axis) are
 /// omitted and counted in ``Output/omittedPoints``.
 public struct SVGRenderer: Sendable {
+    /// A renderer (it has no settings: a figure carries its own).
     public init() {}
 
     /// The document and what had to be left out of it.
     public struct Output: Sendable {
+        /// The SVG document.
         public var svg: String
         /// Points left out because they were non-finite or not positive on a log axis.
         public var omittedPoints: Int
     }
 
+    /// `figure` as an SVG document: axes with ticks, the series in order, the legend.
     public func render(_ figure: Figure) -> Output {
         var omitted = 0
         // Points that can be drawn, per series, in data coordinates.

@@ -6,8 +6,11 @@ import Darwin
 
 /// A tick on an axis: its data value and its label (empty for a minor tick).
 public struct Tick: Sendable, Hashable {
+    /// Where the tick stands, in data units.
     public var value: Double
+    /// Its label; empty for a minor tick.
     public var label: String
+    /// `true` for a labelled tick.
     public var isMajor: Bool { !label.isEmpty }
 
     /// A tick at `value`; an empty `label` makes it a minor (unlabelled) tick. Labels of the

@@ -35,8 +35,13 @@ public enum AtomicFile {
 
     /// Writes `files` and removes the regular files `removing` as one step: all or nothing.
     ///
-    /// - Parameter beforeCommitting: called with each destination's index just before it is
-    ///   renamed into place (tests use it to make a rename fail).
+    /// - Parameters:
+    ///   - files: the destinations and their contents, written to temporary files beside them
+    ///     and renamed into place.
+    ///   - removing: files to remove in the same step; only regular files that are not links and
+    ///     not destinations are removed, and a missing one is no error.
+    ///   - beforeCommitting: called with each destination's index just before it is renamed into
+    ///     place (tests use it to make a rename fail).
     /// - Throws: ``OutputError`` for a destination that cannot be written (nothing has changed
     ///   then), or for a failure while committing (every destination is restored).
     public static func writeGroup(

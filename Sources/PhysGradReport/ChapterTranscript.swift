@@ -1,4 +1,4 @@
-import PhysGrad
+import PhysGradExamples
 
 /// The text `physgrad compare` prints for the chapter: what the chapter prints, in its order and
 /// with its digits, plus the lines its prose states (final distances) and its figures show
@@ -7,7 +7,7 @@ import PhysGrad
 /// The test calls, Jacobians, sanity check, gradient, BFGS test inverse and the MAE come from
 /// the library's float64 `ChapterReport` (they are exact small numbers, or printed at a
 /// precision float64 and the chapter share). The iterates, y-space points and diagonal lengths
-/// come from ``ChapterReplay``, the chapter's float32 arithmetic, so that e.g. GD's first
+/// come from `ChapterReplay` (PhysGradExamples), the chapter's float32 arithmetic, so that e.g. GD's first
 /// iterate prints as the chapter's `[2.94      1.9200001]` (float64 would print `[2.94 1.92]`).
 /// The final distances are the library's float64 values printed with `%f`.
 public enum ChapterTranscript {

@@ -3,7 +3,9 @@ import PhysGrad
 
 /// A mistake in what the user asked for, told in one line.
 public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The line the tool prints after "physgrad: error: ".
     public var message: String
+    /// An error with this message.
     public init(_ message: String) { self.message = message }
     /// "OPTION: REASON", or the reason alone when `option` is empty (inside ArgumentParser's
     /// "The value '…' is invalid for '--option <value>': REASON").
@@ -28,6 +30,13 @@ public enum Inputs {
               let v = Double(t), v.isFinite else {
             throw InputError(option: option, "'\(text)' is not a \(allowInfinite ? "number (or inf, -inf)" : "finite number")")
         }
+        return v
+    }
+
+    /// A step size η: a finite number > 0.
+    public static func stepSize(_ text: String, option: String) throws(InputError) -> Double {
+        let v = try number(text, option: option)
+        guard v > 0 else { throw InputError(option: option, "the step size must be positive, got \(text)") }
         return v
     }
 
@@ -88,6 +97,7 @@ public enum Inputs {
         try names(text, option: option, kind: "problem")
     }
 
+    /// A comma-separated list of distinct names of `Name` (case-insensitive), at least one.
     public static func names<Name: RawRepresentable & CaseIterable & Equatable>(
         _ text: String, option: String, kind: String
     ) throws(InputError) -> [Name] where Name.RawValue == String {
@@ -141,7 +151,7 @@ public enum Inputs {
 
 /// Ceilings on the sizes a user chooses on the command line, each documented in the tool's help
 /// and README. Sizes whose cost depends on the problem (dimensions) have their ceilings in the
-/// catalog (``Problems``, ``TestFunctions``); memory the tool would need is estimated up front
+/// catalogs (`Problems`, `TestFunctions`); memory the tool would need is estimated up front
 /// and compared with `--max-memory` (``defaultMemoryBudget``).
 public enum Limits {
     /// `--steps`: steps per method.
@@ -162,10 +172,12 @@ public enum Limits {
 /// (`--lower`, `--upper`): n numbers, or one that stands for every coordinate. The dimension is
 /// known only once the problem is made, so the list is kept as typed and resolved by ``point(dimension:option:)``.
 public struct NumberList: Sendable, Equatable, CustomStringConvertible {
+    /// The numbers as given.
     public var values: [Double]
     /// `true` for bounds: `inf` and `-inf` mean "no bound".
     public var allowsInfinity: Bool
 
+    /// A list of these values.
     public init(values: [Double], allowsInfinity: Bool = false) {
         self.values = values
         self.allowsInfinity = allowsInfinity
@@ -196,7 +208,9 @@ public struct NumberList: Sendable, Equatable, CustomStringConvertible {
 
 /// `--shard i/N`: part i (1-based) of N of a sweep grid.
 public struct Shard: Sendable, Hashable, CustomStringConvertible {
+    /// i, 1 ... N.
     public var index: Int
+    /// N, the number of shards.
     public var count: Int
 
     /// The whole grid.
@@ -246,7 +260,9 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
 
 /// `--eta METHOD=VALUE`: the step size of one method.
 public struct StepSizeAssignment: Sendable, Hashable, CustomStringConvertible {
+    /// The method (one that takes a step size).
     public var method: MethodName
+    /// Its step size η > 0.
     public var value: Double
 
     /// Parses `gd=0.02`: a method that takes a step size, and a finite positive value.
@@ -255,11 +271,10 @@ public struct StepSizeAssignment: Sendable, Hashable, CustomStringConvertible {
         guard parts.count == 2 else { throw InputError(option: option, "'\(text)' is not METHOD=VALUE (e.g. gd=0.02)") }
         method = try Inputs.name(parts[0], option: option, kind: "method")
         let named = option.isEmpty ? method.rawValue : "\(option) \(method.rawValue)"
-        guard method.traits.takesStepSize else {
-            throw InputError(option: named, "\(method.traits.label) takes no step size (its line search chooses each step)")
+        guard method.takesStepSize else {
+            throw InputError(option: named, "\(method.label) takes no step size (its line search chooses each step)")
         }
-        value = try Inputs.number(parts[1], option: named)
-        guard value > 0 else { throw InputError(option: named, "the step size must be positive, got \(parts[1])") }
+        value = try Inputs.stepSize(parts[1], option: named)
     }
 
     public var description: String { "\(method.rawValue)=\(value)" }
@@ -268,10 +283,13 @@ public struct StepSizeAssignment: Sendable, Hashable, CustomStringConvertible {
 /// An amount of memory (`--max-memory`): `512M`, `4G`, `4GiB`, `1.5G`, or bytes (`1000000`).
 /// K, M, G and T are binary (1G = 2³⁰ bytes), as in `ulimit` and Slurm's `--mem`.
 public struct ByteCount: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The amount in bytes.
     public var bytes: Double
 
+    /// `bytes` bytes.
     public init(bytes: Double) { self.bytes = bytes }
 
+    /// Parses a number of bytes with an optional binary suffix K, M, G or T (and B or iB).
     public init(parsing text: String, option: String = "--max-memory") throws(InputError) {
         var t = Substring(text.trimmingWhitespace().uppercased())
         for suffix in ["IB", "B"] where t.hasSuffix(suffix) { t = t.dropLast(suffix.count); break }
@@ -346,9 +364,10 @@ public enum ProblemName: String, CaseIterable, Sendable {
 }
 
 /// One line for an error of the library: its description, with an empty `value` of
-/// ``PhysGradError/invalidParameter(name:value:reason:)`` left out ("invalid inverse: ..." rather
+/// `PhysGradError.invalidParameter(name:value:reason:)` left out ("invalid inverse: ..." rather
 /// than "invalid inverse = : ...") and line breaks turned into spaces.
 public enum ErrorText {
+    /// `error` in one line.
     public static func describe(_ error: any Error) -> String {
         let text: String
         if case .invalidParameter(let name, let value, let reason)? = error as? PhysGradError, value.isEmpty {

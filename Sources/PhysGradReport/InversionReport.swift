@@ -7,7 +7,7 @@ import PhysGradPlot
 /// CSV (mae-by-dimension.csv, mae-by-step.csv), the figures (mae-by-step.svg,
 /// mae-by-dimension.svg) and the text.
 ///
-/// One ``InversionStudyResult`` per problem and dimension, all with the same numerical inverses
+/// One `InversionStudyResult` per problem and dimension, all with the same numerical inverses
 /// (the variants) and number of steps.
 public struct InversionReport: Sendable {
     /// The document's schema identifier.
@@ -22,6 +22,7 @@ public struct InversionReport: Sendable {
     /// The step size given for every problem (`--eta`); `nil`: each problem's own.
     public var eta: Double?
 
+    /// A report of these studies.
     public init(studies: [InversionStudyResult], variants: [String], steps: Int, eta: Double?) {
         self.studies = studies
         self.variants = variants
@@ -47,7 +48,7 @@ public struct InversionReport: Sendable {
     public static func label(_ problem: String, _ n: Int) -> String { problem == "seed" ? "seed" : "\(problem)(\(n))" }
 
     /// The memory the command keeps for its results and files besides what each study needs
-    /// (``InversionStudy/estimatedBytes(dimension:)``): about 1.2 KB per run and step (records,
+    /// (`InversionStudy.estimatedBytes(dimension:)`): about 1.2 KB per run and step (records,
     /// their CSV and JSON text).
     public static func estimatedBytes(studies: Int, steps: Int, variants: Int) -> Double {
         Double(studies) * (Double(steps) + 1) * Double(variants + 1) * 1200

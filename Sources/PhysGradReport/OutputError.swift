@@ -15,10 +15,14 @@ public struct OutputError: Error, Sendable, Equatable, CustomStringConvertible {
         case ioError
     }
 
+    /// The file, folder or stream ("standard output").
     public var path: String
+    /// What went wrong.
     public var reason: String
+    /// Cannot create, or I/O error.
     public var kind: Kind
 
+    /// An error writing `path`.
     public init(path: String, reason: String, kind: Kind = .cannotCreate) {
         self.path = path
         self.reason = reason

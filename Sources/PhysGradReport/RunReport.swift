@@ -12,15 +12,21 @@ public struct RunReport: Sendable {
     /// statistics of the whole vector).
     public static let vectorCut = 20
 
+    /// The problem every method ran on.
     public var problem: InverseProblem
+    /// The shared start x₀.
     public var start: [Double]
+    /// Steps asked for per method.
     public var steps: Int
+    /// How numerical inverses got φ's gradient.
     public var inverseGradient: InverseGradient
+    /// One per method, in the order of the request.
     public var runs: [MethodRun]
     /// `true` when the run is the chapter's (seed problem, its methods, steps and step sizes):
     /// the figures then show exactly the chapter's points.
     public var isChapter: Bool
 
+    /// A report of these runs.
     public init(problem: InverseProblem, start: [Double], steps: Int, inverseGradient: InverseGradient,
                 runs: [MethodRun], isChapter: Bool) {
         self.problem = problem
@@ -58,8 +64,8 @@ public struct RunReport: Sendable {
     /// Mean absolute difference between the PG and PG-numerical trajectories, when both ran
     /// with the same number of steps.
     public var maePGNumerical: Double? {
-        guard let a = run(.pg), let b = run(.pgNumerical), a.trajectory.x.count == b.trajectory.x.count else { return nil }
-        return try? Metrics.meanAbsoluteError(a.trajectory.x, b.trajectory.x)
+        guard let a = run(.pg), let b = run(.pgNumerical), a.result.trajectory.x.count == b.result.trajectory.x.count else { return nil }
+        return try? Metrics.meanAbsoluteError(a.result.trajectory.x, b.result.trajectory.x)
     }
 
     // MARK: summary.json
@@ -94,21 +100,21 @@ public struct RunReport: Sendable {
             var fields: [(String, JSONValue)] = [
                 ("name", .string(r.method.rawValue)),
                 ("eta", .optional(r.eta)),
-                ("steps", .int(r.steps)),
+                ("steps", .int(r.result.steps)),
             ]
-            fields += RunReport.vectorFields("final_x", r.x)
+            fields += RunReport.vectorFields("final_x", r.result.x)
             fields += [
-                ("final_loss", .number(r.loss)),
-                ("distance_to_solution", .optional(r.distanceToSolution)),
+                ("final_loss", .number(r.result.loss)),
+                ("distance_to_solution", .optional(r.result.distanceToSolution)),
                 ("diagonal_length_first_update", .optional(r.diagonalLength)),
                 ("initial_loss", .number(r.result.initialLoss)),
                 ("counts", .object([
-                    ("f", .int(r.counts.losses)), ("gradient", .int(r.counts.gradients)),
-                    ("hessian", .int(r.counts.hessians)), ("model", .int(r.counts.models)),
-                    ("jacobian", .int(r.counts.jacobians)),
-                    ("inverse_solves", .int(r.counts.inverseSolves)),
-                    ("inverse_evaluations", .int(r.counts.inverseEvaluations)),
-                    ("inverse_iterations", .int(r.counts.inverseIterations)),
+                    ("f", .int(r.result.counts.losses)), ("gradient", .int(r.result.counts.gradients)),
+                    ("hessian", .int(r.result.counts.hessians)), ("model", .int(r.result.counts.models)),
+                    ("jacobian", .int(r.result.counts.jacobians)),
+                    ("inverse_solves", .int(r.result.counts.inverseSolves)),
+                    ("inverse_evaluations", .int(r.result.counts.inverseEvaluations)),
+                    ("inverse_iterations", .int(r.result.counts.inverseIterations)),
                 ])),
                 ("diagnostics", .object([
                     ("rejected_trials", .int(r.result.diagnostics.rejectedTrials)),
@@ -149,7 +155,7 @@ public struct RunReport: Sendable {
         header.append("loss")
         var lines = [header.joined(separator: ",")]
         for r in runs {
-            let t = r.trajectory
+            let t = r.result.trajectory
             for step in 0..<t.x.count {
                 var cells = [r.method.rawValue, String(step < t.stepIndices.count ? t.stepIndices[step] : step)]
                 cells += t.x[step].map(RunReport.csvNumber)
@@ -183,9 +189,9 @@ public struct RunReport: Sendable {
     /// and the known solution as a thin black cross, the chapter's colors.
     public var xSpaceFigure: Figure {
         var fig = Figure(title: "x space" + coordinateNote, xLabel: "x0", yLabel: "x1")
-        for r in scatterRuns where !r.trajectory.x.isEmpty {
-            fig.series.append(Series(name: r.method.label, x: r.trajectory.x.map { $0[0] },
-                                     y: r.trajectory.x.map { $0.count > 1 ? $0[1] : 0 }, color: r.method.traits.color))
+        for r in scatterRuns where !r.result.trajectory.x.isEmpty {
+            fig.series.append(Series(name: r.method.label, x: r.result.trajectory.x.map { $0[0] },
+                                     y: r.result.trajectory.x.map { $0.count > 1 ? $0[1] : 0 }, color: r.method.color))
         }
         if let s = problem.solution {
             fig.series.append(Series(name: nil, x: [s[0]], y: [s.count > 1 ? s[1] : 0], color: .black, marker: .cross, lineWidth: 0.75))
@@ -199,13 +205,13 @@ public struct RunReport: Sendable {
     public var ySpaceFigure: Figure {
         var fig = Figure(title: "y space" + (problem.outputDimension > 2 ? " (first two of \(problem.outputDimension) outputs)" : ""),
                          xLabel: "z0", yLabel: "z1")
-        for r in scatterRuns where !r.trajectory.y.isEmpty {
-            var ys = r.trajectory.y
+        for r in scatterRuns where !r.result.trajectory.y.isEmpty {
+            var ys = r.result.trajectory.y
             if isChapter {
                 ys = r.method == .pg || r.method == .pgNumerical ? Array(ys.dropFirst()) : Array(ys[1..<min(10, ys.count)])
             }
             fig.series.append(Series(name: r.method.label, x: ys.map { $0[0] }, y: ys.map { $0.count > 1 ? $0[1] : 0 },
-                                     color: r.method.traits.color, marker: .star))
+                                     color: r.method.color, marker: .star))
         }
         if let s = problem.solution {
             var model = problem.model
@@ -221,10 +227,10 @@ public struct RunReport: Sendable {
         // PG with the numerical inverse goes first, wider, so that analytic PG's curve (on top of
         // it, the two nearly coincide) leaves it visible as a border.
         let ordered = runs.filter { $0.method == .pgNumerical } + runs.filter { $0.method != .pgNumerical }
-        for r in ordered where !r.trajectory.loss.isEmpty {
+        for r in ordered where !r.result.trajectory.loss.isEmpty {
             let wide = r.method == .pgNumerical && run(.pg) != nil
-            fig.series.append(Series(name: r.method.label, x: r.trajectory.loss.indices.map(Double.init), y: r.trajectory.loss,
-                                     color: r.method.traits.color, marker: .circle, line: true,
+            fig.series.append(Series(name: r.method.label, x: r.result.trajectory.loss.indices.map(Double.init), y: r.result.trajectory.loss,
+                                     color: r.method.color, marker: .circle, line: true,
                                      lineWidth: wide ? 4.5 : 1.5, markerSize: wide ? 9 : 5))
         }
         return fig
@@ -279,7 +285,7 @@ public struct RunReport: Sendable {
         out.append("")
         if problem.dimension <= 2 {
             for r in runs {
-                for (i, x) in r.trajectory.x.dropFirst().enumerated() {
+                for (i, x) in r.result.trajectory.x.dropFirst().enumerated() {
                     out.append("\(r.method.label) iter \(i): " + NumPyFormat.array(x))
                 }
                 out.append("")
@@ -293,12 +299,12 @@ public struct RunReport: Sendable {
         out.append(cell("method", 14) + cell("eta", 10) + cell("steps", 7) + cell("loss", 13) + cell("distance", 13)
                    + cell("diagonal", 10) + "termination")
         for r in runs {
-            out.append(cell(r.method.rawValue, 14) + cell(num(r.eta), 10) + cell(String(r.steps), 7) + cell(num(r.loss), 13)
-                       + cell(num(r.distanceToSolution), 13) + cell(num(r.diagonalLength), 10) + r.terminationDescription)
+            out.append(cell(r.method.rawValue, 14) + cell(num(r.eta), 10) + cell(String(r.result.steps), 7) + cell(num(r.result.loss), 13)
+                       + cell(num(r.result.distanceToSolution), 13) + cell(num(r.diagonalLength), 10) + r.terminationDescription)
         }
         out.append("")
         for r in runs {
-            out.append("\(r.method.label) final x = " + RunReport.brief(r.x))
+            out.append("\(r.method.label) final x = " + RunReport.brief(r.result.x))
         }
         if let mae = maePGNumerical {
             out.append("")

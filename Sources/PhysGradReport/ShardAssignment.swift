@@ -31,6 +31,7 @@ public struct ShardAssignment: Sendable, Equatable {
     /// The number of shards of an Indexed Job, when `--shards` is not given.
     public static let shardsVariable = "PHYSGRAD_SHARDS"
 
+    /// `shard`, chosen for `reason` (`nil`: the whole grid).
     public init(shard: Shard, reason: String?) {
         self.shard = shard
         self.reason = reason
@@ -41,6 +42,8 @@ public struct ShardAssignment: Sendable, Equatable {
     /// - Parameters:
     ///   - option: `--shard i/N`, when given.
     ///   - shards: `--shards N`, when given (only meaningful with `JOB_COMPLETION_INDEX`).
+    ///   - environment: the process's environment variables (Slurm's array variables,
+    ///     `JOB_COMPLETION_INDEX`, `PHYSGRAD_SHARDS`).
     /// - Throws: ``InputError`` (one line) for contradictory options or inconsistent variables.
     public static func resolve(option: Shard?, shards: Int?, environment: [String: String]) throws(InputError) -> ShardAssignment {
         let slurmSet = slurmVariables.filter { environment[$0] != nil }

@@ -14,17 +14,22 @@ import PhysGrad
 /// Each row's wall time is kept out of the rows (so that shards stay byte-identical to the
 /// unsharded output) and written to the output's side file instead (``SweepRecord``).
 public struct SweepGrid: Sendable, Equatable {
+    /// The problems, in grid order.
     public var problems: [ProblemName]
     /// `nil`: each problem's default dimension.
     public var dimensions: [Int]?
+    /// The methods, in grid order.
     public var methods: [MethodName]
     /// `nil`: each method's default step size on the problem.
     public var stepSizes: [Double]?
     /// Start values (each used for every coordinate); `nil`: the problem's start.
     public var starts: [Double]?
+    /// Steps per run.
     public var steps: Int
+    /// How numerical inverses get φ's gradient.
     public var inverseGradient: InverseGradient
 
+    /// The grid problems × dimensions × methods × step sizes × starts, in that order.
     public init(problems: [ProblemName], dimensions: [Int]?, methods: [MethodName], stepSizes: [Double]?,
                 starts: [Double]?, steps: Int, inverseGradient: InverseGradient) {
         self.problems = problems
@@ -40,8 +45,11 @@ public struct SweepGrid: Sendable, Equatable {
     public struct Point: Sendable, Hashable {
         /// Position in the whole grid (0-based).
         public var index: Int
+        /// The problem.
         public var problem: ProblemName
+        /// Its dimension n.
         public var dimension: Int
+        /// The method.
         public var method: MethodName
         /// `nil`: the method's default on the problem.
         public var eta: Double?
@@ -58,7 +66,7 @@ public struct SweepGrid: Sendable, Equatable {
             for n in dimensions ?? [p.defaultDimension] {
                 for m in methods {
                     // L-BFGS-B has no step size: one point, whatever the step-size list.
-                    for eta in (m.hasStepSize ? etaList : [nil]) {
+                    for eta in (m.takesStepSize ? etaList : [nil]) {
                         for s in startList {
                             out.append(Point(index: out.count, problem: p, dimension: n, method: m, eta: eta, start: s))
                         }
@@ -72,7 +80,7 @@ public struct SweepGrid: Sendable, Equatable {
     /// The number of points, computed without making them (`Int.max` if it overflows).
     public var pointCount: Int {
         let etaCount = stepSizes?.count ?? 1, startCount = starts?.count ?? 1
-        let perProblemDimension = methods.reduce(0) { $0 + ($1.hasStepSize ? etaCount : 1) }
+        let perProblemDimension = methods.reduce(0) { $0 + ($1.takesStepSize ? etaCount : 1) }
         var total = 0
         for p in problems {
             let (a, o1) = (dimensions?.count ?? 1).multipliedReportingOverflow(by: perProblemDimension)
@@ -233,9 +241,13 @@ public struct SweepGrid: Sendable, Equatable {
         return rows
     }
 
+    /// A problem at one dimension: the points that share it share one made problem.
     public struct ProblemKey: Sendable, Hashable {
+        /// The problem.
         public var problem: ProblemName
+        /// Its dimension n.
         public var dimension: Int
+        /// The key of `problem` at `dimension`.
         public init(problem: ProblemName, dimension: Int) {
             self.problem = problem
             self.dimension = dimension
@@ -251,17 +263,17 @@ public struct SweepGrid: Sendable, Equatable {
         do {
             let problem = try made.get()
             let eta = try point.eta ?? MethodRunner.stepSize(point.method, on: problem, overrides: [:])
-            row.eta = point.method.hasStepSize ? eta : nil
+            row.eta = point.method.takesStepSize ? eta : nil
             let start = point.start.map { [Double](repeating: $0, count: problem.dimension) } ?? problem.start
             let run = try MethodRunner.run(point.method, on: problem, eta: eta, start: start, steps: steps,
                                            inverseGradient: inverseGradient, trace: .none)
             row.status = run.success ? "ok" : "failed"
             row.success = run.success
-            row.stepsTaken = run.steps
-            row.loss = run.loss
-            row.distance = run.distanceToSolution
+            row.stepsTaken = run.result.steps
+            row.loss = run.result.loss
+            row.distance = run.result.distanceToSolution
             row.diagonalLength = run.diagonalLength
-            row.counts = run.counts
+            row.counts = run.result.counts
             row.termination = run.terminationCode
         } catch {
             row.status = "error"
@@ -272,20 +284,30 @@ public struct SweepGrid: Sendable, Equatable {
 
     /// The result of one point.
     public struct Row: Sendable {
+        /// The grid point.
         public var point: Point
+        /// Steps asked for.
         public var steps: Int
+        /// The step size used; `nil` for methods without one and points that could not run.
         public var eta: Double?
         /// "ok" (ran and succeeded), "failed" (ran, ended without success: see `termination`) or
         /// "error" (could not run: see `message`).
         public var status = "error"
         /// ``MethodRun/success``: the run did what was asked.
         public var success = false
+        /// Steps taken.
         public var stepsTaken = 0
+        /// The final loss L(y(x)).
         public var loss: Double?
+        /// ‖x - solution‖₂ when the problem knows its solution.
         public var distance: Double?
+        /// ``MethodRun/diagonalLength`` of the first update.
         public var diagonalLength: Double?
+        /// The method's evaluations.
         public var counts = EvaluationCounts()
+        /// `TerminationReason.code` of a run; empty for a point that could not run.
         public var termination = ""
+        /// Why a point could not run; empty otherwise.
         public var message = ""
         /// Wall-clock seconds of ``SweepGrid/evaluate(_:problem:)`` for this point (making the
         /// problem excluded), when it was measured by ``SweepGrid/run(_:jobs:progress:)``. Not a

@@ -1,7 +1,7 @@
 import PhysGradPlot
 
 /// The figures of a sweep (`physgrad sweep plot`, `physgrad sweep merge --plots`), drawn as
-/// `compare`'s are (``SVGRenderer``, 400 × 400, each method in its color, lines with markers):
+/// `compare`'s are (`SVGRenderer`, 400 × 400, each method in its color, lines with markers):
 ///
 /// - `loss-vs-eta-PROBLEM-nN.svg`, one per problem and dimension: the final loss against the step
 ///   size (both log scales), a line per method through the median over the start values at each
@@ -15,7 +15,7 @@ import PhysGradPlot
 /// Only runs that ran count ("ok" and "failed" rows; "error" rows could not run). Each run that
 /// ran without success ("failed") is also marked by a black cross at its own loss, so that a low
 /// point on a line is never mistaken for a success. A non-finite loss counts as +∞ in a median;
-/// points at ±∞ (or 0 on a log axis) cannot be drawn, and ``SVGRenderer`` counts them. The n axis is logarithmic when the largest n
+/// points at ±∞ (or 0 on a log axis) cannot be drawn, and `SVGRenderer` counts them. The n axis is logarithmic when the largest n
 /// is at least ten times the smallest.
 public enum SweepFigures {
     /// The start of every figure name (``SweepFigures`` writes nothing else).
@@ -88,25 +88,25 @@ public enum SweepFigures {
     }
 
     static func line(_ m: MethodName, _ points: [(Double, Double)], name: String? = nil) -> Series {
-        Series(name: name ?? m.label, points: points, color: m.traits.color, marker: .circle, line: true, lineWidth: 1.5, markerSize: 5)
+        Series(name: name ?? m.label, points: points, color: m.color, marker: .circle, line: true, lineWidth: 1.5, markerSize: 5)
     }
 
     static func lossAgainstStepSize(_ p: ProblemName, _ n: Int, _ rows: [SweepTable.Entry]) -> Figure {
         var fig = Figure(title: title("\(p.rawValue), n = \(n)", [startNote(rows)]), xLabel: "step size η",
                          yLabel: "final loss", xScale: .log10, yScale: .log10)
         let ran = rows.filter(\.ran)
-        let etas = ran.filter { $0.method.hasStepSize }.compactMap(\.eta)
+        let etas = ran.filter { $0.method.takesStepSize }.compactMap(\.eta)
         var failed: [(Double, Double)] = []
         for m in methods(ran) {
             let mine = ran.filter { $0.method == m }
-            if m.hasStepSize {
+            if m.takesStepSize {
                 let groups = Dictionary(grouping: mine.filter { $0.eta != nil }, by: { $0.eta! })
                 let points = groups.keys.sorted().compactMap { eta in median(groups[eta]!.compactMap(\.loss)).map { (eta, $0) } }
                 fig.series.append(line(m, points))
                 failed += mine.filter { $0.status == "failed" }.compactMap { r in r.eta.flatMap { eta in r.loss.map { (eta, $0) } } }
             } else if let y = median(mine.compactMap(\.loss)), let lo = etas.min(), let hi = etas.max() {
                 let (a, b) = lo < hi ? (lo, hi) : (lo / 3, hi * 3)
-                fig.series.append(Series(name: "\(m.label) (no step size)", x: [a, b], y: [y, y], color: m.traits.color, marker: .none,
+                fig.series.append(Series(name: "\(m.label) (no step size)", x: [a, b], y: [y, y], color: m.color, marker: .none,
                                          line: true, lineWidth: 1.5))
             }
         }

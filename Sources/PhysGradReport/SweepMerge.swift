@@ -8,7 +8,9 @@ import Glibc
 public struct SweepPart: Sendable {
     /// The data file's path, as given.
     public var path: String
+    /// The data file's bytes.
     public var data: Data
+    /// Its side file.
     public var record: SweepRecord
 
     /// Reads `path` and its side file and checks them (see ``init(path:data:record:)``).

@@ -23,11 +23,16 @@ public struct SweepRecord: Sendable, Equatable {
 
     /// Where a merged file's parts came from.
     public struct Origin: Sendable, Equatable {
+        /// The part's shard.
         public var shard: Shard
+        /// The host that ran it.
         public var host: String
+        /// Its parallel runs.
         public var jobs: Int
+        /// Why it got its shard.
         public var assignedBy: String
 
+        /// The origin of one part.
         public init(shard: Shard, host: String, jobs: Int, assignedBy: String) {
             self.shard = shard
             self.host = host
@@ -36,8 +41,11 @@ public struct SweepRecord: Sendable, Equatable {
         }
     }
 
+    /// The grid the rows belong to.
     public var grid: SweepGrid
+    /// The part of the grid the data file holds.
     public var shard: Shard
+    /// CSV or JSON Lines.
     public var format: SweepFormat
     /// The size of the data file in bytes.
     public var bytes: Int
@@ -54,6 +62,7 @@ public struct SweepRecord: Sendable, Equatable {
     /// For a merged file: its parts, in shard order.
     public var mergedFrom: [Origin]
 
+    /// The side file of `data`, the rows of `shard` of `grid` (its size and checksum taken from `data`).
     public init(grid: SweepGrid, shard: Shard, format: SweepFormat, data: Data, assignedBy: String, host: String,
                 jobs: Int, seconds: [Double], mergedFrom: [Origin] = []) {
         self.grid = grid
@@ -184,6 +193,7 @@ public struct SweepRecord: Sendable, Equatable {
 /// A file that `physgrad sweep merge` or `plot` cannot use: one that cannot be read, or files
 /// that do not make one complete, consistent sweep.
 public struct SweepDataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Unreadable or inconsistent, which decides the exit status.
     public enum Kind: Sendable, Equatable {
         /// A file (or its side file) is missing or cannot be read (exit 66, EX_NOINPUT).
         case unreadable
@@ -193,9 +203,12 @@ public struct SweepDataError: Error, Sendable, Equatable, CustomStringConvertibl
         case inconsistent
     }
 
+    /// What is wrong, in one line.
     public var message: String
+    /// Unreadable or inconsistent.
     public var kind: Kind
 
+    /// An error with this message and kind.
     public init(_ message: String, kind: Kind = .inconsistent) {
         self.message = message
         self.kind = kind

@@ -5,9 +5,13 @@ import Foundation
 public struct SweepTable: Sendable {
     /// One row, as read.
     public struct Entry: Sendable, Equatable {
+        /// The row's position in the grid.
         public var index: Int
+        /// The problem.
         public var problem: ProblemName
+        /// Its dimension n.
         public var dimension: Int
+        /// The method.
         public var method: MethodName
         /// The step size used; `nil` for methods without one and rows that could not run.
         public var eta: Double?
@@ -15,6 +19,7 @@ public struct SweepTable: Sendable {
         public var start: String
         /// "ok", "failed" or "error" (see ``SweepGrid/Row/status``).
         public var status: String
+        /// The final loss; `nil` when the point did not run or the loss was not a number.
         public var loss: Double?
         /// Wall-clock seconds, when a side file gave them.
         public var seconds: Double?
@@ -23,10 +28,12 @@ public struct SweepTable: Sendable {
         public var ran: Bool { status != "error" }
     }
 
+    /// The rows, in file order.
     public var entries: [Entry]
     /// The grid's fingerprint (the same in every row).
     public var grid: String
 
+    /// A table of these rows.
     public init(entries: [Entry], grid: String) {
         self.entries = entries
         self.grid = grid

@@ -14,7 +14,7 @@ struct CommandTests {
 
         let j = try physgrad(["invert", "--problem", "seed", "--target", "2,2", "--start", "3,3", "--format", "json"])
         let doc = try json(j.stdout)
-        // SciPy's fmin_l_bfgs_b: Tests/PhysGradTests/Resources/seed-reference.json, scipy.bfgs_test.
+        // SciPy's fmin_l_bfgs_b: Tests/PhysGradExamplesTests/Resources/seed-reference.json, scipy.bfgs_test.
         let ref = try #require(try seedReference()["scipy"] as? [String: Any])
         let test = try #require(ref["bfgs_test"] as? [String: Any])
         for (a, b) in zip(doubles(doc["x"]), doubles(test["x"])) { #expect(abs(a - b) <= 1e-9) }

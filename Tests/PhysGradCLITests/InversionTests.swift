@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 import PhysGradToolTestSupport
 @testable import PhysGradCLI

@@ -28,24 +28,6 @@ struct ReportTests {
         #expect(NumPyFormat.fixed(9.94e-7) == "0.000001")
     }
 
-    @Test("The chapter's float32 replay agrees with the library's float64 run to float32 rounding")
-    func replayAgreesWithLibrary() throws {
-        let replay = ChapterReplay.run()
-        let report = try Chapter.run()
-        for (name, f32, f64) in [("gd", replay.gd, report.gd.trajectory.x), ("newton", replay.newton, report.newton.trajectory.x),
-                                 ("pg", replay.pg, report.pg.trajectory.x)] {
-            #expect(f32.count == 10)
-            for (a, b) in zip(f32, f64.dropFirst()) {
-                for i in 0..<2 { #expect(abs(Double(a[i]) - b[i]) <= 2e-6 * max(1, abs(b[i])), "\(name)") }
-            }
-        }
-        for (a, b) in zip(replay.pgNumerical, report.pgNumerical.trajectory.x.dropFirst()) {
-            for i in 0..<2 { #expect(abs(a[i] - b[i]) <= 1e-5) }
-        }
-        #expect(abs(replay.mae - report.maeFiniteDifferences) < 2e-7)
-        #expect(abs(Double(replay.diagonalLengths.pg) - report.diagonalLengths.pg) < 1e-6)
-    }
-
     @Test("JSON: ordered keys, shortest digits, null for non-finite, escaping")
     func jsonWriter() {
         let v = JSONValue.object([("b", .number(0.1)), ("a", .numbers([3, 2.5, .nan])), ("s", .string("q\"\n\u{1}")), ("n", .null)])
@@ -78,29 +60,6 @@ struct ReportTests {
                 for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
             }
         }
-    }
-
-    @Test("Test functions: analytic gradients match central differences; minima where documented")
-    func testFunctions() throws {
-        for f in TestFunctions.all {
-            let n = f.fixedDimension ?? 6
-            let x = f.start(n).enumerated().map { $0.element + 0.1 * Double($0.offset + 1) }
-            let (_, g) = f.evaluate(x)
-            for i in 0..<n {
-                var xp = x, xm = x
-                let h = 1e-6
-                xp[i] += h
-                xm[i] -= h
-                let fd = (f.evaluate(xp).f - f.evaluate(xm).f) / (2 * h)
-                #expect(abs(fd - g[i]) <= 1e-5 * max(1, abs(g[i])), "\(f.name) ∂/∂x\(i)")
-            }
-        }
-        #expect(TestFunctions.beale.evaluate([3, 0.5]).f == 0)
-        #expect(TestFunctions.booth.evaluate([1, 3]).f == 0)
-        #expect(TestFunctions.extendedRosenbrock.evaluate([1, 1, 1, 1]).f == 0)
-        #expect(TestFunctions.chainedRosenbrock.evaluate([1, 1, 1]).f == 0)
-        #expect(throws: PhysGradError.self) { try TestFunctions.named("nope") }
-        #expect(throws: PhysGradError.self) { try TestFunctions.extendedRosenbrock.validate(dimension: 3) }
     }
 
     @Test("AtomicFile: writes whole files, leaves no temporary file, reports a clear error")

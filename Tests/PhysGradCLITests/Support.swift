@@ -5,11 +5,11 @@ import PhysGradToolTestSupport
 import FoundationXML
 #endif
 
-/// The chapter's reference numbers (Tests/PhysGradTests/Resources/seed-reference.json, written by
+/// The chapter's reference numbers (Tests/PhysGradExamplesTests/Resources/seed-reference.json, written by
 /// scripts/make_seed_reference.py from NumPy/SciPy, float64).
 func seedReference() throws -> [String: Any] {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("PhysGradTests/Resources/seed-reference.json")
+        .appendingPathComponent("PhysGradExamplesTests/Resources/seed-reference.json")
     return try json(read(url))
 }
 

@@ -4,6 +4,7 @@
 // mixing array and scalar code, memory accounting, and concurrent use.
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
+import PhysGradRandom
 import Testing
 
 // MARK: - Kernels and operators used by the tests
@@ -46,7 +47,7 @@ struct CyclicDifference: LinearOperator, Sendable {
 }
 
 func testMatrix(_ m: Int, _ n: Int, seed: UInt64) -> Matrix {
-    var r = TestRandom(seed: seed)
+    var r = SplitMix64(seed: seed)
     return Matrix(rows: m, columns: n) { _, _ in r.uniform() }
 }
 
@@ -119,7 +120,7 @@ struct ArrayOperationTests {
     func adjoints(op: Int) {
         let n = 9
         let model = OpModel(op: op, n: n)
-        var r = TestRandom(seed: 100 + UInt64(op))
+        var r = SplitMix64(seed: 100 + UInt64(op))
         let x = r.vector(n, -1, 1)
         let v = r.vector(n, -1, 1)
         let (y, jv) = ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v)
@@ -151,7 +152,7 @@ struct Composition: ArrayObjective, GenericObjective, Sendable {
     let indices: [Int]
 
     init(n: Int, seed: UInt64) {
-        var r = TestRandom(seed: seed)
+        var r = SplitMix64(seed: seed)
         self.n = n
         c = r.vector(4, 0.2, 1.2)
         indices = (0..<5).map { _ in r.index(n) }
@@ -204,7 +205,7 @@ struct ArrayCompositionTests {
     func compositions(n: Int) {
         for seed in UInt64(1)...3 {
             let f = Composition(n: n, seed: seed &* 31 &+ UInt64(n))
-            var r = TestRandom(seed: seed)
+            var r = SplitMix64(seed: seed)
             let x = r.vector(n, -1, 1), v = r.vector(n, -1, 1)
             let (value, g) = ArrayDerivatives.valueAndGradient(of: f, at: x)
             let (scalarValue, scalarG) = Derivatives.valueAndGradient(of: f, at: x)
@@ -250,7 +251,7 @@ struct ArrayCompositionTests {
             }
         }
         let n = 10
-        var r = TestRandom(seed: 5)
+        var r = SplitMix64(seed: 5)
         let x = r.vector(n), v = r.vector(n), w = r.vector(n)
         let (y, jv) = ArrayDerivatives.jacobianVectorProduct(of: Mixed(), at: x, direction: v)
         let (_, jtw) = ArrayDerivatives.vectorJacobianProduct(of: Mixed(), at: x, cotangent: w)
@@ -289,7 +290,7 @@ struct CheckpointTests {
           arguments: [1, 2, 5, 17, 40])
     func schedules(steps: Int) {
         let n = 12
-        var r = TestRandom(seed: UInt64(steps))
+        var r = SplitMix64(seed: UInt64(steps))
         let x = r.vector(n), w = r.vector(n), v = r.vector(n)
         let reference = ArrayDerivatives.vectorJacobianProduct(of: Loop(steps: steps, schedule: .storeAll), at: x, cotangent: w)
         let scalar = Derivatives.vectorJacobianProduct(of: Loop(steps: steps, schedule: .storeAll), at: x, cotangent: w)
@@ -306,7 +307,7 @@ struct CheckpointTests {
     @Test("the binomial schedule stays within its repetition bound and its memory figure")
     func costAndMemory() {
         let n = 64, steps = 100
-        let x = TestRandom(seed: 9).vectorOf(n)
+        let x = SplitMix64(seed: 9).vectorOf(n)
         for s in [1, 3, 10] {
             let tape = ArrayTape<Double>()
             let v = tape.variable(x)
@@ -340,7 +341,7 @@ struct CheckpointTests {
     }
 }
 
-extension TestRandom {
+extension SplitMix64 {
     func vectorOf(_ n: Int) -> [Double] {
         var copy = self
         return copy.vector(n)
@@ -364,7 +365,7 @@ struct ArrayTapeTests {
     func reuse() {
         let f = Composition(n: 50, seed: 3)
         var o = ArrayAutomaticObjective(f, dimension: 50)
-        let x = TestRandom(seed: 2).vectorOf(50)
+        let x = SplitMix64(seed: 2).vectorOf(50)
         var g = [Double](repeating: 0, count: 50)
         _ = o.valueAndGradient(at: x, gradient: &g)
         let first = o.gradientPeakBytes
@@ -375,7 +376,7 @@ struct ArrayTapeTests {
     @Test("the closed-form squared distance equals its array-level and scalar forms")
     func squaredDistance() {
         for n in [1, 3, 4, 7, 64] {
-            var r = TestRandom(seed: UInt64(n))
+            var r = SplitMix64(seed: UInt64(n))
             let y = r.vector(n), t = r.vector(n), v = r.vector(n)
             for target in [nil, t] {
                 var closed = SquaredDistanceObjective(dimension: n, target: target)
@@ -421,7 +422,7 @@ struct ArrayTapeTests {
         let f = Composition(n: n, seed: 8)
         let shared = ArrayAutomaticObjective(f, dimension: n)
         let model = ArrayAutomaticModel(Loop(steps: 9, schedule: .automatic), inputDimension: n)
-        let x = TestRandom(seed: 4).vectorOf(n)
+        let x = SplitMix64(seed: 4).vectorOf(n)
         let expected = ArrayDerivatives.gradient(of: f, at: x)
         let expectedVJP = ArrayDerivatives.vectorJacobianProduct(of: Loop(steps: 9, schedule: .storeAll), at: x, cotangent: x).product
         let results = await withTaskGroup(of: Bool.self) { group in

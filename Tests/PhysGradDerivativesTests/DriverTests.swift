@@ -3,10 +3,11 @@
 // forward against reverse (<= 1e-12).
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
+import PhysGradRandom
 import Testing
 
 func point(_ n: Int, seed: UInt64) -> [Double] {
-    var r = TestRandom(seed: seed)
+    var r = SplitMix64(seed: seed)
     return r.vector(n, -1.2, 1.2)
 }
 
@@ -41,7 +42,7 @@ func checkObjective<F: GenericObjective>(_ f: F, at x: [Double], nestedDuals: Bo
         #expect(relativeError(h, hValues) <= 1e-5, "n=\(n): Hessian vs second differences of values")
     }
 
-    var r = TestRandom(seed: UInt64(n) &* 77)
+    var r = SplitMix64(seed: UInt64(n) &* 77)
     let v = r.vector(n)
     let hv = Derivatives.hessianVectorProduct(of: f, at: x, direction: v)
     #expect(relativeError(hv, matVec(h, v)) <= 1e-12, "n=\(n): hvp vs H·v")
@@ -93,7 +94,7 @@ struct DriverTests {
         #expect(ja == (k >= n ? jf : jr), "automatic picks forward for tall/square, reverse for wide")
         #expect(relativeError(jf, jFD) <= 1e-6, "Jacobian vs central differences")
 
-        var r = TestRandom(seed: 5)
+        var r = SplitMix64(seed: 5)
         let v = r.vector(n), w = r.vector(k)
         let (y, jv) = Derivatives.jacobianVectorProduct(of: m, at: x, direction: v)
         #expect(y == m(x))

@@ -214,6 +214,14 @@ struct SpecialPointTests {
         #expect(a == b)
         #expect(!(a < b) && !(b < a))
         #expect(max(Dual<Double>(value: 2, derivative: 1), a).derivative == 1)
+        // The same for the other derivative types (one shared definition, ChainRuleScalar).
+        let l = DualLanes<SIMD2<Double>>(value: 1, tangents: [1, 2]), m = DualLanes<SIMD2<Double>>(value: 1, tangents: [3, 4])
+        #expect(l == m && !(l < m) && !(m < l))
+        #expect(DualLanes<SIMD2<Double>>(value: -2, tangents: [1, -1]).magnitude.tangents == [-1, 1])
+        let tape = ReverseTape<Double>()
+        let u = tape.variable(1), v = tape.variable(1)
+        #expect(u == v && !(u < v) && u < v + 1)
+        #expect((2 * u).magnitude == u + 1 && TrackedReal<Double>.zero == TrackedReal(0.0))
     }
 
     @Test func affineOperationsWithConstantsRecordNothing() {

@@ -1,5 +1,6 @@
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
+import PhysGradRandom
 
 /// max |a - b| / max(1, max |b|): relative error on the scale of the reference.
 func relativeError(_ a: [Double], _ b: [Double]) -> Double {
@@ -18,26 +19,6 @@ func relativeError(_ a: Matrix, _ b: Matrix) -> Double {
 }
 
 func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(1, abs(b)) }
-
-/// Deterministic points in [lo, hi) (SplitMix64).
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ lo: Double = -1, _ hi: Double = 1) -> Double {
-        lo + (hi - lo) * Double(next() >> 11) * 0x1p-53
-    }
-    mutating func vector(_ n: Int, _ lo: Double = -1, _ hi: Double = 1) -> [Double] {
-        (0..<n).map { _ in uniform(lo, hi) }
-    }
-    mutating func index(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 /// A random smooth composition: terms c_k · g_k(h_k(x_i, x_j), x_l) where g, h are drawn from
 /// smooth two-argument building blocks covering every elementary function (smooth on R², so
@@ -75,7 +56,7 @@ func smoothBlock<T: PhysGradReal>(_ op: Int, _ a: T, _ b: T) -> T {
 let smoothBlockCount = 20
 
 func randomTerms(seed: UInt64, n: Int, count: Int) -> [RandomTerm] {
-    var r = TestRandom(seed: seed)
+    var r = SplitMix64(seed: seed)
     return (0..<count).map { _ in
         RandomTerm(outer: r.index(smoothBlockCount), inner: r.index(smoothBlockCount),
                    i: r.index(n), j: r.index(n), l: r.index(n), c: r.uniform(-2, 2))

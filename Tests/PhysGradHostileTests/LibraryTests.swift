@@ -1,5 +1,6 @@
 import Foundation
 import PhysGrad
+import PhysGradExamples
 import PhysGradLinearAlgebra
 @testable import PhysGradReport
 import PhysGradToolTestSupport
@@ -114,12 +115,12 @@ struct LibraryTests {
         #expect(throws: Never.self) { try TestFunctions.chainedRosenbrock.validate(dimension: TestFunctions.maximumDimension) }
     }
 
-    /// Every method has traits, and only L-BFGS-B and Levenberg-Marquardt take no step size.
+    /// Every method is made under its own name, and only L-BFGS-B and Levenberg-Marquardt take no step size.
     @Test func methodTraits() {
         for m in MethodName.allCases {
             #expect(!m.label.isEmpty)
-            #expect(m.hasStepSize == (m != .lbfgsb && m != .lm))
-            #expect(m.traits.make(0.1, .exact).name == m.rawValue)
+            #expect(m.takesStepSize == (m != .lbfgsb && m != .lm))
+            #expect(m.makeMethod(stepSize: 0.1, inverse: .exact).name == m.rawValue)
         }
     }
 

@@ -20,7 +20,7 @@ import PhysGradLBFGSB
         ("pgtol", LBFGSBOptions(pgtol: .infinity)), ("maxiter", LBFGSBOptions(maxiter: 0)),
         ("maxfun", LBFGSBOptions(maxfun: -3)), ("maxls", LBFGSBOptions(maxls: 0)),
         ("eps", LBFGSBOptions(eps: 0)), ("eps", LBFGSBOptions(eps: .nan)),
-        ("timeLimit", LBFGSBOptions(timeLimit: 0)),
+        ("timeLimit", LBFGSBOptions(timeLimit: -1)), ("timeLimit", LBFGSBOptions(timeLimit: .nan)),
     ])
     func invalidOptionsThrow(_ name: String, _ options: LBFGSBOptions) {
         do {
@@ -139,6 +139,18 @@ import PhysGradLBFGSB
             Problems.chainedRosenbrock(x, g)
         }
         #expect(r.termination == .timeLimit && r.iterations == 1 && !r.success)
+    }
+
+    /// A time limit of 0 stops at the first test (after the first iteration); +∞ is no limit.
+    @Test func timeLimitZeroAndInfinity() throws {
+        let zero = try LBFGSBSolver.minimize(from: Problems.rosenbrockStart(10), options: LBFGSBOptions(timeLimit: 0)) { x, g in
+            Problems.chainedRosenbrock(x, g)
+        }
+        #expect(zero.termination == .timeLimit && zero.iterations == 1 && !zero.success)
+        let none = try LBFGSBSolver.minimize(from: [-1.2, 1], options: LBFGSBOptions(timeLimit: .infinity),
+                                             objective: Problems.chainedRosenbrock)
+        let plain = try LBFGSBSolver.minimize(from: [-1.2, 1], objective: Problems.chainedRosenbrock)
+        #expect(none.success && none.termination == plain.termination && none.x == plain.x)
     }
 
     @Test func callbackSeesStateAndIterationLimitWins() throws {

@@ -1,67 +1,31 @@
 import Foundation
+import PhysGradExamples
 import PhysGradLBFGSB
 
-/// The reference problems, defined independently of scripts/make_lbfgsb_reference.py (same names).
+/// The reference problems of scripts/make_lbfgsb_reference.py (same names), the classic ones from
+/// the test-function catalog.
 enum Problems {
     typealias Objective = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
 
-    static func rosenbrockStart(_ n: Int) -> [Double] { (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }
+    static func rosenbrockStart(_ n: Int) -> [Double] { TestFunctions.extendedRosenbrock.start(n) }
 
-    /// Extended Rosenbrock: sum over pairs 100 (b - a²)² + (1 - a)².
-    static func extendedRosenbrock(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
-        var f = 0.0
-        var i = 0
-        while i + 1 < x.count {
-            let a = x[i], b = x[i + 1]
-            let t = b - a * a
-            f += 100 * t * t + (1 - a) * (1 - a)
-            g[i] = -400 * a * t - 2 * (1 - a)
-            g[i + 1] = 200 * t
-            i += 2
-        }
-        return f
-    }
+    /// Extended Rosenbrock: sum over pairs 100 (b - a²)² + (1 - a)² (the reference's `ext_rosen`).
+    static var extendedRosenbrock: Objective { TestFunctions.extendedRosenbrock.objective }
 
-    /// Chained Rosenbrock (scipy.optimize.rosen).
-    static func chainedRosenbrock(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
-        let n = x.count
-        var f = 0.0
-        for i in 0..<n { g[i] = 0 }
-        for i in 0..<(n - 1) {
-            let t = x[i + 1] - x[i] * x[i]
-            f += 100 * t * t + (1 - x[i]) * (1 - x[i])
-            g[i] += -400 * x[i] * t - 2 * (1 - x[i])
-            g[i + 1] += 200 * t
-        }
-        return f
-    }
+    /// Chained Rosenbrock (scipy.optimize.rosen; the reference's `chained_rosen`).
+    static var chainedRosenbrock: Objective { TestFunctions.chainedRosenbrock.objective }
 
+    /// Chained Rosenbrock's value alone (the same arithmetic; the gradient goes to scratch space).
     static func chainedRosenbrockValue(_ x: UnsafeBufferPointer<Double>) -> Double {
-        var f = 0.0
-        for i in 0..<(x.count - 1) {
-            let t = x[i + 1] - x[i] * x[i]
-            f += 100 * t * t + (1 - x[i]) * (1 - x[i])
-        }
-        return f
+        var g = [Double](repeating: 0, count: x.count)
+        return g.withUnsafeMutableBufferPointer { chainedRosenbrock(x, $0) }
     }
 
     /// L-BFGS-B 3.0 driver1.f: (x_1 - 1)² + 4 Σ (x_i - x_{i-1}²)².
-    static func driver1(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
-        let n = x.count
-        for i in 0..<n { g[i] = 0 }
-        var f = (x[0] - 1) * (x[0] - 1)
-        g[0] = 2 * (x[0] - 1)
-        for i in 0..<(n - 1) {
-            let t = x[i + 1] - x[i] * x[i]
-            f += 4 * t * t
-            g[i] += -16 * x[i] * t
-            g[i + 1] += 8 * t
-        }
-        return f
-    }
+    static var driver1: Objective { TestFunctions.driver1.objective }
 
     static func driver1Bounds(_ n: Int) -> ([Double], [Double]) {
-        ((0..<n).map { $0 % 2 == 0 ? 1.0 : -100.0 }, [Double](repeating: 100, count: n))
+        (TestFunctions.driver1.lower(n)!, TestFunctions.driver1.upper(n)!)
     }
 
     /// Tridiagonal SPD quadratic with a known KKT point and all four bound kinds.

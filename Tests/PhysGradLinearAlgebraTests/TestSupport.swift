@@ -1,4 +1,4 @@
-import PhysGradBenchSupport
+import PhysGradRandom
 import PhysGradLinearAlgebra
 
 /// A deterministic random `rows × columns` matrix with entries uniform in [-1, 1).

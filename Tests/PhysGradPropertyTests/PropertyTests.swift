@@ -1,7 +1,7 @@
 import Testing
 import PropertyBased
 import PhysGrad
-import PhysGradBenchSupport
+import PhysGradRandom
 import PhysGradDerivatives
 import PhysGradLBFGSB
 import PhysGradLinearAlgebra

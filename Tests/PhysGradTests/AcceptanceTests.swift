@@ -80,6 +80,19 @@ struct AcceptanceTests {
         #expect(r.description.contains("stopped short"))
     }
 
+    @Test("PG with an exact numerical inverse on heat(64): one step to the inverse's resolution, then converged, not failed")
+    func pgAtItsResolution() throws {
+        let p = try Problems.heat(64)
+        let r = try optimize(p, with: PhysicalGradient(eta: 1, inverse: .numerical(.exact), acceptance: .backtracking()),
+                             options: RunOptions(steps: 50))
+        #expect(r.isSuccess, "\(r)")
+        guard case .convergedByMethod = r.termination else {
+            Issue.record("expected a convergence, got \(r.termination)")
+            return
+        }
+        #expect(r.loss < 1e-15 * r.initialLoss && r.distanceToSolution! < 1e-6)
+    }
+
     @Test("the model's output length is checked once, before the run: a typed error, no trap")
     func outputLength() {
         let p = InverseProblem(name: "long", dimension: 2, outputDimension: 2, model: TooLong(),

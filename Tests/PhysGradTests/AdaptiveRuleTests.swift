@@ -1,5 +1,6 @@
 import Testing
 import PhysGrad
+import PhysGradTestSupport
 
 /// Adam, AdaGrad and RMSProp against optax itself: Tests/PhysGradTests/Resources/optax-reference.json,
 /// made by scripts/make_optimizer_reference.py (JAX x64, optax 0.2.8, 25 steps).

@@ -66,6 +66,8 @@ struct AdversarialTests {
         #expect(throws: PhysGradError.self) { try optimize(p, with: Newton(eta: 1, policy: .regularize(initialShift: v))) }
         if !(v >= 0) || v.isInfinite {
             #expect(throws: PhysGradError.self) { try optimize(p, with: GradientDescent(eta: 0.1), options: RunOptions(stepTolerance: v)) }
+        }
+        if !(v >= 0) {  // a time limit of +∞ is no limit, as in LBFGSBOptions
             #expect(throws: PhysGradError.self) { try optimize(p, with: GradientDescent(eta: 0.1), options: RunOptions(timeLimit: v)) }
         }
         if v != 0 {  // pgtol = 0 is valid (SciPy's meaning: never stop on the projected gradient)

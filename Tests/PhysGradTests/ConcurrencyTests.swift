@@ -30,25 +30,4 @@ struct ConcurrencyTests {
             #expect(parallel[k].iterations == sequential[k].iterations && parallel[k].evaluations == sequential[k].evaluations)
         }
     }
-
-    @Test("100 chapter runs in a task group equal one sequential run, bit for bit")
-    func chapter() async throws {
-        let reference = try Chapter.run()
-        let runs = try await withThrowingTaskGroup(of: ChapterReport.self) { group in
-            for _ in 0..<100 { group.addTask { try Chapter.run() } }
-            var out: [ChapterReport] = []
-            for try await r in group { out.append(r) }
-            return out
-        }
-        #expect(runs.count == 100)
-        for r in runs {
-            #expect(r.gd.trajectory.x == reference.gd.trajectory.x)
-            #expect(r.newton.trajectory.x == reference.newton.trajectory.x)
-            #expect(r.pg.trajectory.x == reference.pg.trajectory.x)
-            #expect(r.pgNumerical.trajectory.x == reference.pgNumerical.trajectory.x)
-            #expect(r.pgNumericalExact.trajectory.x == reference.pgNumericalExact.trajectory.x)
-            #expect(r.inverseTest.x == reference.inverseTest.x)
-            #expect(r.maeFiniteDifferences == reference.maeFiniteDifferences)
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PhysGrad
+import PhysGradTestSupport
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 
@@ -65,6 +66,13 @@ struct DriverTests {
     func timeLimit() throws {
         let r = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 10, timeLimit: 0))
         #expect(r.termination == .timeLimit && r.steps == 0 && r.x == [3, 3])
+    }
+
+    @Test("a time limit of +∞ is no limit")
+    func infiniteTimeLimit() throws {
+        let r = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 10, timeLimit: .infinity))
+        let plain = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 10))
+        #expect(r.termination == .completedSteps && r.steps == 10 && r.x == plain.x)
     }
 
     @Test("zero steps: the start, evaluated")

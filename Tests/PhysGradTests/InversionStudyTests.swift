@@ -1,5 +1,6 @@
 import Foundation
 import PhysGrad
+import PhysGradTestSupport
 import PhysGradLBFGSB
 import Testing
 
@@ -16,7 +17,7 @@ struct InversionStudyTests {
     @Test("the chapter's numbers: MAE 9.94e-7 with finite differences, as SciPy's; <= 1e-9 with exact gradients")
     func chapter() throws {
         let result = try InversionStudy().run(on: Problems.seed())
-        let scipy = try loadReference("seed-reference.json")["scipy"] as! [String: Any]
+        let scipy = try loadReference("seed-reference.json", of: "PhysGradExamplesTests")["scipy"] as! [String: Any]
         let mae = number(scipy["mae_vs_analytic_pg"])
         #expect(result.eta == 0.3 && result.steps == 10 && result.reference.name == "analytic")
         let fd = try #require(result.comparison(named: "finite-differences"))

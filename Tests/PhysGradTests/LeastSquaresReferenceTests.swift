@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PhysGrad
+import PhysGradTestSupport
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 

@@ -14,6 +14,7 @@
 @testable import PhysGradCLI
 import ArgumentParser
 import PhysGrad
+import PhysGradExamples
 import PhysGradReport
 
 let subcommands = ["compare", "invert", "minimize", "sweep", "inversion", "help", "--problem", "sweep merge", "sweep plot"]
@@ -78,7 +79,7 @@ func checkPlan(_ command: any ParsableCommand, _ argv: [String]) {
             precondition(!plan.methods.isEmpty && Set(plan.methods).count == plan.methods.count, "methods \(plan.methods)")
             precondition(plan.start.map { $0.count == plan.problem.dimension && $0.allSatisfy(\.isFinite) } ?? true, "start")
             precondition(plan.stepSizes.values.allSatisfy { $0.isFinite && $0 > 0 }, "etas \(plan.stepSizes)")
-            precondition(plan.stepSizes.keys.allSatisfy { plan.methods.contains($0) && $0.hasStepSize }, "etas \(plan.stepSizes)")
+            precondition(plan.stepSizes.keys.allSatisfy { plan.methods.contains($0) && $0.takesStepSize }, "etas \(plan.stepSizes)")
             let bytes = RunReport.estimatedBytes(dimension: plan.problem.dimension, outputDimension: plan.problem.outputDimension,
                                                  methods: plan.methods.count, steps: c.steps.steps)
             precondition(bytes <= c.memory.maxMemory.bytes, "memory \(bytes) above \(c.memory.maxMemory)")

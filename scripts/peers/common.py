@@ -16,7 +16,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 def uniform(seed: int, count: int) -> np.ndarray:
     """`count` numbers in [-1, 1) from SplitMix64 seeded with `seed`: the same values, bit for bit,
-    as `uniformValues(seed:count:)` in the Swift benchmarks."""
+    as `uniformValues(seed:count:)` of the Swift module PhysGradRandom."""
     with np.errstate(over="ignore"):
         k = np.arange(1, count + 1, dtype=np.uint64)
         z = np.uint64(seed) + k * _GAMMA

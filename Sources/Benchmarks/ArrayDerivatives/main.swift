@@ -19,6 +19,7 @@
 import Foundation
 import PhysGrad
 import PhysGradBenchSupport
+import PhysGradRandom
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 

@@ -1,6 +1,7 @@
 import Foundation
 import PhysGradDerivatives
 import PhysGradBenchSupport
+import PhysGradRandom
 
 /// `--profile NAME`: loop one gradient for perf (not part of the benchmark protocol), then
 /// print the minimum time of plain f, gradient and hvp at n = 1000 and 100000 to stderr.

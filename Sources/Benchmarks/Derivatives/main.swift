@@ -16,6 +16,7 @@
 // allocations per call: 0).
 import Foundation
 import PhysGradBenchSupport
+import PhysGradRandom
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 

@@ -9,24 +9,14 @@
 // (total - objective_s) / nit / n), case "ext-rosenbrock-memory" (extra: peak_bytes, bound_bytes, ratio).
 import Foundation
 import PhysGradBenchSupport
+import PhysGradDerivatives
 import PhysGradLBFGSB
 
-/// Extended Rosenbrock: sum over pairs 100 (b - a²)² + (1 - a)², gradient in place.
+/// Extended Rosenbrock (`StandardFunctions.ExtendedRosenbrock`, the formula of the peer's
+/// `ext_rosen`), value and hand-written gradient in place.
 @inline(__always)
 func extendedRosenbrock(_ x: UnsafeBufferPointer<Double>, _ g: UnsafeMutableBufferPointer<Double>) -> Double {
-    var f = 0.0
-    var i = 0
-    let n = x.count
-    while i + 1 < n {
-        let a = x[i], b = x[i + 1]
-        let t = b - a * a
-        let c = 1 - a
-        f += 100 * t * t + c * c
-        g[i] = -400 * a * t - 2 * c
-        g[i + 1] = 200 * t
-        i += 2
-    }
-    return f
+    StandardFunctions.ExtendedRosenbrock().valueAndGradient(x, g)
 }
 
 func start(_ n: Int) -> [Double] { (0..<n).map { $0 % 2 == 0 ? -1.2 : 1.0 } }

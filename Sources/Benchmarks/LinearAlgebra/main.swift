@@ -3,6 +3,7 @@
 // One BLAS thread on both sides (scripts/bench sets OPENBLAS_NUM_THREADS=1; this sets it too).
 import CPhysGradLAPACK
 import PhysGradBenchSupport
+import PhysGradRandom
 import PhysGradLinearAlgebra
 
 OpenBLAS.setThreadCount(1)

@@ -2,6 +2,7 @@ import Foundation
 // bench-optimizers: the chapter in-process, and Newton / PG (analytic, numerical) on powers(n) and
 // blur(n), against a JAX + SciPy script doing the same steps (scripts/peers/optimizers.py).
 import PhysGrad
+import PhysGradExamples
 import PhysGradBenchSupport
 import PhysGradLinearAlgebra
 

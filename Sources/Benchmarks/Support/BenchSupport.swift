@@ -73,33 +73,6 @@ public struct BenchRecord {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): the deterministic generator that the Swift benchmarks
-/// and their Python peers (scripts/peers/common.py) share, so both sides work on the same data.
-public struct SplitMix64 {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1), 53 random bits.
-    public mutating func nextUnit() -> Double {
-        Double(next() >> 11) * 0x1p-53
-    }
-}
-
-/// `count` uniform numbers in [-1, 1) from SplitMix64 seeded with `seed`
-/// (peers: `common.uniform(seed, count)`).
-public func uniformValues(seed: UInt64, count: Int) -> [Double] {
-    var g = SplitMix64(seed: seed)
-    return (0..<count).map { _ in 2 * g.nextUnit() - 1 }
-}
-
 /// Command-line flags common to all benchmark executables.
 public struct BenchArguments {
     /// `--quick`: smaller sizes and fewer runs, for a smoke test.

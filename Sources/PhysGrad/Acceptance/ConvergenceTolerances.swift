@@ -20,10 +20,14 @@ import PhysGradLinearAlgebra
 /// These are the method's own tests; ``RunOptions`` adds the driver's (target loss, absolute
 /// gradient and step tolerances, steps, time) for every method.
 public struct ConvergenceTolerances: Sendable, Hashable {
+    /// gtol: the largest ‖∇L(x)‖∞ that counts as converged.
     public var gradient: Double
+    /// xtol: the largest relative step ‖Δx‖₂ / (xtol + ‖x‖₂) that counts as converged.
     public var step: Double
+    /// ftol: the largest relative decrease of L that counts as converged.
     public var loss: Double
 
+    /// Tolerances with SciPy's defaults where not given (each finite and >= 0).
     public init(gradient: Double = 1e-8, step: Double = 1e-10, loss: Double = 1e-10) {
         self.gradient = gradient
         self.step = step

@@ -5,8 +5,8 @@
 /// `m(p) = L + gᵀp + ½ pᵀHp`). The acceptance policy decides how far to go and whether the
 /// result is good enough:
 ///
-/// - ``fixed``: `x + η d`, whatever it does to the loss. The chapter's behaviour (and the book's
-///   IG and HIG rules): no extra evaluation, no guarantee.
+/// - ``fixed``: `x + η d`, whatever it does to the loss (the book's GD, Newton, PG, IG and HIG
+///   rules): no extra evaluation, no guarantee.
 /// - ``backtracking(c1:maximumTrials:)``: start at `α = η` and shrink until the Armijo condition
 ///   `L(x + α d) <= L(x) + c₁ α ∇L·d` holds (safeguarded interpolation; `PhysGradLineSearch`'s
 ///   `Backtracking`). One loss value per trial.
@@ -102,6 +102,7 @@ public struct TrustRegion: Sendable, Hashable {
         case length
     }
 
+    /// What bounds a step: its share of the model's reduction, or its length.
     public var measure: Measure
     /// Δ₀ (``Measure/length``); `nil` chooses it from the first model (the length of the first
     /// full step, within [1e-3, ``maximumRadius``]).
@@ -123,6 +124,7 @@ public struct TrustRegion: Sendable, Hashable {
     /// How many trial steps one step may reject before the run ends.
     public var maximumRejections: Int
 
+    /// A trust region with these settings (the defaults regularize by the reduction).
     public init(measure: Measure = .reduction, initialRadius: Double? = nil, maximumRadius: Double = 1e10,
                 initialRatio: Double = 0.5, minimumRatio: Double = 1e-6, goodRatio: Double = 0.75, growthExponent: Double = 4,
                 acceptanceRatio: Double = 1e-4, maximumRejections: Int = 60) {

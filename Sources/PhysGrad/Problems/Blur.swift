@@ -73,7 +73,7 @@ extension Problems {
 }
 
 /// y = G c(x), c_i = x_i³ + x_i, with G the banded Gaussian kernel: written on scalars
-/// (``GenericModel``) and on tracked vectors (``ArrayModel``: one fused map and one banded
+/// (`GenericModel`) and on tracked vectors (`ArrayModel`: one fused map and one banded
 /// product through BLAS `dgbmv`, the form the catalog differentiates).
 public struct BlurModel: GenericModel, ArrayModel, Sendable {
     /// g_d = G_{i, i±d} for d = 0, 1, ..., w.

@@ -35,7 +35,7 @@ extension Problems {
     /// Declared structure: none (dense Jacobian and Hessian). Each explicit step couples a cell to
     /// its two neighbours, so after `steps` steps (63 for every n up to 473) ∂y_i/∂x_j is nonzero
     /// for every j within `steps` cells of i around the ring: for n <= 2 · steps + 1 the Jacobian
-    /// is dense, and above it is a *periodic* band, whose corner blocks ``BandedMatrix`` does not
+    /// is dense, and above it is a *periodic* band, whose corner blocks `BandedMatrix` does not
     /// hold. Truncating that band would drop entries that are small but not zero, so the
     /// least-squares methods and Newton take the dense paths here.
     ///
@@ -62,15 +62,21 @@ extension Problems {
 
 /// The final velocity of burgers(n) after ``steps`` explicit time steps; see ``Problems/burgers(_:)``.
 ///
-/// Written on scalars (``GenericModel``) and on tracked vectors (``ArrayModel``: each time step
+/// Written on scalars (`GenericModel`) and on tracked vectors (`ArrayModel`: each time step
 /// is one fused periodic stencil, and the time loop is checkpointed, so a gradient keeps
 /// `snapshots + 3` states of n doubles plus one step's tape, about `(ceil(sqrt(steps)) + 8) · 8n`
 /// bytes with the default schedule, instead of every state).
 public struct BurgersModel: GenericModel, ArrayModel, Sendable {
+    /// The number of cells n on the periodic domain [0, 2π).
     public let cells: Int
+    /// The cell width Δx = 2π/n.
     public let dx: Double
+    /// The time step Δt = time / steps.
     public let dt: Double
+    /// The number of time steps: the fewest whose Δt is within 0.9 of the explicit scheme's
+    /// stability limits min(Δx²/(2ν), 2ν/speedLimit²).
     public let steps: Int
+    /// The viscosity ν.
     public let viscosity: Double
     /// Which states a reverse sweep keeps (default: ceil(sqrt(steps)) snapshots).
     public var checkpoints: CheckpointSchedule = .automatic
@@ -79,16 +85,20 @@ public struct BurgersModel: GenericModel, ArrayModel, Sendable {
     @frozen public struct Step: StencilKernel, Sendable {
         /// Δt/(6Δx) and νΔt/Δx².
         public let a: Double, d: Double
+        /// The step with a = Δt/(6Δx) and d = νΔt/Δx².
         @inlinable public init(a: Double, d: Double) {
             self.a = a
             self.d = d
         }
+        /// u_i' = u_i - a (u_{i+1} - u_{i-1})(u_{i-1} + u_i + u_{i+1}) + d (u_{i+1} - 2u_i + u_{i-1}).
         @inlinable @inline(__always)
         public func callAsFunction<T: PhysGradReal>(_ l: T, _ c: T, _ r: T, at i: Int) -> T {
             c - T(a) * (r - l) * (l + c + r) + T(d) * (r - 2 * c + l)
         }
     }
 
+    /// The model on `cells` cells run to `time` with viscosity `viscosity`, its time step stable for
+    /// speeds up to `speedLimit`.
     public init(cells: Int, viscosity: Double = Problems.burgersViscosity, time: Double = Problems.burgersTime,
                 speedLimit: Double = Problems.burgersSpeedLimit) {
         self.cells = cells
@@ -99,6 +109,7 @@ public struct BurgersModel: GenericModel, ArrayModel, Sendable {
         dt = time / Double(steps)
     }
 
+    /// The velocity after ``steps`` steps from the initial velocity x.
     @inlinable
     public func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
         let n = x.count

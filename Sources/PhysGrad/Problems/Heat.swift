@@ -60,14 +60,18 @@ extension Problems {
 /// The temperature after ``steps`` explicit steps of the periodic heat equation; see
 /// ``Problems/heat(_:steps:diffusion:)``.
 public struct HeatModel: GenericModel, Sendable {
+    /// The number of explicit time steps.
     public let steps: Int
+    /// r = κΔt/Δx² (stable for r <= 1/2).
     public let diffusion: Double
 
+    /// The model of `steps` steps with r = `diffusion`.
     public init(steps: Int, diffusion: Double) {
         self.steps = steps
         self.diffusion = diffusion
     }
 
+    /// The temperature after ``steps`` steps u_i' = u_i + r (u_{i-1} - 2u_i + u_{i+1}) from x.
     @inlinable
     public func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
         let n = x.count

@@ -7,24 +7,26 @@ public enum Problems {
     /// tape of a few records per unknown: about 1 GB at this size).
     public static let maximumDimension = 10_000_000
 
-    /// The chapter's problem: y(x) = [x0, x1²], L(y) = |y|², start [3, 3], solution [0, 0].
-    /// The same as ``powers(_:)`` with n = 2, under its own name.
+    /// y(x) = [x0, x1²], L(y) = |y|², start [3, 3], solution [0, 0]: the example with which the
+    /// Physics-based Deep Learning book compares GD, Newton and inverse-simulator updates. The
+    /// same as ``powers(_:)`` with n = 2, under its own name.
     public static func seed() -> InverseProblem {
         var p = try! powers(2)
         p.name = "seed"
-        p.summary = "The chapter's problem: y(x) = [x0, x1^2], L = |y|^2, from [3, 3]; the minimum is at 0."
+        p.summary = "y(x) = [x0, x1^2], L = |y|^2, from [3, 3]; the minimum is at 0 (the Physics-based Deep Learning book's example)."
         return p
     }
 
-    /// The chapter's problem in n dimensions (n even):
+    /// ``seed()`` in n dimensions (n even):
     ///
     ///     y_i = x_i (even i),  y_i = x_i² (odd i),   L(y) = |y|²,
     ///
     /// start 3 everywhere, solution 0. The analytic inverse takes the branch x >= 0:
     /// x_i = y_i (even i), sqrt(y_i) (odd i), and is undefined for a negative y_i at an odd i.
     /// ∇²ₓL is diagonal (2 and 12 x_i²) and ∇²_y L = 2I: both declared, so Newton and PG solve
-    /// in O(n). Default step sizes are the chapter's (GD 0.01, Newton 1/3, PG 0.3), with the
-    /// chapter's fixed steps (Newton too, with the exact Newton step).
+    /// in O(n). Default step sizes: GD 0.01, Newton 1/3, PG 0.3 (each method's first step about
+    /// as long as GD's from the start), all with fixed steps (Newton too, with the exact Newton
+    /// step).
     ///
     /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless n is even, positive
     ///   and at most ``maximumDimension``.
@@ -65,7 +67,7 @@ public enum Problems {
                         .adam: 0.1, .adagrad: 0.5, .rmsprop: 0.05, .gn: 1, .ig: 0.3, .hig: 0.1],
             acceptances: [.newton: .fixed],
             objectiveHessianStructure: .diagonal, lossHessianStructure: .diagonal,
-            summary: "The chapter's problem in \(n) dimensions: y_i = x_i (even i), x_i^2 (odd i), L = |y|^2, from 3; the minimum is at 0.")
+            summary: "y_i = x_i (even i), x_i^2 (odd i) in \(n) dimensions, L = |y|^2, from 3; the minimum is at 0.")
     }
 }
 

@@ -12,11 +12,15 @@ import Darwin
 ///     m ← b1 m + (1 - b1) g,   v ← b2 v + (1 - b2) g²,
 ///     x ← x - η (m / (1 - b1ᵗ)) / (sqrt(v / (1 - b2ᵗ) + eps_root) + eps).
 public struct Adam: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
+    /// The decay rates of the first (b1) and second (b2) moment estimates, in [0, 1); eps is
+    /// added to the denominator, epsRoot under its square root (both >= 0).
     public var b1: Double, b2: Double, eps: Double, epsRoot: Double
     public var name: String { "adam" }
     public var stepSize: Double? { eta }
 
+    /// Adam with step size η and optax's defaults for the rest.
     public init(eta: Double, b1: Double = 0.9, b2: Double = 0.999, eps: Double = 1e-8, epsRoot: Double = 0) {
         self.eta = eta
         self.b1 = b1
@@ -25,14 +29,16 @@ public struct Adam: SteppingOptimizer {
         self.epsRoot = epsRoot
     }
 
+    /// The iterate, the moment estimates m and v, and the step count t.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var m: [Double], v: [Double], g: [Double]
         var t: Int = 0
     }
 
     public func validate() throws(PhysGradError) {
-        try validateRate(eta, name)
+        try validateStepSize()
         for (n, v) in [("b1", b1), ("b2", b2)] where !(v >= 0 && v < 1) {
             throw .invalidParameter(name: n, value: "\(v)", reason: "must be in [0, 1)")
         }
@@ -65,24 +71,29 @@ public struct Adam: SteppingOptimizer {
 ///
 ///     a ← a + g²,   x ← x - η g / sqrt(a + eps)   (no step where a = 0).
 public struct AdaGrad: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
+    /// The accumulator's starting value a₀ and eps, added under the square root (both >= 0).
     public var initialAccumulator: Double, eps: Double
     public var name: String { "adagrad" }
     public var stepSize: Double? { eta }
 
+    /// AdaGrad with step size η and optax's defaults for the rest.
     public init(eta: Double, initialAccumulator: Double = 0.1, eps: Double = 1e-7) {
         self.eta = eta
         self.initialAccumulator = initialAccumulator
         self.eps = eps
     }
 
+    /// The iterate and the accumulated squared gradients a.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var a: [Double], g: [Double]
     }
 
     public func validate() throws(PhysGradError) {
-        try validateRate(eta, name)
+        try validateStepSize()
         try requireNonNegative([("initialAccumulator", initialAccumulator), ("eps", eps)])
     }
 
@@ -108,11 +119,15 @@ public struct AdaGrad: SteppingOptimizer {
 ///
 ///     ν ← decay ν + (1 - decay) g²,   x ← x - η g / sqrt(ν + eps).
 public struct RMSProp: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
+    /// The decay rate of the squared-gradient average ν, in [0, 1); eps, added under the square
+    /// root; ν's starting value (both >= 0).
     public var decay: Double, eps: Double, initialScale: Double
     public var name: String { "rmsprop" }
     public var stepSize: Double? { eta }
 
+    /// RMSProp with step size η and optax's defaults for the rest.
     public init(eta: Double, decay: Double = 0.9, eps: Double = 1e-8, initialScale: Double = 0) {
         self.eta = eta
         self.decay = decay
@@ -120,13 +135,15 @@ public struct RMSProp: SteppingOptimizer {
         self.initialScale = initialScale
     }
 
+    /// The iterate and the squared-gradient average ν.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var nu: [Double], g: [Double]
     }
 
     public func validate() throws(PhysGradError) {
-        try validateRate(eta, name)
+        try validateStepSize()
         if !(decay >= 0 && decay < 1) { throw .invalidParameter(name: "decay", value: "\(decay)", reason: "must be in [0, 1)") }
         try requireNonNegative([("eps", eps), ("initialScale", initialScale)])
     }
@@ -154,8 +171,3 @@ func requireNonNegative(_ parameters: [(String, Double)]) throws(PhysGradError) 
     }
 }
 
-func validateRate(_ eta: Double, _ name: String) throws(PhysGradError) {
-    if !(eta.isFinite && eta > 0) {
-        throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
-    }
-}

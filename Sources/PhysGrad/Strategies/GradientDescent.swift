@@ -2,31 +2,33 @@ import PhysGradLinearAlgebra
 
 /// Gradient descent: x_{k+1} = x_k - α ∇ₓL(y(x_k)), with α = η or chosen by a line search.
 ///
-/// One gradient per step. The chapter's first method (η = 0.01, fixed step): its steps follow
-/// the gradient's scaling, which for y = [x0, x1²] at [3, 3] is [6, 108], far from the
-/// diagonal path to the minimum. Offers ``StepAcceptance/fixed`` (default),
-/// ``StepAcceptance/backtracking(c1:maximumTrials:)`` and
+/// One gradient per step. Its steps follow the gradient's scaling, which for y = [x0, x1²],
+/// L = |y|² at [3, 3] is [6, 108], far from the diagonal path to the minimum. Offers
+/// ``StepAcceptance/fixed`` (default), ``StepAcceptance/backtracking(c1:maximumTrials:)`` and
 /// ``StepAcceptance/strongWolfe(c1:c2:maximumEvaluations:)``, which start from α = η.
 public struct GradientDescent: SteppingOptimizer {
+    /// The step size η (the first trial of a line search).
     public var eta: Double
+    /// How the step along -∇L is accepted.
     public var acceptance: StepAcceptance
     public var name: String { "gd" }
     public var stepSize: Double? { eta }
 
+    /// Gradient descent with step size η, accepted as `acceptance` says.
     public init(eta: Double, acceptance: StepAcceptance = .fixed) {
         self.eta = eta
         self.acceptance = acceptance
     }
 
+    /// The iterate and the method's scratch space.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
     }
 
     public func validate() throws(PhysGradError) {
-        if !(eta.isFinite && eta > 0) {
-            throw .invalidParameter(name: "step size of gd", value: "\(eta)", reason: "must be finite and positive")
-        }
+        try validateStepSize()
         try acceptance.require(oneOf: ["fixed", "backtracking", "strong-wolfe"], method: name)
     }
 

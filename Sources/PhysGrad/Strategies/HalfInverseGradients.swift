@@ -11,14 +11,18 @@ import PhysGradLinearAlgebra
 /// Offers ``StepAcceptance/fixed`` (default, the book's plain step) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)`` from α = η.
 public struct HalfInverseGradients: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
     /// Singular values `σ_i <= relativeTruncation · σ_0` are dropped.
     public var relativeTruncation: Double
+    /// How the step Δx is accepted.
     public var acceptance: StepAcceptance
+    /// When an accepted (non-fixed) step counts as converged.
     public var tolerances: ConvergenceTolerances
     public var name: String { "hig" }
     public var stepSize: Double? { eta }
 
+    /// HIG with step size η, the truncation, acceptance and tolerances.
     public init(eta: Double, relativeTruncation: Double = 1e-10, acceptance: StepAcceptance = .fixed,
                 tolerances: ConvergenceTolerances = ConvergenceTolerances()) {
         self.eta = eta
@@ -28,13 +32,15 @@ public struct HalfInverseGradients: SteppingOptimizer {
     }
 
     public func validate() throws(PhysGradError) {
-        try validateSVDMethod(name: name, eta: eta, relativeTruncation: relativeTruncation, acceptance: acceptance,
-                              tolerances: tolerances)
+        try validateStepSize()
+        try validateSVDMethod(name: name, relativeTruncation: relativeTruncation, acceptance: acceptance, tolerances: tolerances)
     }
 
     public func workingMemory(for problem: InverseProblem) -> Int { svdMemory(problem) }
 
+    /// The iterate and the method's scratch space.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
     }
@@ -45,10 +51,7 @@ public struct HalfInverseGradients: SteppingOptimizer {
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         var report = StepReport()
-        let y = evaluator.model(at: state.x)
-        try requireFinite(y, "model output y(x)")
-        let loss = evaluator.lossInY(at: y, gradient: &state.gradient)
-        try requireFinite(state.gradient, "gradient of L in y")
+        let (_, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         try evaluator.checkDeadline()
         let jacobian = try evaluator.jacobian(at: state.x)
         let (h, rank) = try svdProduct(jacobian, state.gradient, power: 0.5, relativeTruncation: relativeTruncation)

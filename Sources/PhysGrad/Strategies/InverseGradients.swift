@@ -10,16 +10,20 @@ import PhysGradLinearAlgebra
 /// step scaled by η. Offers ``StepAcceptance/fixed`` (default, the book's rule) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)`` from α = η.
 public struct InverseGradients: SteppingOptimizer {
+    /// The step size η.
     public var eta: Double
     /// Singular values `σ_i <= relativeTruncation · σ_0` are dropped from the pseudo-inverse.
     public var relativeTruncation: Double
+    /// How the step Δx is accepted.
     public var acceptance: StepAcceptance
     /// For the y-space Newton step.
     public var policy: HessianPolicy
+    /// When an accepted (non-fixed) step counts as converged.
     public var tolerances: ConvergenceTolerances
     public var name: String { "ig" }
     public var stepSize: Double? { eta }
 
+    /// IG with step size η, the truncation, acceptance, y-space Hessian policy and tolerances.
     public init(eta: Double, relativeTruncation: Double = 1e-10, acceptance: StepAcceptance = .fixed,
                 policy: HessianPolicy = .exact, tolerances: ConvergenceTolerances = ConvergenceTolerances()) {
         self.eta = eta
@@ -30,14 +34,16 @@ public struct InverseGradients: SteppingOptimizer {
     }
 
     public func validate() throws(PhysGradError) {
-        try validateSVDMethod(name: name, eta: eta, relativeTruncation: relativeTruncation, acceptance: acceptance,
-                              tolerances: tolerances)
+        try validateStepSize()
+        try validateSVDMethod(name: name, relativeTruncation: relativeTruncation, acceptance: acceptance, tolerances: tolerances)
         try policy.validate()
     }
 
     public func workingMemory(for problem: InverseProblem) -> Int { svdMemory(problem) }
 
+    /// The iterate and the method's scratch space.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
     }
@@ -48,10 +54,7 @@ public struct InverseGradients: SteppingOptimizer {
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         var report = StepReport()
-        let y = evaluator.model(at: state.x)
-        try requireFinite(y, "model output y(x)")
-        let loss = evaluator.lossInY(at: y, gradient: &state.gradient)
-        try requireFinite(state.gradient, "gradient of L in y")
+        let (y, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         var ySolve = StepReport()
         let dy = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
             .map { -$0 }
@@ -65,13 +68,10 @@ public struct InverseGradients: SteppingOptimizer {
     }
 }
 
-/// Checks the parameters shared by IG and HIG.
+/// Checks the parameters shared by IG and HIG beyond the step size.
 func validateSVDMethod(
-    name: String, eta: Double, relativeTruncation: Double, acceptance: StepAcceptance, tolerances: ConvergenceTolerances
+    name: String, relativeTruncation: Double, acceptance: StepAcceptance, tolerances: ConvergenceTolerances
 ) throws(PhysGradError) {
-    if !(eta.isFinite && eta > 0) {
-        throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
-    }
     if !(relativeTruncation >= 0 && relativeTruncation < 1) {
         throw .invalidParameter(name: "relativeTruncation of \(name)", value: "\(relativeTruncation)", reason: "must be in [0, 1)")
     }

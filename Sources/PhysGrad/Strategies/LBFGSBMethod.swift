@@ -11,9 +11,12 @@ import PhysGradLBFGSB
 public struct LBFGSBMethod: SteppingOptimizer {
     /// The solver's settings, SciPy's names and defaults.
     public var options: LBFGSBOptions
+    /// Lower bounds on x (`nil`: none; -∞ entries: none for that variable).
     public var lower: [Double]?
+    /// Upper bounds on x (`nil`: none; +∞ entries: none for that variable).
     public var upper: [Double]?
 
+    /// L-BFGS-B with these options and bounds.
     public init(options: LBFGSBOptions = LBFGSBOptions(), lower: [Double]? = nil, upper: [Double]? = nil) {
         self.options = options
         self.lower = lower
@@ -39,6 +42,7 @@ public struct LBFGSBMethod: SteppingOptimizer {
         }
     }
 
+    /// The iterate and the method's scratch space.
     public struct State: Sendable {
         /// The current iterate.
         public var x: [Double]

@@ -7,25 +7,28 @@ import PhysGradLinearAlgebra
 public struct NumericalInverse: Sendable, Equatable {
     /// Where φ's gradient comes from.
     public enum Gradient: Sendable, Hashable {
-        /// Forward differences (SciPy's `approx_grad=True`, as the chapter does).
+        /// Forward differences (SciPy's `approx_grad=True`).
         case finiteDifferences
         /// Exact: one reverse-mode pass through the model (or its VJP).
         case exact
     }
 
+    /// Where φ's gradient comes from.
     public var gradient: Gradient
     /// The inner solver's settings (SciPy's names and defaults).
     public var options: LBFGSBOptions
     /// Use the problem's ``InverseProblem/inverseLowerBounds``/``InverseProblem/inverseUpperBounds``.
     public var useProblemBounds: Bool
 
+    /// A numerical inverse with this gradient, inner options and bounds rule.
     public init(gradient: Gradient, options: LBFGSBOptions = LBFGSBOptions(), useProblemBounds: Bool = true) {
         self.gradient = gradient
         self.options = options
         self.useProblemBounds = useProblemBounds
     }
 
-    /// The chapter's inverse: `fmin_l_bfgs_b(approx_grad=True)` with SciPy's default options.
+    /// `fmin_l_bfgs_b(approx_grad=True)` with SciPy's default options: forward differences,
+    /// factr = 1e7, pgtol = 1e-5.
     public static let finiteDifferences = NumericalInverse(gradient: .finiteDifferences)
 
     /// Exact gradients and no relative-reduction test (factr = 0, pgtol = 1e-12): the solver
@@ -44,8 +47,7 @@ public struct NumericalInverse: Sendable, Equatable {
 ///     y' = y(x) - η (∇²_y L)⁻¹ ∇_y L,     x' = y⁻¹(y'),
 ///
 /// with y⁻¹ the problem's analytic inverse, or computed numerically as
-/// x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x (``NumericalInverse``). The chapter
-/// uses η = 0.3 for both, with the book's fixed step.
+/// x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x (``NumericalInverse``).
 ///
 /// Offers ``StepAcceptance/fixed`` (default, the book's update) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)``, which halves the x-space step
@@ -53,17 +55,24 @@ public struct NumericalInverse: Sendable, Equatable {
 /// of L in x, so sufficient decrease is not asked for). Each numerical inverse is reported per
 /// step (``StepReport/inverse``); one that stops short of its target makes the run no success.
 public struct PhysicalGradient: SteppingOptimizer {
+    /// How y' is mapped back to x.
     public enum Inverse: Sendable, Equatable {
+        /// The problem's analytic inverse ``InverseProblem/inverse``.
         case analytic
+        /// x' = argmin_x |y(x) - y'|² by L-BFGS-B.
         case numerical(NumericalInverse)
     }
 
+    /// The step size η of the y-space step.
     public var eta: Double
+    /// How y' is mapped back to x.
     public var inverse: Inverse
     /// For the y-space Newton step.
     public var policy: HessianPolicy
+    /// How the x-space step x' - x is accepted.
     public var acceptance: StepAcceptance
 
+    /// PG with step size η, the inverse, the y-space Hessian policy and the acceptance.
     public init(eta: Double, inverse: Inverse = .analytic, policy: HessianPolicy = .exact, acceptance: StepAcceptance = .fixed) {
         self.eta = eta
         self.inverse = inverse
@@ -86,9 +95,7 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
 
     public func validate() throws(PhysGradError) {
-        if !(eta.isFinite && eta > 0) {
-            throw .invalidParameter(name: "step size of \(name)", value: "\(eta)", reason: "must be finite and positive")
-        }
+        try validateStepSize()
         try policy.validate()
         try acceptance.require(oneOf: ["fixed", "backtracking"], method: name)
     }
@@ -116,7 +123,9 @@ public struct PhysicalGradient: SteppingOptimizer {
         }
     }
 
+    /// The iterate and the method's scratch space.
     public struct State: Sendable {
+        /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
         var solver: LBFGSBSolver?
@@ -142,10 +151,7 @@ public struct PhysicalGradient: SteppingOptimizer {
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         var report = StepReport()
         // Newton step for L in y-space.
-        let y = evaluator.model(at: state.x)
-        try requireFinite(y, "model output y(x)")
-        let loss = evaluator.lossInY(at: y, gradient: &state.gradient)
-        try requireFinite(state.gradient, "gradient of L in y")
+        let (y, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         var ySolve = StepReport()
         let direction = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
         var target = y
@@ -172,8 +178,19 @@ public struct PhysicalGradient: SteppingOptimizer {
         }
         try requireFinite(proposal, "inverse y⁻¹(y')")
         let d = Vector.subtract(proposal, state.x)
-        let accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
+        let accepted: AcceptedPoint
+        do {
+            accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
                                                  acceptance: acceptance, report: &report)
+        } catch {
+            // The numerical inverse reached its target as well as it resolves it, and still no
+            // part of its move lowers the loss: PG has converged as far as its inverse resolves.
+            if case .lineSearchFailed = error.reason, let inverse = report.inverse, !inverse.stoppedShort {
+                throw StepFailure(.convergedByMethod(
+                    "the numerical inverse's resolution is reached (its answer, \(OptimizationResult.short(inverse.residual)) from the target, lowers the loss no more)"))
+            }
+            throw error
+        }
         state.x = accepted.x
         return StepOutcome(x: state.x, loss: accepted.loss, report: report)
     }
@@ -200,22 +217,6 @@ func numericalInverse(
         throw StepFailure(.inverseFailed("numerical inverse: \(result.message)"))
     }
     return (result.x, result)
-}
-
-extension LBFGSBTermination {
-    /// A short machine-readable code: `converged-projected-gradient`, `line-search-failed`, ...
-    var code: String {
-        switch self {
-        case .convergedProjectedGradient: return "converged-projected-gradient"
-        case .convergedRelativeReduction: return "converged-relative-reduction"
-        case .iterationLimit: return "iteration-limit"
-        case .evaluationLimit: return "evaluation-limit"
-        case .timeLimit: return "time-limit"
-        case .lineSearchFailed: return "line-search-failed"
-        case .nonFiniteValue: return "non-finite-value"
-        case .stoppedByCallback: return "stopped-by-callback"
-        }
-    }
 }
 
 /// Runs L-BFGS-B on φ from `start`, with φ's exact gradient or forward differences.
@@ -257,8 +258,8 @@ extension InverseProblem {
     /// The numerical inverse alone: x = argmin_x |y(x) - target|² by L-BFGS-B from `start`,
     /// within `lower`/`upper` (default: the problem's inverse bounds when `using.useProblemBounds`).
     ///
-    /// The chapter's test: `Problems.seed().invert(target: [2, 2], from: [3, 3])` gives
-    /// [2.00000003, 1.41421353] in 11 iterations and 36 evaluations, as SciPy does.
+    /// `Problems.seed().invert(target: [2, 2], from: [3, 3])` gives [2.00000003, 1.41421353] in
+    /// 11 iterations and 36 evaluations, as SciPy's `fmin_l_bfgs_b(approx_grad=True)` does.
     /// - Throws: ``PhysGradError`` for wrong dimensions, non-finite input or invalid bounds/options.
     public func invert(
         target: [Double], from start: [Double], using numerical: NumericalInverse = .finiteDifferences,
