@@ -154,7 +154,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchLeastSquares",
-            dependencies: ["PhysGrad", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
+            dependencies: ["PhysGrad", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradBenchSupport"],
             path: "Sources/Benchmarks/LeastSquares"
         ),
         .executableTarget(

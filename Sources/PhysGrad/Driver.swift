@@ -255,6 +255,9 @@ public func optimize<Method: Optimizer>(
     var observer = ProblemEvaluator(problem)
     var y = try problem.validateShapes(modelOutputAt: x0)
     if !y.allSatisfy(\.isFinite) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
+    // A declared band that the method will use is checked against the model once.
+    try problem.validateDeclaredStructure(at: x0, jacobian: method is GaussNewton || method is LevenbergMarquardt || method is InverseGradients || method is HalfInverseGradients,
+                                          hessian: method is Newton)
     var x = x0
     var loss = observer.loss(at: x)
     if !loss.isFinite { throw .nonFiniteAtStart(quantity: "loss L(y(x))") }

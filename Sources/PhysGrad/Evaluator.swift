@@ -28,12 +28,15 @@ public enum StructuredHessian: Sendable {
     case dense(Matrix)
     /// The diagonal of a diagonal Hessian.
     case diagonal([Double])
+    /// The band of a banded Hessian.
+    case banded(SymmetricBandedMatrix)
 
     /// `true` when every entry is finite.
     public var isFinite: Bool {
         switch self {
         case .dense(let h): return h.isFinite
         case .diagonal(let d): return Vector.allFinite(d)
+        case .banded(let b): return b.isFinite
         }
     }
 }
@@ -92,22 +95,44 @@ public struct ProblemEvaluator: Sendable {
         return problem.objective.valueAndGradient(at: x, gradient: gradient)
     }
 
-    /// ∇²ₓL(y(x)) in the problem's declared structure.
-    public mutating func objectiveHessian(at x: [Double]) -> StructuredHessian {
+    /// `shouldStop` for derivative builds: `true` once the time limit has passed.
+    private var deadlinePassed: () -> Bool {
+        let deadline = deadline
+        return { deadline.map { ContinuousClock.now >= $0 } ?? false }
+    }
+
+    /// ∇²ₓL(y(x)) in the problem's declared structure (a band from `2 bandwidth + 1` compressed
+    /// Hessian-vector products). A dense build stops between its column passes once the time
+    /// limit has passed (objectives that support it, as the array-level ones do).
+    ///
+    /// - Throws: ``StepFailure`` with ``TerminationReason/timeLimit`` when the build was stopped.
+    public mutating func objectiveHessian(at x: [Double]) throws(StepFailure) -> StructuredHessian {
         counts.hessians += 1
         switch problem.objectiveHessianStructure {
         case .dense:
-            return .dense(problem.objective.hessian(at: x))
+            var h = Matrix(rows: 0, columns: 0)
+            guard problem.objective.hessian(at: x, into: &h, shouldStop: deadlinePassed) else { throw StepFailure(.timeLimit) }
+            return .dense(h)
         case .diagonal:
             return .diagonal(problem.objective.hessianVectorProduct(at: x, direction: [Double](repeating: 1, count: x.count)))
+        case .banded(let b):
+            let coloring = ColumnColoring.banded(columns: x.count, lower: b, upper: b)
+            let products = problem.compressedObjectiveHessian?(x, coloring) ?? problem.objective.compressedHessian(at: x, coloring: coloring)
+            guard products.rows == x.count, products.columns == coloring.count else {
+                throw StepFailure(.invalidInput("compressedObjectiveHessian gave \(products.rows) x \(products.columns) products, expected \(x.count) x \(coloring.count)"))
+            }
+            return .banded(SymmetricBandedMatrix(order: x.count, bandwidth: b, compressed: products))
         }
     }
 
     /// The dense ∇²ₓL(y(x)) written into `h`, reusing its storage (for Newton steps on problems
-    /// without a declared structure).
-    public mutating func objectiveHessian(at x: [Double], into h: inout Matrix) {
+    /// without a declared structure). The build stops between its column passes once the time
+    /// limit has passed (objectives that support it, as the array-level ones do).
+    ///
+    /// - Throws: ``StepFailure`` with ``TerminationReason/timeLimit`` when the build was stopped.
+    public mutating func objectiveHessian(at x: [Double], into h: inout Matrix) throws(StepFailure) {
         counts.hessians += 1
-        problem.objective.hessian(at: x, into: &h)
+        guard problem.objective.hessian(at: x, into: &h, shouldStop: deadlinePassed) else { throw StepFailure(.timeLimit) }
     }
 
     /// y(x).
@@ -116,10 +141,36 @@ public struct ProblemEvaluator: Sendable {
         return problem.model.value(at: x)
     }
 
-    /// The k × n Jacobian ∂y/∂x of the model at x.
-    public mutating func jacobian(at x: [Double]) -> Matrix {
+    /// The k × n Jacobian ∂y/∂x of the model at x (a declared band computed compressed, then
+    /// expanded). A dense build stops between its column passes once the time limit has passed
+    /// (models that support it, as the array-level ones do).
+    ///
+    /// - Throws: ``StepFailure`` with ``TerminationReason/timeLimit`` when the build was stopped.
+    public mutating func jacobian(at x: [Double]) throws(StepFailure) -> Matrix {
+        if let band = try bandedJacobian(at: x) { return band.dense }
         counts.jacobians += 1
-        return problem.model.jacobian(at: x)
+        guard let j = problem.model.jacobian(at: x, shouldStop: deadlinePassed) else { throw StepFailure(.timeLimit) }
+        return j
+    }
+
+    /// The Jacobian ∂y/∂x in its declared band, from `lower + upper + 1` compressed products
+    /// (``InverseProblem/compressedJacobian``, else one JVP per colour); `nil` when the problem
+    /// declares no band (``InverseProblem/jacobianStructure``).
+    ///
+    /// - Throws: ``StepFailure`` with ``TerminationReason/invalidInput(_:)`` when the products do not
+    ///   have k rows and one column per colour.
+    public mutating func bandedJacobian(at x: [Double]) throws(StepFailure) -> BandedMatrix? {
+        guard case .banded(let lower, let upper) = problem.jacobianStructure else { return nil }
+        counts.jacobians += 1
+        let k = problem.outputDimension, n = x.count
+        // The band as stored (clamped to the shape), whose colours the decompression assumes.
+        let l = Swift.max(0, Swift.min(lower, k - 1)), u = Swift.max(0, Swift.min(upper, n - 1))
+        let coloring = ColumnColoring.banded(columns: n, lower: l, upper: u)
+        let products = problem.compressedJacobian?(x, coloring) ?? problem.model.compressedJacobian(at: x, coloring: coloring)
+        guard products.rows == k, products.columns == coloring.count else {
+            throw StepFailure(.invalidInput("the compressed Jacobian has \(products.rows) x \(products.columns) products, expected \(k) x \(coloring.count)"))
+        }
+        return BandedMatrix(rows: k, columns: n, lower: l, upper: u, compressed: products)
     }
 
     /// The residual r(x) = y(x) - t of a least-squares problem (L = |r|², t its
@@ -154,6 +205,9 @@ public struct ProblemEvaluator: Sendable {
             return .dense(problem.loss.hessian(at: y))
         case .diagonal:
             return .diagonal(problem.loss.hessianVectorProduct(at: y, direction: [Double](repeating: 1, count: y.count)))
+        case .banded(let b):
+            let coloring = ColumnColoring.banded(columns: y.count, lower: b, upper: b)
+            return .banded(SymmetricBandedMatrix(order: y.count, bandwidth: b, compressed: problem.loss.compressedHessian(at: y, coloring: coloring)))
         }
     }
 

@@ -9,7 +9,41 @@ public enum HessianStructure: Sendable, Hashable {
     /// its diagonal is one Hessian-vector product with the all-ones vector, the solve is a
     /// division. O(n) instead of O(n²) memory and O(n³) time.
     case diagonal
+    /// The Hessian is a band: `H_ij = 0` for `|i - j| > bandwidth` (a sum of local terms, such as
+    /// a blur's least-squares loss). It comes from `2 bandwidth + 1` Hessian-vector products with
+    /// the cyclic seeds of `ColumnColoring.banded(columns:lower:upper:)` (whatever n), and
+    /// Newton's shifted systems are solved by banded Cholesky factorizations (LAPACK `dpbtrf`):
+    /// O(n · bandwidth) memory and O(n · bandwidth²) time per factorization.
+    ///
+    /// Entries outside the band are never computed, so a band that is too narrow would give a
+    /// wrong Hessian: before a Newton run, the band is checked once at the start against an
+    /// exact Hessian-vector product, and a band the objective does not fit (entries beyond it
+    /// above 1e-9 of the scale) is an ``PhysGradError/invalidParameter(name:value:reason:)``.
+    case banded(bandwidth: Int)
 }
+
+/// What the caller knows about the sparsity of the model Jacobian ∂y/∂x, so the least-squares
+/// methods can use it.
+public enum JacobianStructure: Sendable, Hashable {
+    /// No structure declared: n Jacobian columns (forward mode, 8 per evaluation), dense QR or SVD.
+    case dense
+    /// `∂y_i/∂x_j = 0` unless `-upper <= i - j <= lower` (a local model: a convolution or stencil
+    /// applied to a pointwise response). The Jacobian comes from `lower + upper + 1` products with
+    /// the seeds of `ColumnColoring.banded(columns:lower:upper:)`, whatever n, and
+    /// ``LevenbergMarquardt`` and ``GaussNewton`` solve their damped steps through banded Cholesky
+    /// factorizations of the normal matrix `JᵀJ + λI` (bandwidth `lower + upper`), falling back to
+    /// their dense paths when that matrix is ill-conditioned (see each method).
+    ///
+    /// Entries outside the band are never computed: before a run of a method that uses J, the
+    /// band is checked once at the start against an exact Jacobian-vector product, and a band the
+    /// model does not fit (entries beyond it above 1e-9 of the scale) is an
+    /// ``PhysGradError/invalidParameter(name:value:reason:)``.
+    case banded(lower: Int, upper: Int)
+}
+
+/// Products of a derivative with the seeds of a `ColumnColoring`: `J(x) S` (k × colours) for a
+/// model, `∇²L(x) S` (n × colours) for an objective.
+public typealias CompressedProducts = @Sendable (_ x: [Double], _ coloring: ColumnColoring) -> Matrix
 
 /// An inverse problem: find x such that the physics model's output y(x) minimizes a loss L(y).
 ///
@@ -66,6 +100,19 @@ public struct InverseProblem: Sendable {
     public var acceptances: [MethodKind: StepAcceptance]
     /// Structure of ∇²ₓL(y(x)) (used by Newton).
     public var objectiveHessianStructure: HessianStructure
+    /// Structure of the model Jacobian ∂y/∂x (used by Gauss-Newton and Levenberg-Marquardt, and
+    /// wherever a dense Jacobian is needed: a declared band is computed compressed and expanded).
+    public var jacobianStructure: JacobianStructure = .dense
+    /// How the compressed Jacobian `J(x) S` of a declared ``jacobianStructure`` is computed
+    /// (`nil`: one Jacobian-vector product of ``model`` per colour). The catalog's problems set it
+    /// to array-level forward mode, eight colours per evaluation
+    /// (`ArrayDerivatives.compressedJacobian(of:at:coloring:)`).
+    public var compressedJacobian: CompressedProducts?
+    /// How the compressed Hessian `∇²ₓL(x) S` of a declared banded ``objectiveHessianStructure`` is
+    /// computed (`nil`: one Hessian-vector product of ``objective`` per colour). The catalog's
+    /// problems set it to eight colours per forward-over-reverse pass
+    /// (`ArrayDerivatives.compressedHessian(of:at:coloring:tape:)`).
+    public var compressedObjectiveHessian: CompressedProducts?
     /// Structure of ∇²_y L(y) (used by the y-space Newton step of inverse-simulator updates).
     public var lossHessianStructure: HessianStructure
     /// What the problem is, in a sentence or two (shown by the command-line tool).
@@ -149,9 +196,18 @@ public struct InverseProblem: Sendable {
 
     /// Checks the sizes the problem declares against each other and against the model's output
     /// at `x` (which is returned): the model must give k = ``outputDimension`` entries, and the
-    /// least-squares target, the inverse bounds and the solution must have k, n and n entries.
+    /// least-squares target, the inverse bounds and the solution must have k, n and n entries; a
+    /// declared band has bandwidths >= 0.
     func validateShapes(modelOutputAt x: [Double]) throws(PhysGradError) -> [Double] {
         if dimension < 0 { throw .invalidParameter(name: "dimension", value: "\(dimension)", reason: "must be >= 0") }
+        for (name, structure) in [("objectiveHessianStructure", objectiveHessianStructure), ("lossHessianStructure", lossHessianStructure)] {
+            if case .banded(let b) = structure, b < 0 {
+                throw .invalidParameter(name: name, value: "banded(bandwidth: \(b))", reason: "the bandwidth must be >= 0")
+            }
+        }
+        if case .banded(let l, let u) = jacobianStructure, l < 0 || u < 0 {
+            throw .invalidParameter(name: "jacobianStructure", value: "banded(lower: \(l), upper: \(u))", reason: "the bandwidths must be >= 0")
+        }
         if outputDimension < 0 {
             throw .invalidParameter(name: "outputDimension", value: "\(outputDimension)", reason: "must be >= 0")
         }

@@ -125,7 +125,15 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var memory: MemoryOption
 
+    @Option(name: .customLong("time-limit"), parsing: .unconditional,
+            help: ArgumentHelp("Seconds each method may run (checked between steps and inside them: trials, inner solves, Hessian and Jacobian builds; 0 stops at the first check, inf means none); a run cut short says so. Default: no limit.",
+                               valueName: "seconds"))
+    var timeLimit: Double?
+
     func validate() throws {
+        if let t = timeLimit, !(t >= 0) {
+            throw ValidationError("--time-limit: \(t) is not a number of seconds >= 0")
+        }
         var seen: [MethodName: Double] = [:]
         for e in eta {
             if let old = seen[e.method] {
@@ -186,7 +194,8 @@ struct CompareCommand: ParsableCommand {
         // (a method that cannot run on the problem) leaves nothing behind.
         let report = try RunReport.run(problem: plan.problem, methods: plan.methods, stepSizes: plan.stepSizes, start: plan.start,
                                        steps: steps.steps, inverseGradient: inverse.inverseGradient, isChapter: plan.isChapter,
-                                       memoryLimit: Int(Swift.min(memory.maxMemory.bytes, Double(Int.max / 2))))
+                                       memoryLimit: Int(Swift.min(memory.maxMemory.bytes, Double(Int.max / 2))),
+                                       timeLimit: timeLimit)
         let files = report.files(plots: !noPlots)
         let stale = try writeOutputFolder(output, files: files, figures: RunReport.figureNames, plots: !noPlots)
 

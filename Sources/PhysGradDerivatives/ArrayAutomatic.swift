@@ -79,10 +79,15 @@ public struct ArrayAutomaticObjective<F: ArrayObjective>: DifferentiableObjectiv
 
     @inlinable
     public mutating func hessian(at x: [Double], into h: inout Matrix) {
+        _ = hessian(at: x, into: &h, shouldStop: { false })
+    }
+
+    @inlinable
+    public mutating func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool {
         check(x.count)
         if h.rows != dimension || h.columns != dimension { h = Matrix(rows: dimension, columns: dimension) }
         let w = uniqueWorkspace()
-        x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { entry.hessian(function, xb, $0, w) } }
+        return x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { entry.hessian(function, xb, $0, w, shouldStop) } }
     }
 
     @inlinable
@@ -122,7 +127,7 @@ struct _ArrayObjectiveEntryPoints<F: ArrayObjective> {
     @usableFromInline let valueAndGradient: (F, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, _ArrayWorkspace) -> Double
     @usableFromInline let hessianVectorProduct:
         (F, UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, _ArrayWorkspace) -> Double
-    @usableFromInline let hessian: (F, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, _ArrayWorkspace) -> Void
+    @usableFromInline let hessian: (F, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, _ArrayWorkspace, () -> Bool) -> Bool
 
     @inlinable
     init() {
@@ -131,7 +136,7 @@ struct _ArrayObjectiveEntryPoints<F: ArrayObjective> {
         hessianVectorProduct = { f, x, v, r, w in
             ArrayDerivatives.hessianVectorProduct(of: f, at: x, direction: v, into: r, tape: w.secondOrder)
         }
-        hessian = { f, x, h, w in ArrayDerivatives.hessian(of: f, at: x, into: h, tape: w.lanes) }
+        hessian = { f, x, h, w, stop in ArrayDerivatives.hessian(of: f, at: x, into: h, tape: w.lanes, shouldStop: stop) }
     }
 }
 
@@ -185,7 +190,13 @@ public struct ArrayAutomaticModel<M: ArrayModel>: DifferentiableModel {
     @inlinable
     public mutating func jacobian(at x: [Double]) -> Matrix {
         check(x.count)
-        return entry.jacobian(model, x)
+        return entry.jacobian(model, x, { false })!
+    }
+
+    @inlinable
+    public mutating func jacobian(at x: [Double], shouldStop: () -> Bool) -> Matrix? {
+        check(x.count)
+        return entry.jacobian(model, x, shouldStop)
     }
 
     @inlinable
@@ -214,7 +225,7 @@ extension ArrayAutomaticModel: @unchecked Sendable where M: Sendable {}
 struct _ArrayModelEntryPoints<M: ArrayModel> {
     @usableFromInline let value: (M, UnsafeBufferPointer<Double>, _ArrayWorkspace) -> [Double]
     @usableFromInline let valueInto: (M, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, _ArrayWorkspace) -> Void
-    @usableFromInline let jacobian: (M, [Double]) -> Matrix
+    @usableFromInline let jacobian: (M, [Double], () -> Bool) -> Matrix?
     @usableFromInline let jvp: (M, [Double], [Double], _ArrayWorkspace) -> [Double]
     @usableFromInline let vjp: (M, [Double], [Double], _ArrayWorkspace) -> [Double]
     @usableFromInline let gaussNewton: (M, [Double], [Double], _ArrayWorkspace) -> [Double]
@@ -228,7 +239,7 @@ struct _ArrayModelEntryPoints<M: ArrayModel> {
             return y
         }
         valueInto = { m, x, y, w in ArrayDerivatives.value(of: m, at: x, into: y, tape: w.values) }
-        jacobian = { m, x in ArrayDerivatives.jacobian(of: m, at: x) }
+        jacobian = { m, x, stop in ArrayDerivatives.jacobian(of: m, at: x, shouldStop: stop) }
         jvp = { m, x, v, w in ArrayDerivatives.jacobianVectorProduct(of: m, at: x, direction: v, tape: w.reverse).product }
         vjp = { m, x, c, w in ArrayDerivatives.vectorJacobianProduct(of: m, at: x, cotangent: c, tape: w.reverse).product }
         gaussNewton = { m, x, v, w in ArrayDerivatives.gaussNewtonProduct(of: m, at: x, direction: v, tape: w.reverse) }

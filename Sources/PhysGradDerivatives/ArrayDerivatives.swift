@@ -177,15 +177,24 @@ public enum ArrayDerivatives {
 
     /// The dense Hessian ∇²f(x) into `h` (n² entries, column-major), 8 columns per forward-over-reverse
     /// pass on `DualLanes<SIMD8<Double>>` elements, symmetrized as (H + Hᵀ)/2.
-    @inlinable
+    ///
+    /// `shouldStop` is asked before every pass after the first; when it answers `true` the build
+    /// ends there and returns `false`, with `h` incomplete (a caller's time limit holds inside
+    /// the n/8 passes).
+    @inlinable @discardableResult
     public static func hessian<F: ArrayObjective>(of f: F, at x: UnsafeBufferPointer<Double>, into h: UnsafeMutableBufferPointer<Double>,
-                                                  tape: ArrayTape<DualLanes<SIMD8<Double>>>? = nil) {
+                                                  tape: ArrayTape<DualLanes<SIMD8<Double>>>? = nil,
+                                                  shouldStop: () -> Bool = { false }) -> Bool {
         typealias L = DualLanes<SIMD8<Double>>
         let n = x.count
         precondition(h.count == n * n, "hessian: output has \(h.count) entries, expected \(n * n)")
         let tape = tape ?? ArrayTape<L>(reservingElements: 8 * n + 64)
         var start = 0
         while start < n {
+            if start > 0 && shouldStop() {
+                tape.reset()
+                return false
+            }
             let width = Swift.min(8, n - start)
             tape.reset()
             let xv = tape.variable(_laneSeeds(tape, x, start: start, width: width))
@@ -205,6 +214,7 @@ public enum ArrayDerivatives {
                 h[j + i * n] = s
             }
         }
+        return true
     }
 
     /// The dense Hessian ∇²f(x).
@@ -302,6 +312,13 @@ public enum ArrayDerivatives {
     /// The k x n Jacobian, 8 columns per evaluation on `DualLanes<SIMD8<Double>>` elements (no tape).
     @inlinable
     public static func jacobian<M: ArrayModel>(of model: M, at x: [Double]) -> Matrix {
+        jacobian(of: model, at: x, shouldStop: { false })!
+    }
+
+    /// The Jacobian as ``jacobian(of:at:)``, asking `shouldStop` before every 8-column pass after
+    /// the first: `nil` when it answered `true` (a caller's time limit holds inside the n/8 passes).
+    @inlinable
+    public static func jacobian<M: ArrayModel>(of model: M, at x: [Double], shouldStop: () -> Bool) -> Matrix? {
         typealias L = DualLanes<SIMD8<Double>>
         let n = x.count
         let tape = ArrayTape<L>(reservingElements: 4 * n + 64, recording: false)
@@ -309,6 +326,7 @@ public enum ArrayDerivatives {
         var j: [Double] = []
         var start = 0
         repeat {
+            if start > 0 && shouldStop() { return nil }
             let width = Swift.min(8, n - start)
             tape.reset()
             let y = model(tape.constant(x.withUnsafeBufferPointer { _laneSeeds(tape, $0, start: start, width: width) }))

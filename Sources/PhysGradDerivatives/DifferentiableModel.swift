@@ -11,6 +11,10 @@ public protocol DifferentiableModel {
     mutating func value(at x: [Double]) -> [Double]
     /// The k x n Jacobian ∂y/∂x.
     mutating func jacobian(at x: [Double]) -> Matrix
+    /// The Jacobian, asking `shouldStop` between blocks of columns: `nil` when it answered `true`
+    /// (so a caller's time limit holds inside the build). The default builds the whole Jacobian
+    /// with ``jacobian(at:)`` and never asks; ``ArrayAutomaticModel`` asks before every 8-column pass.
+    mutating func jacobian(at x: [Double], shouldStop: () -> Bool) -> Matrix?
     /// J(x)·v (n entries in, k out).
     mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
     /// J(x)ᵀ·w (k entries in, n out).
@@ -24,6 +28,9 @@ public protocol DifferentiableModel {
 }
 
 extension DifferentiableModel {
+    /// Default: the whole ``jacobian(at:)``; `shouldStop` is not asked.
+    public mutating func jacobian(at x: [Double], shouldStop: () -> Bool) -> Matrix? { jacobian(at: x) }
+
     /// Default: through arrays.
     public mutating func value(at x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         let v = value(at: Array(x))

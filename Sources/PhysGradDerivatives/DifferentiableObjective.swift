@@ -32,6 +32,11 @@ public protocol DifferentiableObjective {
     mutating func hessian(at x: [Double]) -> Matrix
     /// The dense Hessian written into `h`, reusing its storage when it is already n x n.
     mutating func hessian(at x: [Double], into h: inout Matrix)
+    /// The dense Hessian written into `h`, asking `shouldStop` between blocks of columns: `false`
+    /// when it answered `true` (then `h` is incomplete), so a caller's time limit holds inside the
+    /// build. The default builds the whole Hessian with ``hessian(at:into:)`` and never asks;
+    /// ``ArrayAutomaticObjective`` asks before every 8-column pass.
+    mutating func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool
     /// ∇²f(x)·v.
     mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
     /// ∇²f(x)·v written into `result` (n elements): the buffer form for loops that must not
@@ -56,6 +61,13 @@ extension DifferentiableObjective {
     @inlinable
     public mutating func hessian(at x: [Double], into h: inout Matrix) {
         h = hessian(at: x)
+    }
+
+    /// Default: the whole ``hessian(at:into:)``; `shouldStop` is not asked.
+    @inlinable
+    public mutating func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool {
+        hessian(at: x, into: &h)
+        return true
     }
 
     /// Default: a central difference of the gradient along v (2 gradient evaluations).

@@ -91,18 +91,19 @@ public enum MethodRunner {
     }
 
     /// Runs `method` for `steps` steps from `start` and records the trajectory per `trace`;
-    /// `memoryLimit` bounds the method's work arrays (`RunOptions.memoryLimit`).
+    /// `memoryLimit` bounds the method's work arrays (`RunOptions.memoryLimit`), `timeLimit` its
+    /// seconds (`RunOptions.timeLimit`; `nil`: none).
     /// - Throws: ``InputError`` for a method that cannot run on the problem or invalid input.
     public static func run(
         _ method: MethodName, on problem: InverseProblem, eta: Double?, start: [Double], steps: Int,
         inverseGradient: InverseGradient = .finiteDifferences, trace: TracePolicy = .full,
-        memoryLimit: Int = RunOptions().memoryLimit
+        memoryLimit: Int = RunOptions().memoryLimit, timeLimit: Double? = nil
     ) throws(InputError) -> MethodRun {
         if method.takesStepSize && eta == nil { throw InputError("method \(method.rawValue) needs a step size (--eta \(method.rawValue)=VALUE)") }
         do {
             let m = try method.makeMethod(for: problem, stepSize: method.takesStepSize ? eta : nil,
                                           inverse: inverseGradient.numericalInverse)
-            let options = RunOptions(steps: steps, trace: trace, memoryLimit: memoryLimit)
+            let options = RunOptions(steps: steps, timeLimit: timeLimit, trace: trace, memoryLimit: memoryLimit)
             let result = try optimize(problem, with: m, from: start, options: options)
             return MethodRun(method: method, eta: method.takesStepSize ? eta : nil, result: result)
         } catch {

@@ -38,10 +38,11 @@ public struct RunReport: Sendable {
     }
 
     /// Runs `methods` on `problem` and collects the report; `memoryLimit` bounds each method's
-    /// work arrays.
+    /// work arrays, `timeLimit` each method's seconds (`nil`: none).
     public static func run(
         problem: InverseProblem, methods: [MethodName], stepSizes: [MethodName: Double], start: [Double]?,
-        steps: Int, inverseGradient: InverseGradient, isChapter: Bool = false, memoryLimit: Int = RunOptions().memoryLimit
+        steps: Int, inverseGradient: InverseGradient, isChapter: Bool = false, memoryLimit: Int = RunOptions().memoryLimit,
+        timeLimit: Double? = nil
     ) throws(InputError) -> RunReport {
         let x0 = start ?? problem.start
         guard x0.count == problem.dimension else {
@@ -52,7 +53,7 @@ public struct RunReport: Sendable {
         var runs: [MethodRun] = []
         for m in methods {
             runs.append(try MethodRunner.run(m, on: problem, eta: etas[m]!, start: x0, steps: steps, inverseGradient: inverseGradient,
-                                             memoryLimit: memoryLimit))
+                                             memoryLimit: memoryLimit, timeLimit: timeLimit))
         }
         return RunReport(problem: problem, start: x0, steps: steps, inverseGradient: inverseGradient, runs: runs, isChapter: isChapter)
     }

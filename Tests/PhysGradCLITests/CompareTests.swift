@@ -307,6 +307,24 @@ struct CompareTests {
         #expect(text.stdout.contains("GD iter 1: [2.8812     1.63688448]"))
     }
 
+    @Test("--time-limit: a run cut short ends with the time-limit status; a negative or NaN limit is refused")
+    func timeLimit() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // burgers(512)'s dense Hessian takes 64 passes through 71 time steps: far beyond 1 ms.
+        let run = try physgrad(["compare", "--problem", "burgers", "--dimension", "512", "--methods", "newton", "--steps", "50",
+                                "--time-limit", "0.001", "--no-plots", "--output", "out", "--format", "json"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let doc = try json(run.stdout)
+        let runs = try #require(doc["methods"] as? [[String: Any]])
+        let termination = try #require(runs.first?["termination"] as? [String: Any])
+        #expect(termination["code"] as? String == "time-limit")
+        for bad in ["-1", "nan", "-inf"] {
+            let refused = try physgrad(["compare", "--time-limit", bad, "--output", "out"], in: folder)
+            #expect(refused.status != 0 && refused.stderr.contains("--time-limit"), "\(bad): \(refused.stderr)")
+        }
+    }
+
     @Test("--help leads with examples and documents the summary")
     func help() throws {
         let run = try physgrad(["compare", "--help"])

@@ -104,7 +104,10 @@ struct AcceptanceTests {
 
     @Test("dense second-order methods whose matrices do not fit the memory limit are refused before the run")
     func memoryLimit() throws {
-        let p = try Problems.blur(100_000)
+        // blur's declared bands taken away: the dense methods.
+        var p = try Problems.blur(100_000)
+        p.objectiveHessianStructure = .dense
+        p.jacobianStructure = .dense
         for method in [Newton(), GaussNewton(), LevenbergMarquardt(), InverseGradients(eta: 1), HalfInverseGradients(eta: 1)]
             as [any Optimizer] {
             #expect(throws: PhysGradError.self) { try optimize(p, with: method, options: RunOptions(steps: 1)) }
@@ -121,6 +124,20 @@ struct AcceptanceTests {
         // First-order methods and PG run at this size.
         let gd = try optimize(p, with: GradientDescent(eta: 1e-4), options: RunOptions(steps: 1))
         #expect(gd.steps == 1)
+    }
+
+    @Test("with blur's declared bands, Newton, Gauss-Newton and Levenberg-Marquardt need O(n) memory and run at n = 100,000")
+    func bandedAtScale() throws {
+        let p = try Problems.blur(100_000)
+        for method in [Newton(), GaussNewton(), LevenbergMarquardt()] as [any Optimizer] {
+            #expect(method.workingMemory(for: p) <= 200 * 100_000 * 8, "\(method.name)")
+            let r = try optimize(p, with: method, options: RunOptions(steps: 1))
+            #expect(r.steps == 1 && r.loss < r.initialLoss, "\(method.name): \(r)")
+        }
+        // IG and HIG still need the dense Jacobian's SVD.
+        for method in [InverseGradients(eta: 1), HalfInverseGradients(eta: 1)] as [any Optimizer] {
+            #expect(throws: PhysGradError.self) { try optimize(p, with: method, options: RunOptions(steps: 1)) }
+        }
     }
 
     @Test("a long run keeps a bounded, evenly thinned trace that ends with the last step")

@@ -5,8 +5,13 @@ import Foundation
 //   lm-minpack  LevenbergMarquardt(.length)        vs least_squares(method="lm")
 //   gn          GaussNewton()                      vs least_squares(method="trf"), exact Jacobian
 //   newton      Newton()                           vs minimize(method="trust-exact"), exact Hessian
-// Each row's extras: the evaluations (f: residuals or losses, jac: Jacobians or gradients, hess:
+// Each row's extras: the evaluations (f: residuals or losses, each a model evaluation, counted
+// wherever a method makes them, line searches included; jac: Jacobians or gradients; hess:
 // Hessians), the distance to the known solution, and whether the run succeeded.
+// Run by hand (`.build/release/bench-least-squares ...`): `--only TEXT` keeps the rows whose
+// "problem(n)-method" contains TEXT; `--profile` prints, instead, what each piece of a step costs
+// on each problem (model value, banded and dense Jacobians and Hessians, factorizations; medians
+// on stderr; Profile.swift).
 import PhysGrad
 import PhysGradBenchSupport
 import PhysGradLinearAlgebra
@@ -16,6 +21,9 @@ let args = BenchArguments()
 let suite = "least-squares"
 let problems: [(String, Int)] = args.quick ? [("blur", 100), ("burgers", 64)]
     : [("blur", 100), ("blur", 1000), ("burgers", 64), ("burgers", 256)]
+// `--only TEXT`: the rows whose "problem(n)-method" contains TEXT (e.g. `--only blur(100)`, `--only -gn`).
+let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+if CommandLine.arguments.contains("--profile") { profileLeastSquares(problems); exit(0) }
 
 for (name, n) in problems {
     let problem = name == "blur" ? try! Problems.blur(n) : try! Problems.burgers(n)
@@ -23,7 +31,7 @@ for (name, n) in problems {
         ("lm", LevenbergMarquardt()), ("lm-minpack", LevenbergMarquardt(acceptance: .trustRegion(.length()))),
         ("gn", GaussNewton()), ("newton", Newton()),
     ]
-    for (label, method) in methods {
+    for (label, method) in methods where only.map({ "\(name)(\(n))-\(label)".contains($0) }) ?? true {
         var last: OptimizationResult!
         let time = measure(minRuns: n >= 1000 ? 1 : 3, minSeconds: n >= 1000 ? 0 : 0.25) {
             last = try! optimize(problem, with: method, options: RunOptions(steps: 1000))
@@ -31,7 +39,7 @@ for (name, n) in problems {
         let c = last.counts
         let evaluations: [String: Double] = label == "newton"
             ? ["f": Double(c.losses), "jac": Double(c.gradients), "hess": Double(c.hessians)]
-            : ["f": Double(c.models), "jac": Double(c.jacobians)]
+            : ["f": Double(c.models + c.losses), "jac": Double(c.jacobians)]
         BenchRecord(suite: suite, caseName: "\(name)-\(label)", n: n, median: time.median, runs: time.runs,
                     extra: evaluations.merging(["distance": last.distanceToSolution ?? .nan, "success": last.isSuccess ? 1 : 0]) { a, _ in a })
             .emit()

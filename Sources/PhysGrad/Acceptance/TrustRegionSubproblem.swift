@@ -1,15 +1,18 @@
 import PhysGradLinearAlgebra
 
-/// A symmetric matrix H, dense or diagonal, with the shifted Cholesky factorizations
-/// `H + λI = L Lᵀ` a trust-region subproblem needs. The dense form reuses its factor storage.
+/// A symmetric matrix H, dense, diagonal or banded, with the shifted Cholesky factorizations
+/// `H + λI = L Lᵀ` a trust-region subproblem needs. The dense and banded forms reuse their
+/// factor storage.
 struct ShiftedSymmetricSystem {
     enum Matrix_ {
         case dense(Matrix)
         case diagonal([Double])
+        case banded(SymmetricBandedMatrix)
     }
 
     private(set) var h: Matrix_
     private var factor: CholeskyFactorization?
+    private var bandFactor = ShiftedBandedCholesky()
     /// λ of the last successful factorization (beyond ``baseShift``).
     private(set) var shift = 0.0
     /// A shift added to H everywhere (factorizations and products): the system is `H + baseShift·I`.
@@ -23,11 +26,25 @@ struct ShiftedSymmetricSystem {
 
     init(diagonal d: [Double]) { h = .diagonal(d) }
 
+    init(banded b: SymmetricBandedMatrix, reusing storage: ShiftedBandedCholesky = ShiftedBandedCholesky()) {
+        h = .banded(b)
+        bandFactor = storage
+    }
+
+    init(_ structured: StructuredHessian) {
+        switch structured {
+        case .dense(let m): self.init(dense: m)
+        case .diagonal(let d): self.init(diagonal: d)
+        case .banded(let b): self.init(banded: b)
+        }
+    }
+
     /// `true` when every entry of H is finite.
     var isFinite: Bool {
         switch h {
         case .dense(let m): return m.isFinite
         case .diagonal(let d): return Vector.allFinite(d)
+        case .banded(let b): return b.isFinite
         }
     }
 
@@ -35,11 +52,21 @@ struct ShiftedSymmetricSystem {
         switch h {
         case .dense(let m): return m.rows
         case .diagonal(let d): return d.count
+        case .banded(let b): return b.order
         }
+    }
+
+    /// `true` for a banded H.
+    var isBanded: Bool {
+        if case .banded = h { return true }
+        return false
     }
 
     /// The factor storage, for reuse by the next step.
     mutating func takeStorage() -> CholeskyFactorization? { factor.take() }
+
+    /// The banded factor storage, for reuse by the next step.
+    var bandedStorage: ShiftedBandedCholesky { bandFactor }
 
     /// Factorizes `H + λI`; `false` when it is not positive definite.
     mutating func factor(shift lambda: Double) -> Bool {
@@ -53,13 +80,15 @@ struct ShiftedSymmetricSystem {
             }
         case .diagonal(let d):
             for v in d where !(v + baseShift + lambda > 0) { return false }
+        case .banded(let b):
+            do { try bandFactor.factorize(b, shift: baseShift + lambda) } catch { return false }
         }
         shift = lambda
         return true
     }
 
     /// An estimate of the reciprocal condition number of the last successful factorization
-    /// (LAPACK `dpocon`; exact for a diagonal).
+    /// (LAPACK `dpocon`, `dpbcon`; exact for a diagonal).
     func reciprocalCondition() -> Double {
         switch h {
         case .dense(let m):
@@ -68,6 +97,8 @@ struct ShiftedSymmetricSystem {
             let t = baseShift + shift
             let hi = (d.max() ?? 0) + t, lo = (d.min() ?? 0) + t
             return hi > 0 ? lo / hi : 0
+        case .banded(let b):
+            return bandFactor.reciprocalConditionNumber(oneNorm: b.normOne + baseShift + shift)
         }
     }
 
@@ -76,6 +107,7 @@ struct ShiftedSymmetricSystem {
         switch h {
         case .dense(let m): return m.normOne
         case .diagonal(let d): return Vector.normInf(d)
+        case .banded(let b): return b.normOne
         }
     }
 
@@ -86,6 +118,8 @@ struct ShiftedSymmetricSystem {
             return (try? factor!.solve(b)) ?? [Double](repeating: .nan, count: b.count)
         case .diagonal(let d):
             return (0..<b.count).map { b[$0] / (d[$0] + baseShift + shift) }
+        case .banded:
+            return (try? bandFactor.solve(b)) ?? [Double](repeating: .nan, count: b.count)
         }
     }
 
@@ -98,6 +132,8 @@ struct ShiftedSymmetricSystem {
             var s = 0.0
             for i in b.indices { s += b[i] * b[i] / (d[i] + baseShift + shift) }
             return s.squareRoot()
+        case .banded:
+            return Vector.norm2((try? bandFactor.solveLower(b)) ?? [.nan])
         }
     }
 
@@ -110,12 +146,17 @@ struct ShiftedSymmetricSystem {
             return out
         case .diagonal(let d):
             return (0..<v.count).map { (d[$0] + baseShift) * v[$0] }
+        case .banded(let b):
+            var out = v
+            do { try b.multiply(v, into: &out, alpha: 1, beta: baseShift) } catch { return [Double](repeating: .nan, count: b.order) }
+            return out
         }
     }
 
     /// Bounds on the eigenvalues of `H + baseShift·I` (Gershgorin discs), a bound on its
     /// Frobenius norm, and its smallest diagonal entry.
     func spectralBounds() -> (lower: Double, upper: Double, frobenius: Double, minDiagonal: Double) {
+        let b = baseShift
         switch h {
         case .dense(let m):
             let n = m.rows
@@ -127,11 +168,17 @@ struct ShiftedSymmetricSystem {
                 hi = Swift.max(hi, m[i, i] + off)
                 minDiag = Swift.min(minDiag, m[i, i])
             }
-            let b = baseShift
             return (lo + b, hi + b, m.normFrobenius + b * Double(n).squareRoot(), minDiag + b)
         case .diagonal(let d):
-            let b = baseShift
             return ((d.min() ?? 0) + b, (d.max() ?? 0) + b, Vector.norm2(d.map { $0 + b }), (d.min() ?? 0) + b)
+        case .banded(let m):
+            let off = m.offDiagonalRowSums, diag = m.diagonalElements
+            var lo = Double.infinity, hi = -Double.infinity
+            for i in 0..<m.order {
+                lo = Swift.min(lo, diag[i] - off[i])
+                hi = Swift.max(hi, diag[i] + off[i])
+            }
+            return (lo + b, hi + b, m.normFrobenius + b * Double(m.order).squareRoot(), (diag.min() ?? 0) + b)
         }
     }
 }

@@ -32,6 +32,13 @@ extension Problems {
     /// (n cells per step): n is at most ``burgersMaximumDimension`` (4096 cells: 4,700 steps; one
     /// gradient peaks at about 6.0 GiB of memory there, 0.78 GiB at n = 2048, 0.12 GiB at 1024).
     ///
+    /// Declared structure: none (dense Jacobian and Hessian). Each explicit step couples a cell to
+    /// its two neighbours, so after `steps` steps (63 for every n up to 473) ∂y_i/∂x_j is nonzero
+    /// for every j within `steps` cells of i around the ring: for n <= 2 · steps + 1 the Jacobian
+    /// is dense, and above it is a *periodic* band, whose corner blocks `BandedMatrix` does not
+    /// hold. Truncating that band would drop entries that are small but not zero, so the
+    /// least-squares methods and Newton take the dense paths here.
+    ///
     /// - Throws: ``PhysGradError/invalidParameter(name:value:reason:)`` unless 3 <= n <= 4096.
     public static func burgers(_ n: Int) throws(PhysGradError) -> InverseProblem {
         guard n >= 3, n <= burgersMaximumDimension else {

@@ -53,7 +53,7 @@ public struct HalfInverseGradients: SteppingOptimizer {
         var report = StepReport()
         let (_, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         try evaluator.checkDeadline()
-        let jacobian = evaluator.jacobian(at: state.x)
+        let jacobian = try evaluator.jacobian(at: state.x)
         let (h, rank) = try svdProduct(jacobian, state.gradient, power: 0.5, relativeTruncation: relativeTruncation)
         report.solve = .svd(rank: rank, count: Swift.min(jacobian.rows, jacobian.columns))
         return try finishSVDStep(&state.x, direction: h.map { -$0 }, jacobian: jacobian, gradientInY: state.gradient,

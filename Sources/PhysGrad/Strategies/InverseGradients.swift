@@ -59,7 +59,7 @@ public struct InverseGradients: SteppingOptimizer {
         let dy = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
             .map { -$0 }
         try evaluator.checkDeadline()
-        let jacobian = evaluator.jacobian(at: state.x)
+        let jacobian = try evaluator.jacobian(at: state.x)
         let (d, rank) = try svdProduct(jacobian, dy, power: 1, relativeTruncation: relativeTruncation)
         report.solve = .svd(rank: rank, count: Swift.min(jacobian.rows, jacobian.columns))
         return try finishSVDStep(&state.x, direction: d, jacobian: jacobian, gradientInY: state.gradient, loss: loss,

@@ -35,6 +35,15 @@ import PhysGradLinearAlgebra
 /// gradient points out of the box are held fixed for the step, trial points are projected onto
 /// the box, and the ratio compares the actual reduction with the linear model's prediction for
 /// the projected step.
+///
+/// A declared banded Jacobian (``InverseProblem/jacobianStructure``) is computed from
+/// `lower + upper + 1` compressed products. With the trust region on the reduction, `p(λ)` then
+/// comes from banded Cholesky factorizations of the normal equations `(JᵀJ + λI) p = -Jᵀr`
+/// (D = I; O(n b²) per λ instead of the dense QR and SVD). The normal equations square J's
+/// condition number, so they are used only while `JᵀJ` factors with an estimated reciprocal
+/// condition number of at least 1e-10 (every solve then keeps about
+/// 6 digits more than the acceptance test resolves); otherwise the step is the dense one, on
+/// the expanded J (n <= 4096). The trust region on the length always works on the dense J.
 public struct LevenbergMarquardt: SteppingOptimizer {
     /// ``StepAcceptance/trustRegion(_:)`` on the reduction (default) or on the length.
     public var acceptance: StepAcceptance
@@ -78,10 +87,17 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         _ = try Box(lower: lower, upper: upper, dimension: problem.dimension)
     }
 
-    /// The Jacobian, its QR factors, R and the rotations' copy: about 2 k n + 2 n² doubles.
+    /// The Jacobian, its QR factors, R and the rotations' copy: about 2 k n + 2 n² doubles. With a
+    /// declared band (trust region on the reduction): O((lower + upper + 1) n), plus the dense
+    /// path's memory up to the dense fallback's limit (n <= 4096).
     public func workingMemory(for problem: InverseProblem) -> Int {
-        MemorySize.sum(leastSquaresMemory(problem),
-                       MemorySize.matrices(1, rows: problem.dimension, columns: problem.dimension))
+        let dense = MemorySize.sum(leastSquaresMemory(problem),
+                                   MemorySize.matrices(1, rows: problem.dimension, columns: problem.dimension))
+        if case .banded(let l, let u) = problem.jacobianStructure, case .trustRegion(let region) = acceptance,
+           region.measure == .reduction {
+            return BandedNormalEquations.workingMemory(problem, lower: l, upper: u, dense: dense)
+        }
+        return dense
     }
 
     public struct State: Sendable {
@@ -98,6 +114,8 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         var started = false
         /// `true` after the first accepted step (until then, every trial also caps Δ at its length).
         var hasTakenStep = false
+        /// The banded factorization's storage (declared banded Jacobian).
+        var bandedStorage = ShiftedBandedCholesky()
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -116,34 +134,44 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         guard case .trustRegion(let region) = acceptance else { throw StepFailure(.invalidInput("lm needs a trust region")) }
         try evaluator.checkDeadline()
-        let jacobian = evaluator.jacobian(at: state.x)
-        guard jacobian.isFinite else { throw StepFailure(.nonFiniteValue("Jacobian")) }
-        let g = gradientOfSquares(jacobian, state.residual)
+        // A declared band: J from compressed products, the step by banded normal equations
+        // (trust region on the reduction; MINPACK's form works on the dense J).
+        let band = try evaluator.bandedJacobian(at: state.x)
+        if let band, !band.isFinite { throw StepFailure(.nonFiniteValue("Jacobian")) }
+        var dense: Matrix? = nil
+        if band == nil || region.measure == .length {
+            if let band { dense = band.dense } else { dense = try evaluator.jacobian(at: state.x) }
+        }
+        if let dense, !dense.isFinite { throw StepFailure(.nonFiniteValue("Jacobian")) }
+        var g = [Double](repeating: 0, count: state.x.count)
+        if let dense { g = gradientOfSquares(dense, state.residual) } else { try? band!.multiply(state.residual, into: &g, transposed: true, alpha: 2) }
         let free = state.box.freeVariables(state.x, gradient: g)
         if !state.box.isUnbounded, let done = tolerances.gradientTest(state.box.projectedGradient(state.x, g)) {
             throw StepFailure(done)
         }
-        let jFree = free.count == state.x.count ? jacobian : jacobian.selectingColumns(free)
         // The scaled gradient test: the largest cosine between r and a column of J.
+        let columnNorms = dense?.columnNorms ?? band!.columnNorms
         var gnorm = 0.0
         if state.residualNorm != 0 {
-            for (c, i) in free.enumerated() {
-                var norm = 0.0
-                for k in 0..<jFree.rows { norm += jFree[k, c] * jFree[k, c] }
-                if norm > 0 { gnorm = Swift.max(gnorm, Swift.abs(g[i]) / 2 / (norm.squareRoot() * state.residualNorm)) }
+            for i in free where columnNorms[i] > 0 {
+                gnorm = Swift.max(gnorm, Swift.abs(g[i]) / 2 / (columnNorms[i] * state.residualNorm))
             }
         }
         if state.box.isUnbounded && gnorm <= tolerances.gradient {
             throw StepFailure(.convergedByMethod("largest cosine between the residual and a Jacobian column \(OptimizationResult.short(gnorm)) <= gtol \(tolerances.gradient)"))
         }
-        switch region.measure {
-        case .length:
-            var model = try linearize(&state, jacobian: jacobian, jFree: jFree, free: free, gnorm: gnorm)
-            return try radiusStep(&state, &model, region: region, evaluator: &evaluator)
-        case .reduction:
-            return try discrepancyStep(&state, jacobian: jacobian, jFree: jFree, free: free, region: region,
-                                       evaluator: &evaluator)
+        if let dense {
+            let jFree = free.count == state.x.count ? dense : dense.selectingColumns(free)
+            switch region.measure {
+            case .length:
+                var model = try linearize(&state, jacobian: dense, jFree: jFree, free: free, gnorm: gnorm)
+                return try radiusStep(&state, &model, region: region, evaluator: &evaluator)
+            case .reduction:
+                return try discrepancyStep(&state, jacobian: dense, jFree: jFree, free: free, region: region,
+                                           evaluator: &evaluator)
+            }
         }
+        return try bandedDiscrepancyStep(&state, jacobian: band!, free: free, region: region, evaluator: &evaluator)
     }
 
     /// The QR model of Moré's method at the state's point: J's factors, Qᵀr, the scaling D and
@@ -203,8 +231,15 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     }
 
     /// `‖J s + r‖²` for the step `s` actually taken.
-    private func linearResidual(_ jacobian: Matrix, _ state: State, _ step: [Double]) throws(StepFailure) -> Double {
-        var js = state.residual
+    private func linearResidual(_ jacobian: Matrix, _ residual: [Double], _ step: [Double]) throws(StepFailure) -> Double {
+        var js = residual
+        do { try jacobian.multiply(step, into: &js, alpha: 1, beta: 1) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        return Vector.dot(js, js)
+    }
+
+    /// `‖J s + r‖²` for a banded J.
+    private func linearResidual(_ jacobian: BandedMatrix, _ residual: [Double], _ step: [Double]) throws(StepFailure) -> Double {
+        var js = residual
         do { try jacobian.multiply(step, into: &js, alpha: 1, beta: 1) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
         return Vector.dot(js, js)
     }
@@ -252,12 +287,9 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         if rank < sigma.count && resolvable <= tolerances.loss * r2 {
             throw StepFailure(.convergedByMethod("the residual left lies in directions J damps below relativeTruncation \(relativeTruncation) of its largest singular value"))
         }
-        var report = StepReport()
-        report.solve = .svd(rank: rank, count: sigma.count)
-        var rho = state.discrepancy ?? region.initialRatio
-        while true {
-            try evaluator.checkDeadline()
-            let target = (1 - rho * rho) * full
+        let (x, residual) = (state.x, state.residual)
+        return try dampedSteps(&state, full: full, region: region, evaluator: &evaluator,
+                               linearResidual: { step throws(StepFailure) in try linearResidual(jacobian, residual, step) }) { target, rho throws(StepFailure) in
             // The predicted reduction falls from `full` at the floor to 0: bisection on log λ.
             var lambda = floor
             if full - target > 1e-3 * rho * rho * full {
@@ -273,14 +305,71 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             var coefficients = [Double](repeating: 0, count: sigma.count)
             for i in sigma.indices where sigma[i] > 0 { coefficients[i] = -c[i] * sigma[i] / (sigma[i] * sigma[i] + lambda) }
             var p = [Double](repeating: 0, count: jFree.columns)
-            do { try svd.vt.multiply(coefficients, into: &p, transposed: true) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            do throws(LinearAlgebraError) { try svd.vt.multiply(coefficients, into: &p, transposed: true) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            var step = [Double](repeating: 0, count: x.count)
+            for (k, i) in free.enumerated() { step[i] = p[k] }
+            return (step, lambda, predicted(lambda), .svd(rank: rank, count: sigma.count))
+        }
+    }
+
+    /// One step of Hanke's regularizing method with a banded J: the damped steps
+    /// `p(λ) = -(JᵀJ + λI)⁻¹ Jᵀr` from banded Cholesky factorizations of the normal equations
+    /// (``BandedNormalEquations``: O(n b²) per λ), λ found by a safeguarded Newton iteration to
+    /// within 10% of the target reduction. When `JᵀJ` is too ill-conditioned for the normal
+    /// equations, the step is the dense one (SVD of the expanded J).
+    private func bandedDiscrepancyStep(
+        _ state: inout State, jacobian band: BandedMatrix, free: [Int], region: TrustRegion, evaluator: inout ProblemEvaluator
+    ) throws(StepFailure) -> StepOutcome {
+        guard var equations = BandedNormalEquations.make(jacobian: band, residual: state.residual, free: free,
+                                                          storage: state.bandedStorage) else {
+            try BandedNormalEquations.requireDenseFallback(columns: band.columns)
+            let dense = band.dense
+            return try discrepancyStep(&state, jacobian: dense, jFree: free.count == state.x.count ? dense : dense.selectingColumns(free),
+                                       free: free, region: region, evaluator: &evaluator)
+        }
+        defer { state.bandedStorage = equations.storage }
+        let r2 = state.residualNorm * state.residualNorm
+        let full = equations.full.decrease
+        let outputNorm = Vector.norm2(Vector.add(state.residual, evaluator.problem.leastSquaresTarget ?? []))
+        if let done = tolerances.leastSquaresTest(fullReduction: full, loss: r2,
+                                                  residualNorm: state.residualNorm, outputNorm: outputNorm) {
+            throw StepFailure(done)
+        }
+        let residual = state.residual
+        var guess = state.damping
+        return try dampedSteps(&state, full: full, region: region, evaluator: &evaluator,
+                               linearResidual: { step throws(StepFailure) in try linearResidual(band, residual, step) }) { target, _ throws(StepFailure) in
+            guard let (p, lambda, predicted) = equations.step(forDecrease: target, guess: guess) else {
+                throw StepFailure(.linearAlgebraFailure(.notPositiveDefinite(order: band.columns)))
+            }
+            guess = lambda
+            return (p, lambda, predicted, lambda > 0 ? .shiftedCholesky(shift: lambda) : .cholesky)
+        }
+    }
+
+    /// The trials of one step on the reduction: for ρ, the damped step `p` (every variable; 0 where
+    /// held) that `step(target, ρ)` gives for the target `(1 - ρ²) full`, with its damping λ and
+    /// predicted reduction and its solve, projected onto the box (the prediction then `|r|² - linearResidual(s)`
+    /// for the step s taken); accepted on the ratio of actual to predicted reduction, else ρ grows.
+    private func dampedSteps(
+        _ state: inout State, full: Double, region: TrustRegion, evaluator: inout ProblemEvaluator,
+        linearResidual: (_ step: [Double]) throws(StepFailure) -> Double,
+        step: (_ target: Double, _ rho: Double) throws(StepFailure) -> (p: [Double], lambda: Double, predicted: Double, solve: LinearSolve)
+    ) throws(StepFailure) -> StepOutcome {
+        let r2 = state.residualNorm * state.residualNorm
+        var rho = state.discrepancy ?? region.initialRatio
+        var report = StepReport()
+        while true {
+            try evaluator.checkDeadline()
+            let (p, lambda, predicted, solve) = try step((1 - rho * rho) * full, rho)
+            report.solve = solve
             var trial = state.x
-            for (k, i) in free.enumerated() { trial[i] += p[k] }
+            for i in trial.indices { trial[i] += p[i] }
             trial = state.box.project(trial)
-            let step = Vector.subtract(trial, state.x)
+            let taken = Vector.subtract(trial, state.x)
             let (rTrial, lossTrial) = evaluator.residual(at: trial)
             report.trials += 1
-            let predictedNow = state.box.isUnbounded ? predicted(lambda) : r2 - (try linearResidual(jacobian, state, step))
+            let predictedNow = state.box.isUnbounded ? predicted : r2 - (try linearResidual(taken))
             let quality = lossTrial.isFinite && predictedNow > 0 ? (r2 - lossTrial) / predictedNow : -Double.infinity
             if quality > region.acceptanceRatio && lossTrial < r2 {
                 state.discrepancy = region.updatedDiscrepancy(rho, quality: quality)
@@ -332,7 +421,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             let prered: Double, dirder: Double
             if bounded {
                 // The linear model's relative reduction for the projected step.
-                prered = fnorm == 0 ? 0 : 1 - (try linearResidual(model.jacobian, state, step)) / (fnorm * fnorm)
+                prered = fnorm == 0 ? 0 : 1 - (try linearResidual(model.jacobian, state.residual, step)) / (fnorm * fnorm)
                 dirder = -prered
             } else {
                 // MINPACK's form, from ‖J p‖ and the damping term.

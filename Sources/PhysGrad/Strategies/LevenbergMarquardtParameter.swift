@@ -187,3 +187,100 @@ struct DampedSubproblem {
         }
     }
 }
+
+/// The damped least-squares subproblem of one step with a banded Jacobian, through the normal
+/// equations: `(JᵀJ + λI) p = -Jᵀr` by banded Cholesky factorizations (bandwidth `lower + upper`
+/// of J; O(n b²) each), in the free variables (a variable held at a bound gets a decoupled unit
+/// row and column, so its step is 0).
+///
+/// The normal equations square J's condition number. They are used only while that costs little:
+/// the factorization of `JᵀJ` itself must exist with a reciprocal condition number (LAPACK
+/// `dpbcon`, in the 1-norm) of at least ``reciprocalConditionFloor`` = 1e-10, so that
+/// `κ₁(JᵀJ + λI) <= 1e10` for every λ >= 0 and a solve loses at most about 1e10 · ε ≈ 2e-6 of
+/// relative accuracy, far below what the step acceptance resolves; otherwise ``make(jacobian:residual:free:storage:)``
+/// returns `nil` and the method takes its dense (SVD) step, up to n = ``denseFallbackLimit``
+/// (beyond, the run stops as stalled and says why: the dense matrices would take n² memory).
+///
+/// The predicted reduction of the linearized residual for `p(λ)` is
+/// `‖r‖² - ‖r + J p‖² = ‖J p‖² + 2λ ‖p‖²`, computed in that form (no cancellation).
+struct BandedNormalEquations {
+    /// The least reciprocal condition number of `JᵀJ` for which the banded path is taken.
+    static let reciprocalConditionFloor = 1e-10
+    /// The largest n whose ill-conditioned banded steps fall back to the dense path.
+    static let denseFallbackLimit = 4096
+
+    /// Throws unless a problem with n unknowns may take the dense step in place of the banded one.
+    static func requireDenseFallback(columns n: Int) throws(StepFailure) {
+        if n > denseFallbackLimit {
+            throw StepFailure(.stalled("the banded normal equations JᵀJ are not positive definite with reciprocal condition >= \(reciprocalConditionFloor), and n = \(n) is above the dense fallback's limit \(denseFallbackLimit)"))
+        }
+    }
+
+    /// The working memory of a method that solves banded steps (and falls back to the dense path,
+    /// whose memory is `dense`, up to ``denseFallbackLimit``): the band of J, its compressed
+    /// products, `JᵀJ`, its copy and factor, and vectors.
+    static func workingMemory(_ problem: InverseProblem, lower: Int, upper: Int, dense: Int) -> Int {
+        let n = problem.dimension, k = problem.outputDimension
+        let colours = Swift.max(0, lower) + Swift.max(0, upper) + 1
+        let banded = MemorySize.sum(MemorySize.matrices(1, rows: k, columns: colours), MemorySize.matrices(5, rows: colours, columns: n),
+                                    MemorySize.vectors(16, of: Swift.max(n, k)))
+        return n <= denseFallbackLimit ? MemorySize.sum(banded, dense) : banded
+    }
+
+    let jacobian: BandedMatrix
+    /// `2 JᵀJ` (free variables; unit rows and columns for the others), as Newton's model of L = |r|²:
+    /// a shift μ of it is a damping λ = μ/2 of the least-squares problem.
+    var system: ShiftedSymmetricSystem
+    /// `2 Jᵀr` (0 on held variables).
+    let gradient: [Double]
+    /// The Gauss-Newton step (λ = 0) and the reduction it predicts, `‖J p₀‖²`.
+    let full: (step: [Double], decrease: Double)
+
+    /// The subproblem at J and r, or `nil` when `JᵀJ` is not safely positive definite (see the
+    /// type's documentation). `free` lists the variables that may move.
+    static func make(jacobian j: BandedMatrix, residual r: [Double], free: [Int],
+                     storage: ShiftedBandedCholesky) -> BandedNormalEquations? {
+        var a = j.gram()
+        var g = [Double](repeating: 0, count: j.columns)
+        do { try j.multiply(r, into: &g, transposed: true, alpha: 2) } catch { return nil }
+        if free.count < j.columns {
+            var isFree = [Bool](repeating: false, count: j.columns)
+            for i in free { isFree[i] = true }
+            for i in 0..<j.columns where !isFree[i] {
+                g[i] = 0
+                for k in Swift.max(0, i - a.bandwidth)...Swift.min(j.columns - 1, i + a.bandwidth) { a[i, k] = i == k ? 1 : 0 }
+            }
+        }
+        var doubled = a
+        doubled.scale(by: 2)
+        var system = ShiftedSymmetricSystem(banded: doubled, reusing: storage)
+        guard system.factor(shift: 0), system.reciprocalCondition() >= reciprocalConditionFloor else { return nil }
+        var p = system.solve(g)
+        for i in p.indices { p[i] = -p[i] }
+        var jp = [Double](repeating: 0, count: j.rows)
+        do { try j.multiply(p, into: &jp) } catch { return nil }
+        let decrease = Vector.dot(jp, jp)
+        guard Vector.allFinite(p), decrease.isFinite else { return nil }
+        return BandedNormalEquations(jacobian: j, system: system, gradient: g, full: (p, decrease))
+    }
+
+    /// The step whose predicted reduction is within 10% of `target` (and of what it leaves of the
+    /// full reduction), its damping λ (of `JᵀJ + λI`) and its predicted reduction; `guess` is a
+    /// first λ to try (the previous step's).
+    mutating func step(forDecrease target: Double, guess: Double) -> (step: [Double], lambda: Double, predicted: Double)? {
+        guard let (p, mu) = shiftForDecrease(&system, gradient, target: target, reference: full.decrease, full: full,
+                                             guess: 2 * guess) else { return nil }
+        return (p, mu / 2, predicted(p, lambda: mu / 2))
+    }
+
+    /// `‖J p‖² + 2λ ‖p‖²`, the reduction of `‖r + J p‖²` that the step `p = p(λ)` predicts.
+    func predicted(_ p: [Double], lambda: Double) -> Double {
+        var jp = [Double](repeating: 0, count: jacobian.rows)
+        do { try jacobian.multiply(p, into: &jp) } catch { return .nan }
+        let pp = Vector.dot(p, p)
+        return Vector.dot(jp, jp) + 2 * lambda * pp
+    }
+
+    /// The storage of the factorization, for the next step.
+    var storage: ShiftedBandedCholesky { system.bandedStorage }
+}

@@ -15,7 +15,9 @@ import PhysGradLinearAlgebra
 /// `x_{k+1} = x_k - α H̃⁻¹ g` from `α = η`, where ``HessianPolicy`` says what `H̃` is when H is
 /// not positive definite. The chapter's Newton is `Newton(eta: 1/3, policy: .exact, acceptance: .fixed)`.
 ///
-/// The Hessian comes in the problem's declared structure (dense, or a diagonal: O(n) steps).
+/// The Hessian comes in the problem's declared structure (dense; a diagonal: O(n) steps; a band of
+/// width b: `2b + 1` compressed Hessian-vector products and banded Cholesky factorizations,
+/// O(n b²) per factorization).
 /// Offers ``StepAcceptance/trustRegion(_:)`` (default), `.fixed`, `.backtracking`, `.strongWolfe`.
 public struct Newton: SteppingOptimizer {
     /// The first step length tried by a line search, or the step of a fixed one (ignored by the
@@ -63,11 +65,18 @@ public struct Newton: SteppingOptimizer {
         try tolerances.validate(for: name)
     }
 
-    /// A dense Hessian, its factor and a copy for shifts: 3 n² doubles (a declared diagonal: O(n)).
+    /// A dense Hessian, its factor and a copy for shifts: 3 n² doubles (a declared diagonal: O(n);
+    /// a declared band of width b: its compressed products, the band and its factor, 4 (b + 1) n).
     public func workingMemory(for problem: InverseProblem) -> Int {
         let n = problem.dimension
-        if problem.objectiveHessianStructure == .diagonal { return MemorySize.vectors(12, of: n) }
-        return MemorySize.sum(MemorySize.matrices(3, rows: n, columns: n), MemorySize.vectors(12, of: n))
+        switch problem.objectiveHessianStructure {
+        case .diagonal:
+            return MemorySize.vectors(12, of: n)
+        case .banded(let b):
+            return MemorySize.sum(MemorySize.matrices(4, rows: Swift.max(b, 0) + 1, columns: n), MemorySize.vectors(12, of: n))
+        case .dense:
+            return MemorySize.sum(MemorySize.matrices(3, rows: n, columns: n), MemorySize.vectors(12, of: n))
+        }
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -92,10 +101,10 @@ public struct Newton: SteppingOptimizer {
         let direction: [Double]
         if evaluator.problem.objectiveHessianStructure == .dense {
             // Hessian and factor rewritten in place: no n² allocation per step.
-            evaluator.objectiveHessian(at: state.x, into: &state.workspace.hessian)
+            try evaluator.objectiveHessian(at: state.x, into: &state.workspace.hessian)
             direction = try newtonDirection(&state.workspace, state.gradient, policy: policy, report: &report)
         } else {
-            direction = try newtonDirection(evaluator.objectiveHessian(at: state.x), state.gradient, policy: policy,
+            direction = try newtonDirection(try evaluator.objectiveHessian(at: state.x), state.gradient, policy: policy,
                                             report: &report)
         }
         // direction solves H̃ s = g; the step is -α s.
@@ -119,12 +128,13 @@ public struct Newton: SteppingOptimizer {
     ) throws(StepFailure) -> StepOutcome {
         var system: ShiftedSymmetricSystem
         if evaluator.problem.objectiveHessianStructure == .dense {
-            evaluator.objectiveHessian(at: state.x, into: &state.workspace.hessian)
+            try evaluator.objectiveHessian(at: state.x, into: &state.workspace.hessian)
             system = ShiftedSymmetricSystem(dense: state.workspace.hessian, reusing: state.workspace.cholesky.take())
         } else {
-            switch evaluator.objectiveHessian(at: state.x) {
+            switch try evaluator.objectiveHessian(at: state.x) {
             case .diagonal(let d): system = ShiftedSymmetricSystem(diagonal: d)
             case .dense(let h): system = ShiftedSymmetricSystem(dense: h)
+            case .banded(let b): system = ShiftedSymmetricSystem(banded: b, reusing: state.workspace.bandedCholesky)
             }
         }
         guard system.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
@@ -135,7 +145,10 @@ public struct Newton: SteppingOptimizer {
                 system.baseShift = kappa * system.normOne
             }
         }
-        defer { state.workspace.cholesky = system.takeStorage() }
+        defer {
+            state.workspace.cholesky = system.takeStorage()
+            if system.isBanded { state.workspace.bandedCholesky = system.bandedStorage }
+        }
         if region.measure == .reduction {
             if let outcome = try reductionStep(&state, loss: loss, region: region, system: &system, evaluator: &evaluator) {
                 return outcome
@@ -273,6 +286,13 @@ func modelDecrease(_ system: inout ShiftedSymmetricSystem, _ g: [Double], _ p: [
     return -(Vector.dot(g, p) + 0.5 * Vector.dot(p, hp))
 }
 
+/// `½ pᵀH̃p + λ‖p‖²`, the decrease the (shifted) model predicts for the step `p = -(H̃ + λI)⁻¹ g`
+/// of the last factorization: `-(gᵀp + ½ pᵀH̃p)` without its cancellation.
+func solvedStepDecrease(_ system: inout ShiftedSymmetricSystem, _ p: [Double], lambda: Double) -> Double {
+    let hp = system.multiply(p)
+    return 0.5 * Vector.dot(p, hp) + lambda * Vector.dot(p, p)
+}
+
 /// λ >= 0 whose step `p = -(H̃ + λI)⁻¹ g` the model credits with a decrease within 10% of
 /// `target` (and of what it leaves of `reference`), found by a safeguarded Newton iteration with φ'(λ) = -λ ‖L⁻¹p‖²
 /// inside a bracket; returns the step and λ, or `nil` if no shift makes H̃ + λI positive definite.
@@ -298,7 +318,7 @@ func shiftForDecrease(
         }
         var p = system.solve(g)
         for i in p.indices { p[i] = -p[i] }
-        let phi = modelDecrease(&system, g, p)
+        let phi = solvedStepDecrease(&system, p, lambda: lambda)
         if !phi.isFinite {
             low = Swift.max(low, lambda)
             lambda = high.isFinite ? (low * high).squareRoot() : 10 * lambda

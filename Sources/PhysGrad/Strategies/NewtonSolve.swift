@@ -35,6 +35,7 @@ public enum HessianPolicy: Sendable, Hashable {
 struct NewtonWorkspace: Sendable {
     var hessian = Matrix(rows: 0, columns: 0)
     var cholesky: CholeskyFactorization?
+    var bandedCholesky = ShiftedBandedCholesky()
 }
 
 /// Solves H s = g for a dense H held in `workspace.hessian`, under `policy`: Cholesky in the
@@ -47,20 +48,44 @@ func newtonDirection(
     guard h.isFinite else { throw StepFailure(.nonFiniteValue("Hessian")) }
     let anorm: Double
     if case .regularize(_, let floor) = policy, floor > 0 { anorm = h.normOne } else { anorm = 0 }
+    var factor: CholeskyFactorization?
+    return try shiftedNewtonSolve(
+        order: h.rows, policy: policy, report: &report,
+        diagonalScale: { Swift.max(1, h.diagonalElements.map { Swift.abs($0) }.max() ?? 1) },
+        factorize: { shift throws(LinearAlgebraError) in
+            factor = nil
+            let f = try CholeskyFactorization.factorize(h, shift: shift, reusing: workspace.cholesky.take())
+            workspace.cholesky = f
+            factor = f
+        },
+        reciprocalCondition: { shift in factor?.reciprocalConditionNumber(oneNorm: anorm + shift) ?? 0 },
+        solve: { () throws(LinearAlgebraError) in try factor!.solve(g) },
+        luSolve: { () throws(LinearAlgebraError) in try LUFactorization(h).solve(g) })
+}
+
+/// The loop the dense and banded Newton solves share: factorize `H + shift·I` from shift 0;
+/// accept it unless ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)`` asks
+/// for a better-conditioned one; otherwise, per `policy`, fail, fall back to LU (`.exact`) or
+/// raise the shift (τ₀ · max(1, max|h_ii|), then tenfold, at most 31 times). Records the solve.
+private func shiftedNewtonSolve(
+    order: Int, policy: HessianPolicy, report: inout StepReport, diagonalScale: () -> Double,
+    factorize: (_ shift: Double) throws(LinearAlgebraError) -> Void,
+    reciprocalCondition: (_ shift: Double) -> Double,
+    solve: () throws(LinearAlgebraError) -> [Double],
+    luSolve: () throws(LinearAlgebraError) -> [Double]
+) throws(StepFailure) -> [Double] {
     var shift = 0.0
     var attempt = 0
-    var failure: LinearAlgebraError
     while true {
+        var failure: LinearAlgebraError
         do throws(LinearAlgebraError) {
-            let factor = try CholeskyFactorization.factorize(h, shift: shift, reusing: workspace.cholesky.take())
-            workspace.cholesky = factor
-            if case .regularize(_, let floor) = policy, floor > 0,
-               factor.reciprocalConditionNumber(oneNorm: anorm + shift) < floor {
-                failure = .notPositiveDefinite(order: h.rows)
+            try factorize(shift)
+            if case .regularize(_, let floor) = policy, floor > 0, reciprocalCondition(shift) < floor {
+                failure = .notPositiveDefinite(order: order)
             } else {
                 report.solve = shift > 0 ? .shiftedCholesky(shift: shift) : .cholesky
                 report.damping = shift > 0 ? shift : nil
-                return try factor.solve(g)
+                return try solve()
             }
         } catch {
             failure = error
@@ -71,11 +96,10 @@ func newtonDirection(
             throw StepFailure(.linearAlgebraFailure(failure))
         case .exact:
             report.solve = .luFallback
-            do { return try LUFactorization(h).solve(g) } catch let e { throw StepFailure(.linearAlgebraFailure(e)) }
+            do throws(LinearAlgebraError) { return try luSolve() } catch { throw StepFailure(.linearAlgebraFailure(error)) }
         case .regularize(let tau0, _):
             if attempt > 30 { throw StepFailure(.linearAlgebraFailure(failure)) }
-            let scale = Swift.max(1, h.diagonalElements.map { Swift.abs($0) }.max() ?? 1)
-            shift = attempt == 0 ? tau0 * scale : shift * 10
+            shift = attempt == 0 ? tau0 * diagonalScale() : shift * 10
             attempt += 1
         }
     }
@@ -110,5 +134,29 @@ func newtonDirection(
     case .dense(let m):
         var workspace = NewtonWorkspace(hessian: m, cholesky: nil)
         return try newtonDirection(&workspace, g, policy: policy, report: &report)
+    case .banded(let b):
+        return try newtonDirection(banded: b, g, policy: policy, report: &report)
     }
+}
+
+/// Solves H s = g for a banded H under `policy`, as the dense form does: banded Cholesky, shifted
+/// until positive definite (and, under ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``,
+/// conditioned); the exact policy's LU fallback runs on the dense matrix (n <= 4096; above, an
+/// indefinite H ends the run with the factorization's failure).
+private func newtonDirection(
+    banded h: SymmetricBandedMatrix, _ g: [Double], policy: HessianPolicy, report: inout StepReport
+) throws(StepFailure) -> [Double] {
+    var factor = ShiftedBandedCholesky()
+    let anorm = h.normOne
+    return try shiftedNewtonSolve(
+        order: h.order, policy: policy, report: &report,
+        diagonalScale: { Swift.max(1, h.diagonalElements.map { Swift.abs($0) }.max() ?? 1) },
+        factorize: { shift throws(LinearAlgebraError) in try factor.factorize(h, shift: shift) },
+        reciprocalCondition: { shift in factor.reciprocalConditionNumber(oneNorm: anorm + shift) },
+        solve: { () throws(LinearAlgebraError) in try factor.solve(g) },
+        luSolve: { () throws(LinearAlgebraError) in
+            // The fallback expands the band: n² memory, so only up to the dense fallback's limit.
+            guard h.order <= BandedNormalEquations.denseFallbackLimit else { throw .notPositiveDefinite(order: h.order) }
+            return try LUFactorization(h.dense).solve(g)
+        })
 }

@@ -1,0 +1,165 @@
+// Sparse Jacobians and Hessians from a few directional derivatives (column colouring).
+import PhysGradLinearAlgebra
+
+/// A colouring of the columns of a sparse matrix: columns of one colour share a seed direction
+/// `sᶜ = Σ_{colour(j) = c} e_j`, and the products `A sᶜ` (a JVP per colour for a Jacobian, a
+/// Hessian-vector product for a Hessian) determine A when no row has two nonzeros of one colour
+/// (Curtis, Powell & Reid 1974). A band matrix with `lower` sub- and `upper` super-diagonals needs
+/// `lower + upper + 1` colours, whatever its size: its Jacobian costs that many JVPs instead of n.
+public struct ColumnColoring: Sendable, Hashable {
+    /// The colour of each column, in `0 ..< count`.
+    public let colors: [Int]
+    /// The number of colours (seed directions).
+    public let count: Int
+
+    /// A colouring from the colour of each column.
+    ///
+    /// - Throws: ``ColumnColoringError/colorOutOfRange(column:color:count:)`` unless every colour
+    ///   is in `0 ..< count` (and `count >= 0`).
+    public init(colors: [Int], count: Int) throws(ColumnColoringError) {
+        for (j, c) in colors.enumerated() where c < 0 || c >= count {
+            throw .colorOutOfRange(column: j, color: c, count: count)
+        }
+        self.init(unchecked: colors, count: count)
+    }
+
+    init(unchecked colors: [Int], count: Int) {
+        self.colors = colors
+        self.count = count
+    }
+
+    /// The cyclic colouring `colour(j) = j mod (lower + upper + 1)` of a band matrix with n columns
+    /// (fewer colours when n is smaller); negative bandwidths count as 0.
+    public static func banded(columns n: Int, lower: Int, upper: Int) -> ColumnColoring {
+        let m = Swift.max(1, Swift.max(lower, 0) + Swift.max(upper, 0) + 1)
+        return ColumnColoring(unchecked: (0..<Swift.max(n, 0)).map { $0 % m }, count: Swift.min(m, Swift.max(n, 1)))
+    }
+
+    /// The seed direction `sᶜ` of colour c.
+    public func seed(_ c: Int) -> [Double] { colors.map { $0 == c ? 1 : 0 } }
+}
+
+/// A column colouring that cannot be used.
+public enum ColumnColoringError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Column `column` has colour `color`, outside `0 ..< count`.
+    case colorOutOfRange(column: Int, color: Int, count: Int)
+
+    public var description: String {
+        switch self {
+        case .colorOutOfRange(let j, let c, let count): return "column \(j) has colour \(c), outside 0..<\(count)"
+        }
+    }
+}
+
+extension ArrayDerivatives {
+    /// `J(x) S` for the colouring's seeds (k × `coloring.count`), 8 colours per evaluation on
+    /// `DualLanes<SIMD8<Double>>` elements (no tape): the compressed Jacobian of a sparse model.
+    @inlinable
+    public static func compressedJacobian<M: ArrayModel>(of model: M, at x: [Double], coloring: ColumnColoring) -> Matrix {
+        typealias L = DualLanes<SIMD8<Double>>
+        let n = x.count
+        precondition(coloring.colors.count == n, "compressedJacobian: \(coloring.colors.count) colours for \(n) columns")
+        let tape = ArrayTape<L>(reservingElements: 4 * n + 64, recording: false)
+        var k = -1
+        var products: [Double] = []
+        var start = 0
+        repeat {
+            let width = Swift.min(8, coloring.count - start)
+            tape.reset()
+            let y = model(tape.constant(x.withUnsafeBufferPointer { _colourSeeds(tape, $0, coloring, start: start, width: width) }))
+            if k < 0 {
+                k = y.count
+                products = [Double](repeating: 0, count: k * coloring.count)
+            }
+            precondition(y.count == k, "compressedJacobian: the model's output count changed between evaluations")
+            for r in 0..<k {
+                let t = y.values[r].tangents
+                for l in 0..<width { products[r + (start + l) * k] = t[l] }
+            }
+            start += width
+        } while start < coloring.count
+        return Matrix(rows: Swift.max(k, 0), columns: coloring.count, columnMajor: products)
+    }
+
+    /// `∇²f(x) S` for the colouring's seeds (n × `coloring.count`), 8 colours per
+    /// forward-over-reverse pass on `DualLanes<SIMD8<Double>>` elements: the compressed Hessian of
+    /// a function whose Hessian is sparse.
+    @inlinable
+    public static func compressedHessian<F: ArrayObjective>(
+        of f: F, at x: [Double], coloring: ColumnColoring, tape: ArrayTape<DualLanes<SIMD8<Double>>>? = nil
+    ) -> Matrix {
+        typealias L = DualLanes<SIMD8<Double>>
+        let n = x.count
+        precondition(coloring.colors.count == n, "compressedHessian: \(coloring.colors.count) colours for \(n) columns")
+        let tape = tape ?? ArrayTape<L>(reservingElements: 8 * n + 64)
+        var products = [Double](repeating: 0, count: n * coloring.count)
+        var start = 0
+        while start < coloring.count {
+            let width = Swift.min(8, coloring.count - start)
+            tape.reset()
+            let xv = tape.variable(x.withUnsafeBufferPointer { _colourSeeds(tape, $0, coloring, start: start, width: width) })
+            let y = f(xv)
+            precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
+            tape.reverseSweep(from: y)
+            if let a = tape._adjoint(xv.node) {
+                for l in 0..<width {
+                    for i in 0..<n { products[i + (start + l) * n] = a[i].tangents[l] }
+                }
+            }
+            start += width
+        }
+        tape.reset()
+        return Matrix(rows: n, columns: coloring.count, columnMajor: products)
+    }
+
+    /// x with tangent lane l of every input of colour `start + l` set to 1 (l < width), in `tape`'s
+    /// arena: the seeds of one pass over eight colours.
+    @inlinable
+    static func _colourSeeds(
+        _ tape: ArrayTape<DualLanes<SIMD8<Double>>>, _ x: UnsafeBufferPointer<Double>, _ coloring: ColumnColoring, start: Int, width: Int
+    ) -> UnsafeBufferPointer<DualLanes<SIMD8<Double>>> {
+        let n = x.count
+        let seeds = tape._allocate(n)
+        coloring.colors.withUnsafeBufferPointer { colours in
+            for i in 0..<n {
+                var t = SIMD8<Double>()
+                let c = colours[i] - start
+                if c >= 0 && c < width { t[c] = 1 }
+                seeds[i] = DualLanes(value: x[i], tangents: t)
+            }
+        }
+        return UnsafeBufferPointer(start: seeds, count: n)
+    }
+}
+
+extension DifferentiableModel {
+    /// `J(x) S` for the colouring's seeds (k × `coloring.count`) by one Jacobian-vector product
+    /// per colour: the compressed Jacobian of any model.
+    public mutating func compressedJacobian(at x: [Double], coloring: ColumnColoring) -> Matrix {
+        var products: [Double] = []
+        var k = 0
+        for c in 0..<coloring.count {
+            let column = jacobianVectorProduct(at: x, direction: coloring.seed(c))
+            if c == 0 {
+                k = column.count
+                products.reserveCapacity(k * coloring.count)
+            }
+            precondition(column.count == k, "compressedJacobian: the model's output count changed between products")
+            products.append(contentsOf: column)
+        }
+        return Matrix(rows: k, columns: coloring.count, columnMajor: products)
+    }
+}
+
+extension DifferentiableObjective {
+    /// `∇²f(x) S` for the colouring's seeds (n × `coloring.count`) by one Hessian-vector product
+    /// per colour: the compressed Hessian of any objective.
+    public mutating func compressedHessian(at x: [Double], coloring: ColumnColoring) -> Matrix {
+        var products: [Double] = []
+        products.reserveCapacity(x.count * coloring.count)
+        for c in 0..<coloring.count {
+            products.append(contentsOf: hessianVectorProduct(at: x, direction: coloring.seed(c)))
+        }
+        return Matrix(rows: x.count, columns: coloring.count, columnMajor: products)
+    }
+}

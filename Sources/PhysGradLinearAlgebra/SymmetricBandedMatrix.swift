@@ -1,0 +1,335 @@
+internal import CPhysGradLAPACK
+
+/// A symmetric n × n *band* matrix: `a_ij = a_ji`, and 0 for `|i - j| > bandwidth`, stored as
+/// LAPACK's lower band storage: `a_ij` (i >= j) at `band[(i - j) + j · (bandwidth + 1)]`.
+///
+/// The normal matrix `JᵀJ` of a banded Jacobian and the Hessian of a sum of local terms have this
+/// form. Products (`dsbmv`) cost `4 n · bandwidth` flops, and the shifted Cholesky
+/// factorizations of ``ShiftedBandedCholesky`` `n · bandwidth²` instead of `n³/3`.
+public struct SymmetricBandedMatrix: Sendable, Hashable {
+    /// n.
+    public let order: Int
+    /// The number of sub-diagonals kd (clamped to n - 1).
+    public let bandwidth: Int
+    /// The lower band, `bandwidth + 1` rows, column-major.
+    public private(set) var band: [Double]
+
+    /// The zero matrix of order n with `bandwidth` sub-diagonals.
+    ///
+    /// - Precondition: `order >= 0`, `bandwidth >= 0`.
+    public init(order n: Int, bandwidth kd: Int) {
+        precondition(n >= 0 && kd >= 0, "SymmetricBandedMatrix: negative order or bandwidth")
+        order = n
+        bandwidth = Swift.min(kd, Swift.max(n - 1, 0))
+        band = [Double](repeating: 0, count: (bandwidth + 1) * n)
+    }
+
+    /// The matrix whose lower band is `element(i, j)` for `j <= i <= j + bandwidth` (the upper band
+    /// is its mirror image and is not asked for).
+    public init(order n: Int, bandwidth kd: Int, element: (_ row: Int, _ column: Int) -> Double) {
+        self.init(order: n, bandwidth: kd)
+        let ld = bandwidth + 1
+        for j in 0..<n {
+            for i in j..<Swift.min(n, j + ld) { band[(i - j) + j * ld] = element(i, j) }
+        }
+    }
+
+    /// The band of `products`, the n × (2 bandwidth + 1) matrix of products `A sᶜ` with the cyclic
+    /// seeds `sᶜ = Σ_{j ≡ c mod (2 bandwidth + 1)} e_j`: `a_ij = products[i, j mod (2 bandwidth + 1)]`
+    /// for `j <= i` (see ``BandedMatrix/init(rows:columns:lower:upper:compressed:)``), then
+    /// symmetrized: each stored entry is the mean of `a_ij` and `a_ji` as the products give them.
+    public init(order n: Int, bandwidth kd: Int, compressed products: Matrix) {
+        self.init(order: n, bandwidth: kd)
+        let w = bandwidth, colours = 2 * w + 1
+        precondition(products.rows == n && products.columns >= Swift.min(colours, n),
+                     "SymmetricBandedMatrix: \(products.rows) x \(products.columns) products for order \(n), \(colours) colours")
+        products.withUnsafeBufferPointer { p in
+            for j in 0..<n {
+                for i in j..<Swift.min(n, j + w + 1) {
+                    // a_ij from the product of j's colour, a_ji from i's.
+                    band[(i - j) + j * (w + 1)] = 0.5 * (p[i + (j % colours) * n] + p[j + (i % colours) * n])
+                }
+            }
+        }
+    }
+
+    /// The band of a dense symmetric matrix (entries outside it are dropped).
+    public init(_ a: Matrix, bandwidth kd: Int) {
+        precondition(a.isSquare, "SymmetricBandedMatrix: \(a.shape) is not square")
+        self.init(order: a.rows, bandwidth: kd) { i, j in a[i, j] }
+    }
+
+    /// Mutable access to the band for this module's kernels.
+    mutating func _withBand<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
+        try band.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
+    /// `a_ij` (0 outside the band). Setting `a_ij` sets `a_ji` too; outside the band it traps.
+    public subscript(row: Int, column: Int) -> Double {
+        get {
+            precondition(row >= 0 && row < order && column >= 0 && column < order, "SymmetricBandedMatrix: index out of range")
+            let (i, j) = row >= column ? (row, column) : (column, row)
+            return i - j > bandwidth ? 0 : band[(i - j) + j * (bandwidth + 1)]
+        }
+        set {
+            let (i, j) = row >= column ? (row, column) : (column, row)
+            precondition(j >= 0 && i < order && i - j <= bandwidth, "SymmetricBandedMatrix: (\(row), \(column)) is outside the band")
+            band[(i - j) + j * (bandwidth + 1)] = newValue
+        }
+    }
+
+    /// `true` when every stored entry is finite.
+    public var isFinite: Bool { Vector.allFinite(band) }
+
+    /// The matrix of absolute values `|a_ij|`.
+    public var absolute: SymmetricBandedMatrix {
+        var a = self
+        for i in a.band.indices { a.band[i] = Swift.abs(a.band[i]) }
+        return a
+    }
+
+    /// Multiplies every entry by `alpha`.
+    public mutating func scale(by alpha: Double) { Vector.scale(&band, by: alpha) }
+
+    /// The diagonal.
+    public var diagonalElements: [Double] { (0..<order).map { band[$0 * (bandwidth + 1)] } }
+
+    /// The dense matrix.
+    public var dense: Matrix {
+        Matrix(rows: order, columns: order) { i, j in Swift.abs(i - j) <= bandwidth ? self[i, j] : 0 }
+    }
+
+    /// Row sums of `|a_ij|` off the diagonal (Gershgorin radii).
+    public var offDiagonalRowSums: [Double] {
+        let n = order, ld = bandwidth + 1
+        var s = [Double](repeating: 0, count: n)
+        for j in 0..<n {
+            for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) {
+                let v = Swift.abs(band[(i - j) + j * ld])
+                s[i] += v
+                s[j] += v
+            }
+        }
+        return s
+    }
+
+    /// `‖A‖₁ = ‖A‖∞`, the largest absolute column sum.
+    public var normOne: Double {
+        let off = offDiagonalRowSums
+        var m = 0.0
+        for i in 0..<order { m = Swift.max(m, off[i] + Swift.abs(band[i * (bandwidth + 1)])) }
+        return m
+    }
+
+    /// The Frobenius norm.
+    public var normFrobenius: Double {
+        let n = order, ld = bandwidth + 1
+        var s = 0.0
+        for j in 0..<n {
+            s += band[j * ld] * band[j * ld]
+            for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) { s += 2 * band[(i - j) + j * ld] * band[(i - j) + j * ld] }
+        }
+        return s.squareRoot()
+    }
+
+    /// `y ← α A x + β y` (BLAS `dsbmv`), without allocating. With `β = 0`, `y`'s old contents are ignored.
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``.
+    public func multiply(_ x: [Double], into y: inout [Double], alpha: Double = 1, beta: Double = 0) throws(LinearAlgebraError) {
+        guard x.count == order, y.count == order else {
+            throw .dimensionMismatch(operation: "sbmv", lhs: Shape(rows: order, columns: order),
+                                     rhs: .vector(x.count == order ? y.count : x.count))
+        }
+        guard order > 0 else { return }
+        band.withUnsafeBufferPointer { a in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    cblas_dsbmv(CblasColMajor, CblasLower, Int32(order), Int32(bandwidth), alpha, a.baseAddress,
+                                Int32(bandwidth + 1), xp.baseAddress, 1, beta, yp.baseAddress, 1)
+                }
+            }
+        }
+    }
+
+    /// `A x`.
+    public func multiply(_ x: [Double]) throws(LinearAlgebraError) -> [Double] {
+        var y = [Double](repeating: 0, count: order)
+        try multiply(x, into: &y)
+        return y
+    }
+}
+
+/// The Cholesky factorization `A + σI = L Lᵀ` of a symmetric band matrix shifted by σ (the
+/// algorithm of LAPACK's `dpbtf2`), kept in storage that the next factorization reuses: the shifted systems of
+/// Levenberg-Marquardt damping and trust-region subproblems, `(A + λI) p = -g`, for several λ
+/// against one A, without an allocation per λ. `n · bandwidth²` flops per factorization,
+/// `4 n · bandwidth` per solve.
+///
+/// ```swift
+/// var chol = ShiftedBandedCholesky()
+/// try chol.factorize(jtj, shift: lambda)       // throws .notPositiveDefinite(order:) otherwise
+/// let p = try chol.solve(g)
+/// ```
+public struct ShiftedBandedCholesky: Sendable {
+    /// n (0 before the first factorization).
+    public private(set) var order = 0
+    /// The number of sub-diagonals of L.
+    public private(set) var bandwidth = 0
+    /// σ of the last factorization.
+    public private(set) var shift = 0.0
+    /// `true` when the last factorization succeeded (solves need one).
+    public private(set) var isFactored = false
+    /// L in LAPACK's lower band storage.
+    public private(set) var band: [Double] = []
+
+    public init() {}
+
+    /// Factorizes `a + shift · I` in this value's storage.
+    ///
+    /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite entry
+    ///   or shift, ``LinearAlgebraError/notPositiveDefinite(order:)`` (the value then holds no factor).
+    public mutating func factorize(_ a: SymmetricBandedMatrix, shift sigma: Double) throws(LinearAlgebraError) {
+        isFactored = false
+        guard sigma.isFinite else { throw .nonFinite(operation: "banded Cholesky factorization", argument: "shift", index: 0) }
+        try requireFinite(a.band, "banded Cholesky factorization", "matrix band")
+        let n = a.order, kd = a.bandwidth, ld = kd + 1
+        if band.count == a.band.count {
+            band.withUnsafeMutableBufferPointer { dst in a.band.withUnsafeBufferPointer { src in _ = dst.update(fromContentsOf: src) } }
+        } else {
+            band = a.band
+        }
+        order = n
+        bandwidth = kd
+        shift = sigma
+        guard n > 0 else {
+            isFactored = true
+            return
+        }
+        let failed = band.withUnsafeMutableBufferPointer { p in
+            if sigma != 0 { for j in 0..<n { p[j * ld] += sigma } }
+            return Self.factorInPlace(p, n: n, kd: kd)
+        }
+        if let k = failed { throw .notPositiveDefinite(order: k) }
+        isFactored = true
+    }
+
+    private func check(_ b: [Double], _ operation: String) throws(LinearAlgebraError) {
+        precondition(isFactored, "ShiftedBandedCholesky: no successful factorization to solve with")
+        guard b.count == order else {
+            throw .dimensionMismatch(operation: operation, lhs: Shape(rows: order, columns: order), rhs: .vector(b.count))
+        }
+        try requireFinite(b, operation, "right-hand side")
+    }
+
+    /// Solves `(A + σI) x = b` in place (two triangular band solves, as LAPACK's `dpbtrs`).
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
+    /// - Precondition: the last factorization succeeded.
+    public func solve(_ b: inout [Double]) throws(LinearAlgebraError) {
+        try check(b, "banded Cholesky solve")
+        guard order > 0 else { return }
+        band.withUnsafeBufferPointer { l in
+            b.withUnsafeMutableBufferPointer { x in
+                Self.forward(l, x, n: order, kd: bandwidth)
+                Self.backward(l, x, n: order, kd: bandwidth)
+            }
+        }
+        try requireFiniteResult(b, "banded Cholesky solve")
+    }
+
+    /// `(A + σI)⁻¹ b`.
+    public func solve(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        var x = b
+        try solve(&x)
+        return x
+    }
+
+    /// Solves `L x = b` with the lower factor alone (as BLAS `dtbsv`): `‖x‖₂² = bᵀ(A + σI)⁻¹b`.
+    ///
+    /// - Throws: as ``solve(_:)-(inout [Double])``.
+    public func solveLower(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        try check(b, "banded triangular solve")
+        var x = b
+        guard order > 0 else { return x }
+        band.withUnsafeBufferPointer { l in x.withUnsafeMutableBufferPointer { Self.forward(l, $0, n: order, kd: bandwidth) } }
+        try requireFiniteResult(x, "banded triangular solve")
+        return x
+    }
+
+    // The kernels: column-oriented, so every inner loop runs over contiguous storage. For the
+    // narrow bands of this module's users (kd <= 40) they take a fraction of LAPACK's `dpbtf2`
+    // (one BLAS `dsyr` call per column) and `dpbtrs` time; LAPACK's blocked `dpbtrf` wins only for
+    // much wider bands, where n · kd² dominates any call overhead.
+
+    /// Right-looking Cholesky of the lower band `l` (n columns, kd sub-diagonals) in place;
+    /// returns the order of the first leading minor that is not positive definite, or `nil`.
+    private static func factorInPlace(_ l: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) -> Int? {
+        let ld = kd + 1
+        for j in 0..<n {
+            let d = l[j * ld]
+            guard d > 0, d.isFinite else { return j + 1 }
+            let root = d.squareRoot()
+            l[j * ld] = root
+            let kn = Swift.min(kd, n - 1 - j)
+            guard kn > 0 else { continue }
+            let inverse = 1 / root
+            let column = j * ld
+            for r in 1...kn { l[column + r] *= inverse }
+            // The trailing kn × kn triangle: A[j + r, j + c] -= L[j + r, j] L[j + c, j], r >= c.
+            for c in 1...kn {
+                let lc = l[column + c]
+                if lc == 0 { continue }
+                let target = (j + c) * ld - c
+                for r in c...kn { l[target + r] -= l[column + r] * lc }
+            }
+        }
+        return nil
+    }
+
+    /// x ← L⁻¹ x.
+    private static func forward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+        let ld = kd + 1
+        for j in 0..<n {
+            let v = x[j] / l[j * ld]
+            x[j] = v
+            let kn = Swift.min(kd, n - 1 - j)
+            if kn > 0 && v != 0 {
+                let column = j * ld
+                for r in 1...kn { x[j + r] -= l[column + r] * v }
+            }
+        }
+    }
+
+    /// x ← L⁻ᵀ x.
+    private static func backward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+        let ld = kd + 1
+        var j = n - 1
+        while j >= 0 {
+            let kn = Swift.min(kd, n - 1 - j)
+            var s = x[j]
+            if kn > 0 {
+                let column = j * ld
+                for r in 1...kn { s -= l[column + r] * x[j + r] }
+            }
+            x[j] = s / l[j * ld]
+            j -= 1
+        }
+    }
+
+    /// An estimate of the reciprocal condition number `1 / (‖A + σI‖₁ ‖(A + σI)⁻¹‖₁)` (LAPACK
+    /// `dpbcon`, O(n · bandwidth)), given `‖A + σI‖₁`; 0 without a successful factorization.
+    public func reciprocalConditionNumber(oneNorm anorm: Double) -> Double {
+        guard isFactored else { return 0 }
+        guard order > 0 else { return 1 }
+        guard anorm.isFinite, anorm > 0 else { return 0 }
+        var rcond = 0.0
+        let info = band.withUnsafeBufferPointer { ab in
+            LAPACKE_dpbcon(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(order), lapackInt(bandwidth), ab.baseAddress,
+                           lapackInt(bandwidth + 1), anorm, &rcond)
+        }
+        checkArguments(info, "dpbcon")
+        return rcond
+    }
+}
