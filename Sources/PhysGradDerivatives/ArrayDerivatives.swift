@@ -222,7 +222,7 @@ public enum ArrayDerivatives {
     public static func hessian<F: ArrayObjective>(of f: F, at x: [Double]) -> Matrix {
         let n = x.count
         var h = [Double](repeating: 0, count: n * n)
-        x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { hessian(of: f, at: xb, into: $0) } }
+        _ = x.withUnsafeBufferPointer { xb in h.withUnsafeMutableBufferPointer { hessian(of: f, at: xb, into: $0) } }
         return Matrix(rows: n, columns: n, columnMajor: h)
     }
 

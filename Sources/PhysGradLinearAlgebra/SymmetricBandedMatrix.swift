@@ -248,7 +248,7 @@ public struct ShiftedBandedCholesky: Sendable {
 
     /// Solves `L x = b` with the lower factor alone (as BLAS `dtbsv`): `‖x‖₂² = bᵀ(A + σI)⁻¹b`.
     ///
-    /// - Throws: as ``solve(_:)-(inout [Double])``.
+    /// - Throws: as the in-place `solve(_:)`.
     public func solveLower(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         try check(b, "banded triangular solve")
         var x = b
