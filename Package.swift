@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "PhysGradNetworks", targets: ["PhysGradNetworks"]),
         .library(name: "PhysGradLearning", targets: ["PhysGradLearning"]),
         .library(name: "PhysGradExamples", targets: ["PhysGradExamples"]),
+        .library(name: "PhysGradRandom", targets: ["PhysGradRandom"]),
         .executable(name: "physgrad", targets: ["PhysGradCLI"]),
         // Benchmark executables: every product named `bench-*` is run by scripts/bench.
         .executable(name: "bench-linear-algebra", targets: ["BenchLinearAlgebra"]),
@@ -88,13 +89,13 @@ let package = Package(
         // per-sample parameter Jacobians, Glorot initialization, a GenericModel of input or weights.
         .target(
             name: "PhysGradNetworks",
-            dependencies: ["PhysGradDerivatives", "CPhysGradLAPACK"]
+            dependencies: ["PhysGradDerivatives", "PhysGradRandom", "CPhysGradLAPACK"]
         ),
         // Training networks through physics models: Adam through the simulator, scale-invariant
         // physics (SIP) and half-inverse gradients (HIG); the book's coupled oscillators and sine.
         .target(
             name: "PhysGradLearning",
-            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"]
+            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradRandom"]
         ),
         // What the command-line tool writes (summary JSON, CSV, figures, the chapter's transcript,
         // sweeps, atomic files), as a library so that it is testable and reusable.
@@ -113,8 +114,8 @@ let package = Package(
             ]
         ),
 
-        // Deterministic pseudo-random data (SplitMix64) shared by the tests, the benchmarks and
-        // the benchmarks' Python peers. Not a product.
+        // Deterministic pseudo-random numbers (SplitMix64): the seeded networks and data sets, and
+        // the data of the tests, the benchmarks and the benchmarks' Python peers.
         .target(name: "PhysGradRandom"),
 
         // Benchmarks.
@@ -202,11 +203,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PhysGradNetworksTests",
-            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"]
+            dependencies: ["PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradRandom"]
         ),
         .testTarget(
             name: "PhysGradLearningTests",
-            dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra"],
+            dependencies: ["PhysGradLearning", "PhysGradNetworks", "PhysGradDerivatives", "PhysGradLinearAlgebra", "PhysGradRandom"],
             exclude: ["Resources"]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import PhysGradNetworks
+import PhysGradRandom
 
 /// A learning problem: a physics model, the network that produces its controls, a training set,
 /// and the settings the book uses for each method.

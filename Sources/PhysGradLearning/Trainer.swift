@@ -1,4 +1,5 @@
 import PhysGradNetworks
+import PhysGradRandom
 
 /// One point of a training curve.
 public struct TrainingRecord: Sendable, Hashable {

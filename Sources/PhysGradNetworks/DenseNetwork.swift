@@ -1,4 +1,5 @@
 import PhysGradDerivatives
+import PhysGradRandom
 
 /// A fully connected feed-forward network whose parameters are one flat vector.
 ///

@@ -379,7 +379,7 @@ struct ArrayTapeTests {
             var r = SplitMix64(seed: UInt64(n))
             let y = r.vector(n), t = r.vector(n), v = r.vector(n)
             for target in [nil, t] {
-                var closed = SquaredDistanceObjective(dimension: n, target: target)
+                let closed = SquaredDistanceObjective(dimension: n, target: target)
                 let f = ArraySquaredDistance(target: target ?? [Double](repeating: 0, count: n))
                 let (value, g) = ArrayDerivatives.valueAndGradient(of: f, at: y)
                 var gc = [Double](repeating: 0, count: n)

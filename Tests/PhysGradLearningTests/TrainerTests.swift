@@ -3,6 +3,7 @@
 import Foundation
 import PhysGradLearning
 import PhysGradNetworks
+import PhysGradRandom
 import Testing
 
 /// A physics model that returns NaN: for the non-finite path.

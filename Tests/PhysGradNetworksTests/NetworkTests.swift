@@ -5,6 +5,7 @@ import Foundation
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 import PhysGradNetworks
+import PhysGradRandom
 import Testing
 
 /// max |a - b| / max(1, max |b|).
@@ -125,7 +126,7 @@ struct NetworkTests {
     func parameterJacobianIdentity() throws {
         for (index, arch) in architectures.enumerated() {
             let net = try network(arch, seed: UInt64(10 + index))
-            let count = 3, k = net.outputCount, p = net.parameterCount, rows = count * k
+            let count = 3, k = net.outputCount, rows = count * k
             let x = inputs(count, net.inputCount, seed: 6)
             var ws = NetworkWorkspace(for: net, capacity: count, jacobianRows: rows)
             var seeds = [Double](repeating: 0, count: rows * k)
@@ -188,7 +189,7 @@ struct NetworkTests {
     func gram() throws {
         for (index, arch) in architectures.enumerated() {
             let net = try network(arch, seed: UInt64(30 + index))
-            let count = 6, k = 3, n = net.outputCount, p = net.parameterCount, rows = count * k
+            let count = 6, k = 3, n = net.outputCount, rows = count * k
             let x = inputs(count, net.inputCount, seed: 13)
             let seeds = inputs(rows, n, seed: 14)
             var ws = NetworkWorkspace(for: net, capacity: count, jacobianRows: rows, gram: true)
