@@ -113,7 +113,9 @@ func newtonDirection(
     switch h {
     case .diagonal(let d):
         var shift = 0.0
-        let scale = Swift.max(1, d.map { Swift.abs($0) }.max() ?? 1)
+        var largest = 0.0
+        for v in d { largest = Swift.max(largest, Swift.abs(v)) }
+        let scale = Swift.max(1, largest)
         switch policy {
         case .exact:
             if let i = d.firstIndex(of: 0) { throw StepFailure(.linearAlgebraFailure(.singular(pivot: i))) }
@@ -130,7 +132,15 @@ func newtonDirection(
         }
         report.solve = .diagonal(shift: shift)
         report.damping = shift > 0 ? shift : nil
-        return zip(g, d).map { $0 / ($1 + shift) }
+        let n = Swift.min(g.count, d.count)
+        return [Double](unsafeUninitializedCapacity: n) { out, count in
+            g.withUnsafeBufferPointer { gs in
+                d.withUnsafeBufferPointer { ds in
+                    for i in 0..<n { out[i] = gs[i] / (ds[i] + shift) }
+                }
+            }
+            count = n
+        }
     case .dense(let m):
         var workspace = NewtonWorkspace(hessian: m, cholesky: nil)
         return try newtonDirection(&workspace, g, policy: policy, report: &report)
