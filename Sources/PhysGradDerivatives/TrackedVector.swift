@@ -74,7 +74,13 @@ public struct TrackedVector<Base: PhysGradReal> {
     }
 
     /// The element values as an array.
-    @inlinable public var array: [Base] { (0..<count).map { values[$0 &* stride] } }
+    @inlinable public var array: [Base] {
+        if stride == 1 { return Array(UnsafeBufferPointer(start: values, count: count)) }
+        return [Base](unsafeUninitializedCapacity: count) { out, initialized in
+            for i in 0..<count { (out.baseAddress! + i).initialize(to: values[i &* stride]) }
+            initialized = count
+        }
+    }
 
     /// The value of element `i`.
     @inlinable public subscript(i: Int) -> Base {
