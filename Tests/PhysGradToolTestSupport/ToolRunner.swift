@@ -77,7 +77,7 @@ public func run(
     process.environment = env
     // stderr into a file, stdout through a pipe (read to its end before waiting).
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("physgrad-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)  // FileHandle(forWritingTo:) below throws if it failed
     let errHandle = try FileHandle(forWritingTo: errURL)
     defer { try? FileManager.default.removeItem(at: errURL) }
     process.standardError = errHandle

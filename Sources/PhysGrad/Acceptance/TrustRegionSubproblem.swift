@@ -276,7 +276,7 @@ func solveTrustRegionSubproblem(_ system: inout ShiftedSymmetricSystem, gradient
     }
     // Not converged to the tolerances: the last positive definite solution, pulled inside the
     // region; without one, the Cauchy point (the model's minimizer along -g within Δ).
-    if var (p, l) = fallback {
+    if case (var p, let l)? = fallback {
         let pnorm = Vector.norm2(p)
         if pnorm > delta { Vector.scale(&p, by: delta / pnorm) }
         let r = result(p, l)
