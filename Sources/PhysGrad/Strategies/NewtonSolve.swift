@@ -113,9 +113,6 @@ func newtonDirection(
     switch h {
     case .diagonal(let d):
         var shift = 0.0
-        var largest = 0.0
-        for v in d { largest = Swift.max(largest, Swift.abs(v)) }
-        let scale = Swift.max(1, largest)
         switch policy {
         case .exact:
             if let i = d.firstIndex(of: 0) { throw StepFailure(.linearAlgebraFailure(.singular(pivot: i))) }
@@ -125,6 +122,9 @@ func newtonDirection(
             }
         case .regularize(let tau0, let floor):
             // A diagonal's reciprocal condition number is min d / max d.
+            var largest = 0.0
+            for v in d { largest = Swift.max(largest, Swift.abs(v)) }
+            let scale = Swift.max(1, largest)
             if d.contains(where: { !($0 > floor * scale) }) {
                 shift = tau0 * scale
                 while d.contains(where: { !($0 + shift > floor * (scale + shift)) }) { shift *= 10 }
