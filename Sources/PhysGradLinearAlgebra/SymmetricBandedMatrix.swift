@@ -318,18 +318,61 @@ public struct ShiftedBandedCholesky: Sendable {
         }
     }
 
-    /// An estimate of the reciprocal condition number `1 / (‖A + σI‖₁ ‖(A + σI)⁻¹‖₁)` (LAPACK
-    /// `dpbcon`, O(n · bandwidth)), given `‖A + σI‖₁`; 0 without a successful factorization.
+    /// An estimate of the reciprocal condition number `1 / (‖A + σI‖₁ ‖(A + σI)⁻¹‖₁)`, given
+    /// `‖A + σI‖₁`; 0 without a successful factorization.
+    ///
+    /// `‖(A + σI)⁻¹‖₁` comes from Hager's and Higham's 1-norm estimator (Higham 1988, the method of
+    /// LAPACK's `dlacn2`, which `dpbcon` runs): with B = (A + σI)⁻¹ symmetric, starting from
+    /// x = (1/n, ..., 1/n), y = B x, ξ = sign(y), z = B ξ; while some |z_j| exceeds zᵀx, x = e_j and
+    /// again (at most five rounds); the estimate is the largest ‖y‖₁ seen and, as a safeguard
+    /// against the rare matrices that fool it, `2 ‖B b‖₁ / (3n)` with `b_i = ±(1 + i/(n - 1))`
+    /// alternating. Each product is two triangular band solves with the factor: O(n · bandwidth)
+    /// in all, where `dpbcon`'s overflow-guarded solves (`dlatbs`) can take O(n²) when the factor
+    /// is badly scaled. The estimate never exceeds the true norm and is usually within a factor of
+    /// 3 of it. A solve that overflows means a numerically singular matrix: 0.
     public func reciprocalConditionNumber(oneNorm anorm: Double) -> Double {
         guard isFactored else { return 0 }
-        guard order > 0 else { return 1 }
+        let n = order
+        guard n > 0 else { return 1 }
         guard anorm.isFinite, anorm > 0 else { return 0 }
-        var rcond = 0.0
-        let info = band.withUnsafeBufferPointer { ab in
-            LAPACKE_dpbcon(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(order), lapackInt(bandwidth), ab.baseAddress,
-                           lapackInt(bandwidth + 1), anorm, &rcond)
+        var x = [Double](repeating: 1 / Double(n), count: n)
+        var y = x
+        var estimate = 0.0
+        func apply(_ v: inout [Double]) -> Bool {
+            band.withUnsafeBufferPointer { l in
+                v.withUnsafeMutableBufferPointer { w in
+                    Self.forward(l, w, n: n, kd: bandwidth)
+                    Self.backward(l, w, n: n, kd: bandwidth)
+                }
+            }
+            return Vector.allFinite(v)
         }
-        checkArguments(info, "dpbcon")
-        return rcond
+        func oneNorm(_ v: [Double]) -> Double { v.reduce(0) { $0 + Swift.abs($1) } }
+        var previous = -1
+        for _ in 0..<5 {
+            y = x
+            guard apply(&y) else { return 0 }
+            estimate = Swift.max(estimate, oneNorm(y))
+            var z = y.map { $0 >= 0 ? 1.0 : -1.0 }
+            guard apply(&z) else { return 0 }
+            var j = 0
+            for i in 1..<n where Swift.abs(z[i]) > Swift.abs(z[j]) { j = i }
+            var ztx = 0.0
+            for i in 0..<n { ztx += z[i] * x[i] }
+            if j == previous || Swift.abs(z[j]) <= ztx { break }
+            previous = j
+            for i in 0..<n { x[i] = 0 }
+            x[j] = 1
+        }
+        let step = n > 1 ? 1 / Double(n - 1) : 0
+        var b = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let magnitude: Double = 1 + Double(i) * step
+            b[i] = i % 2 == 0 ? magnitude : -magnitude
+        }
+        guard apply(&b) else { return 0 }
+        estimate = Swift.max(estimate, 2 * oneNorm(b) / (3 * Double(n)))
+        guard estimate.isFinite, estimate > 0 else { return 0 }
+        return 1 / (anorm * estimate)
     }
 }

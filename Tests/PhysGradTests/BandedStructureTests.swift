@@ -253,6 +253,44 @@ struct BandedMatrixTests {
         #expect(throws: LinearAlgebraError.self) { try chol.factorize(s, shift: .nan) }
     }
 
+    /// Symmetric positive definite bands whose condition numbers run from about 10 to about 1e11:
+    /// a diagonally dominant random band, the 1-D Laplacian (κ ≈ 4n²/π²) shifted by small σ, and
+    /// a Gram matrix JᵀJ of a smooth convolution.
+    static func conditionCases() throws -> [(name: String, matrix: SymmetricBandedMatrix, shift: Double)] {
+        let n = 60
+        let values = random(n * n, seed: 11)
+        let dominant = SymmetricBandedMatrix(order: n, bandwidth: 3) { i, j in
+            i == j ? 8 : values[Swift.min(i, j) + Swift.max(i, j) * n]
+        }
+        let laplacian = SymmetricBandedMatrix(order: n, bandwidth: 1) { i, j in i == j ? 2 : -1 }
+        let kernel = BandedMatrix(rows: n, columns: n, lower: 4, upper: 4) { i, j in
+            Foundation.exp(-Double((i - j) * (i - j)) / 4)
+        }
+        let gram = SymmetricBandedMatrix(try kernel.dense.transposed() * kernel.dense, bandwidth: 8)
+        return [("diagonally dominant", dominant, 0), ("Laplacian", laplacian, 1e-6), ("Laplacian", laplacian, 0),
+                ("convolution Gram", gram, 1e-9), ("convolution Gram", gram, 1e-3)]
+    }
+
+    @Test("the banded condition estimate bounds the true reciprocal condition from above, within 10x of it")
+    func conditionEstimate() throws {
+        for c in try Self.conditionCases() {
+            var shifted = c.matrix.dense
+            for i in 0..<shifted.rows { shifted[i, i] += c.shift }
+            let trueReciprocal = 1 / (shifted.normOne * (try LUFactorization(shifted).inverse()).normOne)
+            var chol = ShiftedBandedCholesky()
+            try chol.factorize(c.matrix, shift: c.shift)
+            let estimate = chol.reciprocalConditionNumber(oneNorm: shifted.normOne)
+            // The estimator's ‖B‖₁ is ‖B x‖₁ for some ‖x‖₁ <= 1: it cannot exceed the true norm
+            // (up to rounding of the two computations, far below 1e-6 here).
+            #expect(estimate >= trueReciprocal * (1 - 1e-6), "\(c.name), σ = \(c.shift): \(estimate) < \(trueReciprocal)")
+            #expect(estimate <= 10 * trueReciprocal, "\(c.name), σ = \(c.shift): \(estimate) vs \(trueReciprocal)")
+        }
+        var unfactored = ShiftedBandedCholesky()
+        #expect(unfactored.reciprocalConditionNumber(oneNorm: 1) == 0)
+        try unfactored.factorize(SymmetricBandedMatrix(order: 3, bandwidth: 1) { i, j in i == j ? 1 : 0 }, shift: 0)
+        #expect(abs(unfactored.reciprocalConditionNumber(oneNorm: 1) - 1) <= 1e-12)  // the identity
+    }
+
     @Test("a symmetric band from compressed products with 2 bandwidth + 1 cyclic seeds is the matrix")
     func symmetricCompressed() throws {
         let n = 23, kd = 4
