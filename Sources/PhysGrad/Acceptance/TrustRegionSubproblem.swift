@@ -88,7 +88,7 @@ struct ShiftedSymmetricSystem {
     }
 
     /// An estimate of the reciprocal condition number of the last successful factorization
-    /// (LAPACK `dpocon`, `dpbcon`; exact for a diagonal).
+    /// (LAPACK `dpocon` for dense, Hager-Higham's 1-norm estimator for banded; exact for a diagonal).
     func reciprocalCondition() -> Double {
         switch h {
         case .dense(let m):

@@ -194,8 +194,8 @@ struct DampedSubproblem {
 /// row and column, so its step is 0).
 ///
 /// The normal equations square J's condition number. They are used only while that costs little:
-/// the factorization of `JᵀJ` itself must exist with a reciprocal condition number (LAPACK
-/// `dpbcon`, in the 1-norm) of at least ``reciprocalConditionFloor`` = 1e-10, so that
+/// the factorization of `JᵀJ` itself must exist with an estimated reciprocal condition number
+/// (1-norm, Hager-Higham's estimator as in LAPACK's `dpbcon`) of at least ``reciprocalConditionFloor`` = 1e-10, so that
 /// `κ₁(JᵀJ + λI) <= 1e10` for every λ >= 0 and a solve loses at most about 1e10 · ε ≈ 2e-6 of
 /// relative accuracy, far below what the step acceptance resolves; otherwise ``make(jacobian:residual:free:storage:)``
 /// returns `nil` and the method takes its dense (SVD) step, up to n = ``denseFallbackLimit``
