@@ -111,7 +111,7 @@ public struct DenseNetwork: Sendable, Hashable {
 
     /// Glorot (Xavier) uniform initialization, the default of Keras' `Dense` layer: every weight
     /// of layer l drawn from `U(-r, r)` with `r = sqrt(6 / (n_{l-1} + n_l))`, biases zero. The
-    /// weights are drawn from ``SplitMix64`` seeded with `seed`, in the order of ``parameters``
+    /// weights are drawn from `SplitMix64` seeded with `seed`, in the order of ``parameters``
     /// (`w = r (2 u - 1)` with `u = nextUnit()`), so the same seed gives the same network
     /// everywhere.
     public mutating func initializeGlorotUniform(seed: UInt64) {
