@@ -280,9 +280,9 @@ struct BandedMatrixTests {
             var chol = ShiftedBandedCholesky()
             try chol.factorize(c.matrix, shift: c.shift)
             let estimate = chol.reciprocalConditionNumber(oneNorm: shifted.normOne)
-            // The estimator's ‖B‖₁ is ‖B x‖₁ for some ‖x‖₁ <= 1: it cannot exceed the true norm
-            // (up to rounding of the two computations, far below 1e-6 here).
-            #expect(estimate >= trueReciprocal * (1 - 1e-6), "\(c.name), σ = \(c.shift): \(estimate) < \(trueReciprocal)")
+            // The estimator's ‖B‖₁ is ‖B x‖₁ for some ‖x‖₁ <= 1: it cannot exceed the true norm,
+            // up to the rounding of the two computations (about κ ε relative: 1e-5 at κ = 1e11).
+            #expect(estimate >= trueReciprocal * (1 - 1e-3), "\(c.name), σ = \(c.shift): \(estimate) < \(trueReciprocal)")
             #expect(estimate <= 10 * trueReciprocal, "\(c.name), σ = \(c.shift): \(estimate) vs \(trueReciprocal)")
         }
         var unfactored = ShiftedBandedCholesky()
