@@ -223,8 +223,16 @@ public struct CoupledOscillators: TrainingPhysics, Hashable {
     }
 
     /// `P(s_0, u)` for one start and ``steps`` controls (arrays).
-    public func finalState(start: [Double], controls: [Double]) -> [Double] {
-        precondition(start.count == 2 * masses && controls.count == steps, "CoupledOscillators: wrong lengths")
+    ///
+    /// - Throws: ``TrainingError/invalidSetting(name:value:reason:)`` when the start does not have
+    ///   `2 · masses` entries or the controls not ``steps``.
+    public func finalState(start: [Double], controls: [Double]) throws(TrainingError) -> [Double] {
+        guard start.count == 2 * masses else {
+            throw .invalidSetting(name: "start", value: "\(start.count) entries", reason: "the state of \(masses) masses has \(2 * masses)")
+        }
+        guard controls.count == steps else {
+            throw .invalidSetting(name: "controls", value: "\(controls.count) entries", reason: "one per time step: \(steps)")
+        }
         var y = [Double](repeating: 0, count: 2 * masses)
         start.withUnsafeBufferPointer { c in
             controls.withUnsafeBufferPointer { u in

@@ -17,9 +17,9 @@ struct PhysicsTests {
         #expect(physics == CoupledOscillators.book)
         #expect(reference.cases.count == 3)
         for (index, c) in reference.cases.enumerated() {
-            #expect(scaledError(physics.finalState(start: c.start, controls: c.controls), c.final) <= 1e-12, "case \(index): final")
+            #expect(scaledError(try physics.finalState(start: c.start, controls: c.controls), c.final) <= 1e-12, "case \(index): final")
             let zero = [Double](repeating: 0, count: physics.steps)
-            let free = physics.finalState(start: c.start, controls: zero)
+            let free = try physics.finalState(start: c.start, controls: zero)
             #expect(scaledError(free, c.final_uncontrolled) <= 1e-12, "case \(index): uncontrolled")
             let j = physicsJacobian(physics, condition: c.start, control: c.controls)
             #expect(scaledError(j.elements, Matrix(c.jacobian_final_wrt_controls).elements) <= 1e-12, "case \(index): Jacobian")
@@ -29,7 +29,7 @@ struct PhysicsTests {
             let back = try svd.pseudoInverseProduct(zip(c.start, free).map { $0 - $1 }, relativeTruncation: 1e-12)
             #expect(back.rank == 4)
             #expect(scaledError(back.product, c.min_norm_return_control) <= 1e-12, "case \(index): return control")
-            let returned = physics.finalState(start: c.start, controls: back.product)
+            let returned = try physics.finalState(start: c.start, controls: back.product)
             #expect(scaledError(returned, c.start) <= 1e-12, "case \(index): the return control returns")
         }
     }
@@ -42,7 +42,7 @@ struct PhysicsTests {
             let start = (0..<m).map { 0.1 * Double($0) - 0.2 }
             let controls = (0..<physics.steps).map { sin(Double($0)) }
             let model = physics.controlModel(start: start)
-            #expect(scaledError(model(controls), physics.finalState(start: start, controls: controls)) <= 1e-14)
+            #expect(scaledError(model(controls), try physics.finalState(start: start, controls: controls)) <= 1e-14)
             let reference = Derivatives.jacobian(of: model, at: controls)
             let j = physicsJacobian(physics, condition: start, control: controls)
             #expect(scaledError(j.elements, reference.elements) <= 1e-13, "N = \(physics.masses)")
@@ -81,7 +81,8 @@ struct PhysicsTests {
         }
         for i in 0..<count {
             let s = Array(starts[(i * m)..<((i + 1) * m)]), u = Array(controls[(i * t)..<((i + 1) * t)])
-            #expect(Array(y[(i * m)..<((i + 1) * m)]) == physics.finalState(start: s, controls: u), "sample \(i)")
+            let final = try physics.finalState(start: s, controls: u)
+            #expect(Array(y[(i * m)..<((i + 1) * m)]) == final, "sample \(i)")
             let j = physicsJacobian(physics, condition: s, control: u)
             #expect(Array(jacobians[(i * m * t)..<((i + 1) * m * t)]) == j.elements, "sample \(i): Jacobian")
             let w = Array(cotangents[(i * m)..<((i + 1) * m)])
@@ -151,6 +152,9 @@ struct PhysicsTests {
         #expect(throws: TrainingError.self) { try CoupledOscillators(steps: 0) }
         #expect(throws: TrainingError.self) { try CoupledOscillators(dt: .nan) }
         #expect(throws: TrainingError.self) { try CoupledOscillators(dt: -1) }
+        let book = CoupledOscillators.book
+        #expect(throws: TrainingError.self) { try book.finalState(start: [0, 0, 0], controls: [Double](repeating: 0, count: book.steps)) }
+        #expect(throws: TrainingError.self) { try book.finalState(start: [0, 0, 0, 0], controls: [0]) }
         #expect(throws: TrainingError.self) { try RotatedSine(xi: 0, angle: 0) }
         #expect(throws: TrainingError.self) { try RotatedSine(xi: 2, angle: .infinity) }
     }

@@ -56,7 +56,7 @@ struct UpdateTests {
         for x in firstSamples(problem, b) {
             let model = network.parameterModel(input: x)
             let u = model(network.parameters)
-            let y = CoupledOscillators.book.finalState(start: x, controls: u)
+            let y = try CoupledOscillators.book.finalState(start: x, controls: u)
             let j = Derivatives.jacobian(of: CoupledOscillators.book.controlModel(start: x), at: u)
             // J⁺ by the explicit sum V Σ⁻¹ Uᵀ over the kept singular values.
             let svd = try SingularValueDecomposition(j)
