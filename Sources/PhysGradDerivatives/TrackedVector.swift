@@ -163,21 +163,24 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
     @inlinable @inline(__always)
     func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, b, at: i) }
 
-    /// Two lanes for Double and Dual<Double> elements; otherwise one Dual evaluation per tracked argument.
+    /// One evaluation on ``_DualPair`` for Double and Dual<Double> elements (scalar parts, so
+    /// loops over it vectorize); otherwise one Dual evaluation per tracked argument.
     @inlinable @inline(__always)
     func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
-        typealias L = DualLanes<SIMD2<Double>>
         if Base.self == Double.self {
-            let r = k(L(value: unsafeBitCast(a, to: Double.self), tangents: SIMD2(1, 0)),
-                      L(value: unsafeBitCast(b, to: Double.self), tangents: SIMD2(0, 1)), at: i)
-            return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self), 0)
+            typealias P = _DualPair<Double>
+            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0),
+                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1), at: i)
+            return (unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
         }
         if Base.self == Dual<Double>.self {
+            // The two partials (parts of the value) and their ε-parts (parts of the derivative).
+            typealias P = _DualPair<Double>
             let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
-            let r = k(Dual(value: L(value: da.value, tangents: SIMD2(1, 0)), derivative: L(constant: da.derivative)),
-                      Dual(value: L(value: db.value, tangents: SIMD2(0, 1)), derivative: L(constant: db.derivative)), at: i)
-            return (unsafeBitCast(Dual(value: r.value.tangents[0], derivative: r.derivative.tangents[0]), to: Base.self),
-                    unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self), 0)
+            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0), derivative: P(constant: da.derivative)),
+                      Dual(value: P(value: db.value, d0: 0, d1: 1), derivative: P(constant: db.derivative)), at: i)
+            return (unsafeBitCast(Dual(value: r.value.d0, derivative: r.derivative.d0), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.derivative.d1), to: Base.self), 0)
         }
         var pa: Base = 0, pb: Base = 0
         if mask & 1 != 0 { pa = k(Dual(value: a, derivative: 1), Dual(constant: b), at: i).derivative }
@@ -298,9 +301,32 @@ extension TrackedVector {
                 if (sa != 0 || na < 0) && (sb != 0 || nb < 0) && (sc != 0 || nc < 0) {
                     // No tracked operand is broadcast: one loop per set of tracked operands; a whole
                     // operand's new adjoint is written directly (no zero fill) when it is the only one.
+                    let w0 = ybar[0]
                     @inline(__always) func partials(_ i: Int) -> (Base, Base, Base, Base) {
                         let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
-                        return (da, db, dc, ybar[i &* sy])
+                        return (da, db, dc, reduce ? w0 : ybar[i])
+                    }
+                    let gap: Int = oa - ob
+                    if mask == 3 && na == nb && sa == 2 && sb == 2 && (gap == 1 || gap == -1) {
+                        // The operands interleave in one source (its elements lo, lo+2, ... and
+                        // lo+1, lo+3, ...): one loop computes both partials and writes them into the
+                        // source's adjoint, assigned where it is new (zeros only outside the pairs).
+                        let lo = Swift.min(oa, ob), total = tape.nodes[Int(na)].count
+                        let x = Swift.min(av, bv), c0 = cv[0]
+                        tape._accumulateAdjoint(na) { adjoint, fresh in
+                            if fresh {
+                                adjoint.initialize(repeating: 0, count: lo)
+                                let end: Int = lo + 2 * n
+                                (adjoint + end).initialize(repeating: 0, count: total - end)
+                            }
+                            let g = adjoint + lo
+                            if oa < ob {
+                                _pairAdjoint(k, x, g, n, 0, 1, c0, mask, reduce ? nil : ybar, w0, fresh)
+                            } else {
+                                _pairAdjoint(k, x, g, n, 1, 0, c0, mask, reduce ? nil : ybar, w0, fresh)
+                            }
+                        }
+                        return
                     }
                     switch mask {
                     case 1 where wholeA:
@@ -362,6 +388,46 @@ extension TrackedVector {
                     if reduce { s += d } else { t[i] = d }
                 }
                 if reduce { t[0] = s }
+            }
+        }
+    }
+
+    /// The reverse rule of a map over interleaved operands `a_i = x[2i + A]`, `b_i = x[2i + B]`
+    /// (A, B = 0, 1 or 1, 0): `g[2i + A] (+)= ∂k/∂a · w_i`, `g[2i + B] (+)= ∂k/∂b · w_i` with
+    /// `w_i = ybar[i]`, or `w` for every i when `ybar` is nil (a map-sum). Assigns when `assign`,
+    /// adds otherwise. Straight loops over one source and one target, which the compiler
+    /// vectorizes for kernels without calls.
+    @inlinable @inline(__always)
+    static func _pairAdjoint<K: StencilKernel>(_ k: K, _ x: UnsafeMutablePointer<Base>, _ g: UnsafeMutablePointer<Base>,
+                                               _ n: Int, _ A: Int, _ B: Int, _ c: Base, _ mask: Int,
+                                               _ ybar: UnsafeMutablePointer<Base>?, _ w: Base, _ assign: Bool) {
+        if let ybar {
+            if assign {
+                for i in 0..<n {
+                    let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                    let wi = ybar[i]
+                    g[2 &* i &+ A] = da * wi
+                    g[2 &* i &+ B] = db * wi
+                }
+            } else {
+                for i in 0..<n {
+                    let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                    let wi = ybar[i]
+                    g[2 &* i &+ A] += da * wi
+                    g[2 &* i &+ B] += db * wi
+                }
+            }
+        } else if assign {
+            for i in 0..<n {
+                let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                g[2 &* i &+ A] = da * w
+                g[2 &* i &+ B] = db * w
+            }
+        } else {
+            for i in 0..<n {
+                let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                g[2 &* i &+ A] += da * w
+                g[2 &* i &+ B] += db * w
             }
         }
     }
