@@ -110,11 +110,13 @@ public enum ArrayDerivatives {
         precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
         tape.reset()
         // x is read in place and the gradient accumulated in place: no copies in or out.
+        // The gradient buffer is x's adjoint from the start: a map-sum over x may store its
+        // partials there while recording (ArrayTape._claimPrecomputedAdjoint).
         let v = tape._variable(borrowing: x)
+        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
         let y = f(v)
         precondition(y.count == 1, "ArrayObjective: f returned \(y.count) elements, expected 1")
         precondition(y.tape === tape, "ArrayObjective: f returned a vector of another tape")
-        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
         tape.reverseSweep(from: y)
         tape.copyAdjoint(of: v, into: gradient)
         tape._externalAdjoint = nil
@@ -150,7 +152,9 @@ public enum ArrayDerivatives {
         let n = x.count
         let seeds = tape._allocate(n)
         for i in 0..<n { seeds[i] = Dual(value: x[i], derivative: v[i]) }
-        let xv = tape.variable(UnsafeBufferPointer(start: seeds, count: n))
+        let xv = tape._variable(borrowing: UnsafeBufferPointer(start: seeds, count: n))
+        // x's adjoint in a buffer of its own from the start, as in valueAndGradient.
+        if n > 0 { tape._externalAdjoint = (xv.node, tape._allocate(n)) }
         let y = f(xv)
         precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
         tape.reverseSweep(from: y)
@@ -159,6 +163,7 @@ public enum ArrayDerivatives {
         } else {
             for i in 0..<n { result[i] = 0 }
         }
+        tape._externalAdjoint = nil
         return y.scalarValue.value
     }
 
