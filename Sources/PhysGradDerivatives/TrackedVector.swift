@@ -186,16 +186,16 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
     func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
         if Base.self == Double.self {
             typealias P = _DualPair<Double>
-            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0),
-                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1), at: i)
+            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0, lanes: 1),
+                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1, lanes: 2), at: i)
             return (unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
         }
         if Base.self == Dual<Double>.self {
             // The two partials (parts of the value) and their ε-parts (parts of the derivative).
             typealias P = _DualPair<Double>
             let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
-            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0), derivative: P(constant: da.derivative)),
-                      Dual(value: P(value: db.value, d0: 0, d1: 1), derivative: P(constant: db.derivative)), at: i)
+            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0, lanes: 1), derivative: P(constant: da.derivative)),
+                      Dual(value: P(value: db.value, d0: 0, d1: 1, lanes: 2), derivative: P(constant: db.derivative)), at: i)
             return (unsafeBitCast(Dual(value: r.value.d0, derivative: r.derivative.d0), to: Base.self),
                     unsafeBitCast(Dual(value: r.value.d1, derivative: r.derivative.d1), to: Base.self), 0)
         }
@@ -211,14 +211,14 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
     func _valueAndPartials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base, Base) {
         typealias P = _DualPair<Double>
         if Base.self == Double.self {
-            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0),
-                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1), at: i)
+            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0, lanes: 1),
+                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1, lanes: 2), at: i)
             return (unsafeBitCast(r.value, to: Base.self), unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
         }
         if Base.self == Dual<Double>.self {
             let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
-            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0), derivative: P(constant: da.derivative)),
-                      Dual(value: P(value: db.value, d0: 0, d1: 1), derivative: P(constant: db.derivative)), at: i)
+            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0, lanes: 1), derivative: P(constant: da.derivative)),
+                      Dual(value: P(value: db.value, d0: 0, d1: 1, lanes: 2), derivative: P(constant: db.derivative)), at: i)
             return (unsafeBitCast(Dual(value: r.value.value, derivative: r.derivative.value), to: Base.self),
                     unsafeBitCast(Dual(value: r.value.d0, derivative: r.derivative.d0), to: Base.self),
                     unsafeBitCast(Dual(value: r.value.d1, derivative: r.derivative.d1), to: Base.self), 0)
