@@ -103,6 +103,12 @@ public enum ArrayDerivatives {
     }
 
     /// f(x), writing ∇f(x) into `gradient` (x.count elements).
+    ///
+    /// `gradient` is x's adjoint from the start of the evaluation: a map-sum over x (or over
+    /// interleaved views `x.strided(from: j, by: 2)`, `x.strided(from: j ± 1, by: 2)`) computes its
+    /// value and partials in one pass and leaves the partials there, so when that sum is the
+    /// result (times any constant), the reverse sweep has nothing left to compute for it. The
+    /// gradient is the one the reverse rules give otherwise, to rounding.
     @inlinable
     public static func valueAndGradient<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Double>
@@ -141,7 +147,8 @@ public enum ArrayDerivatives {
     public static func gradient<F: ArrayObjective>(of f: F, at x: [Double]) -> [Double] { valueAndGradient(of: f, at: x).gradient }
 
     /// ∇²f(x)·v by forward-over-reverse on `Dual<Double>` elements (x + vε), written into `result`;
-    /// returns f(x).
+    /// returns f(x). Map-sums over x store their partials and their ε-parts (the rows of H·v) at
+    /// recording, as in ``valueAndGradient(of:at:gradient:tape:)``.
     @inlinable
     public static func hessianVectorProduct<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,

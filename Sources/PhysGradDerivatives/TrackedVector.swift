@@ -191,18 +191,27 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
             return (unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
         }
         if Base.self == Dual<Double>.self {
-            // The two partials (parts of the value) and their ε-parts (parts of the derivative).
-            typealias P = _DualPair<Double>
-            let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
-            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0, lanes: 1), derivative: P(constant: da.derivative)),
-                      Dual(value: P(value: db.value, d0: 0, d1: 1, lanes: 2), derivative: P(constant: db.derivative)), at: i)
-            return (unsafeBitCast(Dual(value: r.value.d0, derivative: r.derivative.d0), to: Base.self),
-                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.derivative.d1), to: Base.self), 0)
+            let r = _nested(a, b, i)
+            return (unsafeBitCast(Dual(value: r.value.d0, derivative: r.d0.d0), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.d0.d1), to: Base.self), 0)
         }
         var pa: Base = 0, pb: Base = 0
         if mask & 1 != 0 { pa = k(Dual(value: a, derivative: 1), Dual(constant: b), at: i).derivative }
         if mask & 2 != 0 { pb = k(Dual(constant: a), Dual(value: b, derivative: 1), at: i).derivative }
         return (pa, pb, 0)
+    }
+
+    /// `k` at Dual<Double> elements `a + a'ε`, `b + b'ε` on nested pairs: the outer pair's one
+    /// part is ε (its bits keep the zero ε-parts of constants out of every product), the inner
+    /// pairs' two parts are the partials in a and b. So `value` holds k and its two partials,
+    /// `d0` their ε-parts: the directional derivative and the rows of H·(a', b').
+    @inlinable @inline(__always)
+    func _nested<Base: PhysGradReal>(_ a: Base, _ b: Base, _ i: Int) -> _DualPair<_DualPair<Double>> {
+        typealias P = _DualPair<Double>
+        typealias Q = _DualPair<P>
+        let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
+        return k(Q(value: P(value: da.value, d0: 1, d1: 0, lanes: 1), d0: P(constant: da.derivative), d1: 0, lanes: 1),
+                 Q(value: P(value: db.value, d0: 0, d1: 1, lanes: 2), d0: P(constant: db.derivative), d1: 0, lanes: 1), at: i)
     }
 
     /// The same evaluation as ``_partials(_:_:_:at:mask:)`` for Double and Dual<Double>
@@ -216,12 +225,10 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
             return (unsafeBitCast(r.value, to: Base.self), unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
         }
         if Base.self == Dual<Double>.self {
-            let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
-            let r = k(Dual(value: P(value: da.value, d0: 1, d1: 0, lanes: 1), derivative: P(constant: da.derivative)),
-                      Dual(value: P(value: db.value, d0: 0, d1: 1, lanes: 2), derivative: P(constant: db.derivative)), at: i)
-            return (unsafeBitCast(Dual(value: r.value.value, derivative: r.derivative.value), to: Base.self),
-                    unsafeBitCast(Dual(value: r.value.d0, derivative: r.derivative.d0), to: Base.self),
-                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.derivative.d1), to: Base.self), 0)
+            let r = _nested(a, b, i)
+            return (unsafeBitCast(Dual(value: r.value.value, derivative: r.d0.value), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d0, derivative: r.d0.d0), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.d0.d1), to: Base.self), 0)
         }
         let (pa, pb, _) = _partials(a, b, c, at: i, mask: mask)
         return (k(a, b, at: i), pa, pb, 0)
@@ -296,7 +303,9 @@ extension TrackedVector {
         let mask = (na >= 0 ? 1 : 0) | (nb >= 0 ? 2 : 0) | (nc >= 0 ? 4 : 0)
         let gap: Int = oa - ob
         // The operands interleave in one source: a_i = x[lo + 2i + A], b_i = x[lo + 2i + B].
-        let pair = mask == 3 && na == nb && sa == 2 && sb == 2 && (gap == 1 || gap == -1)
+        // (c is then a constant read at one place: the binary kernels' unused third argument.)
+        let pair = mask == 3 && na == nb && sa == 2 && sb == 2 && sc == 0 && (gap == 1 || gap == -1)
+        // One whole tracked operand, the others constants (broadcast or not, e.g. a target).
         let single = mask == 1 && sa == 1 && wholeA
         // A map-sum over the input whose adjoint a driver holds in its own buffer (the gradient):
         // one pass computes the value and the partials and stores the partials there, so the
@@ -308,7 +317,7 @@ extension TrackedVector {
                 out[0] = oa < ob ? _pairValueAndPartials(k, x, g + lo, n, 0, 1, cv[0], mask)
                                  : _pairValueAndPartials(k, x, g + lo, n, 1, 0, cv[0], mask)
             } else {
-                out[0] = _singleValueAndPartials(k, av, g, n, bv[0], cv[0], mask)
+                out[0] = _singleValueAndPartials(k, av, g, n, bv, sb, cv, sc, mask)
             }
         } else if reduce {
             out[0] = _sum4(n) { i in k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i) }
@@ -450,14 +459,16 @@ extension TrackedVector {
         }
     }
 
-    /// `Σ_i k(x_i, b, c, i)` summed as the plain map-sum sums, with `g[i] = ∂k/∂x_i`.
+    /// `Σ_i k(x_i, b[i·sb], c[i·sc], i)` summed as the plain map-sum sums, with `g[i] = ∂k/∂x_i`
+    /// (b and c constants; stride 0 broadcasts one element).
     @inlinable @inline(__always)
     static func _singleValueAndPartials<K: StencilKernel>(_ k: K, _ x: UnsafeMutablePointer<Base>, _ g: UnsafeMutablePointer<Base>,
-                                                          _ n: Int, _ b: Base, _ c: Base, _ mask: Int) -> Base {
+                                                          _ n: Int, _ b: UnsafeMutablePointer<Base>, _ sb: Int,
+                                                          _ c: UnsafeMutablePointer<Base>, _ sc: Int, _ mask: Int) -> Base {
         _blockedSum4(n) { start, m, values in
             for j in 0..<m {
                 let i = start &+ j
-                let (v, d, _, _) = k._valueAndPartials(x[i], b, c, at: i, mask: mask)
+                let (v, d, _, _) = k._valueAndPartials(x[i], b[i &* sb], c[i &* sc], at: i, mask: mask)
                 g[i] = d
                 values[j] = v
             }
@@ -584,6 +595,10 @@ extension TrackedVector {
     }
 
     /// `Σ_i k(a_i, b_i, i)` as a count-1 vector: one node that stores no intermediate array.
+    ///
+    /// Views are read in place. When `a` and `b` interleave in one vector (`x.strided(from: j,
+    /// by: 2)` and `x.strided(from: j ± 1, by: 2)`), the reverse rule computes both partials in
+    /// one evaluation per term and writes them straight into x's adjoint.
     @inlinable
     public static func mapSum<K: BinaryElementwiseKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector) -> TrackedVector {
         _map3(_Binary3(k), a, b, TrackedVector.constant(0, on: a.tape), reduce: true)
