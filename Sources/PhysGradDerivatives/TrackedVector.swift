@@ -290,7 +290,9 @@ extension TrackedVector {
         a._checkSameTape(b)
         a._checkSameTape(c)
         let tape = a.tape
-        let n = Swift.max(a.count, b.count, c.count)
+        // An empty operand makes the map empty (count-1 operands broadcast to 0 elements too): its
+        // sum is 0, as for an empty view of a model with too few elements for one term.
+        let n = a.count == 0 || b.count == 0 || c.count == 0 ? 0 : Swift.max(a.count, b.count, c.count)
         precondition((a.count == n || a.count == 1) && (b.count == n || b.count == 1) && (c.count == n || c.count == 1),
                      "TrackedVector: operand sizes \(a.count), \(b.count), \(c.count) do not broadcast")
         // Element strides: 0 broadcasts a count-1 operand; views read their source in place.
