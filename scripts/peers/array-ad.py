@@ -7,6 +7,8 @@ and SciPy / NumPy for the PG runs (the same definitions as scripts/peers/optimiz
   lax.fori_loop (JAX stores every state for the reverse pass).
 - powers-pg-numerical: scipy.optimize.minimize(L-BFGS-B, jac=True) with a NumPy gradient, 10 steps.
 - powers-pg: the analytic-inverse PG step in NumPy, 10 steps.
+
+`--objectives`: only the rosenbrock and sumsqsin rows (as bench-array-ad --objectives).
 """
 import math
 import os
