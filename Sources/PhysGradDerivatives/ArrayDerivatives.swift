@@ -103,6 +103,12 @@ public enum ArrayDerivatives {
     }
 
     /// f(x), writing ∇f(x) into `gradient` (x.count elements).
+    ///
+    /// `gradient` is x's adjoint from the start of the evaluation: a map-sum over x (or over
+    /// interleaved views `x.strided(from: j, by: 2)`, `x.strided(from: j ± 1, by: 2)`) computes its
+    /// value and partials in one pass and leaves the partials there, so when that sum is the
+    /// result (times any constant), the reverse sweep has nothing left to compute for it. The
+    /// gradient is the one the reverse rules give otherwise, to rounding.
     @inlinable
     public static func valueAndGradient<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Double>
@@ -110,11 +116,13 @@ public enum ArrayDerivatives {
         precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
         tape.reset()
         // x is read in place and the gradient accumulated in place: no copies in or out.
+        // The gradient buffer is x's adjoint from the start: a map-sum over x may store its
+        // partials there while recording (ArrayTape._claimPrecomputedAdjoint).
         let v = tape._variable(borrowing: x)
+        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
         let y = f(v)
         precondition(y.count == 1, "ArrayObjective: f returned \(y.count) elements, expected 1")
         precondition(y.tape === tape, "ArrayObjective: f returned a vector of another tape")
-        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
         tape.reverseSweep(from: y)
         tape.copyAdjoint(of: v, into: gradient)
         tape._externalAdjoint = nil
@@ -139,7 +147,8 @@ public enum ArrayDerivatives {
     public static func gradient<F: ArrayObjective>(of f: F, at x: [Double]) -> [Double] { valueAndGradient(of: f, at: x).gradient }
 
     /// ∇²f(x)·v by forward-over-reverse on `Dual<Double>` elements (x + vε), written into `result`;
-    /// returns f(x).
+    /// returns f(x). Map-sums over x store their partials and their ε-parts (the rows of H·v) at
+    /// recording, as in ``valueAndGradient(of:at:gradient:tape:)``.
     @inlinable
     public static func hessianVectorProduct<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
@@ -150,7 +159,9 @@ public enum ArrayDerivatives {
         let n = x.count
         let seeds = tape._allocate(n)
         for i in 0..<n { seeds[i] = Dual(value: x[i], derivative: v[i]) }
-        let xv = tape.variable(UnsafeBufferPointer(start: seeds, count: n))
+        let xv = tape._variable(borrowing: UnsafeBufferPointer(start: seeds, count: n))
+        // x's adjoint in a buffer of its own from the start, as in valueAndGradient.
+        if n > 0 { tape._externalAdjoint = (xv.node, tape._allocate(n)) }
         let y = f(xv)
         precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
         tape.reverseSweep(from: y)
@@ -159,6 +170,7 @@ public enum ArrayDerivatives {
         } else {
             for i in 0..<n { result[i] = 0 }
         }
+        tape._externalAdjoint = nil
         return y.scalarValue.value
     }
 

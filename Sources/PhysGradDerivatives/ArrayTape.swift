@@ -76,6 +76,8 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Caller-owned storage for one node's adjoint (the gradient buffer of a driver), used when
     /// that adjoint is first written.
     @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
+    /// The node whose partials sit in `_externalAdjoint`'s buffer since it was recorded (-1: none).
+    @usableFromInline var _precomputed: Int32 = -1
 
     @usableFromInline static var alignment: Int { 64 }
 
@@ -121,7 +123,51 @@ public final class ArrayTape<Base: PhysGradReal> {
         externalBytes = 0
         _loopSteps = 0
         _externalAdjoint = nil
+        _precomputed = -1
         forwardMark = nil
+    }
+
+    /// For a map-sum about to be recorded over `source`: the caller-owned adjoint buffer of
+    /// `source` (set by a driver before the evaluation), if no other node has claimed it. The
+    /// map-sum stores its partials there (weight 1) while computing its value; the claim is the
+    /// index the node will get.
+    @inlinable
+    public func _claimPrecomputedAdjoint(_ source: Int32) -> UnsafeMutablePointer<Base>? {
+        guard isRecording, source >= 0, _precomputed < 0, let e = _externalAdjoint, e.node == source,
+              nodes[Int(source)].adjoint == nil else { return nil }
+        _precomputed = Int32(truncatingIfNeeded: nodes.count)
+        return e.pointer
+    }
+
+    /// In the reverse rule of node `me`: whether the partials it stored at recording (elements
+    /// `first ..< first + count` of `source`'s caller-owned buffer) become `source`'s adjoint,
+    /// times `weight`, so the rule is done. True only in the first reverse sweep after the
+    /// recording and only when no other node reached `source` before (its adjoint is still new);
+    /// otherwise the rule computes as usual. Elements outside the range are zeroed.
+    @inlinable
+    public func _usePrecomputedAdjoint(of me: Int32, source: Int32, first: Int, count: Int, weight: Base) -> Bool {
+        guard _precomputed == me else { return false }
+        _precomputed = -1
+        guard let e = _externalAdjoint, e.node == source, nodes[Int(source)].adjoint == nil else { return false }
+        let g = e.pointer, total = nodes[Int(source)].count
+        g.initialize(repeating: 0, count: first)
+        (g + (first + count)).initialize(repeating: 0, count: total - first - count)
+        if !Self._isExactlyOne(weight) {
+            for j in first..<(first + count) { g[j] = g[j] * weight }
+        }
+        nodes[Int(source)].adjoint = g
+        return true
+    }
+
+    /// Whether `w` is exactly 1 with every derivative part 0 (multiplying by it changes nothing).
+    @inlinable @inline(__always)
+    static func _isExactlyOne(_ w: Base) -> Bool {
+        if Base.self == Double.self { return unsafeBitCast(w, to: Double.self) == 1 }
+        if Base.self == Dual<Double>.self {
+            let d = unsafeBitCast(w, to: Dual<Double>.self)
+            return d.value == 1 && d.derivative == 0
+        }
+        return false
     }
 
     /// Uninitialized room for `count` elements in the arena (valid until `reset()`).
@@ -370,6 +416,8 @@ public final class ArrayTape<Base: PhysGradReal> {
             }
             i -= 1
         }
+        // Stored partials serve the first sweep only (this one may have overwritten them).
+        _precomputed = -1
     }
 
     /// Tangent sweep (forward mode): with `tangents[k]` the tangent of input `inputs[k]`, afterwards

@@ -128,12 +128,22 @@ public protocol StencilKernel {
     /// (a, b, c): an implementation detail with a default (one evaluation on dual lanes); the
     /// adapters of one- and two-argument kernels use fewer lanes.
     func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base)
+    /// The value and the partials of the kernel at (a, b, c), as `(callAsFunction, _partials)`
+    /// give them: an implementation detail with a default (the two calls); the adapters of one-
+    /// and two-argument kernels take both from one evaluation.
+    func _valueAndPartials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base, Base)
 }
 
 extension StencilKernel {
     @inlinable @inline(__always)
     public func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
         _partials3(self, a, b, c, i, mask)
+    }
+
+    @inlinable @inline(__always)
+    public func _valueAndPartials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base, Base) {
+        let (da, db, dc) = _partials(a, b, c, at: i, mask: mask)
+        return (self(a, b, c, at: i), da, db, dc)
     }
 }
 
@@ -154,6 +164,13 @@ struct _Unary3<K: ElementwiseKernel>: StencilKernel {
         }
         return (k(Dual(value: a, derivative: 1), at: i).derivative, 0, 0)
     }
+
+    /// The same evaluation as ``_partials(_:_:_:at:mask:)``; its value part is the value.
+    @inlinable @inline(__always)
+    func _valueAndPartials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base, Base) {
+        let r = k(Dual(value: a, derivative: 1), at: i)
+        return (r.value, r.derivative, 0, 0)
+    }
 }
 
 @frozen @usableFromInline
@@ -163,26 +180,58 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
     @inlinable @inline(__always)
     func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, b, at: i) }
 
-    /// Two lanes for Double and Dual<Double> elements; otherwise one Dual evaluation per tracked argument.
+    /// One evaluation on ``_DualPair`` for Double and Dual<Double> elements (scalar parts, so
+    /// loops over it vectorize); otherwise one Dual evaluation per tracked argument.
     @inlinable @inline(__always)
     func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
-        typealias L = DualLanes<SIMD2<Double>>
         if Base.self == Double.self {
-            let r = k(L(value: unsafeBitCast(a, to: Double.self), tangents: SIMD2(1, 0)),
-                      L(value: unsafeBitCast(b, to: Double.self), tangents: SIMD2(0, 1)), at: i)
-            return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self), 0)
+            typealias P = _DualPair<Double>
+            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0, lanes: 1),
+                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1, lanes: 2), at: i)
+            return (unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
         }
         if Base.self == Dual<Double>.self {
-            let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
-            let r = k(Dual(value: L(value: da.value, tangents: SIMD2(1, 0)), derivative: L(constant: da.derivative)),
-                      Dual(value: L(value: db.value, tangents: SIMD2(0, 1)), derivative: L(constant: db.derivative)), at: i)
-            return (unsafeBitCast(Dual(value: r.value.tangents[0], derivative: r.derivative.tangents[0]), to: Base.self),
-                    unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self), 0)
+            let r = _nested(a, b, i)
+            return (unsafeBitCast(Dual(value: r.value.d0, derivative: r.d0.d0), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.d0.d1), to: Base.self), 0)
         }
         var pa: Base = 0, pb: Base = 0
         if mask & 1 != 0 { pa = k(Dual(value: a, derivative: 1), Dual(constant: b), at: i).derivative }
         if mask & 2 != 0 { pb = k(Dual(constant: a), Dual(value: b, derivative: 1), at: i).derivative }
         return (pa, pb, 0)
+    }
+
+    /// `k` at Dual<Double> elements `a + a'ε`, `b + b'ε` on nested pairs: the outer pair's one
+    /// part is ε (its bits keep the zero ε-parts of constants out of every product), the inner
+    /// pairs' two parts are the partials in a and b. So `value` holds k and its two partials,
+    /// `d0` their ε-parts: the directional derivative and the rows of H·(a', b').
+    @inlinable @inline(__always)
+    func _nested<Base: PhysGradReal>(_ a: Base, _ b: Base, _ i: Int) -> _DualPair<_DualPair<Double>> {
+        typealias P = _DualPair<Double>
+        typealias Q = _DualPair<P>
+        let da = unsafeBitCast(a, to: Dual<Double>.self), db = unsafeBitCast(b, to: Dual<Double>.self)
+        return k(Q(value: P(value: da.value, d0: 1, d1: 0, lanes: 1), d0: P(constant: da.derivative), d1: 0, lanes: 1),
+                 Q(value: P(value: db.value, d0: 0, d1: 1, lanes: 2), d0: P(constant: db.derivative), d1: 0, lanes: 1), at: i)
+    }
+
+    /// The same evaluation as ``_partials(_:_:_:at:mask:)`` for Double and Dual<Double>
+    /// elements; its value part is the value.
+    @inlinable @inline(__always)
+    func _valueAndPartials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base, Base) {
+        typealias P = _DualPair<Double>
+        if Base.self == Double.self {
+            let r = k(P(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0, lanes: 1),
+                      P(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1, lanes: 2), at: i)
+            return (unsafeBitCast(r.value, to: Base.self), unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), 0)
+        }
+        if Base.self == Dual<Double>.self {
+            let r = _nested(a, b, i)
+            return (unsafeBitCast(Dual(value: r.value.value, derivative: r.d0.value), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d0, derivative: r.d0.d0), to: Base.self),
+                    unsafeBitCast(Dual(value: r.value.d1, derivative: r.d0.d1), to: Base.self), 0)
+        }
+        let (pa, pb, _) = _partials(a, b, c, at: i, mask: mask)
+        return (k(a, b, at: i), pa, pb, 0)
     }
 }
 
@@ -241,7 +290,9 @@ extension TrackedVector {
         a._checkSameTape(b)
         a._checkSameTape(c)
         let tape = a.tape
-        let n = Swift.max(a.count, b.count, c.count)
+        // An empty operand makes the map empty (count-1 operands broadcast to 0 elements too): its
+        // sum is 0, as for an empty view of a model with too few elements for one term.
+        let n = a.count == 0 || b.count == 0 || c.count == 0 ? 0 : Swift.max(a.count, b.count, c.count)
         precondition((a.count == n || a.count == 1) && (b.count == n || b.count == 1) && (c.count == n || c.count == 1),
                      "TrackedVector: operand sizes \(a.count), \(b.count), \(c.count) do not broadcast")
         // Element strides: 0 broadcasts a count-1 operand; views read their source in place.
@@ -250,24 +301,28 @@ extension TrackedVector {
         let oa = a.offset, ob = b.offset, oc = c.offset
         let wholeA = a._isWhole
         let out = tape._allocate(reduce ? 1 : n)
-        if reduce {
-            // Four running sums (independent chains the processor overlaps), added pairwise at
-            // the end: (s0 + s1) + (s2 + s3). For n <= 3 this is the plain left-to-right sum.
-            var s0: Base = 0, s1: Base = 0, s2: Base = 0, s3: Base = 0
-            var i = 0
-            while i &+ 4 <= n {
-                s0 += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i)
-                s1 += k(av[(i &+ 1) &* sa], bv[(i &+ 1) &* sb], cv[(i &+ 1) &* sc], at: i &+ 1)
-                s2 += k(av[(i &+ 2) &* sa], bv[(i &+ 2) &* sb], cv[(i &+ 2) &* sc], at: i &+ 2)
-                s3 += k(av[(i &+ 3) &* sa], bv[(i &+ 3) &* sb], cv[(i &+ 3) &* sc], at: i &+ 3)
-                i &+= 4
+        let na = a.node, nb = b.node, nc = c.node
+        let mask = (na >= 0 ? 1 : 0) | (nb >= 0 ? 2 : 0) | (nc >= 0 ? 4 : 0)
+        let gap: Int = oa - ob
+        // The operands interleave in one source: a_i = x[lo + 2i + A], b_i = x[lo + 2i + B].
+        // (c is then a constant read at one place: the binary kernels' unused third argument.)
+        let pair = mask == 3 && na == nb && sa == 2 && sb == 2 && sc == 0 && (gap == 1 || gap == -1)
+        // One whole tracked operand, the others constants (broadcast or not, e.g. a target).
+        let single = mask == 1 && sa == 1 && wholeA
+        // A map-sum over the input whose adjoint a driver holds in its own buffer (the gradient):
+        // one pass computes the value and the partials and stores the partials there, so the
+        // reverse sweep has nothing left to compute when this sum is the output (seed 1) and
+        // nothing else reached the input first (see ArrayTape._claimPrecomputedAdjoint).
+        if reduce && (pair || single), let g = tape._claimPrecomputedAdjoint(na) {
+            if pair {
+                let lo = Swift.min(oa, ob), x = Swift.min(av, bv)
+                out[0] = oa < ob ? _pairValueAndPartials(k, x, g + lo, n, 0, 1, cv[0], mask)
+                                 : _pairValueAndPartials(k, x, g + lo, n, 1, 0, cv[0], mask)
+            } else {
+                out[0] = _singleValueAndPartials(k, av, g, n, bv, sb, cv, sc, mask)
             }
-            var tail: Base = 0
-            while i < n {
-                tail += k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i)
-                i &+= 1
-            }
-            out[0] = n < 4 ? tail : ((s0 + s1) + (s2 + s3)) + tail
+        } else if reduce {
+            out[0] = _sum4(n) { i in k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i) }
         } else if sa == 1 && sb == 1 && sc == 1 {
             for i in 0..<n { out[i] = k(av[i], bv[i], cv[i], at: i) }
         } else if sa == 1 && sb == 0 && sc == 0 {
@@ -281,15 +336,17 @@ extension TrackedVector {
         } else {
             for i in 0..<n { out[i] = k(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i) }
         }
-        let na = a.node, nb = b.node, nc = c.node
         guard tape.isRecording, na >= 0 || nb >= 0 || nc >= 0 else {
             return TrackedVector(tape: tape, node: -1, count: reduce ? 1 : n, values: out)
         }
-        let mask = (na >= 0 ? 1 : 0) | (nb >= 0 ? 2 : 0) | (nc >= 0 ? 4 : 0)
         return tape._record(count: reduce ? 1 : n, values: out) { tape, me, sweep in
             switch sweep {
             case .reverse:
                 let ybar = tape._adjoint(me)!
+                if tape._usePrecomputedAdjoint(of: me, source: na, first: pair ? Swift.min(oa, ob) : 0,
+                                               count: pair ? 2 &* n : n, weight: ybar[0]) {
+                    return
+                }
                 let sy = reduce ? 0 : 1
                 /// The adjoint of an operand's source, at the operand's first element (zero-filled when new).
                 @inline(__always) func target(_ node: Int32, _ offset: Int) -> UnsafeMutablePointer<Base>? {
@@ -298,9 +355,31 @@ extension TrackedVector {
                 if (sa != 0 || na < 0) && (sb != 0 || nb < 0) && (sc != 0 || nc < 0) {
                     // No tracked operand is broadcast: one loop per set of tracked operands; a whole
                     // operand's new adjoint is written directly (no zero fill) when it is the only one.
+                    let w0 = ybar[0]
                     @inline(__always) func partials(_ i: Int) -> (Base, Base, Base, Base) {
                         let (da, db, dc) = k._partials(av[i &* sa], bv[i &* sb], cv[i &* sc], at: i, mask: mask)
-                        return (da, db, dc, ybar[i &* sy])
+                        return (da, db, dc, reduce ? w0 : ybar[i])
+                    }
+                    if pair {
+                        // The operands interleave in one source (its elements lo, lo+2, ... and
+                        // lo+1, lo+3, ...): one loop computes both partials and writes them into the
+                        // source's adjoint, assigned where it is new (zeros only outside the pairs).
+                        let lo = Swift.min(oa, ob), total = tape.nodes[Int(na)].count
+                        let x = Swift.min(av, bv), c0 = cv[0]
+                        tape._accumulateAdjoint(na) { adjoint, fresh in
+                            if fresh {
+                                adjoint.initialize(repeating: 0, count: lo)
+                                let end: Int = lo + 2 * n
+                                (adjoint + end).initialize(repeating: 0, count: total - end)
+                            }
+                            let g = adjoint + lo
+                            if oa < ob {
+                                _pairAdjoint(k, x, g, n, 0, 1, c0, mask, reduce ? nil : ybar, w0, fresh)
+                            } else {
+                                _pairAdjoint(k, x, g, n, 1, 0, c0, mask, reduce ? nil : ybar, w0, fresh)
+                            }
+                        }
+                        return
                     }
                     switch mask {
                     case 1 where wholeA:
@@ -366,6 +445,131 @@ extension TrackedVector {
         }
     }
 
+    /// `Σ_i k(x[2i + A], x[2i + B], c, i)` summed as the plain map-sum sums, with the partials
+    /// stored as `g[2i + A] = ∂k/∂a`, `g[2i + B] = ∂k/∂b` (one evaluation per term).
+    @inlinable @inline(__always)
+    static func _pairValueAndPartials<K: StencilKernel>(_ k: K, _ x: UnsafeMutablePointer<Base>, _ g: UnsafeMutablePointer<Base>,
+                                                        _ n: Int, _ A: Int, _ B: Int, _ c: Base, _ mask: Int) -> Base {
+        _blockedSum4(n) { start, m, values in
+            for j in 0..<m {
+                let i = start &+ j
+                let (v, da, db, _) = k._valueAndPartials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                g[2 &* i &+ A] = da
+                g[2 &* i &+ B] = db
+                values[j] = v
+            }
+        }
+    }
+
+    /// `Σ_i k(x_i, b[i·sb], c[i·sc], i)` summed as the plain map-sum sums, with `g[i] = ∂k/∂x_i`
+    /// (b and c constants; stride 0 broadcasts one element).
+    @inlinable @inline(__always)
+    static func _singleValueAndPartials<K: StencilKernel>(_ k: K, _ x: UnsafeMutablePointer<Base>, _ g: UnsafeMutablePointer<Base>,
+                                                          _ n: Int, _ b: UnsafeMutablePointer<Base>, _ sb: Int,
+                                                          _ c: UnsafeMutablePointer<Base>, _ sc: Int, _ mask: Int) -> Base {
+        _blockedSum4(n) { start, m, values in
+            for j in 0..<m {
+                let i = start &+ j
+                let (v, d, _, _) = k._valueAndPartials(x[i], b[i &* sb], c[i &* sc], at: i, mask: mask)
+                g[i] = d
+                values[j] = v
+            }
+        }
+    }
+
+    /// ``_sum4(_:_:)`` of terms computed a block at a time: `fill(start, m, values)` writes the
+    /// terms `start ..< start + m` into `values` (a loop without a running sum, which the
+    /// compiler vectorizes), then they are summed in exactly `_sum4`'s order.
+    @inlinable @inline(__always)
+    static func _blockedSum4(_ n: Int, _ fill: (Int, Int, UnsafeMutablePointer<Base>) -> Void) -> Base {
+        let block = 256  // a multiple of 4: term i goes to running sum i mod 4, as in _sum4
+        return withUnsafeTemporaryAllocation(of: Base.self, capacity: block) { buffer -> Base in
+            let values = buffer.baseAddress!
+            var s0: Base = 0, s1: Base = 0, s2: Base = 0, s3: Base = 0, tail: Base = 0
+            var start = 0
+            while start < n {
+                let m = Swift.min(block, n &- start)
+                fill(start, m, values)
+                var j = 0
+                while j &+ 4 <= m {
+                    s0 += values[j]
+                    s1 += values[j &+ 1]
+                    s2 += values[j &+ 2]
+                    s3 += values[j &+ 3]
+                    j &+= 4
+                }
+                while j < m {
+                    tail += values[j]
+                    j &+= 1
+                }
+                start &+= m
+            }
+            return n < 4 ? tail : ((s0 + s1) + (s2 + s3)) + tail
+        }
+    }
+
+    /// `Σ_{i<n} term(i)` in the order of every map-sum: four running sums (independent chains
+    /// the processor overlaps) added pairwise at the end, `(s0 + s1) + (s2 + s3)`, then the tail;
+    /// for n <= 3 the plain left-to-right sum.
+    @inlinable @inline(__always)
+    static func _sum4(_ n: Int, _ term: (Int) -> Base) -> Base {
+        var s0: Base = 0, s1: Base = 0, s2: Base = 0, s3: Base = 0
+        var i = 0
+        while i &+ 4 <= n {
+            s0 += term(i)
+            s1 += term(i &+ 1)
+            s2 += term(i &+ 2)
+            s3 += term(i &+ 3)
+            i &+= 4
+        }
+        var tail: Base = 0
+        while i < n {
+            tail += term(i)
+            i &+= 1
+        }
+        return n < 4 ? tail : ((s0 + s1) + (s2 + s3)) + tail
+    }
+
+    /// The reverse rule of a map over interleaved operands `a_i = x[2i + A]`, `b_i = x[2i + B]`
+    /// (A, B = 0, 1 or 1, 0): `g[2i + A] (+)= ∂k/∂a · w_i`, `g[2i + B] (+)= ∂k/∂b · w_i` with
+    /// `w_i = ybar[i]`, or `w` for every i when `ybar` is nil (a map-sum). Assigns when `assign`,
+    /// adds otherwise. Straight loops over one source and one target, which the compiler
+    /// vectorizes for kernels without calls.
+    @inlinable @inline(__always)
+    static func _pairAdjoint<K: StencilKernel>(_ k: K, _ x: UnsafeMutablePointer<Base>, _ g: UnsafeMutablePointer<Base>,
+                                               _ n: Int, _ A: Int, _ B: Int, _ c: Base, _ mask: Int,
+                                               _ ybar: UnsafeMutablePointer<Base>?, _ w: Base, _ assign: Bool) {
+        if let ybar {
+            if assign {
+                for i in 0..<n {
+                    let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                    let wi = ybar[i]
+                    g[2 &* i &+ A] = da * wi
+                    g[2 &* i &+ B] = db * wi
+                }
+            } else {
+                for i in 0..<n {
+                    let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                    let wi = ybar[i]
+                    g[2 &* i &+ A] += da * wi
+                    g[2 &* i &+ B] += db * wi
+                }
+            }
+        } else if assign {
+            for i in 0..<n {
+                let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                g[2 &* i &+ A] = da * w
+                g[2 &* i &+ B] = db * w
+            }
+        } else {
+            for i in 0..<n {
+                let (da, db, _) = k._partials(x[2 &* i &+ A], x[2 &* i &+ B], c, at: i, mask: mask)
+                g[2 &* i &+ A] += da * w
+                g[2 &* i &+ B] += db * w
+            }
+        }
+    }
+
     /// `y_i = k(x_i, i)`: one node, derivatives by duals inside the loop.
     @inlinable
     public func map<K: ElementwiseKernel>(_ k: K) -> TrackedVector {
@@ -393,6 +597,10 @@ extension TrackedVector {
     }
 
     /// `Σ_i k(a_i, b_i, i)` as a count-1 vector: one node that stores no intermediate array.
+    ///
+    /// Views are read in place. When `a` and `b` interleave in one vector (`x.strided(from: j,
+    /// by: 2)` and `x.strided(from: j ± 1, by: 2)`), the reverse rule computes both partials in
+    /// one evaluation per term and writes them straight into x's adjoint.
     @inlinable
     public static func mapSum<K: BinaryElementwiseKernel>(_ k: K, _ a: TrackedVector, _ b: TrackedVector) -> TrackedVector {
         _map3(_Binary3(k), a, b, TrackedVector.constant(0, on: a.tape), reduce: true)

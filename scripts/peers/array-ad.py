@@ -7,9 +7,12 @@ and SciPy / NumPy for the PG runs (the same definitions as scripts/peers/optimiz
   lax.fori_loop (JAX stores every state for the reverse pass).
 - powers-pg-numerical: scipy.optimize.minimize(L-BFGS-B, jac=True) with a NumPy gradient, 10 steps.
 - powers-pg: the analytic-inverse PG step in NumPy, 10 steps.
+
+`--objectives`: only the rosenbrock and sumsqsin rows (as bench-array-ad --objectives).
 """
 import math
 import os
+import sys
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
@@ -80,6 +83,8 @@ def main():
                                    (f"{name}-array-hvp", hvp_jit, (x, v))):
                 t, runs = timed(fn, *args, min_seconds=min_seconds)
                 emit(SUITE, case, n, IMPL, t, runs)
+    if "--objectives" in sys.argv:
+        return
 
     n = 1000
     x = jnp.asarray(uniform(3, n))

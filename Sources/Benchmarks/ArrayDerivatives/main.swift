@@ -15,7 +15,9 @@
 //   options), 10 steps. Peer (powers): SciPy L-BFGS-B with a vectorized NumPy gradient.
 // - powers-pg (n = 1e4): PG with the analytic inverse, 10 steps. Peer: NumPy.
 //
-// `--profile` prints minimum times of the burgers gradient pieces to stderr; `--quick` smaller sizes.
+// `--profile` prints minimum times of the burgers gradient pieces to stderr; `--quick` smaller sizes;
+// `--objectives` only the rosenbrock and sumsqsin rows (the peer honours it too);
+// `--objective-loop rosenbrock|sumsqsin grad|hvp N REPS` runs one of them in a loop, for perf and callgrind.
 import Foundation
 import PhysGrad
 import PhysGradBenchSupport
@@ -115,8 +117,35 @@ if CommandLine.arguments.contains("--profile") {
     exit(0)
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--objective-loop") {
+    let a = CommandLine.arguments
+    let n = Int(a[i + 3])!, reps = Int(a[i + 4])!
+    func loop<F: ArrayObjective>(_ f: F) {
+        let x = uniformValues(seed: 42, count: n), v = uniformValues(seed: 7, count: n)
+        var o = ArrayAutomaticObjective(f, dimension: n)
+        var out = [Double](repeating: 0, count: n)
+        for _ in 0..<reps {
+            x.withUnsafeBufferPointer { xb in
+                v.withUnsafeBufferPointer { vb in
+                    out.withUnsafeMutableBufferPointer {
+                        switch a[i + 2] {
+                        case "grad": blackHole(o.valueAndGradient(at: xb, gradient: $0))
+                        case "hvp": o.hessianVectorProduct(at: xb, direction: vb, into: $0)
+                        default: blackHole(o.value(at: x))
+                        }
+                    }
+                }
+            }
+        }
+        blackHole(out)
+    }
+    if a[i + 1] == "sumsqsin" { loop(StandardFunctions.SumSquareSine()) } else { loop(StandardFunctions.ExtendedRosenbrock()) }
+    exit(0)
+}
+
 objectives("rosenbrock", StandardFunctions.ExtendedRosenbrock(), sizes: arguments.quick ? [1000] : [1000, 100_000, 1_000_000])
 objectives("sumsqsin", StandardFunctions.SumSquareSine(), sizes: arguments.quick ? [1000] : [1000, 100_000])
+if CommandLine.arguments.contains("--objectives") { exit(0) }
 
 do {
     let n = 1000
