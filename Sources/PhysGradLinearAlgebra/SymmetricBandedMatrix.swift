@@ -266,23 +266,25 @@ public struct ShiftedBandedCholesky: Sendable {
     /// Right-looking Cholesky of the lower band `l` (n columns, kd sub-diagonals) in place;
     /// returns the order of the first leading minor that is not positive definite, or `nil`.
     private static func factorInPlace(_ l: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) -> Int? {
+        guard let base = l.baseAddress else { return nil }
         let ld = kd + 1
         for j in 0..<n {
-            let d = l[j * ld]
+            let column = base + j * ld
+            let d = column[0]
             guard d > 0, d.isFinite else { return j + 1 }
             let root = d.squareRoot()
-            l[j * ld] = root
+            column[0] = root
             let kn = Swift.min(kd, n - 1 - j)
             guard kn > 0 else { continue }
             let inverse = 1 / root
-            let column = j * ld
-            for r in 1...kn { l[column + r] *= inverse }
-            // The trailing kn × kn triangle: A[j + r, j + c] -= L[j + r, j] L[j + c, j], r >= c.
+            for r in 1...kn { column[r] *= inverse }
+            // The trailing kn × kn triangle: A[j + r, j + c] -= L[j + r, j] L[j + c, j], r >= c;
+            // column j + c of the band holds rows j + c ... j + kn contiguously from its diagonal.
             for c in 1...kn {
-                let lc = l[column + c]
+                let lc = column[c]
                 if lc == 0 { continue }
-                let target = (j + c) * ld - c
-                for r in c...kn { l[target + r] -= l[column + r] * lc }
+                let target = base + (j + c) * ld, source = column + c
+                for t in 0..<(kn - c + 1) { target[t] -= source[t] * lc }
             }
         }
         return nil
@@ -290,30 +292,34 @@ public struct ShiftedBandedCholesky: Sendable {
 
     /// x ← L⁻¹ x.
     private static func forward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+        guard let base = l.baseAddress, let xs = x.baseAddress else { return }
         let ld = kd + 1
         for j in 0..<n {
-            let v = x[j] / l[j * ld]
-            x[j] = v
+            let column = base + j * ld
+            let v = xs[j] / column[0]
+            xs[j] = v
             let kn = Swift.min(kd, n - 1 - j)
             if kn > 0 && v != 0 {
-                let column = j * ld
-                for r in 1...kn { x[j + r] -= l[column + r] * v }
+                let tail = xs + j
+                for r in 1...kn { tail[r] -= column[r] * v }
             }
         }
     }
 
     /// x ← L⁻ᵀ x.
     private static func backward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+        guard let base = l.baseAddress, let xs = x.baseAddress else { return }
         let ld = kd + 1
         var j = n - 1
         while j >= 0 {
+            let column = base + j * ld
             let kn = Swift.min(kd, n - 1 - j)
-            var s = x[j]
+            var s = xs[j]
             if kn > 0 {
-                let column = j * ld
-                for r in 1...kn { s -= l[column + r] * x[j + r] }
+                let tail = xs + j
+                for r in 1...kn { s -= column[r] * tail[r] }
             }
-            x[j] = s / l[j * ld]
+            xs[j] = s / column[0]
             j -= 1
         }
     }
