@@ -327,7 +327,16 @@ func shiftForDecrease(
         if Swift.abs(phi - target) <= tolerance { return (p, lambda) }
         if phi > target { low = lambda } else { high = lambda; best = (p, lambda) }
         let qnorm = system.lowerSolveNorm(p)
-        let next = lambda + (phi - target) / (lambda * qnorm * qnorm)
+        let slope = lambda * qnorm * qnorm  // -φ'(λ)
+        var next = lambda + (phi - target) / slope
+        if let full, full.decrease - phi > 0, full.decrease > target {
+            // What the step leaves of the full step's decrease, δ(λ) = φ(0) - φ(λ), grows like λ²
+            // while λ is below the spectrum: Newton on √δ, from above the ratio λ √(δ*/δ).
+            let deficit = full.decrease - phi, wanted = full.decrease - target
+            let root = deficit.squareRoot()
+            next = lambda - (root - wanted.squareRoot()) * 2 * root / slope
+            if !(next.isFinite && next > low && next < high) { next = lambda * (wanted / deficit).squareRoot() }
+        }
         if next.isFinite && next > low && next < high {
             lambda = next
         } else if high.isFinite {
