@@ -114,9 +114,11 @@ public struct BandedMatrix: Sendable, Hashable {
     /// The Euclidean norms of the columns.
     public var columnNorms: [Double] {
         let ld = leadingDimension
-        return (0..<columns).map { j in
-            let r = rowRange(ofColumn: j)
-            return Vector.norm2(Array(band[(upper + r.lowerBound - j + j * ld)..<(upper + r.upperBound - j + j * ld)]))
+        return band.withUnsafeBufferPointer { a in
+            (0..<columns).map { j in
+                let r = rowRange(ofColumn: j)
+                return Vector.norm2(UnsafeBufferPointer(rebasing: a[(upper + r.lowerBound - j + j * ld)..<(upper + r.upperBound - j + j * ld)]))
+            }
         }
     }
 

@@ -330,12 +330,18 @@ func shiftForDecrease(
         let slope = lambda * qnorm * qnorm  // -φ'(λ)
         var next = lambda + (phi - target) / slope
         if let full, full.decrease - phi > 0, full.decrease > target {
-            // What the step leaves of the full step's decrease, δ(λ) = φ(0) - φ(λ), grows like λ²
-            // while λ is below the spectrum: Newton on √δ, from above the ratio λ √(δ*/δ).
+            // With H̃ positive definite: what the step leaves of the full step's decrease,
+            // δ(λ) = φ(0) - φ(λ), grows like λ² while λ is below the spectrum, so Newton on √δ.
+            // Safeguards that stay on the far side of the root: λ √(δ*/δ) from below (δ/λ² falls
+            // with λ), and from above also λ φ/target (λ φ(λ) grows with λ; φ falls like 1/λ
+            // above the spectrum).
             let deficit = full.decrease - phi, wanted = full.decrease - target
             let root = deficit.squareRoot()
             next = lambda - (root - wanted.squareRoot()) * 2 * root / slope
-            if !(next.isFinite && next > low && next < high) { next = lambda * (wanted / deficit).squareRoot() }
+            if !(next.isFinite && next > low && next < high) {
+                next = lambda * (wanted / deficit).squareRoot()
+                if phi < target { next = Swift.min(next, lambda * phi / target) }
+            }
         }
         if next.isFinite && next > low && next < high {
             lambda = next
