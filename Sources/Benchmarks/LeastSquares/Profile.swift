@@ -51,8 +51,7 @@ func profileLeastSquares(_ problems: [(String, Int)]) {
 func traceLeastSquares(_ problems: [(String, Int)], only: String?) {
     for (name, n) in problems {
         let problem = name == "blur" ? try! Problems.blur(n) : try! Problems.burgers(n)
-        let methods: [(String, any Optimizer)] = [("lm", LevenbergMarquardt()), ("gn", GaussNewton()), ("newton", Newton()),
-            ("newton-length", Newton(acceptance: .trustRegion(.length()))), ("newton-lmlike", Newton(acceptance: .trustRegion(TrustRegion())))]
+        let methods: [(String, any Optimizer)] = [("lm", LevenbergMarquardt()), ("gn", GaussNewton()), ("newton", Newton())]
         for (label, method) in methods where only.map({ "\(name)(\(n))-\(label)".contains($0) }) ?? true {
             var options = RunOptions(steps: 1000)
             options.trace = .full
