@@ -345,7 +345,8 @@ public struct ShiftedBandedCholesky: Sendable {
     /// `‖(A + σI)⁻¹‖₁` comes from Hager's and Higham's 1-norm estimator (Higham 1988, the method of
     /// LAPACK's `dlacn2`, which `dpbcon` runs): with B = (A + σI)⁻¹ symmetric, starting from
     /// x = (1/n, ..., 1/n), y = B x, ξ = sign(y), z = B ξ; while some |z_j| exceeds zᵀx, x = e_j and
-    /// again (at most five rounds); the estimate is the largest ‖y‖₁ seen and, as a safeguard
+    /// again (at most five rounds, and, as in `dlacn2`, only while ‖y‖₁ grows and sign(y) changes);
+    /// the estimate is the largest ‖y‖₁ seen and, as a safeguard
     /// against the rare matrices that fool it, `2 ‖B b‖₁ / (3n)` with `b_i = ±(1 + i/(n - 1))`
     /// alternating. Each product is two triangular band solves with the factor: O(n · bandwidth)
     /// in all, where `dpbcon`'s overflow-guarded solves (`dlatbs`) can take O(n²) when the factor

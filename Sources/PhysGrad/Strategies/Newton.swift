@@ -294,8 +294,10 @@ func solvedStepDecrease(_ system: inout ShiftedSymmetricSystem, _ p: [Double], l
 }
 
 /// λ >= 0 whose step `p = -(H̃ + λI)⁻¹ g` the model credits with a decrease within 10% of
-/// `target` (and of what it leaves of `reference`), found by a safeguarded Newton iteration with φ'(λ) = -λ ‖L⁻¹p‖²
-/// inside a bracket; returns the step and λ, or `nil` if no shift makes H̃ + λI positive definite.
+/// `target` (and of what it leaves of `reference`), found by a safeguarded Newton iteration inside
+/// a bracket, with φ'(λ) = -λ ‖L⁻¹p‖²: on φ itself, or, when the full step is known, on the square
+/// root of what p leaves of its decrease (which grows like λ² below H̃'s spectrum); returns the
+/// step and λ, or `nil` if no shift makes H̃ + λI positive definite.
 /// `full` is the step at λ = 0 when H̃ is positive definite.
 func shiftForDecrease(
     _ system: inout ShiftedSymmetricSystem, _ g: [Double], target: Double, reference: Double,
