@@ -114,9 +114,11 @@ public struct BandedMatrix: Sendable, Hashable {
     /// The Euclidean norms of the columns.
     public var columnNorms: [Double] {
         let ld = leadingDimension
-        return (0..<columns).map { j in
-            let r = rowRange(ofColumn: j)
-            return Vector.norm2(Array(band[(upper + r.lowerBound - j + j * ld)..<(upper + r.upperBound - j + j * ld)]))
+        return band.withUnsafeBufferPointer { a in
+            (0..<columns).map { j in
+                let r = rowRange(ofColumn: j)
+                return Vector.norm2(UnsafeBufferPointer(rebasing: a[(upper + r.lowerBound - j + j * ld)..<(upper + r.upperBound - j + j * ld)]))
+            }
         }
     }
 
@@ -161,20 +163,25 @@ public struct BandedMatrix: Sendable, Hashable {
         let kd = Swift.min(lower + upper, Swift.max(columns - 1, 0))
         if g.order != columns || g.bandwidth != kd { g = SymmetricBandedMatrix(order: columns, bandwidth: kd) }
         let ld = leadingDimension, gld = kd + 1, n = columns
+        let (k, lower, upper) = (rows, self.lower, self.upper)
         band.withUnsafeBufferPointer { a in
             g._withBand { out in
+                guard let a = a.baseAddress, let out = out.baseAddress else { return }
                 for j in 0..<n {
-                    let rj = rowRange(ofColumn: j)
-                    for k in j..<Swift.min(n, j + kd + 1) {
-                        // Rows where both columns j and k are inside the band.
-                        let rk = rowRange(ofColumn: k)
-                        let lo = Swift.max(rj.lowerBound, rk.lowerBound), hi = Swift.min(rj.upperBound, rk.upperBound)
+                    // Rows max(0, j - upper) ..< min(k, j + lower + 1) of column j are inside the band;
+                    // column c's row i sits at a[upper - c + c·ld + i].
+                    let jLow = Swift.max(0, j - upper), jHigh = Swift.min(k, j + lower + 1)
+                    let aj = a + (upper - j + j * ld)
+                    let column = out + j * gld
+                    for c in j..<Swift.min(n, j + kd + 1) {
+                        // Rows where both columns j and c are inside the band.
+                        let lo = Swift.max(jLow, c - upper), hi = Swift.min(jHigh, c + lower + 1)
                         var s = 0.0
                         if lo < hi {
-                            let bj = upper - j + j * ld, bk = upper - k + k * ld
-                            for i in lo..<hi { s += a[bj + i] * a[bk + i] }
+                            let ac = a + (upper - c + c * ld)
+                            for i in lo..<hi { s += aj[i] * ac[i] }
                         }
-                        out[(k - j) + j * gld] = s
+                        column[c - j] = s
                     }
                 }
             }

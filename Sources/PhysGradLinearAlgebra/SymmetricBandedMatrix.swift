@@ -266,23 +266,25 @@ public struct ShiftedBandedCholesky: Sendable {
     /// Right-looking Cholesky of the lower band `l` (n columns, kd sub-diagonals) in place;
     /// returns the order of the first leading minor that is not positive definite, or `nil`.
     private static func factorInPlace(_ l: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) -> Int? {
+        guard let base = l.baseAddress else { return nil }
         let ld = kd + 1
         for j in 0..<n {
-            let d = l[j * ld]
+            let column = base + j * ld
+            let d = column[0]
             guard d > 0, d.isFinite else { return j + 1 }
             let root = d.squareRoot()
-            l[j * ld] = root
+            column[0] = root
             let kn = Swift.min(kd, n - 1 - j)
             guard kn > 0 else { continue }
             let inverse = 1 / root
-            let column = j * ld
-            for r in 1...kn { l[column + r] *= inverse }
-            // The trailing kn × kn triangle: A[j + r, j + c] -= L[j + r, j] L[j + c, j], r >= c.
+            for r in 1...kn { column[r] *= inverse }
+            // The trailing kn × kn triangle: A[j + r, j + c] -= L[j + r, j] L[j + c, j], r >= c;
+            // column j + c of the band holds rows j + c ... j + kn contiguously from its diagonal.
             for c in 1...kn {
-                let lc = l[column + c]
+                let lc = column[c]
                 if lc == 0 { continue }
-                let target = (j + c) * ld - c
-                for r in c...kn { l[target + r] -= l[column + r] * lc }
+                let target = base + (j + c) * ld, source = column + c
+                for t in 0..<(kn - c + 1) { target[t] -= source[t] * lc }
             }
         }
         return nil
@@ -290,30 +292,49 @@ public struct ShiftedBandedCholesky: Sendable {
 
     /// x ← L⁻¹ x.
     private static func forward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+        guard let base = l.baseAddress, let xs = x.baseAddress else { return }
         let ld = kd + 1
         for j in 0..<n {
-            let v = x[j] / l[j * ld]
-            x[j] = v
+            let column = base + j * ld
+            let v = xs[j] / column[0]
+            xs[j] = v
             let kn = Swift.min(kd, n - 1 - j)
             if kn > 0 && v != 0 {
-                let column = j * ld
-                for r in 1...kn { x[j + r] -= l[column + r] * v }
+                let tail = xs + j
+                for r in 1...kn { tail[r] -= column[r] * v }
             }
         }
     }
 
     /// x ← L⁻ᵀ x.
     private static func backward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+        guard let base = l.baseAddress, let xs = x.baseAddress else { return }
         let ld = kd + 1
         var j = n - 1
         while j >= 0 {
+            let column = base + j * ld
             let kn = Swift.min(kd, n - 1 - j)
-            var s = x[j]
+            var s = xs[j]
             if kn > 0 {
-                let column = j * ld
-                for r in 1...kn { s -= l[column + r] * x[j + r] }
+                // Σ_r L[j + r, j] x[j + r] in four independent partial sums (no serial chain of
+                // dependent additions through the whole band).
+                let tail = xs + j
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var r = 1
+                while r + 3 <= kn {
+                    s0 += column[r] * tail[r]
+                    s1 += column[r + 1] * tail[r + 1]
+                    s2 += column[r + 2] * tail[r + 2]
+                    s3 += column[r + 3] * tail[r + 3]
+                    r += 4
+                }
+                while r <= kn {
+                    s0 += column[r] * tail[r]
+                    r += 1
+                }
+                s -= (s0 + s1) + (s2 + s3)
             }
-            x[j] = s / l[j * ld]
+            xs[j] = s / column[0]
             j -= 1
         }
     }
@@ -324,7 +345,8 @@ public struct ShiftedBandedCholesky: Sendable {
     /// `‖(A + σI)⁻¹‖₁` comes from Hager's and Higham's 1-norm estimator (Higham 1988, the method of
     /// LAPACK's `dlacn2`, which `dpbcon` runs): with B = (A + σI)⁻¹ symmetric, starting from
     /// x = (1/n, ..., 1/n), y = B x, ξ = sign(y), z = B ξ; while some |z_j| exceeds zᵀx, x = e_j and
-    /// again (at most five rounds); the estimate is the largest ‖y‖₁ seen and, as a safeguard
+    /// again (at most five rounds, and, as in `dlacn2`, only while ‖y‖₁ grows and sign(y) changes);
+    /// the estimate is the largest ‖y‖₁ seen and, as a safeguard
     /// against the rare matrices that fool it, `2 ‖B b‖₁ / (3n)` with `b_i = ±(1 + i/(n - 1))`
     /// alternating. Each product is two triangular band solves with the factor: O(n · bandwidth)
     /// in all, where `dpbcon`'s overflow-guarded solves (`dlatbs`) can take O(n²) when the factor
@@ -332,46 +354,62 @@ public struct ShiftedBandedCholesky: Sendable {
     /// 3 of it. A solve that overflows means a numerically singular matrix: 0.
     public func reciprocalConditionNumber(oneNorm anorm: Double) -> Double {
         guard isFactored else { return 0 }
-        let n = order
+        let n = order, kd = bandwidth
         guard n > 0 else { return 1 }
         guard anorm.isFinite, anorm > 0 else { return 0 }
-        var x = [Double](repeating: 1 / Double(n), count: n)
-        var y = x
-        var estimate = 0.0
-        func apply(_ v: inout [Double]) -> Bool {
-            band.withUnsafeBufferPointer { l in
-                v.withUnsafeMutableBufferPointer { w in
-                    Self.forward(l, w, n: n, kd: bandwidth)
-                    Self.backward(l, w, n: n, kd: bandwidth)
+        // x, y = B x, z = B sign(y) and sign(y) in one buffer, solved in place: no allocation per round.
+        var work = [Double](repeating: 0, count: 4 * n)
+        let estimate: Double = band.withUnsafeBufferPointer { l in
+            work.withUnsafeMutableBufferPointer { w in
+                let x = UnsafeMutableBufferPointer(rebasing: w[0..<n])
+                let y = UnsafeMutableBufferPointer(rebasing: w[n..<(2 * n)])
+                let z = UnsafeMutableBufferPointer(rebasing: w[(2 * n)..<(3 * n)])
+                let signs = UnsafeMutableBufferPointer(rebasing: w[(3 * n)..<(4 * n)])
+                func apply(_ v: UnsafeMutableBufferPointer<Double>) -> Double? {
+                    Self.forward(l, v, n: n, kd: kd)
+                    Self.backward(l, v, n: n, kd: kd)
+                    var norm = 0.0
+                    for i in 0..<n { norm += Swift.abs(v[i]) }
+                    return norm.isFinite ? norm : nil
                 }
+                var estimate = 0.0
+                for i in 0..<n { x[i] = 1 / Double(n) }
+                var previous = -1
+                for round in 0..<5 {
+                    for i in 0..<n { y[i] = x[i] }
+                    guard let norm = apply(y) else { return 0 }
+                    // As dlacn2: stop when the estimate no longer grows or sign(y) repeats.
+                    if round > 0 && norm <= estimate { break }
+                    estimate = norm
+                    var repeated = round > 0
+                    for i in 0..<n {
+                        let sign: Double = y[i] >= 0 ? 1 : -1
+                        if sign != signs[i] { repeated = false }
+                        signs[i] = sign
+                        z[i] = sign
+                    }
+                    if repeated { break }
+                    guard apply(z) != nil else { return 0 }
+                    var j = 0
+                    var ztx = 0.0
+                    for i in 0..<n {
+                        if Swift.abs(z[i]) > Swift.abs(z[j]) { j = i }
+                        ztx += z[i] * x[i]
+                    }
+                    if j == previous || Swift.abs(z[j]) <= ztx { break }
+                    previous = j
+                    for i in 0..<n { x[i] = 0 }
+                    x[j] = 1
+                }
+                let step = n > 1 ? 1 / Double(n - 1) : 0
+                for i in 0..<n {
+                    let magnitude: Double = 1 + Double(i) * step
+                    y[i] = i % 2 == 0 ? magnitude : -magnitude
+                }
+                guard let norm = apply(y) else { return 0 }
+                return Swift.max(estimate, 2 * norm / (3 * Double(n)))
             }
-            return Vector.allFinite(v)
         }
-        func oneNorm(_ v: [Double]) -> Double { v.reduce(0) { $0 + Swift.abs($1) } }
-        var previous = -1
-        for _ in 0..<5 {
-            y = x
-            guard apply(&y) else { return 0 }
-            estimate = Swift.max(estimate, oneNorm(y))
-            var z = y.map { $0 >= 0 ? 1.0 : -1.0 }
-            guard apply(&z) else { return 0 }
-            var j = 0
-            for i in 1..<n where Swift.abs(z[i]) > Swift.abs(z[j]) { j = i }
-            var ztx = 0.0
-            for i in 0..<n { ztx += z[i] * x[i] }
-            if j == previous || Swift.abs(z[j]) <= ztx { break }
-            previous = j
-            for i in 0..<n { x[i] = 0 }
-            x[j] = 1
-        }
-        let step = n > 1 ? 1 / Double(n - 1) : 0
-        var b = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            let magnitude: Double = 1 + Double(i) * step
-            b[i] = i % 2 == 0 ? magnitude : -magnitude
-        }
-        guard apply(&b) else { return 0 }
-        estimate = Swift.max(estimate, 2 * oneNorm(b) / (3 * Double(n)))
         guard estimate.isFinite, estimate > 0 else { return 0 }
         return 1 / (anorm * estimate)
     }

@@ -70,4 +70,43 @@ struct TrustRegionSubproblemTests {
             }
         }
     }
+
+    /// The normal equations of a blur-like banded least-squares problem: H = 2JᵀJ with
+    /// J = G diag(3x² + 1) (G a Gaussian band of half-width 9, as in blur(100)), g = 2Jᵀr.
+    static func blurNormalEquations(n: Int) -> (h: SymmetricBandedMatrix, g: [Double]) {
+        let x = random(n, seed: 4).map { 1 + $0 }
+        let j = BandedMatrix(rows: n, columns: n, lower: 9, upper: 9) { i, k in
+            exp(-Double((i - k) * (i - k)) / 2.25) * (3 * x[k] * x[k] + 1)
+        }
+        var h = j.gram()
+        h.scale(by: 2)
+        var g = [Double](repeating: 0, count: n)
+        try? j.multiply(random(n, seed: 9), into: &g, transposed: true, alpha: 2)
+        return (h, g)
+    }
+
+    @Test("the damping of a target decrease: within 10% of the target (dense LAPACK reference), in a few factorizations from guesses 1e6 off",
+          arguments: [0.5, 0.1, 1e-2, 1e-3])
+    func shiftForTarget(rho: Double) throws {
+        let n = 100
+        let (h, g) = Self.blurNormalEquations(n: n)
+        let dense = h.dense
+        let full = try CholeskyFactorization(dense).solve(g).map { -$0 }
+        let fullDecrease = -(try Self.value(dense, g, full))
+        let target = (1 - rho * rho) * fullDecrease
+        for guess in [0, 1e-8, 1, 1e6] {
+            var system = ShiftedSymmetricSystem(banded: h)
+            let found = shiftForDecrease(&system, g, target: target, reference: fullDecrease, full: (full, fullDecrease), guess: guess)
+            let (p, lambda) = try #require(found)
+            // The step and its decrease from LAPACK's dense Cholesky of H + λI.
+            var shifted = dense
+            for i in 0..<n { shifted[i, i] += lambda }
+            let reference = try CholeskyFactorization(shifted).solve(g).map { -$0 }
+            #expect(Vector.normInf(Vector.subtract(p, reference)) <= 1e-8 * Vector.normInf(reference))
+            let decrease = -(try Self.value(dense, g, reference))
+            #expect(abs(decrease - target) <= 0.1 * min(target, fullDecrease - target) * (1 + 1e-6),
+                    "ρ \(rho), guess \(guess): decrease \(decrease) for target \(target) (full \(fullDecrease)), λ \(lambda)")
+            #expect(system.factorizations <= 12, "ρ \(rho), guess \(guess): \(system.factorizations) factorizations")
+        }
+    }
 }

@@ -45,3 +45,44 @@ func profileLeastSquares(_ problems: [(String, Int)]) {
         show("cholesky(H + I)", measure { blackHole(try! CholeskyFactorization.factorize(h, shift: 1e3, reusing: nil)) })
     }
 }
+
+/// `bench-least-squares --trace [--only TEXT]`: every step of each default run (stdout), to see
+/// where a method spends its evaluations.
+func traceLeastSquares(_ problems: [(String, Int)], only: String?) {
+    for (name, n) in problems {
+        let problem = name == "blur" ? try! Problems.blur(n) : try! Problems.burgers(n)
+        let methods: [(String, any Optimizer)] = [("lm", LevenbergMarquardt()), ("gn", GaussNewton()), ("newton", Newton())]
+        for (label, method) in methods where only.map({ "\(name)(\(n))-\(label)".contains($0) }) ?? true {
+            var options = RunOptions(steps: 1000)
+            options.trace = .full
+            let result = try! optimize(problem, with: method, options: options)
+            print("\(name)(\(n))-\(label): \(result.steps) steps, counts \(result.counts), \(result.termination)")
+            let t = result.trajectory
+            for (i, report) in t.reports.enumerated() {
+                let x = t.x[i + 1]
+                let distance = problem.solution.map { s in Vector.norm2(Vector.subtract(x, s)) } ?? .nan
+                let rho = report.discrepancy.map { String(format: "rho %.2e", $0) } ?? report.radius.map { String(format: "radius %.2e", $0) } ?? ""
+                let damping = report.damping.map { String(format: "%.2e", $0) } ?? "-"
+                print(String(format: "%3d loss %.3e dist %.3e trials %d rejected %d ", i + 1, t.loss[i + 1], distance, report.trials, report.rejected)
+                      + "\(rho) damping \(damping) \(report.solve.map { "\($0)" } ?? "")")
+            }
+        }
+    }
+}
+
+/// `bench-least-squares --sweep`: the convergence suite's range for the second-order defaults:
+/// steps, evaluations, distance to the solution, success and whether the loss ever rose.
+func sweepLeastSquares(only: String?) {
+    var problems: [InverseProblem] = [8, 16, 32, 64, 100, 128, 256, 512, 1000, 1024].map { try! Problems.blur($0) }
+    problems += [16, 32, 64, 128, 256].map { try! Problems.burgers($0) }
+    problems.append(try! Problems.heat(64))
+    let methods: [(String, any Optimizer)] = [("newton", Newton()), ("gn", GaussNewton()), ("lm", LevenbergMarquardt())]
+    for p in problems {
+        for (label, method) in methods where only.map({ "\(p.name)(\(p.dimension))-\(label)".contains($0) }) ?? true {
+            let r = try! optimize(p, with: method, options: RunOptions(steps: 500, trace: .scalars))
+            let monotone = zip(r.trajectory.loss, r.trajectory.loss.dropFirst()).allSatisfy { $1 <= $0 }
+            let c = r.counts
+            print("\(p.name)(\(p.dimension))-\(label): steps \(r.steps) f \(c.models + c.losses) d \(c.jacobians + c.hessians) distance \(String(format: "%.1e", r.distanceToSolution ?? .nan)) success \(r.isSuccess) monotone \(monotone)")
+        }
+    }
+}

@@ -11,7 +11,8 @@ import Foundation
 // Run by hand (`.build/release/bench-least-squares ...`): `--only TEXT` keeps the rows whose
 // "problem(n)-method" contains TEXT; `--profile` prints, instead, what each piece of a step costs
 // on each problem (model value, banded and dense Jacobians and Hessians, factorizations; medians
-// on stderr; Profile.swift).
+// on stderr; Profile.swift); `--trace` prints each run's steps instead (loss, distance to the
+// solution, trials, rejections, ρ or Δ, damping, solve; Profile.swift).
 import PhysGrad
 import PhysGradBenchSupport
 import PhysGradLinearAlgebra
@@ -24,6 +25,8 @@ let problems: [(String, Int)] = args.quick ? [("blur", 100), ("burgers", 64)]
 // `--only TEXT`: the rows whose "problem(n)-method" contains TEXT (e.g. `--only blur(100)`, `--only -gn`).
 let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
 if CommandLine.arguments.contains("--profile") { profileLeastSquares(problems); exit(0) }
+if CommandLine.arguments.contains("--sweep") { sweepLeastSquares(only: only); exit(0) }
+if CommandLine.arguments.contains("--trace") { traceLeastSquares(problems, only: only); exit(0) }
 
 for (name, n) in problems {
     let problem = name == "blur" ? try! Problems.blur(n) : try! Problems.burgers(n)

@@ -18,6 +18,8 @@ struct ShiftedSymmetricSystem {
     /// A shift added to H everywhere (factorizations and products): the system is `H + baseShift·I`.
     var baseShift = 0.0
     private(set) var factorizations = 0
+    /// `baseShift + λ` of the factorization at hand (`nil` when there is none).
+    private var factoredShift: Double?
 
     init(dense h: Matrix, reusing storage: consuming CholeskyFactorization? = nil) {
         self.h = .dense(h)
@@ -63,13 +65,19 @@ struct ShiftedSymmetricSystem {
     }
 
     /// The factor storage, for reuse by the next step.
-    mutating func takeStorage() -> CholeskyFactorization? { factor.take() }
+    mutating func takeStorage() -> CholeskyFactorization? {
+        if case .dense = h { factoredShift = nil }
+        return factor.take()
+    }
 
     /// The banded factor storage, for reuse by the next step.
     var bandedStorage: ShiftedBandedCholesky { bandFactor }
 
-    /// Factorizes `H + λI`; `false` when it is not positive definite.
+    /// Factorizes `H + λI`; `false` when it is not positive definite. The factorization at hand
+    /// is kept when it is already of this system (same λ and base shift).
     mutating func factor(shift lambda: Double) -> Bool {
+        if factoredShift == baseShift + lambda && shift == lambda { return true }
+        factoredShift = nil
         factorizations += 1
         switch h {
         case .dense(let m):
@@ -84,6 +92,7 @@ struct ShiftedSymmetricSystem {
             do { try bandFactor.factorize(b, shift: baseShift + lambda) } catch { return false }
         }
         shift = lambda
+        factoredShift = baseShift + lambda
         return true
     }
 

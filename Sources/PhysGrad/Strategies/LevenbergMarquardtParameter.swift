@@ -251,9 +251,8 @@ struct BandedNormalEquations {
                 for k in Swift.max(0, i - a.bandwidth)...Swift.min(j.columns - 1, i + a.bandwidth) { a[i, k] = i == k ? 1 : 0 }
             }
         }
-        var doubled = a
-        doubled.scale(by: 2)
-        var system = ShiftedSymmetricSystem(banded: doubled, reusing: storage)
+        a.scale(by: 2)
+        var system = ShiftedSymmetricSystem(banded: a, reusing: storage)
         guard system.factor(shift: 0), system.reciprocalCondition() >= reciprocalConditionFloor else { return nil }
         var p = system.solve(g)
         for i in p.indices { p[i] = -p[i] }

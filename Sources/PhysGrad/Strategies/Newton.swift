@@ -294,8 +294,10 @@ func solvedStepDecrease(_ system: inout ShiftedSymmetricSystem, _ p: [Double], l
 }
 
 /// λ >= 0 whose step `p = -(H̃ + λI)⁻¹ g` the model credits with a decrease within 10% of
-/// `target` (and of what it leaves of `reference`), found by a safeguarded Newton iteration with φ'(λ) = -λ ‖L⁻¹p‖²
-/// inside a bracket; returns the step and λ, or `nil` if no shift makes H̃ + λI positive definite.
+/// `target` (and of what it leaves of `reference`), found by a safeguarded Newton iteration inside
+/// a bracket, with φ'(λ) = -λ ‖L⁻¹p‖²: on φ itself, or, when the full step is known, on the square
+/// root of what p leaves of its decrease (which grows like λ² below H̃'s spectrum); returns the
+/// step and λ, or `nil` if no shift makes H̃ + λI positive definite.
 /// `full` is the step at λ = 0 when H̃ is positive definite.
 func shiftForDecrease(
     _ system: inout ShiftedSymmetricSystem, _ g: [Double], target: Double, reference: Double,
@@ -327,7 +329,22 @@ func shiftForDecrease(
         if Swift.abs(phi - target) <= tolerance { return (p, lambda) }
         if phi > target { low = lambda } else { high = lambda; best = (p, lambda) }
         let qnorm = system.lowerSolveNorm(p)
-        let next = lambda + (phi - target) / (lambda * qnorm * qnorm)
+        let slope = lambda * qnorm * qnorm  // -φ'(λ)
+        var next = lambda + (phi - target) / slope
+        if let full, full.decrease - phi > 0, full.decrease > target {
+            // With H̃ positive definite: what the step leaves of the full step's decrease,
+            // δ(λ) = φ(0) - φ(λ), grows like λ² while λ is below the spectrum, so Newton on √δ.
+            // Safeguards that stay on the far side of the root: λ √(δ*/δ) from below (δ/λ² falls
+            // with λ), and from above also λ φ/target (λ φ(λ) grows with λ; φ falls like 1/λ
+            // above the spectrum).
+            let deficit = full.decrease - phi, wanted = full.decrease - target
+            let root = deficit.squareRoot()
+            next = lambda - (root - wanted.squareRoot()) * 2 * root / slope
+            if !(next.isFinite && next > low && next < high) {
+                next = lambda * (wanted / deficit).squareRoot()
+                if phi < target { next = Swift.min(next, lambda * phi / target) }
+            }
+        }
         if next.isFinite && next > low && next < high {
             lambda = next
         } else if high.isFinite {
