@@ -129,9 +129,14 @@ public struct PhysicalGradient: SteppingOptimizer {
         public var x: [Double]
         var gradient: [Double]
         var solver: LBFGSBSolver?
+        /// The fused step's buffers, when it takes it (``PhysicalGradient/fusedBuffers(for:)``).
+        var fused: FusedPhysicalGradientBuffers?
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        if let fused = fusedBuffers(for: evaluator.problem) {
+            return State(x: x, gradient: [], solver: nil, fused: fused)
+        }
         var state = State(x: x, gradient: [Double](repeating: 0, count: evaluator.outputDimension), solver: nil)
         if case .numerical(let numerical) = inverse {
             let p = evaluator.problem
@@ -149,6 +154,7 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        if state.fused != nil { return try fusedStep(&state, evaluator: &evaluator) }
         var report = StepReport()
         // Newton step for L in y-space.
         let (y, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
@@ -177,6 +183,9 @@ public struct PhysicalGradient: SteppingOptimizer {
                 requested: Vector.distance(y, target), residual: solved.result.f.squareRoot(), targetNorm: Vector.norm2(target))
         }
         try requireFinite(proposal, "inverse y⁻¹(y')")
+        if proposal.count != state.x.count {
+            throw StepFailure(.inverseFailed("the inverse gave \(proposal.count) entries, expected \(state.x.count)"))
+        }
         let d = Vector.subtract(proposal, state.x)
         let accepted: AcceptedPoint
         do {
