@@ -134,7 +134,8 @@ public enum MemorySize {
 public struct StepOutcome: Sendable {
     /// The new iterate x_{k+1}.
     public var x: [Double]
-    /// L(y(x_{k+1})), when the method evaluated it (every policy but a fixed step does); the
+    /// L(y(x_{k+1})), when the method evaluated it (every policy but a fixed step does, and
+    /// PG's fixed steps on the closed-form loss, which evaluate y there for the next step); the
     /// driver evaluates it otherwise.
     public var loss: Double?
     /// What the step's acceptance, linear algebra and inner solves did.

@@ -54,6 +54,13 @@ public struct NumericalInverse: Sendable, Equatable {
 /// `x' - x` until the loss decreases (an inverse-simulator step need not be a descent direction
 /// of L in x, so sufficient decrease is not asked for). Each numerical inverse is reported per
 /// step (``StepReport/inverse``); one that stops short of its target makes the run no success.
+///
+/// With the analytic inverse, fixed steps and the closed-form loss `L(y) = |y - t|²`
+/// (`SquaredDistanceObjective`, the catalog's loss) declared with a diagonal Hessian, the step is
+/// `y' = y - η (y - t)` and runs fused: the model is evaluated once per step, at the new iterate
+/// (which gives the loss there and the next step's y), and the loss, the target and the accepted
+/// point take one pass over n each, with buffers kept across steps. The numbers are those of the
+/// general step; the counts show one model evaluation more per run (y at the start).
 public struct PhysicalGradient: SteppingOptimizer {
     /// How y' is mapped back to x.
     public enum Inverse: Sendable, Equatable {
