@@ -215,7 +215,7 @@ public struct InverseProblem: Sendable {
             if t.count != outputDimension {
                 throw .dimensionMismatch(name: "leastSquaresTarget", expected: outputDimension, actual: t.count)
             }
-            if let i = t.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: "leastSquaresTarget", index: i) }
+            if !Vector.allFinite(t), let i = t.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: "leastSquaresTarget", index: i) }
         }
         for (name, v) in [("inverseLowerBounds", inverseLowerBounds), ("inverseUpperBounds", inverseUpperBounds),
                           ("solution", solution)] {
