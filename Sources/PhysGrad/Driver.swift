@@ -254,7 +254,7 @@ public func optimize<Method: Optimizer>(
     // the method's counts stay what the method did.
     var observer = ProblemEvaluator(problem)
     var y = try problem.validateShapes(modelOutputAt: x0)
-    if !y.allSatisfy(\.isFinite) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
+    if !Vector.allFinite(y) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
     // A declared band that the method will use is checked against the model once.
     try problem.validateDeclaredStructure(at: x0, jacobian: method is GaussNewton || method is LevenbergMarquardt || method is InverseGradients || method is HalfInverseGradients,
                                           hessian: method is Newton)
@@ -273,7 +273,8 @@ public func optimize<Method: Optimizer>(
     var steps = 0
     var firstUpdate: [Double]?
     var diagnostics = RunDiagnostics()
-    var gradient = [Double](repeating: 0, count: problem.dimension)
+    var gradient = [Double](repeating: 0, count: options.gradientTolerance == nil ? 0 : problem.dimension)
+    let wantsUpdates = options.trace == .full || callback != nil || options.stepTolerance != nil
     do throws(StepFailure) {
         var state = try method.makeState(at: x, evaluator: &evaluator)
         if options.steps == 0 {
@@ -284,10 +285,11 @@ public func optimize<Method: Optimizer>(
             // Called after every step with the new iterate: record it, ask the callback, apply the
             // stopping tests; `false` ends the iteration (with `termination` set).
             let stoppedByMethod = try method.iterate(&state, evaluator: &evaluator) { outcome, counts throws(StepFailure) -> Bool in
-                try requireFinite(outcome.x, "iterate after step \(steps + 1)")
+                if !outcome.iterateIsFinite { try requireFinite(outcome.x, "iterate after step \(steps + 1)") }
                 let newLoss = outcome.loss ?? observer.loss(at: outcome.x)
                 if !newLoss.isFinite { throw StepFailure(.nonFiniteValue("loss after step \(steps + 1)")) }
-                let update = Vector.subtract(outcome.x, x)
+                // The update x_{k+1} - x_k, formed only when something uses it.
+                let update = wantsUpdates || firstUpdate == nil ? Vector.subtract(outcome.x, x) : []
                 steps += 1
                 if firstUpdate == nil { firstUpdate = update }
                 x = outcome.x

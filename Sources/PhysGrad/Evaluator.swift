@@ -141,6 +141,12 @@ public struct ProblemEvaluator: Sendable {
         return problem.model.value(at: x)
     }
 
+    /// y(x) written into `y` (k entries), without allocating when the model writes in place.
+    public mutating func model(at x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        counts.models += 1
+        problem.model.value(at: x, into: y)
+    }
+
     /// The k × n Jacobian ∂y/∂x of the model at x (a declared band computed compressed, then
     /// expanded). A dense build stops between its column passes once the time limit has passed
     /// (models that support it, as the array-level ones do).

@@ -191,7 +191,7 @@ public struct InverseProblem: Sendable {
     /// Checks that a point has n finite entries.
     func validate(point x: [Double], name: String) throws(PhysGradError) {
         if x.count != dimension { throw .dimensionMismatch(name: name, expected: dimension, actual: x.count) }
-        if let i = x.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: name, index: i) }
+        if !Vector.allFinite(x), let i = x.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: name, index: i) }
     }
 
     /// Checks the sizes the problem declares against each other and against the model's output
@@ -215,7 +215,7 @@ public struct InverseProblem: Sendable {
             if t.count != outputDimension {
                 throw .dimensionMismatch(name: "leastSquaresTarget", expected: outputDimension, actual: t.count)
             }
-            if let i = t.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: "leastSquaresTarget", index: i) }
+            if !Vector.allFinite(t), let i = t.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteInput(name: "leastSquaresTarget", index: i) }
         }
         for (name, v) in [("inverseLowerBounds", inverseLowerBounds), ("inverseUpperBounds", inverseUpperBounds),
                           ("solution", solution)] {

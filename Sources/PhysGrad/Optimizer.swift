@@ -1,3 +1,5 @@
+import PhysGradLinearAlgebra
+
 /// An optimization method with explicit state: make the state at x₀, then iterate, handing
 /// each new iterate to the driver.
 ///
@@ -132,13 +134,17 @@ public enum MemorySize {
 public struct StepOutcome: Sendable {
     /// The new iterate x_{k+1}.
     public var x: [Double]
-    /// L(y(x_{k+1})), when the method evaluated it (every policy but a fixed step does); the
+    /// L(y(x_{k+1})), when the method evaluated it (every policy but a fixed step does, and
+    /// PG's fixed steps on the closed-form loss, which evaluate y there for the next step); the
     /// driver evaluates it otherwise.
     public var loss: Double?
     /// What the step's acceptance, linear algebra and inner solves did.
     public var report: StepReport
     /// A reason the method detected to stop after this step (its own convergence tests).
     public var termination: TerminationReason?
+    /// `true` when the method has checked that every entry of ``x`` is finite (the driver
+    /// checks otherwise).
+    var iterateIsFinite = false
 
     /// The outcome of a step to `x`.
     public init(x: [Double], loss: Double? = nil, report: StepReport = StepReport(), termination: TerminationReason? = nil) {
@@ -146,6 +152,12 @@ public struct StepOutcome: Sendable {
         self.loss = loss
         self.report = report
         self.termination = termination
+    }
+
+    /// The outcome of a step to `x` whose entries the method has checked to be finite.
+    init(x: [Double], loss: Double?, report: StepReport, iterateIsFinite: Bool) {
+        self.init(x: x, loss: loss, report: report)
+        self.iterateIsFinite = iterateIsFinite
     }
 
     /// A step after which the method reports convergence for the reason `converged`
@@ -164,7 +176,7 @@ public struct StepOutcome: Sendable {
 /// Throws a ``StepFailure`` for a non-finite vector.
 @inline(__always)
 func requireFinite(_ v: [Double], _ what: @autoclosure () -> String) throws(StepFailure) {
-    for e in v where !e.isFinite { throw StepFailure(.nonFiniteValue(what())) }
+    if !Vector.allFinite(v) { throw StepFailure(.nonFiniteValue(what())) }
 }
 
 extension ProblemEvaluator {

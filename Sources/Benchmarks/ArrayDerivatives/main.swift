@@ -17,7 +17,8 @@
 //
 // `--profile` prints minimum times of the burgers gradient pieces to stderr; `--quick` smaller sizes;
 // `--objectives` only the rosenbrock and sumsqsin rows (the peer honours it too);
-// `--objective-loop rosenbrock|sumsqsin grad|hvp N REPS` runs one of them in a loop, for perf and callgrind.
+// `--objective-loop rosenbrock|sumsqsin grad|hvp N REPS` runs one of them in a loop, for perf and callgrind;
+// `--powers-pg` measures only powers-pg and powers-pg-numerical (n = 1e4).
 import Foundation
 import PhysGrad
 import PhysGradBenchSupport
@@ -75,6 +76,19 @@ if let i = CommandLine.arguments.firstIndex(of: "--pg-loop") {
     let p = try! Problems.powers(n)
     let method = numerical ? PhysicalGradient(eta: 0.3, inverse: .numerical(NumericalInverse(gradient: .exact))) : PhysicalGradient(eta: 0.3)
     for _ in 0..<reps { blackHole(try! optimize(p, with: method, options: RunOptions(steps: 10, trace: .none))) }
+    exit(0)
+}
+if CommandLine.arguments.contains("--powers-pg") {
+    // `--powers-pg`: only the two PG cases on powers(1e4) (medians of at least 1 s of runs), for
+    // comparing builds side by side.
+    let powers = try! Problems.powers(10_000)
+    let tenSteps = RunOptions(steps: 10, trace: .none)
+    let pg = measure(minRuns: 5, minSeconds: 1) { blackHole(try! optimize(powers, with: PhysicalGradient(eta: 0.3), options: tenSteps)) }
+    BenchRecord(suite: suite, caseName: "powers-pg", n: 10_000, median: pg.median, runs: pg.runs).emit()
+    let pgn = measure(minRuns: 5, minSeconds: 1) {
+        blackHole(try! optimize(powers, with: PhysicalGradient(eta: 0.3, inverse: .numerical(NumericalInverse(gradient: .exact))), options: tenSteps))
+    }
+    BenchRecord(suite: suite, caseName: "powers-pg-numerical", n: 10_000, median: pgn.median, runs: pgn.runs).emit()
     exit(0)
 }
 if CommandLine.arguments.contains("--legacy") {

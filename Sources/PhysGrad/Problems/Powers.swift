@@ -34,40 +34,19 @@ public enum Problems {
         guard n > 0, n % 2 == 0, n <= maximumDimension else {
             throw .invalidParameter(name: "dimension", value: "\(n)", reason: "powers(n) needs an even n with 2 <= n <= \(maximumDimension)")
         }
-        return arrayProblem(
+        var p = arrayProblem(
             name: "powers", dimension: n, outputDimension: n,
             model: StandardFunctions.Powers(), loss: ArraySquaredNorm(), lossTarget: nil,
             start: [Double](repeating: 3, count: n), solution: [Double](repeating: 0, count: n),
-            inverse: { y throws(InverseDomainError) in
-                // x = y, with the odd entries' square roots two at a time (one sqrtpd per pair).
-                let n = y.count
-                if let i = stride(from: 1, to: n, by: 2).first(where: { !(y[$0] >= 0) }) {
-                    throw InverseDomainError(index: i, value: y[i], reason: "y_i = x_i^2 cannot be negative")
-                }
-                return [Double](unsafeUninitializedCapacity: n) { x, count in
-                    y.withUnsafeBufferPointer { yb in
-                        var i = 0
-                        while i + 4 <= n {
-                            let r = SIMD2(yb[i + 1], yb[i + 3]).squareRoot()
-                            x[i] = yb[i]
-                            x[i + 1] = r[0]
-                            x[i + 2] = yb[i + 2]
-                            x[i + 3] = r[1]
-                            i += 4
-                        }
-                        while i < n {
-                            x[i] = i % 2 == 1 ? yb[i].squareRoot() : yb[i]
-                            i += 1
-                        }
-                    }
-                    count = n
-                }
-            },
+            inverse: { y throws(InverseDomainError) in try PowersModel.inverse(y) },
             stepSizes: [.gd: 0.01, .newton: 1.0 / 3.0, .pg: 0.3, .pgNumerical: 0.3,
                         .adam: 0.1, .adagrad: 0.5, .rmsprop: 0.05, .gn: 1, .ig: 0.3, .hig: 0.1],
             acceptances: [.newton: .fixed],
             objectiveHessianStructure: .diagonal, lossHessianStructure: .diagonal,
             summary: "y_i = x_i (even i), x_i^2 (odd i) in \(n) dimensions, L = |y|^2, from 3; the minimum is at 0.")
+        // Values in one pass of their own; derivatives at the array level.
+        p.model = PowersModel(ArrayAutomaticModel(StandardFunctions.Powers(), inputDimension: n))
+        return p
     }
 }
 

@@ -54,6 +54,13 @@ public struct NumericalInverse: Sendable, Equatable {
 /// `x' - x` until the loss decreases (an inverse-simulator step need not be a descent direction
 /// of L in x, so sufficient decrease is not asked for). Each numerical inverse is reported per
 /// step (``StepReport/inverse``); one that stops short of its target makes the run no success.
+///
+/// With the analytic inverse, fixed steps and the closed-form loss `L(y) = |y - t|²`
+/// (`SquaredDistanceObjective`, the catalog's loss) declared with a diagonal Hessian, the step is
+/// `y' = y - η (y - t)` and runs fused: the model is evaluated once per step, at the new iterate
+/// (which gives the loss there and the next step's y), and the loss, the target and the accepted
+/// point take one pass over n each, with buffers kept across steps. The numbers are those of the
+/// general step; the counts show one model evaluation more per run (y at the start).
 public struct PhysicalGradient: SteppingOptimizer {
     /// How y' is mapped back to x.
     public enum Inverse: Sendable, Equatable {
@@ -129,9 +136,14 @@ public struct PhysicalGradient: SteppingOptimizer {
         public var x: [Double]
         var gradient: [Double]
         var solver: LBFGSBSolver?
+        /// The fused step's buffers, when it takes it (``PhysicalGradient/fusedBuffers(for:)``).
+        var fused: FusedPhysicalGradientBuffers?
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
+        if let fused = fusedBuffers(for: evaluator.problem) {
+            return State(x: x, gradient: [], solver: nil, fused: fused)
+        }
         var state = State(x: x, gradient: [Double](repeating: 0, count: evaluator.outputDimension), solver: nil)
         if case .numerical(let numerical) = inverse {
             let p = evaluator.problem
@@ -149,6 +161,7 @@ public struct PhysicalGradient: SteppingOptimizer {
     }
 
     public func step(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
+        if state.fused != nil { return try fusedStep(&state, evaluator: &evaluator) }
         var report = StepReport()
         // Newton step for L in y-space.
         let (y, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
@@ -177,6 +190,9 @@ public struct PhysicalGradient: SteppingOptimizer {
                 requested: Vector.distance(y, target), residual: solved.result.f.squareRoot(), targetNorm: Vector.norm2(target))
         }
         try requireFinite(proposal, "inverse y⁻¹(y')")
+        if proposal.count != state.x.count {
+            throw StepFailure(.inverseFailed("the inverse gave \(proposal.count) entries, expected \(state.x.count)"))
+        }
         let d = Vector.subtract(proposal, state.x)
         let accepted: AcceptedPoint
         do {
