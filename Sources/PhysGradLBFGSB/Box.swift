@@ -90,6 +90,7 @@ struct Box: @unchecked Sendable {
     /// The projected-gradient norm `max_i |P(x - g)_i - x_i|` (P the projection onto the box); NaN if g
     /// holds a NaN.
     func projectedGradientNorm(x: UnsafePointer<Double>, g: UnsafePointer<Double>) -> Double {
+        if !hasBounds { return maximumMagnitude(g, dimension) }
         var norm = 0.0
         for i in 0..<dimension {
             var gi = g[i]

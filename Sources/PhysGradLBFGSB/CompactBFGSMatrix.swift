@@ -89,8 +89,10 @@ struct CompactBFGSMatrix {
     /// and the new last row of SᵀY and last column of SᵀS (`yTy`, `sTy`, `sTs` are the new pair's own
     /// products).
     ///
-    /// With `productsForK` (every variable free, n >= ``fusedPassesFrom``) one pass per stored column
-    /// also computes ``newPairProducts``, which the subspace matrix K needs next.
+    /// With `productsForK` (no bounds, n >= ``fusedPassesFrom``) it computes ``newPairProducts``, which
+    /// the subspace matrix K needs next, instead of the off-diagonal entries of SᵀY and SᵀS: without
+    /// bounds only K and the diagonal of SᵀY are ever read (the middle matrix M serves the Cauchy search
+    /// and the free-set updates, which run only with bounds).
     mutating func add(s sNew: UnsafePointer<Double>, y yNew: UnsafePointer<Double>, yTy: Double, sTy sy: Double,
                       sTs ss: Double, productsForK: Bool) {
         updates += 1
@@ -114,53 +116,18 @@ struct CompactBFGSMatrix {
             }
         }
         hasNewPairProducts = false
-        let dy = scratch, sd = scratch + m
         if productsForK {
-            fusedNewPairProducts(sNew: sNew, yNew: yNew, dy: dy, sd: sd)
+            // y_newᵀy_j and s_jᵀy_new: the products of the columns with y_new.
+            columnProducts(with: yNew, y: newPairProducts, s: newPairProducts + m)
             hasNewPairProducts = true
         } else {
             for j in 0..<(col - 1) {
-                dy[j] = dot(sNew, yColumn(j), n)
-                sd[j] = dot(sColumn(j), sNew, n)
+                sTy[col - 1, j] = dot(sNew, yColumn(j), n)
+                sTs[j, col - 1] = dot(sColumn(j), sNew, n)
             }
-        }
-        for j in 0..<(col - 1) {
-            sTy[col - 1, j] = dy[j]
-            sTs[j, col - 1] = sd[j]
         }
         sTs[col - 1, col - 1] = ss
         sTy[col - 1, col - 1] = sy
-    }
-
-    /// One pass per stored column j: `dy[j] = s_newᵀy_j`, `sd[j] = s_jᵀs_new` (j older than the new pair),
-    /// and ``newPairProducts``: `y_newᵀy_j`, `s_jᵀy_new` (every j).
-    private func fusedNewPairProducts(sNew: UnsafePointer<Double>, yNew: UnsafePointer<Double>,
-                                      dy: UnsafeMutablePointer<Double>, sd: UnsafeMutablePointer<Double>) {
-        let blocks = wholeBlocks(n), yy = newPairProducts, syNew = newPairProducts + m
-        for j in 0..<count {
-            let yj = yColumn(j), sj = sColumn(j)
-            var a = DotAccumulator(), b = DotAccumulator(), c = DotAccumulator(), e = DotAccumulator()
-            var i = 0
-            if j < count - 1 {
-                while i < blocks {
-                    a.add(yNew, yj, at: i)
-                    b.add(sj, yNew, at: i)
-                    c.add(sNew, yj, at: i)
-                    e.add(sj, sNew, at: i)
-                    i &+= 4
-                }
-                dy[j] = c.total(sNew, yj, from: blocks, n)
-                sd[j] = e.total(sj, sNew, from: blocks, n)
-            } else {
-                while i < blocks {
-                    a.add(yNew, yj, at: i)
-                    b.add(sj, yNew, at: i)
-                    i &+= 4
-                }
-            }
-            yy[j] = a.total(yNew, yj, from: blocks, n)
-            syNew[j] = b.total(sj, yNew, from: blocks, n)
-        }
     }
 
     /// Forms T = θSᵀS + L D⁻¹ Lᵀ and factors it as JJᵀ (Jᵀ in ``middleFactor``). Returns false when T is
@@ -244,29 +211,66 @@ struct CompactBFGSMatrix {
         }
     }
 
-    /// `ya[j] = y_jᵀv` and `sa[j] = s_jᵀv` for every stored pair, one pass per column.
+    /// `ya[j] = y_jᵀv` and `sa[j] = s_jᵀv` for every stored pair, each in the order of ``dot(_:_:_:)``
+    /// (so with its bits); one pass over v for every two pairs, whose four sums run side by side.
     func columnProducts(with v: UnsafePointer<Double>, y ya: UnsafeMutablePointer<Double>, s sa: UnsafeMutablePointer<Double>) {
         let blocks = wholeBlocks(n)
-        for j in 0..<count {
-            let yj = yColumn(j), sj = sColumn(j)
-            var a = DotAccumulator(), b = DotAccumulator()
+        var j = 0
+        while j &+ 1 < count {
+            let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
+            var a0 = DotAccumulator(), b0 = DotAccumulator(), a1 = DotAccumulator(), b1 = DotAccumulator()
             var i = 0
             while i < blocks {
-                a.add(yj, v, at: i)
-                b.add(sj, v, at: i)
+                a0.add(y0, v, at: i)
+                b0.add(s0, v, at: i)
+                a1.add(y1, v, at: i)
+                b1.add(s1, v, at: i)
                 i &+= 4
             }
-            ya[j] = a.total(yj, v, from: blocks, n)
-            sa[j] = b.total(sj, v, from: blocks, n)
+            ya[j] = a0.total(y0, v, from: blocks, n)
+            sa[j] = b0.total(s0, v, from: blocks, n)
+            ya[j &+ 1] = a1.total(y1, v, from: blocks, n)
+            sa[j &+ 1] = b1.total(s1, v, from: blocks, n)
+            j &+= 2
+        }
+        if j < count {
+            let y0 = yColumn(j), s0 = sColumn(j)
+            var a0 = DotAccumulator(), b0 = DotAccumulator()
+            var i = 0
+            while i < blocks {
+                a0.add(y0, v, at: i)
+                b0.add(s0, v, at: i)
+                i &+= 4
+            }
+            ya[j] = a0.total(y0, v, from: blocks, n)
+            sa[j] = b0.total(s0, v, from: blocks, n)
         }
     }
 
-    /// `v ← v + Σ_j (a_j y_j + b_j s_j)`, adding per element in the order y_0, s_0, y_1, s_1, ...,
-    /// one pass per column.
+    /// `v ← v + Σ_j (a_j y_j + b_j s_j)`, adding per element in the order y_0, s_0, y_1, s_1, ...
+    /// (each element's result is that of one pass per column). One pass over v for every four pairs.
     func addColumns(y a: UnsafePointer<Double>, s b: UnsafePointer<Double>, to v: UnsafeMutablePointer<Double>) {
-        for j in 0..<count {
-            let yj = yColumn(j), sj = sColumn(j), aj = a[j], bj = b[j]
-            for i in 0..<n { v[i] = (v[i] + aj * yj[i]) + bj * sj[i] }
+        var j = 0
+        while j &+ 3 < count {
+            let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
+            let y2 = yColumn(j &+ 2), s2 = sColumn(j &+ 2), y3 = yColumn(j &+ 3), s3 = sColumn(j &+ 3)
+            let a0 = a[j], b0 = b[j], a1 = a[j &+ 1], b1 = b[j &+ 1]
+            let a2 = a[j &+ 2], b2 = b[j &+ 2], a3 = a[j &+ 3], b3 = b[j &+ 3]
+            for i in 0..<n {
+                let first = ((v[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i]
+                v[i] = ((first + a2 * y2[i]) + b2 * s2[i] + a3 * y3[i]) + b3 * s3[i]
+            }
+            j &+= 4
+        }
+        while j &+ 1 < count {
+            let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
+            let a0 = a[j], b0 = b[j], a1 = a[j &+ 1], b1 = b[j &+ 1]
+            for i in 0..<n { v[i] = ((v[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i] }
+            j &+= 2
+        }
+        if j < count {
+            let y0 = yColumn(j), s0 = sColumn(j), a0 = a[j], b0 = b[j]
+            for i in 0..<n { v[i] = (v[i] + a0 * y0[i]) + b0 * s0[i] }
         }
     }
 }

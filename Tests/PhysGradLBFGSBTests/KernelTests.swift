@@ -43,20 +43,19 @@ import Testing
         let b = fused.bfgs, p = plain.bfgs
         #expect(b.head != 0 && b.count == m && b.updates == pairs)
         #expect(b.hasNewPairProducts && !p.hasNewPairProducts)
+        // Without bounds (productsForK) only the diagonal of SᵀY and SᵀS is kept, and the products K needs.
         for i in 0..<m {
-            for j in 0..<m {
-                #expect(b.sTy[i, j].bitPattern == p.sTy[i, j].bitPattern)
-                #expect(b.sTs[i, j].bitPattern == p.sTs[i, j].bitPattern)
-            }
+            #expect(b.sTy[i, i].bitPattern == p.sTy[i, i].bitPattern)
+            #expect(b.sTs[i, i].bitPattern == p.sTs[i, i].bitPattern)
         }
         let yNew = b.yColumn(m - 1)
         for j in 0..<m {
             #expect(b.newPairProducts[j] == dot(yNew, b.yColumn(j), n))
             #expect(b.newPairProducts[m + j] == dot(b.sColumn(j), yNew, n))
-            // SᵀY and SᵀS against their definitions, in the same summation order.
+            // SᵀY and SᵀS of the plain matrix against their definitions, in the same summation order.
             for i in 0...j {
-                #expect(b.sTs[i, j] == dot(b.sColumn(i), b.sColumn(j), n))
-                #expect(b.sTy[j, i] == dot(b.sColumn(j), b.yColumn(i), n))
+                #expect(p.sTs[i, j] == dot(p.sColumn(i), p.sColumn(j), n))
+                #expect(p.sTy[j, i] == dot(p.sColumn(j), p.yColumn(i), n))
             }
         }
 
@@ -75,6 +74,49 @@ import Testing
         }
         b.addColumns(y: a1, s: a2, to: &v)
         #expect(v.map(\.bitPattern) == reference.map(\.bitPattern))
+    }
+
+    /// The passes over S and Y group their columns (two at a time for products, four for sums): every
+    /// count of pairs, and lengths around the vector widths, give the bits of one dot product or one
+    /// update per column.
+    @Test(arguments: [1, 3, 4, 5, 15, 16, 17, 34])
+    func groupedColumnPassesMatchOnePassPerColumn(n: Int) {
+        let m = 6
+        for pairs in [1, 2, 3, 4, 5, 6, 9] {
+            let w = Self.matrix(n: n, m: m, pairs: pairs, productsForK: true)
+            let b = w.bfgs, col = b.count
+            var v = Self.data(n, seed: 2.5)
+            var ya = [Double](repeating: .nan, count: m), sa = ya
+            b.columnProducts(with: v, y: &ya, s: &sa)
+            for j in 0..<col {
+                #expect(ya[j].bitPattern == dot(b.yColumn(j), v, n).bitPattern, "n = \(n), pairs = \(pairs), j = \(j)")
+                #expect(sa[j].bitPattern == dot(b.sColumn(j), v, n).bitPattern, "n = \(n), pairs = \(pairs), j = \(j)")
+            }
+            let a1 = (0..<m).map { 0.3 * Double($0) - 0.7 }, a2 = (0..<m).map { 1.1 - 0.45 * Double($0) }
+            var reference = v
+            for i in 0..<n {
+                for j in 0..<col { reference[i] = (reference[i] + a1[j] * b.yColumn(j)[i]) + a2[j] * b.sColumn(j)[i] }
+            }
+            b.addColumns(y: a1, s: a2, to: &v)
+            #expect(v.map(\.bitPattern) == reference.map(\.bitPattern), "n = \(n), pairs = \(pairs)")
+        }
+    }
+
+    @Test func largestMagnitude() {
+        for n in [0, 1, 3, 4, 5, 7, 8, 9, 17] {
+            var x = Self.data(n, seed: 0.9)
+            let expected = x.map(abs).max() ?? 0
+            #expect(maximumMagnitude(x, n) == expected, "n = \(n)")
+            for k in 0..<n {
+                let kept = x[k]
+                x[k] = .nan
+                #expect(maximumMagnitude(x, n).isNaN, "n = \(n), NaN at \(k)")
+                x[k] = -.infinity
+                #expect(maximumMagnitude(x, n) == .infinity, "n = \(n), -inf at \(k)")
+                x[k] = kept
+            }
+        }
+        #expect(maximumMagnitude([-0.0, -0.0, -0.0, -0.0, -0.0], 5) == 0)
     }
 
     /// B = θI - W M Wᵀ through `applyMiddle`, and H = B⁻¹ through the two-loop recursion: H(Bv) = v.
