@@ -72,6 +72,13 @@ struct CompactBFGSMatrix {
     @inline(__always)
     func yColumn(_ k: Int) -> UnsafeMutablePointer<Double> { y + n &* position(k) }
 
+    /// The columns the next ``add(s:y:yTy:sTy:sTs:productsForK:)`` writes (those of the oldest pair when
+    /// m are stored): a caller may form the pair there and pass them back, which saves the copy.
+    var nextPairColumns: (s: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>) {
+        let p = updates < m ? position(updates) : (tail + 1) % m
+        return (s + p &* n, y + p &* n)
+    }
+
     /// Forgets every pair: B = I.
     mutating func reset() {
         count = 0
@@ -104,8 +111,8 @@ struct CompactBFGSMatrix {
             tail = (tail + 1) % m
             head = (head + 1) % m
         }
-        (s + tail * n).update(from: sNew, count: n)
-        (y + tail * n).update(from: yNew, count: n)
+        if sNew != s + tail &* n { (s + tail &* n).update(from: sNew, count: n) }
+        if yNew != y + tail &* n { (y + tail &* n).update(from: yNew, count: n) }
         theta = yTy / sy
         let sTy = self.sTy, sTs = self.sTs, col = count
         if updates > m {

@@ -237,9 +237,7 @@ public struct LBFGSBRun: Sendable {
     /// Adds the pair (s, y) = (step·d, g - g_previous) of the last accepted step to B, unless it fails the
     /// curvature test; with bounds, factors B's middle matrix anew (and restarts if that fails).
     private mutating func updateMemory(with accepted: AcceptedStep) {
-        let n = dimension, g = workspace.g, y = workspace.r, s = workspace.d
-        for i in 0..<n { y[i] = g[i] - y[i] }
-        let yNorm = norm2(y, n)
+        let n = dimension
         let step = accepted.step
         let sTy: Double, curvatureFloor: Double
         if step == 1 {
@@ -247,13 +245,16 @@ public struct LBFGSBRun: Sendable {
             curvatureFloor = -accepted.previousSlope
         } else {
             sTy = (accepted.slope - accepted.previousSlope) * step
-            for i in 0..<n { s[i] *= step }
             curvatureFloor = -accepted.previousSlope * step
         }
         if sTy <= LBFGSBOptions.machineEpsilon * curvatureFloor {
             workspace.bfgs.skipUpdate()
             return
         }
+        // s and y straight into the memory's next columns (g_previous is in r, d in d).
+        let (s, y) = workspace.bfgs.nextPairColumns
+        let squares = formPair(g: workspace.g, previousG: workspace.r, d: workspace.d, step: step, s: s, y: y, n)
+        let yNorm = norm2(y, n, squares: squares)
         let sTs = step == 1 ? accepted.directionNormSquared : step * step * accepted.directionNormSquared
         workspace.bfgs.add(s: s, y: y, yTy: yNorm * yNorm, sTy: sTy, sTs: sTs,
                            productsForK: !box.hasBounds && n >= CompactBFGSMatrix.fusedPassesFrom)
@@ -312,8 +313,8 @@ public struct LBFGSBRun: Sendable {
     private mutating func lineSearch(evaluate: Evaluate, checkingTime: Bool) -> LineSearchOutcome {
         let n = dimension, x = workspace.x, g = workspace.g, z = workspace.z
         let d = workspace.d, previousX = workspace.t, previousG = workspace.r, scratch = workspace.scratch
-        for i in 0..<n { d[i] = z[i] - x[i] }
-        let dNorm = norm2(d, n)
+        let (dTd, previousSlope) = startSearch(z: z, x: x, g: g, d: d, previousX: previousX, previousG: previousG, n)
+        let dNorm = norm2(d, n, squares: dTd)
         var maxStep = 1e10
         if box.hasBounds {
             if iterations == 0 {
@@ -323,10 +324,7 @@ public struct LBFGSBRun: Sendable {
             }
         }
         let firstStep = (iterations == 0 && !box.isBoxed) ? min(1 / dNorm, maxStep) : 1
-        previousX.update(from: x, count: n)
-        previousG.update(from: g, count: n)
         let previousF = f
-        let previousSlope = dot(g, d, n)
         var slope = previousSlope
         var outcome: MoreThuente.SearchOutcome = .invalidInput
         var stopped: LBFGSBTermination?

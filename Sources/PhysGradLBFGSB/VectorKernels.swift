@@ -18,6 +18,13 @@ struct DotAccumulator {
             * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD4<Double>.self)
     }
 
+    /// Adds the products of the four elements of `x` with those of `y` (the terms of a block computed in
+    /// registers rather than loaded).
+    @inline(__always)
+    mutating func add(_ x: SIMD4<Double>, _ y: SIMD4<Double>) {
+        lanes += x * y
+    }
+
     /// The finished sum, with the elements `from..<n` that do not fill a block.
     @inline(__always)
     func total(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, _ n: Int) -> Double {
@@ -66,7 +73,11 @@ func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
 /// `‖x‖₂ = sqrt(xᵀx)`; when the sum of squares overflows or underflows (elements beyond about 1e154 or
 /// below 1e-154), `max|x_i| · ‖x / max|x_i|‖₂` instead, as LAPACK's `dnrm2` guards. NaN in x gives NaN.
 func norm2(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    let squares = dot(x, x, n)
+    norm2(x, n, squares: dot(x, x, n))
+}
+
+/// ``norm2(_:_:)`` when `squares` is already `dot(x, x, n)`.
+func norm2(_ x: UnsafePointer<Double>, _ n: Int, squares: Double) -> Double {
     if squares.isFinite && squares > 0x1p-1000 { return squares.squareRoot() }
     if squares.isNaN { return squares }
     var largest = 0.0
@@ -103,4 +114,68 @@ func maximumMagnitude(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
         i &+= 1
     }
     return nan ? .nan : result
+}
+
+@inline(__always)
+func load4(_ p: UnsafePointer<Double>, _ i: Int) -> SIMD4<Double> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+@inline(__always)
+func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD4<Double>.self)
+}
+
+/// The start of a line search in one pass: `d = z - x`, `previousX = x`, `previousG = g`; returns dᵀd and
+/// gᵀd, each with the bits of ``dot(_:_:_:)``.
+func startSearch(z: UnsafePointer<Double>, x: UnsafePointer<Double>, g: UnsafePointer<Double>,
+                 d: UnsafeMutablePointer<Double>, previousX: UnsafeMutablePointer<Double>,
+                 previousG: UnsafeMutablePointer<Double>, _ n: Int) -> (dTd: Double, gTd: Double) {
+    let blocks = n < 4 ? 0 : wholeBlocks(n)
+    var dd = DotAccumulator(), gd = DotAccumulator()
+    var i = 0
+    while i < blocks {
+        let xv = load4(x, i), gv = load4(g, i)
+        let dv = load4(z, i) - xv
+        store4(dv, d, i)
+        store4(xv, previousX, i)
+        store4(gv, previousG, i)
+        dd.add(dv, dv)
+        gd.add(gv, dv)
+        i &+= 4
+    }
+    while i < n {
+        d[i] = z[i] - x[i]
+        previousX[i] = x[i]
+        previousG[i] = g[i]
+        i &+= 1
+    }
+    if blocks == 0 {
+        return (DotAccumulator.tail(d, d, from: 0, n, startingAt: 0), DotAccumulator.tail(g, d, from: 0, n, startingAt: 0))
+    }
+    return (dd.total(d, d, from: blocks, n), gd.total(g, d, from: blocks, n))
+}
+
+/// The new correction pair in one pass: `y = g - previousG`, `s = step·d` (d itself when step is 1);
+/// returns yᵀy with the bits of ``dot(_:_:_:)``.
+func formPair(g: UnsafePointer<Double>, previousG: UnsafePointer<Double>, d: UnsafePointer<Double>, step: Double,
+              s: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
+    let blocks = n < 4 ? 0 : wholeBlocks(n)
+    let stepv = SIMD4(repeating: step)
+    var yy = DotAccumulator()
+    var i = 0
+    while i < blocks {
+        let yv = load4(g, i) - load4(previousG, i)
+        store4(yv, y, i)
+        store4(load4(d, i) * stepv, s, i)
+        yy.add(yv, yv)
+        i &+= 4
+    }
+    while i < n {
+        y[i] = g[i] - previousG[i]
+        s[i] = d[i] * step
+        i &+= 1
+    }
+    if blocks == 0 { return DotAccumulator.tail(y, y, from: 0, n, startingAt: 0) }
+    return yy.total(y, y, from: blocks, n)
 }

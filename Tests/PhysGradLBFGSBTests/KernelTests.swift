@@ -102,6 +102,49 @@ import Testing
         }
     }
 
+    /// The one-pass starts of a line search and of a memory update: the vectors they write, and inner
+    /// products with the bits of `dot`.
+    @Test func onePassSearchStartAndPair() {
+        for n in [0, 1, 3, 4, 5, 7, 8, 9, 17, 1001] {
+            let x = Self.data(n, seed: 0.1), z = Self.data(n, seed: 1.3), g = Self.data(n, seed: 2.2)
+            var d = [Double](repeating: .nan, count: n), px = d, pg = d
+            let (dTd, gTd) = startSearch(z: z, x: x, g: g, d: &d, previousX: &px, previousG: &pg, n)
+            #expect(d.map(\.bitPattern) == zip(z, x).map { ($0 - $1).bitPattern }, "n = \(n)")
+            #expect(px == x && pg == g, "n = \(n)")
+            #expect(dTd.bitPattern == dot(d, d, n).bitPattern && gTd.bitPattern == dot(g, d, n).bitPattern, "n = \(n)")
+            for step in [1.0, 0.37] {
+                var sv = [Double](repeating: .nan, count: n), yv = sv
+                let yTy = formPair(g: z, previousG: g, d: d, step: step, s: &sv, y: &yv, n)
+                #expect(yv.map(\.bitPattern) == zip(z, g).map { ($0 - $1).bitPattern }, "n = \(n)")
+                #expect(sv.map(\.bitPattern) == d.map { ($0 * step).bitPattern }, "n = \(n)")
+                #expect(yTy.bitPattern == dot(yv, yv, n).bitPattern, "n = \(n)")
+            }
+        }
+    }
+
+    /// A pair formed in place in ``CompactBFGSMatrix/nextPairColumns`` gives the matrix that adding a copy
+    /// gives, through a full memory (the ring wraps).
+    @Test func pairFormedInPlace() {
+        let n = 13, m = 3
+        var inPlace = Workspace(n: n, m: m), copied = Workspace(n: n, m: m)
+        for k in 0..<5 {
+            let sv = Self.data(n, seed: Double(k) + 0.5), yv = sv.enumerated().map { i, v in (2 + Double(i % 3)) * v }
+            let (sTarget, yTarget) = inPlace.bfgs.nextPairColumns
+            sTarget.update(from: sv, count: n)
+            yTarget.update(from: yv, count: n)
+            let yTy = dot(yv, yv, n), sTy = dot(sv, yv, n), sTs = dot(sv, sv, n)
+            inPlace.bfgs.add(s: sTarget, y: yTarget, yTy: yTy, sTy: sTy, sTs: sTs, productsForK: false)
+            copied.bfgs.add(s: sv, y: yv, yTy: yTy, sTy: sTy, sTs: sTs, productsForK: false)
+            let a = inPlace.bfgs, b = copied.bfgs
+            #expect(a.count == b.count && a.head == b.head)
+            for j in 0..<a.count {
+                #expect(Array(UnsafeBufferPointer(start: a.sColumn(j), count: n)) == Array(UnsafeBufferPointer(start: b.sColumn(j), count: n)))
+                #expect(Array(UnsafeBufferPointer(start: a.yColumn(j), count: n)) == Array(UnsafeBufferPointer(start: b.yColumn(j), count: n)))
+                for i in 0..<a.count { #expect(a.sTy[i, j] == b.sTy[i, j] && a.sTs[i, j] == b.sTs[i, j]) }
+            }
+        }
+    }
+
     @Test func largestMagnitude() {
         for n in [0, 1, 3, 4, 5, 7, 8, 9, 17] {
             var x = Self.data(n, seed: 0.9)
