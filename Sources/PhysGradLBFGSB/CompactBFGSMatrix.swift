@@ -256,7 +256,16 @@ struct CompactBFGSMatrix {
 
     /// `v ← v + Σ_j (a_j y_j + b_j s_j)`, adding per element in the order y_0, s_0, y_1, s_1, ...
     /// (each element's result is that of one pass per column). One pass over v for every four pairs.
-    func addColumns(y a: UnsafePointer<Double>, s b: UnsafePointer<Double>, to v: UnsafeMutablePointer<Double>) {
+    /// With `negatedStart`, v starts as its negation (`-negatedStart`) instead of its own contents.
+    func addColumns(y a: UnsafePointer<Double>, s b: UnsafePointer<Double>, to v: UnsafeMutablePointer<Double>,
+                    negatedStart: UnsafePointer<Double>? = nil) {
+        // The first group reads sign·source: -start (multiplying by -1 is exact), then v itself.
+        var source = negatedStart ?? UnsafePointer(v)
+        var sign = negatedStart == nil ? 1.0 : -1.0
+        if count == 0 {
+            if negatedStart != nil { for i in 0..<n { v[i] = -source[i] } }
+            return
+        }
         var j = 0
         while j &+ 3 < count {
             let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
@@ -264,20 +273,24 @@ struct CompactBFGSMatrix {
             let a0 = a[j], b0 = b[j], a1 = a[j &+ 1], b1 = b[j &+ 1]
             let a2 = a[j &+ 2], b2 = b[j &+ 2], a3 = a[j &+ 3], b3 = b[j &+ 3]
             for i in 0..<n {
-                let first = ((v[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i]
+                let first = ((sign * source[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i]
                 v[i] = ((first + a2 * y2[i]) + b2 * s2[i] + a3 * y3[i]) + b3 * s3[i]
             }
+            source = UnsafePointer(v)
+            sign = 1
             j &+= 4
         }
         while j &+ 1 < count {
             let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
             let a0 = a[j], b0 = b[j], a1 = a[j &+ 1], b1 = b[j &+ 1]
-            for i in 0..<n { v[i] = ((v[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i] }
+            for i in 0..<n { v[i] = ((sign * source[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i] }
+            source = UnsafePointer(v)
+            sign = 1
             j &+= 2
         }
         if j < count {
             let y0 = yColumn(j), s0 = sColumn(j), a0 = a[j], b0 = b[j]
-            for i in 0..<n { v[i] = (v[i] + a0 * y0[i]) + b0 * s0[i] }
+            for i in 0..<n { v[i] = (sign * source[i] + a0 * y0[i]) + b0 * s0[i] }
         }
     }
 }

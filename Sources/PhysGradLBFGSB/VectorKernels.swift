@@ -179,3 +179,37 @@ func formPair(g: UnsafePointer<Double>, previousG: UnsafePointer<Double>, d: Uns
     if blocks == 0 { return DotAccumulator.tail(y, y, from: 0, n, startingAt: 0) }
     return yy.total(y, y, from: blocks, n)
 }
+
+/// ``startSearch(z:x:g:d:previousX:previousG:_:)`` for the target x̂ = x + scale·step, formed in the same
+/// pass: `z = x + scale·step`, then `d = z - x` (in place of `step`).
+func startSearch(step d: UnsafeMutablePointer<Double>, scale: Double, x: UnsafePointer<Double>,
+                 g: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>, previousX: UnsafeMutablePointer<Double>,
+                 previousG: UnsafeMutablePointer<Double>, _ n: Int) -> (dTd: Double, gTd: Double) {
+    let blocks = n < 4 ? 0 : wholeBlocks(n)
+    let scalev = SIMD4(repeating: scale)
+    var dd = DotAccumulator(), gd = DotAccumulator()
+    var i = 0
+    while i < blocks {
+        let xv = load4(x, i), gv = load4(g, i)
+        let zv = xv + load4(d, i) * scalev
+        let dv = zv - xv
+        store4(zv, z, i)
+        store4(dv, d, i)
+        store4(xv, previousX, i)
+        store4(gv, previousG, i)
+        dd.add(dv, dv)
+        gd.add(gv, dv)
+        i &+= 4
+    }
+    while i < n {
+        z[i] = x[i] + d[i] * scale
+        d[i] = z[i] - x[i]
+        previousX[i] = x[i]
+        previousG[i] = g[i]
+        i &+= 1
+    }
+    if blocks == 0 {
+        return (DotAccumulator.tail(d, d, from: 0, n, startingAt: 0), DotAccumulator.tail(g, d, from: 0, n, startingAt: 0))
+    }
+    return (dd.total(d, d, from: blocks, n), gd.total(g, d, from: blocks, n))
+}

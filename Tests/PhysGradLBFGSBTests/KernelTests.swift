@@ -145,6 +145,38 @@ import Testing
         }
     }
 
+    /// Without bounds the solver takes the Newton step from -g directly (``SubspaceMinimization/unconstrainedStep(g:bfgs:into:)``
+    /// and the scaling in the line search's first pass): the same point, to the bit, as the general
+    /// subspace step from r̂ = -g, z = x.
+    @Test(arguments: [1, 2, 4, 5, 7])
+    func unconstrainedStepMatchesTheGeneralStep(pairs: Int) {
+        let n = 301, m = 5
+        var w = Workspace(n: n, m: m)
+        let box = Box(dimension: n, lower: nil, upper: nil)
+        box.initialStatus(into: w.freeSet.status)
+        w.freeSet.update(afterIteration: 0, constrained: false)
+        for k in 0..<pairs {
+            let sv = Self.data(n, seed: Double(k) + 1)
+            let yv = sv.enumerated().map { i, v in (1 + Double(i % 5)) * v + 0.01 * Double(k) }
+            w.bfgs.add(s: sv, y: yv, yTy: dot(yv, yv, n), sTy: dot(sv, yv, n), sTs: dot(sv, sv, n), productsForK: true)
+            #expect(w.subspace.formK(bfgs: w.bfgs, freeSet: w.freeSet))
+        }
+        let x = Self.data(n, seed: 0.2), g = Self.data(n, seed: 4.1)
+        // The general step.
+        var z = x, r = g.map { -$0 }, scratch = [Double](repeating: 0, count: n)
+        w.subspace.step(x: x, g: g, box: box, bfgs: w.bfgs, freeSet: w.freeSet, z: &z, r: &r, scratch: &scratch)
+        let general = z
+        // The direct one.
+        var d = [Double](repeating: .nan, count: n), zDirect = d, px = d, pg = d
+        let scale = w.subspace.unconstrainedStep(g: g, bfgs: w.bfgs, into: &d)
+        let (dTd, gTd) = startSearch(step: &d, scale: scale, x: x, g: g, z: &zDirect, previousX: &px, previousG: &pg, n)
+        #expect(zDirect.map(\.bitPattern) == general.map(\.bitPattern), "pairs = \(pairs)")
+        let dGeneral = zip(general, x).map { $0 - $1 }
+        #expect(d.map(\.bitPattern) == dGeneral.map(\.bitPattern), "pairs = \(pairs)")
+        #expect(zip(general, x).filter { $0 != $1 }.count > n / 2, "the step moves most variables")
+        #expect(dTd == dot(dGeneral, dGeneral, n) && gTd == dot(g, dGeneral, n))
+    }
+
     @Test func largestMagnitude() {
         for n in [0, 1, 3, 4, 5, 7, 8, 9, 17] {
             var x = Self.data(n, seed: 0.9)
