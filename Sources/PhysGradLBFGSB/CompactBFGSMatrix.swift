@@ -256,41 +256,43 @@ struct CompactBFGSMatrix {
 
     /// `v ← v + Σ_j (a_j y_j + b_j s_j)`, adding per element in the order y_0, s_0, y_1, s_1, ...
     /// (each element's result is that of one pass per column). One pass over v for every four pairs.
-    /// With `negatedStart`, v starts as its negation (`-negatedStart`) instead of its own contents.
+    /// With `negatedStart`, v starts as `-negatedStart` instead of its own contents.
     func addColumns(y a: UnsafePointer<Double>, s b: UnsafePointer<Double>, to v: UnsafeMutablePointer<Double>,
                     negatedStart: UnsafePointer<Double>? = nil) {
-        // The first group reads sign·source: -start (multiplying by -1 is exact), then v itself.
-        var source = negatedStart ?? UnsafePointer(v)
-        var sign = negatedStart == nil ? 1.0 : -1.0
-        if count == 0 {
-            if negatedStart != nil { for i in 0..<n { v[i] = -source[i] } }
-            return
-        }
         var j = 0
-        while j &+ 3 < count {
-            let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
-            let y2 = yColumn(j &+ 2), s2 = sColumn(j &+ 2), y3 = yColumn(j &+ 3), s3 = sColumn(j &+ 3)
-            let a0 = a[j], b0 = b[j], a1 = a[j &+ 1], b1 = b[j &+ 1]
-            let a2 = a[j &+ 2], b2 = b[j &+ 2], a3 = a[j &+ 3], b3 = b[j &+ 3]
-            for i in 0..<n {
-                let first = ((sign * source[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i]
-                v[i] = ((first + a2 * y2[i]) + b2 * s2[i] + a3 * y3[i]) + b3 * s3[i]
+        if let start = negatedStart {
+            if count == 0 {
+                for i in 0..<n { v[i] = -start[i] }
+                return
             }
-            source = UnsafePointer(v)
-            sign = 1
-            j &+= 4
+            j = addGroup(from: 0, y: a, s: b, to: v) { -start[$0] }
         }
-        while j &+ 1 < count {
-            let y0 = yColumn(j), s0 = sColumn(j), y1 = yColumn(j &+ 1), s1 = sColumn(j &+ 1)
-            let a0 = a[j], b0 = b[j], a1 = a[j &+ 1], b1 = b[j &+ 1]
-            for i in 0..<n { v[i] = ((sign * source[i] + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i] }
-            source = UnsafePointer(v)
-            sign = 1
-            j &+= 2
+        while j < count { j = addGroup(from: j, y: a, s: b, to: v) { v[$0] } }
+    }
+
+    /// `v[i] ← first(i) + Σ_{j in the group} (a_j y_j[i] + b_j s_j[i])` for the group of up to four pairs
+    /// from `j0`, in one pass; returns the pair after the group. (`first` is a literal closure read once
+    /// per element, so that a group that starts from v itself reads and writes the same element.)
+    @inline(__always)
+    private func addGroup(from j0: Int, y a: UnsafePointer<Double>, s b: UnsafePointer<Double>,
+                          to v: UnsafeMutablePointer<Double>, first: (Int) -> Double) -> Int {
+        let y0 = yColumn(j0), s0 = sColumn(j0), a0 = a[j0], b0 = b[j0]
+        if j0 &+ 3 < count {
+            let y1 = yColumn(j0 &+ 1), s1 = sColumn(j0 &+ 1), y2 = yColumn(j0 &+ 2), s2 = sColumn(j0 &+ 2)
+            let y3 = yColumn(j0 &+ 3), s3 = sColumn(j0 &+ 3)
+            let a1 = a[j0 &+ 1], b1 = b[j0 &+ 1], a2 = a[j0 &+ 2], b2 = b[j0 &+ 2], a3 = a[j0 &+ 3], b3 = b[j0 &+ 3]
+            for i in 0..<n {
+                let half = ((first(i) + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i]
+                v[i] = ((half + a2 * y2[i]) + b2 * s2[i] + a3 * y3[i]) + b3 * s3[i]
+            }
+            return j0 &+ 4
         }
-        if j < count {
-            let y0 = yColumn(j), s0 = sColumn(j), a0 = a[j], b0 = b[j]
-            for i in 0..<n { v[i] = (sign * source[i] + a0 * y0[i]) + b0 * s0[i] }
+        if j0 &+ 1 < count {
+            let y1 = yColumn(j0 &+ 1), s1 = sColumn(j0 &+ 1), a1 = a[j0 &+ 1], b1 = b[j0 &+ 1]
+            for i in 0..<n { v[i] = ((first(i) + a0 * y0[i]) + b0 * s0[i] + a1 * y1[i]) + b1 * s1[i] }
+            return j0 &+ 2
         }
+        for i in 0..<n { v[i] = (first(i) + a0 * y0[i]) + b0 * s0[i] }
+        return j0 &+ 1
     }
 }

@@ -94,19 +94,19 @@ func norm2(_ x: UnsafePointer<Double>, _ n: Int, squares: Double) -> Double {
 /// `max_i |x_i|` (0 for n = 0), NaN when some x_i is NaN. A maximum does not depend on the order it
 /// is taken in, so the four running maxima below give the bits of a plain loop.
 func maximumMagnitude(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    var largest = SIMD4<Double>(), sawNaN = SIMD4<Double>()
+    var largest = SIMD4<Double>(), sawNaN = SIMDMask<SIMD4<Int64>>()
     let blocks = wholeBlocks(n)
     var i = 0
     while i < blocks {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Double>.self)
+        let v = load4(x, i), negated = -v
         // NaN compares false everywhere and is caught by v != v.
-        let magnitude = v.replacing(with: -v, where: v .< 0)
+        let magnitude = v.replacing(with: negated, where: negated .> v)
         largest = largest.replacing(with: magnitude, where: magnitude .> largest)
-        sawNaN = sawNaN.replacing(with: 1, where: v .!= v)
+        sawNaN = sawNaN .| (v .!= v)
         i &+= 4
     }
     var result = max(max(largest[0], largest[1]), max(largest[2], largest[3]))
-    var nan = sawNaN.sum() != 0
+    var nan = any(sawNaN)
     while i < n {
         let v = x[i]
         if v.isNaN { nan = true }
