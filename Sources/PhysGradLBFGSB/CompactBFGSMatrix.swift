@@ -25,8 +25,11 @@ struct CompactBFGSMatrix {
     private(set) var updates = 0
     /// The last update decision added a pair (false after a skipped update or a reset).
     private(set) var addedPairInLastUpdate = false
-    /// ``newPairProducts`` holds the products of the newest pair (see ``add(s:y:yTy:sTy:sTs:productsForK:)``).
+    /// ``newPairProducts`` holds the products of the newest pair (see ``add(s:y:yTy:sTy:sTs:productsForK:gradient:)``).
     private(set) var hasNewPairProducts = false
+    /// ``gradientProducts`` holds Wᵀg for the gradient passed to the last ``add(s:y:yTy:sTy:sTs:productsForK:gradient:)``
+    /// (false after a skipped update or a reset).
+    private(set) var hasGradientProducts = false
 
     /// From this n on, passes over S and Y that several products share are fused into one (large n is
     /// limited by memory bandwidth); below it, unconstrained problems take the two-loop recursion.
@@ -56,6 +59,9 @@ struct CompactBFGSMatrix {
     private var middleReciprocals: UnsafeMutablePointer<Double> { region + (2 &* m &* n &+ 3 &* m &* m) }
     /// `y_newᵀy_j` (first m) and `s_jᵀy_new` (next m) for every stored pair j, when ``hasNewPairProducts``.
     var newPairProducts: UnsafeMutablePointer<Double> { middleReciprocals + m }
+    /// `y_jᵀg` (first m) and `s_jᵀg` (next m) for every stored pair, when ``hasGradientProducts``. (The same
+    /// memory as the two-loop recursion's scratch, which runs only below ``fusedPassesFrom``.)
+    var gradientProducts: UnsafeMutablePointer<Double> { scratch }
     private var scratch: UnsafeMutablePointer<Double> { middleReciprocals + 3 &* m }
 
     /// The ring position of the k-th oldest pair.
@@ -72,7 +78,7 @@ struct CompactBFGSMatrix {
     @inline(__always)
     func yColumn(_ k: Int) -> UnsafeMutablePointer<Double> { y + n &* position(k) }
 
-    /// The columns the next ``add(s:y:yTy:sTy:sTs:productsForK:)`` writes (those of the oldest pair when
+    /// The columns the next ``add(s:y:yTy:sTy:sTs:productsForK:gradient:)`` writes (those of the oldest pair when
     /// m are stored): a caller may form the pair there and pass them back, which saves the copy.
     var nextPairColumns: (s: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>) {
         let p = updates < m ? position(updates) : (tail + 1) % m
@@ -87,10 +93,14 @@ struct CompactBFGSMatrix {
         updates = 0
         addedPairInLastUpdate = false
         hasNewPairProducts = false
+        hasGradientProducts = false
     }
 
     /// Records that the newest pair failed the curvature test and was not added.
-    mutating func skipUpdate() { addedPairInLastUpdate = false }
+    mutating func skipUpdate() {
+        addedPairInLastUpdate = false
+        hasGradientProducts = false
+    }
 
     /// Adds the pair (s, y) as the newest, dropping the oldest when m are stored; sets θ = yᵀy / sᵀy
     /// and the new last row of SᵀY and last column of SᵀS (`yTy`, `sTy`, `sTs` are the new pair's own
@@ -99,9 +109,10 @@ struct CompactBFGSMatrix {
     /// With `productsForK` (no bounds, n >= ``fusedPassesFrom``) it computes ``newPairProducts``, which
     /// the subspace matrix K needs next, instead of the off-diagonal entries of SᵀY and SᵀS: without
     /// bounds only K and the diagonal of SᵀY are ever read (the middle matrix M serves the Cauchy search
-    /// and the free-set updates, which run only with bounds).
+    /// and the free-set updates, which run only with bounds). With a `gradient` g as well, the same pass
+    /// over the columns computes ``gradientProducts``, Wᵀg, which the quasi-Newton step needs next.
     mutating func add(s sNew: UnsafePointer<Double>, y yNew: UnsafePointer<Double>, yTy: Double, sTy sy: Double,
-                      sTs ss: Double, productsForK: Bool) {
+                      sTs ss: Double, productsForK: Bool, gradient: UnsafePointer<Double>? = nil) {
         updates += 1
         addedPairInLastUpdate = true
         if updates <= m {
@@ -123,9 +134,16 @@ struct CompactBFGSMatrix {
             }
         }
         hasNewPairProducts = false
+        hasGradientProducts = false
         if productsForK {
-            // y_newᵀy_j and s_jᵀy_new: the products of the columns with y_new.
-            columnProducts(with: yNew, y: newPairProducts, s: newPairProducts + m)
+            // y_newᵀy_j and s_jᵀy_new: the products of the columns with y_new (and with g).
+            if let g = gradient {
+                columnProducts(with: yNew, y: newPairProducts, s: newPairProducts + m, and: g, y: gradientProducts,
+                               s: gradientProducts + m)
+                hasGradientProducts = true
+            } else {
+                columnProducts(with: yNew, y: newPairProducts, s: newPairProducts + m)
+            }
             hasNewPairProducts = true
         } else {
             for j in 0..<(col - 1) {
@@ -157,7 +175,7 @@ struct CompactBFGSMatrix {
     ///     M⁻¹ = [ D^½      0 ] [ -D^½  D^-½ Lᵀ ]
     ///           [ -L D^-½  J ] [  0    Jᵀ      ],   JJᵀ = T.
     ///
-    /// Needs ``factorMiddle()`` after the last ``add(s:y:yTy:sTy:sTs:productsForK:)``.
+    /// Needs ``factorMiddle()`` after the last ``add(s:y:yTy:sTy:sTs:productsForK:gradient:)``.
     func applyMiddle(_ v: UnsafePointer<Double>, into p: UnsafeMutablePointer<Double>) {
         let col = count, sTy = self.sTy
         if col == 0 { return }
@@ -251,6 +269,29 @@ struct CompactBFGSMatrix {
             }
             ya[j] = a0.total(y0, v, from: blocks, n)
             sa[j] = b0.total(s0, v, from: blocks, n)
+        }
+    }
+
+    /// ``columnProducts(with:y:s:)`` for two vectors in one pass over the columns: `ya[j] = y_jᵀv`,
+    /// `sa[j] = s_jᵀv`, `yb[j] = y_jᵀu`, `sb[j] = s_jᵀu`, each with the bits of ``dot(_:_:_:)``.
+    func columnProducts(with v: UnsafePointer<Double>, y ya: UnsafeMutablePointer<Double>, s sa: UnsafeMutablePointer<Double>,
+                        and u: UnsafePointer<Double>, y yb: UnsafeMutablePointer<Double>, s sb: UnsafeMutablePointer<Double>) {
+        let blocks = wholeBlocks(n)
+        for j in 0..<count {
+            let yj = yColumn(j), sj = sColumn(j)
+            var a = DotAccumulator(), b = DotAccumulator(), c = DotAccumulator(), e = DotAccumulator()
+            var i = 0
+            while i < blocks {
+                a.add(yj, v, at: i)
+                b.add(sj, v, at: i)
+                c.add(yj, u, at: i)
+                e.add(sj, u, at: i)
+                i &+= 4
+            }
+            ya[j] = a.total(yj, v, from: blocks, n)
+            sa[j] = b.total(sj, v, from: blocks, n)
+            yb[j] = c.total(yj, u, from: blocks, n)
+            sb[j] = e.total(sj, u, from: blocks, n)
         }
     }
 

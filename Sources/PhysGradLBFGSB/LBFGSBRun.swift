@@ -255,9 +255,11 @@ public struct LBFGSBRun: Sendable {
         let (s, y) = workspace.bfgs.nextPairColumns
         let squares = formPair(g: workspace.g, previousG: workspace.r, d: workspace.d, step: step, s: s, y: y, n)
         let yNorm = norm2(y, n, squares: squares)
+        // Without bounds and from n = 256 on, the quasi-Newton step from g comes next: Wᵀg in the same pass.
+        let unconstrainedFused = !box.hasBounds && n >= CompactBFGSMatrix.fusedPassesFrom
         let sTs = step == 1 ? accepted.directionNormSquared : step * step * accepted.directionNormSquared
         workspace.bfgs.add(s: s, y: y, yTy: yNorm * yNorm, sTy: sTy, sTs: sTs,
-                           productsForK: !box.hasBounds && n >= CompactBFGSMatrix.fusedPassesFrom)
+                           productsForK: unconstrainedFused, gradient: unconstrainedFused ? workspace.g : nil)
         // B's middle matrix serves the Cauchy search and the reduced gradient, which run only with bounds.
         if box.hasBounds && !workspace.bfgs.factorMiddle() { restart() }
     }

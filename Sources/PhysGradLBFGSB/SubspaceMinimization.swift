@@ -220,12 +220,18 @@ struct SubspaceMinimization {
 
     /// Without bounds, with memory and n >= ``CompactBFGSMatrix/fusedPassesFrom``: Z = I, z = x and
     /// r̂ = -g, so the Newton step is d = (1/θ)(-g + (1/θ) W K⁻¹ Wᵀ(-g)). Writes `-g + (1/θ) W K⁻¹ Wᵀ(-g)`
-    /// to `d` and returns 1/θ, the scale the caller applies (in its next pass over d). The same bits as
+    /// to `d` and returns 1/θ, the scale the caller applies (in its next pass over d); Wᵀg comes from the
+    /// memory update when it computed it for this g (``CompactBFGSMatrix/gradientProducts``). The same bits as
     /// ``step(x:g:box:bfgs:freeSet:z:r:scratch:)`` from r̂ = -g: Wᵀ(-g) = -(Wᵀg) exactly.
     func unconstrainedStep(g: UnsafePointer<Double>, bfgs: CompactBFGSMatrix, into d: UnsafeMutablePointer<Double>) -> Double {
         let col = bfgs.count, theta = bfgs.theta
         let w = scratch, a1 = scratch + 2 &* m, a2 = scratch + 3 &* m
-        bfgs.columnProducts(with: g, y: w, s: w + col)
+        if bfgs.hasGradientProducts {
+            w.update(from: bfgs.gradientProducts, count: col)
+            (w + col).update(from: bfgs.gradientProducts + m, count: col)
+        } else {
+            bfgs.columnProducts(with: g, y: w, s: w + col)
+        }
         for i in 0..<col {
             w[i] = -w[i]
             w[col + i] = -w[col + i] * theta

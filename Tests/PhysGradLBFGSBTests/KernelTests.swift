@@ -166,15 +166,35 @@ import Testing
         var z = x, r = g.map { -$0 }, scratch = [Double](repeating: 0, count: n)
         w.subspace.step(x: x, g: g, box: box, bfgs: w.bfgs, freeSet: w.freeSet, z: &z, r: &r, scratch: &scratch)
         let general = z
-        // The direct one.
-        var d = [Double](repeating: .nan, count: n), zDirect = d, px = d, pg = d
-        let scale = w.subspace.unconstrainedStep(g: g, bfgs: w.bfgs, into: &d)
-        let (dTd, gTd) = startSearch(step: &d, scale: scale, x: x, g: g, z: &zDirect, previousX: &px, previousG: &pg, n)
-        #expect(zDirect.map(\.bitPattern) == general.map(\.bitPattern), "pairs = \(pairs)")
-        let dGeneral = zip(general, x).map { $0 - $1 }
-        #expect(d.map(\.bitPattern) == dGeneral.map(\.bitPattern), "pairs = \(pairs)")
         #expect(zip(general, x).filter { $0 != $1 }.count > n / 2, "the step moves most variables")
-        #expect(dTd == dot(dGeneral, dGeneral, n) && gTd == dot(g, dGeneral, n))
+        let dGeneral = zip(general, x).map { $0 - $1 }
+        // The direct one, with Wᵀg by its own pass and from the memory update's pass.
+        #expect(!w.bfgs.hasGradientProducts)
+        for fromUpdate in [false, true] {
+            if fromUpdate {
+                // The same pairs in a new memory, the last added with g: the memory update's fused pass.
+                let sv = Array(UnsafeBufferPointer(start: w.bfgs.sColumn(w.bfgs.count - 1), count: n))
+                let yv = Array(UnsafeBufferPointer(start: w.bfgs.yColumn(w.bfgs.count - 1), count: n))
+                var again = Workspace(n: n, m: m)
+                for j in 0..<(w.bfgs.count - 1) {
+                    let sj = Array(UnsafeBufferPointer(start: w.bfgs.sColumn(j), count: n))
+                    let yj = Array(UnsafeBufferPointer(start: w.bfgs.yColumn(j), count: n))
+                    again.bfgs.add(s: sj, y: yj, yTy: dot(yj, yj, n), sTy: dot(sj, yj, n), sTs: dot(sj, sj, n), productsForK: true)
+                    #expect(again.subspace.formK(bfgs: again.bfgs, freeSet: w.freeSet))
+                }
+                again.bfgs.add(s: sv, y: yv, yTy: dot(yv, yv, n), sTy: dot(sv, yv, n), sTs: dot(sv, sv, n), productsForK: true,
+                               gradient: g)
+                #expect(again.bfgs.hasGradientProducts)
+                #expect(again.subspace.formK(bfgs: again.bfgs, freeSet: w.freeSet))
+                w = again
+            }
+            var d = [Double](repeating: .nan, count: n), zDirect = d, px = d, pg = d
+            let scale = w.subspace.unconstrainedStep(g: g, bfgs: w.bfgs, into: &d)
+            let (dTd, gTd) = startSearch(step: &d, scale: scale, x: x, g: g, z: &zDirect, previousX: &px, previousG: &pg, n)
+            #expect(zDirect.map(\.bitPattern) == general.map(\.bitPattern), "pairs = \(pairs), from the update: \(fromUpdate)")
+            #expect(d.map(\.bitPattern) == dGeneral.map(\.bitPattern), "pairs = \(pairs), from the update: \(fromUpdate)")
+            #expect(dTd == dot(dGeneral, dGeneral, n) && gTd == dot(g, dGeneral, n))
+        }
     }
 
     @Test func largestMagnitude() {
