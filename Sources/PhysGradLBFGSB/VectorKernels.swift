@@ -131,12 +131,40 @@ func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
 func startSearch(z: UnsafePointer<Double>, x: UnsafePointer<Double>, g: UnsafePointer<Double>,
                  d: UnsafeMutablePointer<Double>, previousX: UnsafeMutablePointer<Double>,
                  previousG: UnsafeMutablePointer<Double>, _ n: Int) -> (dTd: Double, gTd: Double) {
-    let blocks = n < 4 ? 0 : wholeBlocks(n)
+    startSearch(x: x, g: g, d: d, previousX: previousX, previousG: previousG, n,
+                block: { xv, i in load4(z, i) - xv }, element: { i in z[i] - x[i] })
+}
+
+/// ``startSearch(z:x:g:d:previousX:previousG:_:)`` for the target x̂ = x + scale·step, formed in the same
+/// pass: `z = x + scale·step`, then `d = z - x` (in place of `step`).
+func startSearch(step d: UnsafeMutablePointer<Double>, scale: Double, x: UnsafePointer<Double>,
+                 g: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>, previousX: UnsafeMutablePointer<Double>,
+                 previousG: UnsafeMutablePointer<Double>, _ n: Int) -> (dTd: Double, gTd: Double) {
+    let scalev = SIMD4(repeating: scale)
+    return startSearch(
+        x: x, g: g, d: d, previousX: previousX, previousG: previousG, n,
+        block: { xv, i in
+            let zv = xv + load4(d, i) * scalev
+            store4(zv, z, i)
+            return zv - xv
+        },
+        element: { i in
+            z[i] = x[i] + d[i] * scale
+            return z[i] - x[i]
+        })
+}
+
+/// The pass of both: `block(x[i..<i+4], i)` and `element(i)` give d (and write z when they form it).
+@inline(__always)
+private func startSearch(x: UnsafePointer<Double>, g: UnsafePointer<Double>, d: UnsafeMutablePointer<Double>,
+                         previousX: UnsafeMutablePointer<Double>, previousG: UnsafeMutablePointer<Double>, _ n: Int,
+                         block: (SIMD4<Double>, Int) -> SIMD4<Double>, element: (Int) -> Double) -> (dTd: Double, gTd: Double) {
+    let blocks = wholeBlocks(n)
     var dd = DotAccumulator(), gd = DotAccumulator()
     var i = 0
     while i < blocks {
         let xv = load4(x, i), gv = load4(g, i)
-        let dv = load4(z, i) - xv
+        let dv = block(xv, i)
         store4(dv, d, i)
         store4(xv, previousX, i)
         store4(gv, previousG, i)
@@ -145,14 +173,12 @@ func startSearch(z: UnsafePointer<Double>, x: UnsafePointer<Double>, g: UnsafePo
         i &+= 4
     }
     while i < n {
-        d[i] = z[i] - x[i]
+        d[i] = element(i)
         previousX[i] = x[i]
         previousG[i] = g[i]
         i &+= 1
     }
-    if blocks == 0 {
-        return (DotAccumulator.tail(d, d, from: 0, n, startingAt: 0), DotAccumulator.tail(g, d, from: 0, n, startingAt: 0))
-    }
+    // With no whole block the lanes are zero and total() sums from +0, as dot does.
     return (dd.total(d, d, from: blocks, n), gd.total(g, d, from: blocks, n))
 }
 
@@ -160,7 +186,7 @@ func startSearch(z: UnsafePointer<Double>, x: UnsafePointer<Double>, g: UnsafePo
 /// returns yᵀy with the bits of ``dot(_:_:_:)``.
 func formPair(g: UnsafePointer<Double>, previousG: UnsafePointer<Double>, d: UnsafePointer<Double>, step: Double,
               s: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
-    let blocks = n < 4 ? 0 : wholeBlocks(n)
+    let blocks = wholeBlocks(n)
     let stepv = SIMD4(repeating: step)
     var yy = DotAccumulator()
     var i = 0
@@ -176,40 +202,6 @@ func formPair(g: UnsafePointer<Double>, previousG: UnsafePointer<Double>, d: Uns
         s[i] = d[i] * step
         i &+= 1
     }
-    if blocks == 0 { return DotAccumulator.tail(y, y, from: 0, n, startingAt: 0) }
     return yy.total(y, y, from: blocks, n)
 }
 
-/// ``startSearch(z:x:g:d:previousX:previousG:_:)`` for the target x̂ = x + scale·step, formed in the same
-/// pass: `z = x + scale·step`, then `d = z - x` (in place of `step`).
-func startSearch(step d: UnsafeMutablePointer<Double>, scale: Double, x: UnsafePointer<Double>,
-                 g: UnsafePointer<Double>, z: UnsafeMutablePointer<Double>, previousX: UnsafeMutablePointer<Double>,
-                 previousG: UnsafeMutablePointer<Double>, _ n: Int) -> (dTd: Double, gTd: Double) {
-    let blocks = n < 4 ? 0 : wholeBlocks(n)
-    let scalev = SIMD4(repeating: scale)
-    var dd = DotAccumulator(), gd = DotAccumulator()
-    var i = 0
-    while i < blocks {
-        let xv = load4(x, i), gv = load4(g, i)
-        let zv = xv + load4(d, i) * scalev
-        let dv = zv - xv
-        store4(zv, z, i)
-        store4(dv, d, i)
-        store4(xv, previousX, i)
-        store4(gv, previousG, i)
-        dd.add(dv, dv)
-        gd.add(gv, dv)
-        i &+= 4
-    }
-    while i < n {
-        z[i] = x[i] + d[i] * scale
-        d[i] = z[i] - x[i]
-        previousX[i] = x[i]
-        previousG[i] = g[i]
-        i &+= 1
-    }
-    if blocks == 0 {
-        return (DotAccumulator.tail(d, d, from: 0, n, startingAt: 0), DotAccumulator.tail(g, d, from: 0, n, startingAt: 0))
-    }
-    return (dd.total(d, d, from: blocks, n), gd.total(g, d, from: blocks, n))
-}
