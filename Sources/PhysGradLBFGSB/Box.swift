@@ -109,6 +109,10 @@ struct Box: @unchecked Sendable {
     /// The status of every variable before the first Cauchy search: unbounded, fixed (`lower = upper`)
     /// or free.
     func initialStatus(into status: UnsafeMutablePointer<VariableStatus>) {
+        if !hasBounds {
+            status.update(repeating: .unbounded, count: dimension)
+            return
+        }
         for i in 0..<dimension {
             switch kinds[i] {
             case .none: status[i] = .unbounded

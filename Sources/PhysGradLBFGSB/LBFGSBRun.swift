@@ -80,9 +80,13 @@ public struct LBFGSBRun: Sendable {
         budget = EvaluationBudget(options: options)
         let x = self.workspace.x
         var projected = false
-        for i in 0..<box.dimension {
-            x[i] = box.project(x0[i], i)
-            if x[i] != x0[i] { projected = true }
+        if box.hasBounds {
+            for i in 0..<box.dimension {
+                x[i] = box.project(x0[i], i)
+                if x[i] != x0[i] { projected = true }
+            }
+        } else {
+            x.update(from: x0, count: box.dimension)
         }
         startWasProjected = projected
         self.workspace.bfgs.reset()
