@@ -90,6 +90,7 @@ struct Box: @unchecked Sendable {
     /// The projected-gradient norm `max_i |P(x - g)_i - x_i|` (P the projection onto the box); NaN if g
     /// holds a NaN.
     func projectedGradientNorm(x: UnsafePointer<Double>, g: UnsafePointer<Double>) -> Double {
+        if !hasBounds { return maximumMagnitude(g, dimension) }
         var norm = 0.0
         for i in 0..<dimension {
             var gi = g[i]
@@ -108,6 +109,10 @@ struct Box: @unchecked Sendable {
     /// The status of every variable before the first Cauchy search: unbounded, fixed (`lower = upper`)
     /// or free.
     func initialStatus(into status: UnsafeMutablePointer<VariableStatus>) {
+        if !hasBounds {
+            status.update(repeating: .unbounded, count: dimension)
+            return
+        }
         for i in 0..<dimension {
             switch kinds[i] {
             case .none: status[i] = .unbounded

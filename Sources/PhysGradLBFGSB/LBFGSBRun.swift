@@ -80,9 +80,13 @@ public struct LBFGSBRun: Sendable {
         budget = EvaluationBudget(options: options)
         let x = self.workspace.x
         var projected = false
-        for i in 0..<box.dimension {
-            x[i] = box.project(x0[i], i)
-            if x[i] != x0[i] { projected = true }
+        if box.hasBounds {
+            for i in 0..<box.dimension {
+                x[i] = box.project(x0[i], i)
+                if x[i] != x0[i] { projected = true }
+            }
+        } else {
+            x.update(from: x0, count: box.dimension)
         }
         startWasProjected = projected
         self.workspace.bfgs.reset()
@@ -165,11 +169,11 @@ public struct LBFGSBRun: Sendable {
         let accepted: AcceptedStep
         let previousF = f
         searching: while true {
-            guard findSearchTarget() else {
+            guard let target = findSearchTarget() else {
                 restart()
                 continue
             }
-            switch lineSearch(evaluate: evaluate, checkingTime: checkingTime) {
+            switch lineSearch(toward: target, evaluate: evaluate, checkingTime: checkingTime) {
             case .accepted(let step):
                 accepted = step
                 break searching
@@ -237,9 +241,7 @@ public struct LBFGSBRun: Sendable {
     /// Adds the pair (s, y) = (step·d, g - g_previous) of the last accepted step to B, unless it fails the
     /// curvature test; with bounds, factors B's middle matrix anew (and restarts if that fails).
     private mutating func updateMemory(with accepted: AcceptedStep) {
-        let n = dimension, g = workspace.g, y = workspace.r, s = workspace.d
-        for i in 0..<n { y[i] = g[i] - y[i] }
-        let yNorm = norm2(y, n)
+        let n = dimension
         let step = accepted.step
         let sTy: Double, curvatureFloor: Double
         if step == 1 {
@@ -247,56 +249,71 @@ public struct LBFGSBRun: Sendable {
             curvatureFloor = -accepted.previousSlope
         } else {
             sTy = (accepted.slope - accepted.previousSlope) * step
-            for i in 0..<n { s[i] *= step }
             curvatureFloor = -accepted.previousSlope * step
         }
         if sTy <= LBFGSBOptions.machineEpsilon * curvatureFloor {
             workspace.bfgs.skipUpdate()
             return
         }
+        // s and y straight into the memory's next columns (g_previous is in r, d in d).
+        let (s, y) = workspace.bfgs.nextPairColumns
+        let squares = formPair(g: workspace.g, previousG: workspace.r, d: workspace.d, step: step, s: s, y: y, n)
+        let yNorm = norm2(y, n, squares: squares)
+        // Without bounds and from n = 256 on, the quasi-Newton step from g comes next: Wᵀg in the same pass.
+        let unconstrainedFused = !box.hasBounds && n >= CompactBFGSMatrix.fusedPassesFrom
         let sTs = step == 1 ? accepted.directionNormSquared : step * step * accepted.directionNormSquared
         workspace.bfgs.add(s: s, y: y, yTy: yNorm * yNorm, sTy: sTy, sTs: sTs,
-                           productsForK: !box.hasBounds && n >= CompactBFGSMatrix.fusedPassesFrom)
+                           productsForK: unconstrainedFused, gradient: unconstrainedFused ? workspace.g : nil)
         // B's middle matrix serves the Cauchy search and the reduced gradient, which run only with bounds.
         if box.hasBounds && !workspace.bfgs.factorMiddle() { restart() }
     }
 
-    /// The point x̂ the line search aims at, into `workspace.z`: the Cauchy point, then the subspace
-    /// minimizer. Returns false when B broke down (K not positive definite).
-    private mutating func findSearchTarget() -> Bool {
+    /// Where the line search aims: at a point, or along a Newton step not yet scaled.
+    private enum SearchTarget {
+        /// x̂ is in `workspace.z`.
+        case point
+        /// Without bounds, n >= ``CompactBFGSMatrix/fusedPassesFrom``: x̂ = x + scale·`workspace.d`, formed
+        /// by the line search's first pass.
+        case newtonStep(scale: Double)
+    }
+
+    /// The point x̂ the line search aims at: the Cauchy point, then the subspace minimizer. Returns nil
+    /// when B broke down (K not positive definite).
+    private mutating func findSearchTarget() -> SearchTarget? {
         let n = dimension, x = workspace.x, g = workspace.g, z = workspace.z
         let constrained = box.hasBounds, pairs = workspace.bfgs.count
-        let refactorK: Bool
         if !constrained && pairs > 0 {
-            // Without bounds the Cauchy search only matters with B = θI: with memory, start from x.
-            z.update(from: x, count: n)
-            refactorK = workspace.bfgs.addedPairInLastUpdate
-        } else {
-            workspace.cauchy.compute(
-                x: x, g: g, box: box, bfgs: workspace.bfgs, status: workspace.freeSet.status,
-                projectedGradientNorm: projectedGradientNorm, point: z, direction: workspace.d,
-                breakpoints: workspace.t)
-            workspace.freeSet.update(afterIteration: iterations, constrained: constrained)
-            refactorK = workspace.freeSet.changed || workspace.bfgs.addedPairInLastUpdate
+            // Without bounds the Cauchy search only matters with B = θI: with memory it is x, and the
+            // subspace step is the quasi-Newton step from x.
+            if n < CompactBFGSMatrix.fusedPassesFrom {
+                // x - Hg by the two-loop recursion.
+                let q = workspace.d
+                q.update(from: g, count: n)
+                workspace.bfgs.multiplyByInverse(q)
+                for i in 0..<n { z[i] = x[i] - q[i] }
+                return .point
+            }
+            if workspace.bfgs.addedPairInLastUpdate && !workspace.subspace.formK(bfgs: workspace.bfgs, freeSet: workspace.freeSet) {
+                return nil
+            }
+            let scale = workspace.subspace.unconstrainedStep(g: g, bfgs: workspace.bfgs, into: workspace.d)
+            return .newtonStep(scale: scale)
         }
-        if pairs == 0 { return true }
-        if !constrained && n < CompactBFGSMatrix.fusedPassesFrom {
-            // The quasi-Newton step x - Hg by the two-loop recursion (every variable is free).
-            let q = workspace.d
-            q.update(from: g, count: n)
-            workspace.bfgs.multiplyByInverse(q)
-            for i in 0..<n { z[i] = x[i] - q[i] }
-            return true
-        }
-        guard workspace.freeSet.freeCount != 0 else { return true }
-        if refactorK && !workspace.subspace.formK(bfgs: workspace.bfgs, freeSet: workspace.freeSet) { return false }
+        workspace.cauchy.compute(
+            x: x, g: g, box: box, bfgs: workspace.bfgs, status: workspace.freeSet.status,
+            projectedGradientNorm: projectedGradientNorm, point: z, direction: workspace.d,
+            breakpoints: workspace.t)
+        workspace.freeSet.update(afterIteration: iterations, constrained: constrained)
+        let refactorK = workspace.freeSet.changed || workspace.bfgs.addedPairInLastUpdate
+        if pairs == 0 { return .point }
+        guard workspace.freeSet.freeCount != 0 else { return .point }
+        if refactorK && !workspace.subspace.formK(bfgs: workspace.bfgs, freeSet: workspace.freeSet) { return nil }
         workspace.subspace.reducedGradient(
-            x: x, g: g, z: z, c: workspace.cauchy.c, constrained: constrained, bfgs: workspace.bfgs,
-            freeSet: workspace.freeSet, into: workspace.r)
+            x: x, g: g, z: z, c: workspace.cauchy.c, bfgs: workspace.bfgs, freeSet: workspace.freeSet, into: workspace.r)
         workspace.subspace.step(
             x: x, g: g, box: box, bfgs: workspace.bfgs, freeSet: workspace.freeSet, z: z, r: workspace.r,
             scratch: workspace.scratch)
-        return true
+        return .point
     }
 
     private enum LineSearchOutcome {
@@ -309,11 +326,18 @@ public struct LBFGSBRun: Sendable {
     /// The More-Thuente search (ftol 1e-3, gtol 0.9, xtol 0.1) along d = z - x from x, with at most
     /// `maxls` evaluations, steps limited to the box (the first step to 1, or 1/‖d‖ without a full box), and
     /// every trial point projected onto the box. On failure x, g and f are restored.
-    private mutating func lineSearch(evaluate: Evaluate, checkingTime: Bool) -> LineSearchOutcome {
+    private mutating func lineSearch(toward target: SearchTarget, evaluate: Evaluate, checkingTime: Bool) -> LineSearchOutcome {
         let n = dimension, x = workspace.x, g = workspace.g, z = workspace.z
         let d = workspace.d, previousX = workspace.t, previousG = workspace.r, scratch = workspace.scratch
-        for i in 0..<n { d[i] = z[i] - x[i] }
-        let dNorm = norm2(d, n)
+        let dTd: Double, previousSlope: Double
+        switch target {
+        case .point:
+            (dTd, previousSlope) = startSearch(z: z, x: x, g: g, d: d, previousX: previousX, previousG: previousG, n)
+        case .newtonStep(let scale):
+            (dTd, previousSlope) = startSearch(step: d, scale: scale, x: x, g: g, z: z, previousX: previousX,
+                                               previousG: previousG, n)
+        }
+        let dNorm = norm2(d, n, squares: dTd)
         var maxStep = 1e10
         if box.hasBounds {
             if iterations == 0 {
@@ -323,10 +347,7 @@ public struct LBFGSBRun: Sendable {
             }
         }
         let firstStep = (iterations == 0 && !box.isBoxed) ? min(1 / dNorm, maxStep) : 1
-        previousX.update(from: x, count: n)
-        previousG.update(from: g, count: n)
         let previousF = f
-        let previousSlope = dot(g, d, n)
         var slope = previousSlope
         var outcome: MoreThuente.SearchOutcome = .invalidInput
         var stopped: LBFGSBTermination?

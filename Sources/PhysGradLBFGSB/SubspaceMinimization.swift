@@ -197,14 +197,10 @@ struct SubspaceMinimization {
     // MARK: - The step
 
     /// The reduced gradient `r̂ = -Zᵀ(g + B(z - x))` over the free variables into `r[0..<freeCount]`, with
-    /// `c = Wᵀ(z - x)` from the Cauchy search (unconstrained with memory, z = x: r̂ = -g).
+    /// `c = Wᵀ(z - x)` from the Cauchy search.
     func reducedGradient(x: UnsafePointer<Double>, g: UnsafePointer<Double>, z: UnsafePointer<Double>,
-                         c: UnsafePointer<Double>, constrained: Bool, bfgs: CompactBFGSMatrix, freeSet: FreeSet,
+                         c: UnsafePointer<Double>, bfgs: CompactBFGSMatrix, freeSet: FreeSet,
                          into r: UnsafeMutablePointer<Double>) {
-        if !constrained && bfgs.count > 0 {
-            for i in 0..<n { r[i] = -g[i] }
-            return
-        }
         let free = freeSet.indices, theta = bfgs.theta, col = bfgs.count
         for i in 0..<freeSet.freeCount {
             let k = Int(free[i])
@@ -220,6 +216,40 @@ struct SubspaceMinimization {
                 r[i] += yj[k] * a1 + sj[k] * a2
             }
         }
+    }
+
+    /// Without bounds, with memory and n >= ``CompactBFGSMatrix/fusedPassesFrom``: Z = I, z = x and
+    /// r̂ = -g, so the Newton step is d = (1/θ)(-g + (1/θ) W K⁻¹ Wᵀ(-g)). Writes `-g + (1/θ) W K⁻¹ Wᵀ(-g)`
+    /// to `d` and returns 1/θ, the scale the caller applies (in its next pass over d); Wᵀg comes from the
+    /// memory update when it computed it for this g (``CompactBFGSMatrix/gradientProducts``). The same bits as
+    /// ``step(x:g:box:bfgs:freeSet:z:r:scratch:)`` from r̂ = -g: Wᵀ(-g) = -(Wᵀg) exactly.
+    func unconstrainedStep(g: UnsafePointer<Double>, bfgs: CompactBFGSMatrix, into d: UnsafeMutablePointer<Double>) -> Double {
+        let col = bfgs.count, theta = bfgs.theta
+        let w = scratch, a1 = scratch + 2 &* m, a2 = scratch + 3 &* m
+        if bfgs.hasGradientProducts {
+            w.update(from: bfgs.gradientProducts, count: col)
+            (w + col).update(from: bfgs.gradientProducts + m, count: col)
+        } else {
+            bfgs.columnProducts(with: g, y: w, s: w + col)
+        }
+        for i in 0..<col {
+            w[i] = -w[i]
+            w[col + i] = -w[col + i] * theta
+        }
+        solveK(w, pairs: col)
+        for j in 0..<col {
+            a1[j] = w[j] / theta
+            a2[j] = w[col + j]
+        }
+        bfgs.addColumns(y: a1, s: a2, to: d, negatedStart: g)
+        return 1.0 / theta
+    }
+
+    /// `w ← K⁻¹ w` with K = LELᵀ.
+    private func solveK(_ w: UnsafeMutablePointer<Double>, pairs col: Int) {
+        solveUpperTransposed(kFactor, n: 2 * col, reciprocals: kReciprocals, w)
+        for i in 0..<col { w[i] = -w[i] }
+        solveUpper(kFactor, n: 2 * col, reciprocals: kReciprocals, w)
     }
 
     /// Moves `z` to the minimizer of the model over the free variables: the Newton step d = -(ZᵀBZ)⁻¹ r̂
@@ -257,10 +287,7 @@ struct SubspaceMinimization {
                 w[col + i] = theta * sd
             }
         }
-        // w = K⁻¹ w.
-        solveUpperTransposed(kFactor, n: 2 * col, reciprocals: kReciprocals, w)
-        for i in 0..<col { w[i] = -w[i] }
-        solveUpper(kFactor, n: 2 * col, reciprocals: kReciprocals, w)
+        solveK(w, pairs: col)
         // d = (1/θ) r̂ + (1/θ²) ZᵀW w, the 1/θ applied last.
         if fused {
             for j in 0..<col {
@@ -284,15 +311,6 @@ struct SubspaceMinimization {
             }
         }
         let inverseTheta = 1.0 / theta
-        if !box.hasBounds {
-            // Every variable is free: scale and step in one pass.
-            for i in 0..<n {
-                let di = d[i] * inverseTheta
-                d[i] = di
-                z[i] = z[i] + di
-            }
-            return
-        }
         for i in 0..<freeCount { d[i] *= inverseTheta }
         projectNewtonPoint(x: x, g: g, box: box, freeSet: freeSet, z: z, d: d, zBefore: zBefore)
     }

@@ -43,20 +43,19 @@ import Testing
         let b = fused.bfgs, p = plain.bfgs
         #expect(b.head != 0 && b.count == m && b.updates == pairs)
         #expect(b.hasNewPairProducts && !p.hasNewPairProducts)
+        // Without bounds (productsForK) only the diagonal of SᵀY and SᵀS is kept, and the products K needs.
         for i in 0..<m {
-            for j in 0..<m {
-                #expect(b.sTy[i, j].bitPattern == p.sTy[i, j].bitPattern)
-                #expect(b.sTs[i, j].bitPattern == p.sTs[i, j].bitPattern)
-            }
+            #expect(b.sTy[i, i].bitPattern == p.sTy[i, i].bitPattern)
+            #expect(b.sTs[i, i].bitPattern == p.sTs[i, i].bitPattern)
         }
         let yNew = b.yColumn(m - 1)
         for j in 0..<m {
             #expect(b.newPairProducts[j] == dot(yNew, b.yColumn(j), n))
             #expect(b.newPairProducts[m + j] == dot(b.sColumn(j), yNew, n))
-            // SᵀY and SᵀS against their definitions, in the same summation order.
+            // SᵀY and SᵀS of the plain matrix against their definitions, in the same summation order.
             for i in 0...j {
-                #expect(b.sTs[i, j] == dot(b.sColumn(i), b.sColumn(j), n))
-                #expect(b.sTy[j, i] == dot(b.sColumn(j), b.yColumn(i), n))
+                #expect(p.sTs[i, j] == dot(p.sColumn(i), p.sColumn(j), n))
+                #expect(p.sTy[j, i] == dot(p.sColumn(j), p.yColumn(i), n))
             }
         }
 
@@ -75,6 +74,144 @@ import Testing
         }
         b.addColumns(y: a1, s: a2, to: &v)
         #expect(v.map(\.bitPattern) == reference.map(\.bitPattern))
+    }
+
+    /// The passes over S and Y group their columns (two at a time for products, four for sums): every
+    /// count of pairs, and lengths around the vector widths, give the bits of one dot product or one
+    /// update per column.
+    @Test(arguments: [1, 3, 4, 5, 15, 16, 17, 34])
+    func groupedColumnPassesMatchOnePassPerColumn(n: Int) {
+        let m = 6
+        for pairs in [1, 2, 3, 4, 5, 6, 9] {
+            let w = Self.matrix(n: n, m: m, pairs: pairs, productsForK: true)
+            let b = w.bfgs, col = b.count
+            var v = Self.data(n, seed: 2.5)
+            var ya = [Double](repeating: .nan, count: m), sa = ya
+            b.columnProducts(with: v, y: &ya, s: &sa)
+            for j in 0..<col {
+                #expect(ya[j].bitPattern == dot(b.yColumn(j), v, n).bitPattern, "n = \(n), pairs = \(pairs), j = \(j)")
+                #expect(sa[j].bitPattern == dot(b.sColumn(j), v, n).bitPattern, "n = \(n), pairs = \(pairs), j = \(j)")
+            }
+            let a1 = (0..<m).map { 0.3 * Double($0) - 0.7 }, a2 = (0..<m).map { 1.1 - 0.45 * Double($0) }
+            var reference = v
+            for i in 0..<n {
+                for j in 0..<col { reference[i] = (reference[i] + a1[j] * b.yColumn(j)[i]) + a2[j] * b.sColumn(j)[i] }
+            }
+            b.addColumns(y: a1, s: a2, to: &v)
+            #expect(v.map(\.bitPattern) == reference.map(\.bitPattern), "n = \(n), pairs = \(pairs)")
+        }
+    }
+
+    /// The one-pass starts of a line search and of a memory update: the vectors they write, and inner
+    /// products with the bits of `dot`.
+    @Test func onePassSearchStartAndPair() {
+        for n in [0, 1, 3, 4, 5, 7, 8, 9, 17, 1001] {
+            let x = Self.data(n, seed: 0.1), z = Self.data(n, seed: 1.3), g = Self.data(n, seed: 2.2)
+            var d = [Double](repeating: .nan, count: n), px = d, pg = d
+            let (dTd, gTd) = startSearch(z: z, x: x, g: g, d: &d, previousX: &px, previousG: &pg, n)
+            #expect(d.map(\.bitPattern) == zip(z, x).map { ($0 - $1).bitPattern }, "n = \(n)")
+            #expect(px == x && pg == g, "n = \(n)")
+            #expect(dTd.bitPattern == dot(d, d, n).bitPattern && gTd.bitPattern == dot(g, d, n).bitPattern, "n = \(n)")
+            for step in [1.0, 0.37] {
+                var sv = [Double](repeating: .nan, count: n), yv = sv
+                let yTy = formPair(g: z, previousG: g, d: d, step: step, s: &sv, y: &yv, n)
+                #expect(yv.map(\.bitPattern) == zip(z, g).map { ($0 - $1).bitPattern }, "n = \(n)")
+                #expect(sv.map(\.bitPattern) == d.map { ($0 * step).bitPattern }, "n = \(n)")
+                #expect(yTy.bitPattern == dot(yv, yv, n).bitPattern, "n = \(n)")
+            }
+        }
+    }
+
+    /// A pair formed in place in ``CompactBFGSMatrix/nextPairColumns`` gives the matrix that adding a copy
+    /// gives, through a full memory (the ring wraps).
+    @Test func pairFormedInPlace() {
+        let n = 13, m = 3
+        var inPlace = Workspace(n: n, m: m), copied = Workspace(n: n, m: m)
+        for k in 0..<5 {
+            let sv = Self.data(n, seed: Double(k) + 0.5), yv = sv.enumerated().map { i, v in (2 + Double(i % 3)) * v }
+            let (sTarget, yTarget) = inPlace.bfgs.nextPairColumns
+            sTarget.update(from: sv, count: n)
+            yTarget.update(from: yv, count: n)
+            let yTy = dot(yv, yv, n), sTy = dot(sv, yv, n), sTs = dot(sv, sv, n)
+            inPlace.bfgs.add(s: sTarget, y: yTarget, yTy: yTy, sTy: sTy, sTs: sTs, productsForK: false)
+            copied.bfgs.add(s: sv, y: yv, yTy: yTy, sTy: sTy, sTs: sTs, productsForK: false)
+            let a = inPlace.bfgs, b = copied.bfgs
+            #expect(a.count == b.count && a.head == b.head)
+            for j in 0..<a.count {
+                #expect(Array(UnsafeBufferPointer(start: a.sColumn(j), count: n)) == Array(UnsafeBufferPointer(start: b.sColumn(j), count: n)))
+                #expect(Array(UnsafeBufferPointer(start: a.yColumn(j), count: n)) == Array(UnsafeBufferPointer(start: b.yColumn(j), count: n)))
+                for i in 0..<a.count { #expect(a.sTy[i, j] == b.sTy[i, j] && a.sTs[i, j] == b.sTs[i, j]) }
+            }
+        }
+    }
+
+    /// Without bounds the solver takes the Newton step from -g directly (``SubspaceMinimization/unconstrainedStep(g:bfgs:into:)``
+    /// and the scaling in the line search's first pass): the same point, to the bit, as the general
+    /// subspace step from r̂ = -g, z = x.
+    @Test(arguments: [1, 2, 4, 5, 7])
+    func unconstrainedStepMatchesTheGeneralStep(pairs: Int) {
+        let n = 301, m = 5
+        var w = Workspace(n: n, m: m)
+        let box = Box(dimension: n, lower: nil, upper: nil)
+        box.initialStatus(into: w.freeSet.status)
+        w.freeSet.update(afterIteration: 0, constrained: false)
+        for k in 0..<pairs {
+            let sv = Self.data(n, seed: Double(k) + 1)
+            let yv = sv.enumerated().map { i, v in (1 + Double(i % 5)) * v + 0.01 * Double(k) }
+            w.bfgs.add(s: sv, y: yv, yTy: dot(yv, yv, n), sTy: dot(sv, yv, n), sTs: dot(sv, sv, n), productsForK: true)
+            #expect(w.subspace.formK(bfgs: w.bfgs, freeSet: w.freeSet))
+        }
+        let x = Self.data(n, seed: 0.2), g = Self.data(n, seed: 4.1)
+        // The general step.
+        var z = x, r = g.map { -$0 }, scratch = [Double](repeating: 0, count: n)
+        w.subspace.step(x: x, g: g, box: box, bfgs: w.bfgs, freeSet: w.freeSet, z: &z, r: &r, scratch: &scratch)
+        let general = z
+        #expect(zip(general, x).filter { $0 != $1 }.count > n / 2, "the step moves most variables")
+        let dGeneral = zip(general, x).map { $0 - $1 }
+        // The direct one, with Wᵀg by its own pass and from the memory update's pass.
+        #expect(!w.bfgs.hasGradientProducts)
+        for fromUpdate in [false, true] {
+            if fromUpdate {
+                // The same pairs in a new memory, the last added with g: the memory update's fused pass.
+                let sv = Array(UnsafeBufferPointer(start: w.bfgs.sColumn(w.bfgs.count - 1), count: n))
+                let yv = Array(UnsafeBufferPointer(start: w.bfgs.yColumn(w.bfgs.count - 1), count: n))
+                var again = Workspace(n: n, m: m)
+                for j in 0..<(w.bfgs.count - 1) {
+                    let sj = Array(UnsafeBufferPointer(start: w.bfgs.sColumn(j), count: n))
+                    let yj = Array(UnsafeBufferPointer(start: w.bfgs.yColumn(j), count: n))
+                    again.bfgs.add(s: sj, y: yj, yTy: dot(yj, yj, n), sTy: dot(sj, yj, n), sTs: dot(sj, sj, n), productsForK: true)
+                    #expect(again.subspace.formK(bfgs: again.bfgs, freeSet: w.freeSet))
+                }
+                again.bfgs.add(s: sv, y: yv, yTy: dot(yv, yv, n), sTy: dot(sv, yv, n), sTs: dot(sv, sv, n), productsForK: true,
+                               gradient: g)
+                #expect(again.bfgs.hasGradientProducts)
+                #expect(again.subspace.formK(bfgs: again.bfgs, freeSet: w.freeSet))
+                w = again
+            }
+            var d = [Double](repeating: .nan, count: n), zDirect = d, px = d, pg = d
+            let scale = w.subspace.unconstrainedStep(g: g, bfgs: w.bfgs, into: &d)
+            let (dTd, gTd) = startSearch(step: &d, scale: scale, x: x, g: g, z: &zDirect, previousX: &px, previousG: &pg, n)
+            #expect(zDirect.map(\.bitPattern) == general.map(\.bitPattern), "pairs = \(pairs), from the update: \(fromUpdate)")
+            #expect(d.map(\.bitPattern) == dGeneral.map(\.bitPattern), "pairs = \(pairs), from the update: \(fromUpdate)")
+            #expect(dTd == dot(dGeneral, dGeneral, n) && gTd == dot(g, dGeneral, n))
+        }
+    }
+
+    @Test func largestMagnitude() {
+        for n in [0, 1, 3, 4, 5, 7, 8, 9, 17] {
+            var x = Self.data(n, seed: 0.9)
+            let expected = x.map(abs).max() ?? 0
+            #expect(maximumMagnitude(x, n) == expected, "n = \(n)")
+            for k in 0..<n {
+                let kept = x[k]
+                x[k] = .nan
+                #expect(maximumMagnitude(x, n).isNaN, "n = \(n), NaN at \(k)")
+                x[k] = -.infinity
+                #expect(maximumMagnitude(x, n) == .infinity, "n = \(n), -inf at \(k)")
+                x[k] = kept
+            }
+        }
+        #expect(maximumMagnitude([-0.0, -0.0, -0.0, -0.0, -0.0], 5) == 0)
     }
 
     /// B = θI - W M Wᵀ through `applyMiddle`, and H = B⁻¹ through the two-loop recursion: H(Bv) = v.
