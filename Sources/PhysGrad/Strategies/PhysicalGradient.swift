@@ -241,22 +241,16 @@ func minimizeDistance(
     _ solver: inout LBFGSBSolver
 ) throws(LBFGSBError) -> LBFGSBResult {
     var phi = objective
-    let n = start.count
-    var xBuffer = [Double](repeating: 0, count: n)
-    var gBuffer = [Double](repeating: 0, count: n)
     switch gradient {
     case .finiteDifferences:
+        var xBuffer = [Double](repeating: 0, count: start.count)
         return try solver.minimize(from: start) { xp in
-            for i in 0..<n { xBuffer[i] = xp[i] }
+            _ = xBuffer.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: xp) }
             return phi.value(at: xBuffer)
         }
     case .exact:
-        return try solver.minimize(from: start) { xp, gp in
-            for i in 0..<n { xBuffer[i] = xp[i] }
-            let f = phi.valueAndGradient(at: xBuffer, gradient: &gBuffer)
-            for i in 0..<n { gp[i] = gBuffer[i] }
-            return f
-        }
+        // The buffer form: the array-level objectives evaluate straight from L-BFGS-B's x into its g.
+        return try solver.minimize(from: start) { xp, gp in phi.valueAndGradient(at: xp, gradient: gp) }
     }
 }
 
