@@ -166,10 +166,28 @@ public enum Vector {
     @inlinable
     public static func distance(_ x: [Double], _ y: [Double]) -> Double {
         precondition(x.count == y.count, "Vector.distance: lengths \(x.count) and \(y.count) differ")
-        var ss = 0.0
-        for i in x.indices {
-            let d = x[i] - y[i]
-            ss += d * d
+        // Eight running sums in a fixed order (the same bits on every CPU), then the tail.
+        let ss = x.withUnsafeBufferPointer { xb in
+            y.withUnsafeBufferPointer { yb in
+                let n = xb.count
+                guard n > 0, let xp = xb.baseAddress, let yp = yb.baseAddress else { return 0.0 }
+                let xr = UnsafeRawPointer(xp), yr = UnsafeRawPointer(yp)
+                var acc = SIMD8<Double>()
+                var i = 0
+                while i + 8 <= n {
+                    let d = xr.loadUnaligned(fromByteOffset: i &* 8, as: SIMD8<Double>.self)
+                        - yr.loadUnaligned(fromByteOffset: i &* 8, as: SIMD8<Double>.self)
+                    acc += d * d
+                    i &+= 8
+                }
+                var s = acc.sum()
+                while i < n {
+                    let d = xp[i] - yp[i]
+                    s += d * d
+                    i &+= 1
+                }
+                return s
+            }
         }
         if ss.isFinite && ss > 0x1p-1000 { return ss.squareRoot() }
         return norm2(subtract(x, y))

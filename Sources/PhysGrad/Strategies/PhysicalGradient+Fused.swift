@@ -40,8 +40,9 @@ extension PhysicalGradient {
 
     /// One PG step on the fused path: per step one model evaluation (at the new iterate, which
     /// also gives the loss the driver reports and the next step's y), one pass for the loss and
-    /// the next y-space target, the inverse, and one pass for the accepted point, each checking
-    /// finiteness on the way. The numbers are those of the general step with a fixed step.
+    /// the next y-space target (checking finiteness on the way), the inverse, and a finiteness
+    /// check of its answer x', the new iterate. The numbers are those of the general step with a
+    /// fixed step.
     func fusedStep(_ state: inout State, evaluator: inout ProblemEvaluator) throws(StepFailure) -> StepOutcome {
         if state.fused!.loss == nil { evaluateFused(at: state.x, &state.fused!, &evaluator) }
         guard let loss = state.fused!.loss, loss.isFinite else {
@@ -60,7 +61,7 @@ extension PhysicalGradient {
         report.stepLength = 1
 
         evaluator.recordInverse(evaluations: 0, iterations: 0)
-        var next: [Double]
+        let next: [Double]
         do {
             next = try evaluator.problem.inverse!(state.fused!.target)
         } catch {
@@ -70,21 +71,11 @@ extension PhysicalGradient {
         if next.count != n {
             throw StepFailure(.inverseFailed("the inverse gave \(next.count) entries, expected \(n)"))
         }
-        // x + 1·(x' - x), as a fixed step takes it, written over the inverse's answer.
-        let iterateIsFinite = state.x.withUnsafeBufferPointer { x in
-            next.withUnsafeMutableBufferPointer { fusedFixedStep(from: x, overwriting: $0) }
-        }
-        if !iterateIsFinite {
-            // A non-finite x' (from a deterministic inverse, asked again) or an overflowing
-            // x + (x' - x), which the driver reports for the iterate.
-            let answer = (try? evaluator.problem.inverse!(state.fused!.target)) ?? []
-            try requireFinite(answer, "inverse y⁻¹(y')")
-        }
-        let checked = iterateIsFinite
+        // The new iterate is x' itself, as on the general path with a fixed step.
+        try requireFinite(next, "inverse y⁻¹(y')")
         state.x = next
-        state.fused!.loss = nil
-        if checked { evaluateFused(at: state.x, &state.fused!, &evaluator) }
-        return StepOutcome(x: state.x, loss: state.fused!.loss, report: report, iterateIsFinite: checked)
+        evaluateFused(at: state.x, &state.fused!, &evaluator)
+        return StepOutcome(x: state.x, loss: state.fused!.loss, report: report, iterateIsFinite: true)
     }
 
     /// y(x) into the buffers, then the loss and the y-space target in one pass.
@@ -155,30 +146,4 @@ func fusedYStep(_ y: UnsafeBufferPointer<Double>, _ t: UnsafePointer<Double>?, t
     let bound = targetBound + (1 + eta) * loss.squareRoot()
     if bound < 0x1p1023 { return (loss, true) }
     return (loss, Vector.allFinite(UnsafeBufferPointer(z)))
-}
-
-/// The fixed step `x + 1·(x' - x)` written over `answer` (x'), in one pass: returns whether
-/// every entry of the new iterate is finite (when it is, so is every entry of x': a NaN or
-/// infinite x'_i makes the iterate's entry NaN or infinite).
-func fusedFixedStep(from x: UnsafeBufferPointer<Double>, overwriting answer: UnsafeMutableBufferPointer<Double>) -> Bool {
-    let n = x.count
-    precondition(answer.count == n, "fusedFixedStep: x has \(n) entries, the answer \(answer.count)")
-    guard n > 0, let xp = x.baseAddress, let pp = answer.baseAddress else { return true }
-    var c = SIMD4<Double>.zero
-    var i = 0
-    while i &+ 4 <= n {
-        let xv = load4(xp, i)
-        let v = xv + (load4(pp, i) - xv)
-        store4(v, pp, i)
-        c += v - v
-        i &+= 4
-    }
-    var tail = 0.0
-    while i < n {
-        let v = xp[i] + (pp[i] - xp[i])
-        pp[i] = v
-        tail += v - v
-        i &+= 1
-    }
-    return (c.sum() + tail).isFinite
 }

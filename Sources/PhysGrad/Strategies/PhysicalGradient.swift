@@ -49,7 +49,7 @@ public struct NumericalInverse: Sendable, Equatable {
 /// with y⁻¹ the problem's analytic inverse, or computed numerically as
 /// x' = argmin_x |y(x) - y'|² by L-BFGS-B warm-started at x (``NumericalInverse``).
 ///
-/// Offers ``StepAcceptance/fixed`` (default, the book's update) and
+/// Offers ``StepAcceptance/fixed`` (default, the book's update: the new iterate is x' itself) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)``, which halves the x-space step
 /// `x' - x` until the loss decreases (an inverse-simulator step need not be a descent direction
 /// of L in x, so sufficient decrease is not asked for). Each numerical inverse is reported per
@@ -58,8 +58,8 @@ public struct NumericalInverse: Sendable, Equatable {
 /// With the analytic inverse, fixed steps and the closed-form loss `L(y) = |y - t|²`
 /// (`SquaredDistanceObjective`, the catalog's loss) declared with a diagonal Hessian, the step is
 /// `y' = y - η (y - t)` and runs fused: the model is evaluated once per step, at the new iterate
-/// (which gives the loss there and the next step's y), and the loss, the target and the accepted
-/// point take one pass over n each, with buffers kept across steps. The numbers are those of the
+/// (which gives the loss there and the next step's y), the loss and the target take one pass over
+/// n, and x' one finiteness check, with buffers kept across steps. The numbers are those of the
 /// general step; the counts show one model evaluation more per run (y at the start).
 public struct PhysicalGradient: SteppingOptimizer {
     /// How y' is mapped back to x.
@@ -192,6 +192,14 @@ public struct PhysicalGradient: SteppingOptimizer {
         try requireFinite(proposal, "inverse y⁻¹(y')")
         if proposal.count != state.x.count {
             throw StepFailure(.inverseFailed("the inverse gave \(proposal.count) entries, expected \(state.x.count)"))
+        }
+        if acceptance == .fixed {
+            // The book's update: the new iterate is x' itself (not x + 1·(x' - x), which can
+            // differ from x' by rounding).
+            report.proposedStepLength = 1
+            report.stepLength = 1
+            state.x = proposal
+            return StepOutcome(x: state.x, report: report)
         }
         let d = Vector.subtract(proposal, state.x)
         let accepted: AcceptedPoint
