@@ -236,19 +236,18 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
 }
 
 /// Value and the partials of `k` in its tracked arguments (`mask` bit j: argument j is tracked).
-/// For `Double` elements one evaluation on `DualLanes<SIMD4<Double>>` gives all three; otherwise
-/// one evaluation on `Dual<Base>` per tracked argument.
+/// For `Double` elements one evaluation on ``_DualTriple`` gives all three (scalar parts, so the
+/// loops over points vectorize); otherwise one evaluation on `Dual<Base>` per tracked argument.
 @inlinable @inline(__always)
 func _partials3<K: StencilKernel, Base: PhysGradReal>(
     _ k: K, _ a: Base, _ b: Base, _ c: Base, _ i: Int, _ mask: Int
 ) -> (Base, Base, Base) {
     if Base.self == Double.self {
-        typealias L = DualLanes<SIMD4<Double>>
-        let r = k(L(value: unsafeBitCast(a, to: Double.self), tangents: SIMD4(1, 0, 0, 0)),
-                  L(value: unsafeBitCast(b, to: Double.self), tangents: SIMD4(0, 1, 0, 0)),
-                  L(value: unsafeBitCast(c, to: Double.self), tangents: SIMD4(0, 0, 1, 0)), at: i)
-        return (unsafeBitCast(r.tangents[0], to: Base.self), unsafeBitCast(r.tangents[1], to: Base.self),
-                unsafeBitCast(r.tangents[2], to: Base.self))
+        typealias T = _DualTriple<Double>
+        let r = k(T(value: unsafeBitCast(a, to: Double.self), d0: 1, d1: 0, d2: 0, lanes: 1),
+                  T(value: unsafeBitCast(b, to: Double.self), d0: 0, d1: 1, d2: 0, lanes: 2),
+                  T(value: unsafeBitCast(c, to: Double.self), d0: 0, d1: 0, d2: 1, lanes: 4), at: i)
+        return (unsafeBitCast(r.d0, to: Base.self), unsafeBitCast(r.d1, to: Base.self), unsafeBitCast(r.d2, to: Base.self))
     }
     if Base.self == Dual<Double>.self {
         // Forward-over-reverse elements: one evaluation on Dual<DualLanes<SIMD4<Double>>> gives the

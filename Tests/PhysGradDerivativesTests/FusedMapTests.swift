@@ -213,3 +213,76 @@ struct FusedMapTests {
         }
     }
 }
+
+// MARK: - Three-part duals and stencils
+
+/// A three-argument function built from the smooth blocks (every elementary function, both
+/// argument orders, a quotient), for comparing ``_DualTriple`` with ``Dual``.
+func smoothTriple<T: PhysGradReal>(_ op: Int, _ a: T, _ b: T, _ c: T) -> T {
+    smoothBlock(op, a, b) * c - smoothBlock((op + 7) % smoothBlockCount, c, a) / (2 + b * b) + smoothBlock(op, b - c, a)
+}
+
+/// A stencil with every kind of operation (products, a quotient, transcendental functions and a
+/// position-dependent coefficient).
+struct RichStencil: StencilKernel, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ l: T, _ c: T, _ r: T, at i: Int) -> T {
+        c - 0.2 * (r - l) * (l + c + r) + T.sin(l * r) / (2 + c * c) + T(Double(i % 3)) * 0.1 * T.exp(0.3 * (r - 2 * c + l))
+    }
+}
+
+/// Two stencil steps and a weighted sum of squares, written on tracked vectors and on scalars.
+struct TwoStencilSteps: ArrayObjective, GenericObjective, Sendable {
+    let periodic: Bool
+    var boundaryValues: (Double, Double) { (0.3, -0.7) }
+
+    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+        let b: StencilBoundary<Base> = periodic ? .periodic : .fixed(left: Base(boundaryValues.0), right: Base(boundaryValues.1))
+        let y = x.stencil(RichStencil(), boundary: b).stencil(RichStencil(), boundary: b)
+        return (y * y).sum()
+    }
+
+    func step<T: PhysGradReal>(_ u: [T]) -> [T] {
+        let n = u.count
+        let left: T = periodic ? u[n - 1] : T(boundaryValues.0), right: T = periodic ? u[0] : T(boundaryValues.1)
+        return (0..<n).map { i in RichStencil()(i == 0 ? left : u[i - 1], u[i], i == n - 1 ? right : u[i + 1], at: i) }
+    }
+
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T {
+        let y = step(step(x))
+        var s: T = 0
+        for v in y { s += v * v }
+        return s
+    }
+}
+
+@Suite("Three-part duals and stencils")
+struct DualTripleTests {
+    @Test("_DualTriple's parts are three Dual evaluations' (skipped parts are exact zeros)")
+    func dualTripleMatchesDual() {
+        var r = SplitMix64(seed: 31)
+        typealias T = _DualTriple<Double>
+        for op in 0..<smoothBlockCount {
+            for _ in 0..<20 {
+                let a = r.uniform(-1.2, 1.2), b = r.uniform(-1.2, 1.2), c = r.uniform(-1.2, 1.2)
+                let p = smoothTriple(op, T(value: a, d0: 1, d1: 0, d2: 0, lanes: 1), T(value: b, d0: 0, d1: 1, d2: 0, lanes: 2),
+                                     T(value: c, d0: 0, d1: 0, d2: 1, lanes: 4))
+                let da = smoothTriple(op, Dual(value: a, derivative: 1), Dual(constant: b), Dual(constant: c))
+                let db = smoothTriple(op, Dual(constant: a), Dual(value: b, derivative: 1), Dual(constant: c))
+                let dc = smoothTriple(op, Dual(constant: a), Dual(constant: b), Dual(value: c, derivative: 1))
+                #expect(p.value == da.value && p.d0 == da.derivative && p.d1 == db.derivative && p.d2 == dc.derivative,
+                        "block \(op) at (\(a), \(b), \(c))")
+                #expect(p.lanes == 7)
+                // Only the middle argument seeded: the other parts are never computed and stay exactly 0.
+                let q = smoothTriple(op, T(constant: a), T(value: b, d0: 0, d1: 1, d2: 0, lanes: 2), T(constant: c))
+                #expect(q.value == db.value && q.d0 == 0 && q.d1 == db.derivative && q.d2 == 0 && q.lanes == 2, "block \(op): one seed")
+            }
+        }
+    }
+
+    @Test("stencil gradients and hvps equal the scalar tape's, periodic and fixed ends",
+          arguments: [1, 2, 3, 4, 5, 7, 8, 9, 17, 1024, 1031])
+    func stencilsAgainstScalarTape(n: Int) {
+        FusedMapTests().checkAgainstScalarTape(TwoStencilSteps(periodic: true), n: n)
+        FusedMapTests().checkAgainstScalarTape(TwoStencilSteps(periodic: false), n: n)
+    }
+}
