@@ -19,6 +19,75 @@ public protocol LinearOperator {
     func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>)
     /// `x = Aᵀ y` (y: m elements, x: n elements, x's old contents ignored).
     func applyTransposed(_ y: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>)
+    /// `Y = A X` for k vectors stored interleaved: vector c's element j at `x[j · stride + c]`
+    /// (j < n), its image's element i at `y[i · stride + c]` (i < m), for c < k <= stride; the
+    /// other doubles of y are left as they are. Derivative elements (``Dual``, ``DualLanes``) are
+    /// such interleaved vectors: their value and tangents. The default applies ``apply(_:into:)``
+    /// to each vector through scratch buffers; dense and banded operators do all k in one pass.
+    func apply(interleaved x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int)
+    /// `X = Aᵀ Y` for k interleaved vectors, as ``apply(interleaved:into:vectors:stride:)``
+    /// (y: m elements per vector, x: n).
+    func applyTransposed(interleaved y: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int)
+}
+
+extension LinearOperator {
+    @inlinable
+    public func apply(interleaved x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int) {
+        _applyEachVector(x, inputCount, y, outputCount, k, stride) { apply($0, into: $1) }
+    }
+
+    @inlinable
+    public func applyTransposed(interleaved y: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int) {
+        _applyEachVector(y, outputCount, x, inputCount, k, stride) { applyTransposed($0, into: $1) }
+    }
+}
+
+/// A few doubles loaded, accumulated and stored together (the operators' interleaved kernels).
+protocol _DoubleVector {
+    static var zero: Self { get }
+    static func load(from p: UnsafePointer<Double>) -> Self
+    func store(to p: UnsafeMutablePointer<Double>)
+    mutating func addProduct(_ a: Double, _ v: Self)
+}
+
+/// One double as a `_DoubleVector`.
+struct _OneDouble: _DoubleVector {
+    var value: Double
+    static var zero: _OneDouble { _OneDouble(value: 0) }
+    @inline(__always) static func load(from p: UnsafePointer<Double>) -> _OneDouble { _OneDouble(value: p.pointee) }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Double>) { p.pointee = value }
+    @inline(__always) mutating func addProduct(_ a: Double, _ v: _OneDouble) { value += a * v.value }
+}
+
+extension SIMD2: _DoubleVector where Scalar == Double {}
+extension SIMD4: _DoubleVector where Scalar == Double {}
+extension SIMD8: _DoubleVector where Scalar == Double {}
+
+extension SIMD where Scalar == Double {
+    @inline(__always)
+    static func load(from p: UnsafePointer<Double>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+    @inline(__always)
+    func store(to p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self) }
+    @inline(__always)
+    mutating func addProduct(_ a: Double, _ v: Self) { self += a * v }
+}
+
+/// `map` (of `inCount` doubles to `outCount`) applied to each of k interleaved vectors through
+/// two scratch buffers.
+@inlinable
+func _applyEachVector(_ x: UnsafePointer<Double>, _ inCount: Int, _ y: UnsafeMutablePointer<Double>, _ outCount: Int,
+                      _ k: Int, _ stride: Int,
+                      _ map: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void) {
+    guard k > 0 else { return }
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: inCount + outCount) { scratch in
+        let xs = UnsafeMutableBufferPointer(rebasing: scratch[0..<inCount])
+        let ys = UnsafeMutableBufferPointer(rebasing: scratch[inCount..<(inCount + outCount)])
+        for c in 0..<k {
+            for j in 0..<inCount { xs[j] = x[j * stride + c] }
+            map(UnsafeBufferPointer(xs), ys)
+            for i in 0..<outCount { y[i * stride + c] = ys[i] }
+        }
+    }
 }
 
 /// A dense m x n matrix as a ``LinearOperator`` (BLAS `dgemv`).
@@ -36,6 +105,31 @@ public struct DenseOperator: LinearOperator, Sendable {
 
     public func applyTransposed(_ y: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) {
         _gemv(transposed: true, y, x)
+    }
+
+    /// All k vectors in one BLAS `dgemm`: `Y = X Aᵀ` with X the k x n matrix of leading dimension `stride`.
+    public func apply(interleaved x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int) {
+        _gemm(transposed: false, x, y, k, stride)
+    }
+
+    /// All k vectors in one BLAS `dgemm`: `X = Y A`.
+    public func applyTransposed(interleaved y: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int) {
+        _gemm(transposed: true, y, x, k, stride)
+    }
+
+    func _gemm(transposed: Bool, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ k: Int, _ stride: Int) {
+        precondition(k >= 0 && k <= stride, "DenseOperator: \(k) interleaved vectors with stride \(stride)")
+        let m = matrix.rows, n = matrix.columns
+        let inner = transposed ? m : n, outer = transposed ? n : m
+        if k == 0 || outer == 0 { return }
+        if inner == 0 {
+            for i in 0..<outer { for c in 0..<k { y[i * stride + c] = 0 } }
+            return
+        }
+        matrix.withUnsafeBufferPointer { a in
+            cblas_dgemm(CblasColMajor, CblasNoTrans, transposed ? CblasNoTrans : CblasTrans, Int32(k), Int32(outer), Int32(inner), 1,
+                        x, Int32(stride), a.baseAddress, Int32(Swift.max(1, m)), 0, y, Int32(stride))
+        }
     }
 
     func _gemv(transposed: Bool, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
@@ -73,7 +167,8 @@ public struct BandedOperator: LinearOperator, Sendable {
         let ld = lower + upper + 1
         var b = [Double](repeating: 0, count: ld * n)
         for j in 0..<n {
-            for i in Swift.max(0, j - upper)..<Swift.min(m, j + lower + 1) { b[(upper + i - j) + j * ld] = element(i, j) }
+            let first = Swift.max(0, j - upper), end = Swift.min(m, j + lower + 1)
+            if first < end { for i in first..<end { b[(upper + i - j) + j * ld] = element(i, j) } }
         }
         band = b
     }
@@ -84,6 +179,62 @@ public struct BandedOperator: LinearOperator, Sendable {
 
     public func applyTransposed(_ y: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) {
         _gbmv(transposed: true, y, x)
+    }
+
+    /// All k vectors in one pass over the band: `y_i = Σ_j A[i, j] x_j` on the k doubles of
+    /// each element at once (held in SIMD registers across the row's band for k = 1, 2, 4, 8).
+    public func apply(interleaved x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int) {
+        _bandProduct(transposed: false, x, y, k, stride)
+    }
+
+    /// All k vectors in one pass over the band: `x_j = Σ_i A[i, j] y_i`.
+    public func applyTransposed(interleaved y: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, vectors k: Int, stride: Int) {
+        _bandProduct(transposed: true, y, x, k, stride)
+    }
+
+    func _bandProduct(transposed: Bool, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ k: Int, _ stride: Int) {
+        precondition(k >= 0 && k <= stride, "BandedOperator: \(k) interleaved vectors with stride \(stride)")
+        guard k > 0 else { return }
+        band.withUnsafeBufferPointer { b in
+            switch k {
+            case 8: _bandRows(SIMD8<Double>.self, transposed, b, x, y, stride)
+            case 4: _bandRows(SIMD4<Double>.self, transposed, b, x, y, stride)
+            case 2: _bandRows(SIMD2<Double>.self, transposed, b, x, y, stride)
+            default:
+                for c in 0..<k { _bandRows(_OneDouble.self, transposed, b, x + c, y + c, stride) }
+            }
+        }
+    }
+
+    /// out_i = Σ_j M[i, j] in_j for M = A (or Aᵀ), each element a `V` of doubles at `i · stride`;
+    /// the sum over the row's band stays in registers.
+    @inline(__always)
+    func _bandRows<V: _DoubleVector>(_: V.Type, _ transposed: Bool, _ b: UnsafeBufferPointer<Double>,
+                                     _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ stride: Int) {
+        let ld = lower + upper + 1
+        let rows = transposed ? inputCount : outputCount, columns = transposed ? outputCount : inputCount
+        guard let base = b.baseAddress else {
+            for i in 0..<rows { V.zero.store(to: y + i * stride) }
+            return
+        }
+        for i in 0..<rows {
+            var acc = V.zero
+            if transposed {
+                // Aᵀ[i, j] = A[j, i]: column i of the band, rows i - upper ... i + lower of A.
+                let first = Swift.max(0, i - upper), last = Swift.min(columns - 1, i + lower)
+                if first <= last {
+                    let column = base + (upper - i) + i * ld
+                    for j in first...last { acc.addProduct(column[j], V.load(from: x + j * stride)) }
+                }
+            } else {
+                // A[i, j] at base[(upper + i - j) + j · ld], for i - lower <= j <= i + upper.
+                let first = Swift.max(0, i - lower), last = Swift.min(columns - 1, i + upper)
+                if first <= last {
+                    for j in first...last { acc.addProduct(base[(upper + i - j) + j * ld], V.load(from: x + j * stride)) }
+                }
+            }
+            acc.store(to: y + i * stride)
+        }
     }
 
     func _gbmv(transposed: Bool, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
@@ -98,39 +249,41 @@ public struct BandedOperator: LinearOperator, Sendable {
     }
 }
 
-/// Applies `apply` (a map of `Double` buffers with `inCount` inputs and `outCount` outputs) to
-/// every `Double` component of `Base` elements: for `Double` directly, otherwise component by
-/// component through scratch buffers (the map must be linear, so the components do not mix).
+/// `y = A x` (or `Aᵀ x`) on elements of `Base`: for `Double` directly, otherwise on the doubles
+/// of each element (value, tangents) as interleaved vectors, skipping the padding of
+/// ``DualLanes`` (the map is linear, so the components do not mix).
 @inlinable
-func _applyComponentwise<Base: PhysGradReal>(
-    _ tape: ArrayTape<Base>, _ x: UnsafePointer<Base>, _ inCount: Int, _ y: UnsafeMutablePointer<Base>, _ outCount: Int,
-    _ apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
+func _applyComponentwise<Base: PhysGradReal, Op: LinearOperator>(
+    _ op: Op, transposed: Bool, _ x: UnsafePointer<Base>, _ inCount: Int, _ y: UnsafeMutablePointer<Base>, _ outCount: Int
 ) {
     if Base.self == Double.self {
-        apply(UnsafeBufferPointer(start: UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), count: inCount),
-              UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), count: outCount))
+        let xb = UnsafeBufferPointer(start: UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), count: inCount)
+        let yb = UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), count: outCount)
+        if transposed { op.applyTransposed(xb, into: yb) } else { op.apply(xb, into: yb) }
         return
     }
-    let stride = MemoryLayout<Base>.stride
-    precondition(stride % 8 == 0, "LinearOperator: the element type \(Base.self) is not made of Doubles")
-    let xs = tape._allocateDoubles(inCount), ys = tape._allocateDoubles(outCount)
-    let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
-    // The byte offsets of the Double components (DualLanes<SIMD8<Double>> has padding after its value).
-    let offsets: [Int]
+    let size = MemoryLayout<Base>.stride
+    precondition(size % 8 == 0, "LinearOperator: the element type \(Base.self) is not made of Doubles")
+    let stride = size / 8
+    // Runs of Double components (start, count): DualLanes keeps its value, padding, then its tangents.
+    var runs = ((0, stride), (0, 0))
     if Base.self == DualLanes<SIMD8<Double>>.self {
-        let t = MemoryLayout<DualLanes<SIMD8<Double>>>.offset(of: \DualLanes<SIMD8<Double>>.tangents)!
-        offsets = [0] + (0..<8).map { t + 8 * $0 }
+        runs = ((0, 1), (MemoryLayout<DualLanes<SIMD8<Double>>>.offset(of: \DualLanes<SIMD8<Double>>.tangents)! / 8, 8))
     } else if Base.self == DualLanes<SIMD4<Double>>.self {
-        let t = MemoryLayout<DualLanes<SIMD4<Double>>>.offset(of: \DualLanes<SIMD4<Double>>.tangents)!
-        offsets = [0] + (0..<4).map { t + 8 * $0 }
-    } else {
-        offsets = (0..<(stride / 8)).map { 8 * $0 }
+        runs = ((0, 1), (MemoryLayout<DualLanes<SIMD4<Double>>>.offset(of: \DualLanes<SIMD4<Double>>.tangents)! / 8, 4))
     }
-    for c in offsets.map({ $0 / 8 }) {
-        for i in 0..<inCount { xs[i] = xr.load(fromByteOffset: i * stride + c * 8, as: Double.self) }
-        apply(UnsafeBufferPointer(start: xs, count: inCount), UnsafeMutableBufferPointer(start: ys, count: outCount))
-        for i in 0..<outCount { yr.storeBytes(of: ys[i], toByteOffset: i * stride + c * 8, as: Double.self) }
+    let xd = UnsafeRawPointer(x).assumingMemoryBound(to: Double.self)
+    let yd = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self)
+    func run(_ start: Int, _ k: Int) {
+        guard k > 0 else { return }
+        if transposed {
+            op.applyTransposed(interleaved: xd + start, into: yd + start, vectors: k, stride: stride)
+        } else {
+            op.apply(interleaved: xd + start, into: yd + start, vectors: k, stride: stride)
+        }
     }
+    run(runs.0.0, runs.0.1)
+    run(runs.1.0, runs.1.1)
 }
 
 extension TrackedVector {
@@ -142,19 +295,19 @@ extension TrackedVector {
         precondition(op.inputCount == count, "TrackedVector.applying: operator takes \(op.inputCount) elements, vector has \(count)")
         let m = op.outputCount, n = count
         let out = tape._allocate(m)
-        _applyComponentwise(tape, values, n, out, m) { op.apply($0, into: $1) }
+        _applyComponentwise(op, transposed: false, values, n, out, m)
         return _unaryNode(out, count: m, reverse: { tape, ybar, src in
             tape._accumulateAdjoint(src) { p, fresh in
                 if fresh {
-                    _applyComponentwise(tape, ybar, m, p, n) { op.applyTransposed($0, into: $1) }
+                    _applyComponentwise(op, transposed: true, ybar, m, p, n)
                 } else {
                     let tmp = tape._allocate(n)
-                    _applyComponentwise(tape, ybar, m, tmp, n) { op.applyTransposed($0, into: $1) }
+                    _applyComponentwise(op, transposed: true, ybar, m, tmp, n)
                     for i in 0..<n { p[i] += tmp[i] }
                 }
             }
         }, forward: { t, o in
-            _applyComponentwise(tape, t, n, o, m) { op.apply($0, into: $1) }
+            _applyComponentwise(op, transposed: false, t, n, o, m)
         })
     }
 

@@ -12,7 +12,8 @@ import Foundation
 // "problem(n)-method" contains TEXT; `--profile` prints, instead, what each piece of a step costs
 // on each problem (model value, banded and dense Jacobians and Hessians, factorizations; medians
 // on stderr; Profile.swift); `--trace` prints each run's steps instead (loss, distance to the
-// solution, trials, rejections, ρ or Δ, damping, solve; Profile.swift).
+// solution, trials, rejections, ρ or Δ, damping, solve; Profile.swift); `--loop REPS` runs the
+// selected rows REPS times each without timing them (for perf and callgrind).
 import PhysGrad
 import PhysGradBenchSupport
 import PhysGradLinearAlgebra
@@ -24,18 +25,27 @@ let problems: [(String, Int)] = args.quick ? [("blur", 100), ("burgers", 64)]
     : [("blur", 100), ("blur", 1000), ("burgers", 64), ("burgers", 256)]
 // `--only TEXT`: the rows whose "problem(n)-method" contains TEXT (e.g. `--only blur(100)`, `--only -gn`).
 let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+/// `--only TEXT` selects the rows whose name contains TEXT; `--only TEXT$` the row named TEXT.
+func rowSelected(_ row: String, _ text: String) -> Bool {
+    text.hasSuffix("$") ? row == String(text.dropLast()) : row.contains(text)
+}
 if CommandLine.arguments.contains("--profile") { profileLeastSquares(problems); exit(0) }
 if CommandLine.arguments.contains("--sweep") { sweepLeastSquares(only: only); exit(0) }
 if CommandLine.arguments.contains("--trace") { traceLeastSquares(problems, only: only); exit(0) }
 
+let loopReps = CommandLine.arguments.firstIndex(of: "--loop").flatMap { $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]) : nil }
 for (name, n) in problems {
     let problem = name == "blur" ? try! Problems.blur(n) : try! Problems.burgers(n)
     let methods: [(String, any Optimizer)] = [
         ("lm", LevenbergMarquardt()), ("lm-minpack", LevenbergMarquardt(acceptance: .trustRegion(.length()))),
         ("gn", GaussNewton()), ("newton", Newton()),
     ]
-    for (label, method) in methods where only.map({ "\(name)(\(n))-\(label)".contains($0) }) ?? true {
+    for (label, method) in methods where only.map({ rowSelected("\(name)(\(n))-\(label)", $0) }) ?? true {
         var last: OptimizationResult!
+        if let reps = loopReps {
+            for _ in 0..<reps { blackHole(try! optimize(problem, with: method, options: RunOptions(steps: 1000))) }
+            continue
+        }
         let time = measure(minRuns: n >= 1000 ? 1 : 3, minSeconds: n >= 1000 ? 0 : 0.25) {
             last = try! optimize(problem, with: method, options: RunOptions(steps: 1000))
         }
