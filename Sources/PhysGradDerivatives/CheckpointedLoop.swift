@@ -13,8 +13,9 @@ public enum CheckpointSchedule: Sendable, Hashable {
     case storeAll
     /// Keep at most `snapshots` states (>= 0; 0 recomputes every state from the start, O(T²) steps).
     case binomial(snapshots: Int)
-    /// `ceil(sqrt(T))` snapshots: memory ∝ sqrt(T) states, at most 2 or 3 recomputations per step
-    /// for T up to a few thousand.
+    /// `2 ceil(sqrt(T))` snapshots: memory ∝ sqrt(T) states, and no step recomputed more than
+    /// twice whatever T (C(s + 2, 2) >= s²/2 >= 2T). Half as many snapshots allow up to three
+    /// recomputations: on burgers(1024) (T = 296) 1089 step evaluations per gradient instead of 851.
     case automatic
 
     /// The number of snapshots for a loop of `steps` steps.
@@ -25,7 +26,7 @@ public enum CheckpointSchedule: Sendable, Hashable {
         case .automatic:
             var s = 0
             while s * s < steps { s += 1 }
-            return Swift.min(s, Swift.max(0, steps - 1))
+            return Swift.min(2 * s, Swift.max(0, steps - 1))
         }
     }
 

@@ -334,6 +334,20 @@ struct CheckpointTests {
         #expect(peak(400) == peak(100))
     }
 
+    @Test("the automatic schedule keeps 2 ceil(sqrt(T)) snapshots and recomputes a step at most twice",
+          arguments: [1, 2, 3, 5, 17, 100, 401, 1000])
+    func automaticSchedule(_ steps: Int) {
+        let n = 8
+        var root = 0
+        while root * root < steps { root += 1 }
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: steps) == min(2 * root, steps - 1))
+        let tape = ArrayTape<Double>()
+        let y = Loop(steps: steps, schedule: .automatic)(tape.variable(SplitMix64(seed: 4).vectorOf(n)))
+        tape.reverseSweep(from: y.squaredNorm())
+        // The forward pass, at most two recomputations, and once recorded, per step.
+        #expect(tape.loopStepEvaluations <= 3 * steps, "T=\(steps): \(tape.loopStepEvaluations) step evaluations")
+    }
+
     func binomial(_ a: Int, _ b: Int) -> Int {
         var r = 1.0
         for k in 0..<b { r = r * Double(a - k) / Double(k + 1) }

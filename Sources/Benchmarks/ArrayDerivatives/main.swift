@@ -8,7 +8,7 @@
 //   "vs" the plain f. Peer: jax.jit of f, grad and jvp-of-grad.
 // - powers-hessian-array (n = 1000): the dense Hessian, 8 columns per pass. Peer: jax.jit(jax.hessian).
 // - burgers-grad (n = 256, 1024, 4096): the gradient of |y(x) - y*|² through the checkpointed
-//   time loop (ceil(sqrt(T)) snapshots); extra: T, the tape's peak bytes, the bytes of sqrt(T)
+//   time loop (`.automatic`: 2 ceil(sqrt(T)) snapshots); extra: T, the tape's peak bytes, the bytes of ceil(sqrt(T))
 //   states and their ratio. Peer: jax.jit(jax.grad) of the same scheme in lax.fori_loop.
 // - powers-pg-numerical (n = 1e4), burgers-pg-numerical (n = 1000): PG with the exact numerical
 //   inverse settings of bench-optimizers (NumericalInverse(gradient: .exact), SciPy's default
@@ -182,7 +182,7 @@ for n in arguments.quick ? [256] : [256, 1024, 4096] {
     let y = ArraySquaredDistance(target: target)(model(v))
     tape.reverseSweep(from: y)
     let s = CheckpointSchedule.automatic.snapshots(forSteps: model.steps)
-    let sqrtStates = s * n * 8
+    let sqrtStates = Int(Double(model.steps).squareRoot().rounded(.up)) * n * 8
     emit("burgers-grad", n: n, r, extra: ["steps": Double(model.steps), "snapshots": Double(s),
                                            "peak_bytes": Double(tape.peakBytes), "sqrtT_states_bytes": Double(sqrtStates),
                                            "peak_over_sqrtT_states": Double(tape.peakBytes) / Double(sqrtStates),
