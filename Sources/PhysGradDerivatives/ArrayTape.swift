@@ -31,6 +31,25 @@ public struct _ArrayNode<Base: PhysGradReal> {
     }
 }
 
+/// The bump allocator's state of an ``ArrayTape``'s arena (implementation detail, public for
+/// inlining): the current chunk, the offset in it, and the byte counts for ``ArrayTape/peakBytes``.
+@frozen
+public struct _ArenaState {
+    @usableFromInline var base: UnsafeMutableRawPointer
+    @usableFromInline var capacity: Int
+    @usableFromInline var index = 0
+    @usableFromInline var offset = 0
+    @usableFromInline var used = 0
+    @usableFromInline var external = 0
+    @usableFromInline var peak = 0
+
+    @inlinable
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+}
+
 /// A record of array operations on ``TrackedVector``s for reverse mode (gradients,
 /// vector-Jacobian products) and forward mode (Jacobian-vector products).
 ///
@@ -61,17 +80,39 @@ public final class ArrayTape<Base: PhysGradReal> {
     @usableFromInline var nodes: [_ArrayNode<Base>] = []
     // The arena: chunks of raw memory, bump-allocated, rewound by reset().
     @usableFromInline var chunks: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
-    @usableFromInline var chunkIndex = 0
-    @usableFromInline var chunkOffset = 0
-    @usableFromInline var usedBytes = 0
+    /// The arena's counters, behind a pointer: allocation touches no stored property of the
+    /// class (no dynamic exclusivity checks, no array access on the fast path).
+    @usableFromInline let _arena: UnsafeMutablePointer<_ArenaState>
+    @usableFromInline var chunkIndex: Int {
+        get { _arena.pointee.index }
+        set {
+            _arena.pointee.index = newValue
+            _arena.pointee.base = chunks[newValue].pointer
+            _arena.pointee.capacity = chunks[newValue].bytes
+        }
+    }
+    @usableFromInline var chunkOffset: Int {
+        get { _arena.pointee.offset }
+        set { _arena.pointee.offset = newValue }
+    }
+    @usableFromInline var usedBytes: Int {
+        get { _arena.pointee.used }
+        set { _arena.pointee.used = newValue }
+    }
     /// Bytes in use at the end of the recorded evaluation (derivative arrays are above it).
     @usableFromInline var forwardMark: (chunk: Int, offset: Int, used: Int)?
     /// High-water mark of the arena, in bytes, since the tape was made or ``resetPeak()`` ran.
     public var peakBytes: Int { _peakBytes }
-    @usableFromInline var _peakBytes = 0
+    @usableFromInline var _peakBytes: Int {
+        get { _arena.pointee.peak }
+        set { _arena.pointee.peak = newValue }
+    }
     /// Extra bytes held by operations outside the arena at their peak (checkpointed loops' snapshots
     /// and inner tapes), included in ``peakBytes``.
-    @usableFromInline var externalBytes = 0
+    @usableFromInline var externalBytes: Int {
+        get { _arena.pointee.external }
+        set { _arena.pointee.external = newValue }
+    }
     @usableFromInline var _loopSteps = 0
     /// Caller-owned storage for one node's adjoint (the gradient buffer of a driver), used when
     /// that adjoint is first written.
@@ -89,11 +130,15 @@ public final class ArrayTape<Base: PhysGradReal> {
         precondition(_isPOD(Base.self), "ArrayTape: the element type must be a plain value type")
         isRecording = recording
         let bytes = Swift.max(4096, reservingElements * MemoryLayout<Base>.stride)
-        chunks.append((UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.alignment), bytes))
+        let first = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.alignment)
+        chunks.append((first, bytes))
+        _arena = .allocate(capacity: 1)
+        _arena.initialize(to: _ArenaState(base: first, capacity: bytes))
     }
 
     deinit {
         for c in chunks { c.pointer.deallocate() }
+        _arena.deallocate()
     }
 
     /// Number of recorded nodes.
@@ -109,6 +154,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     public func resetPeak() { _peakBytes = usedBytes + externalBytes }
 
     /// Forgets every node (keeping the memory). Invalidates every ``TrackedVector`` of this tape.
+    @inlinable
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
         if chunks.count > 1 {
@@ -175,11 +221,13 @@ public final class ArrayTape<Base: PhysGradReal> {
     public func _allocate(_ count: Int) -> UnsafeMutablePointer<Base> {
         let stride = MemoryLayout<Base>.stride
         let bytes = (Swift.max(count, 1) * stride + Self.alignment - 1) & ~(Self.alignment - 1)
-        if _slowPath(chunkOffset + bytes > chunks[chunkIndex].bytes) { _nextChunk(bytes) }
-        let p = chunks[chunkIndex].pointer + chunkOffset
-        chunkOffset += bytes
-        usedBytes += bytes
-        if usedBytes + externalBytes > _peakBytes { _peakBytes = usedBytes + externalBytes }
+        let a = _arena
+        if _slowPath(a.pointee.offset + bytes > a.pointee.capacity) { _nextChunk(bytes) }
+        let p = a.pointee.base + a.pointee.offset
+        a.pointee.offset += bytes
+        a.pointee.used += bytes
+        let total = a.pointee.used + a.pointee.external
+        if total > a.pointee.peak { a.pointee.peak = total }
         return p.bindMemory(to: Base.self, capacity: Swift.max(count, 1))
     }
 
@@ -295,6 +343,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Frees the adjoint and tangent arrays of the last sweeps (keeping the recorded values), so a
     /// new sweep starts from zero: several products (a tangent sweep, then a reverse sweep, as in
     /// Gauss-Newton products Jᵀ(J v)) can share one recorded evaluation.
+    @inlinable
     public func clearDerivatives() {
         for i in nodes.indices {
             nodes[i].adjoint = nil
@@ -307,7 +356,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func _markForward() {
         if forwardMark == nil { forwardMark = (chunkIndex, chunkOffset, usedBytes) }
     }
@@ -400,6 +449,18 @@ public final class ArrayTape<Base: PhysGradReal> {
         _sweepReverse(from: Int(output.node))
     }
 
+    /// ``reverseSweep(from:seed:)`` with `seed` itself as the output's adjoint (not copied; the
+    /// sweep may change it): for drivers that own the buffer and read the inputs' adjoints after.
+    @inlinable
+    func _reverseSweep(from output: TrackedVector<Base>, borrowingSeed seed: UnsafeMutablePointer<Base>) {
+        precondition(output.tape === self && output._isWhole, "ArrayTape: a borrowed seed needs a whole vector of this tape")
+        _markForward()
+        clearDerivatives()
+        guard output.node >= 0 else { return }
+        nodes[Int(output.node)].adjoint = seed
+        _sweepReverse(from: Int(output.node))
+    }
+
     /// Reverse sweep from a scalar (count-1) output with seed 1: afterwards ``adjoint(of:)`` is the gradient.
     public func reverseSweep(from output: TrackedVector<Base>) {
         precondition(output.count == 1, "ArrayTape: reverseSweep(from:) without a seed needs a count-1 output, got \(output.count)")
@@ -407,7 +468,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         withUnsafePointer(to: &one) { reverseSweep(from: output, seed: UnsafeBufferPointer(start: $0, count: 1)) }
     }
 
-    @usableFromInline
+    @inlinable
     func _sweepReverse(from last: Int) {
         var i = last
         while i >= 0 {

@@ -182,11 +182,13 @@ extension TrackedVector {
         func pullbackStep(_ state: UnsafePointer<Base>, _ ubar: UnsafeMutablePointer<Base>) {
             let r = storage.recorder
             r.reset()
-            let v = r.variable(UnsafeBufferPointer(start: state, count: n))
+            // The state and ū are read in place (the state stays put until the step is reversed;
+            // ū is overwritten with the input's adjoint only after the sweep).
+            let v = r._variable(borrowing: UnsafeBufferPointer(start: state, count: n))
             let w = step(v)._contiguous()
             precondition(w.count == n && w.tape === r,
                          "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
-            r.reverseSweep(from: w, seed: UnsafeBufferPointer(start: ubar, count: n))
+            r._reverseSweep(from: w, borrowingSeed: ubar)
             r.copyAdjoint(of: v, into: UnsafeMutableBufferPointer(start: ubar, count: n))
             storage.stepEvaluations += 1
             outer._loopSteps += 1
