@@ -6,8 +6,10 @@
 /// With `s` snapshots a loop of T steps is reversed by the binomial schedule: the state at a
 /// step is recomputed from the nearest snapshot before it, and snapshots are placed so that no
 /// step is recomputed more than r times, r the smallest integer with C(s + r, s) >= T
-/// (Griewank and Walther, "Algorithm 799: revolve", 2000). Memory is `s + 3` states of the loop
-/// plus the tape of one step, whatever T.
+/// (Griewank and Walther, "Algorithm 799: revolve", 2000). Memory is `s + 1` states of the loop
+/// (the snapshots and the adjoint) plus the tapes of one step, whatever T: two value-only tapes
+/// used in turn (one holds the current state while the other computes the next) and the
+/// recorded one.
 public enum CheckpointSchedule: Sendable, Hashable {
     /// Keep every state (T snapshots): each step runs once forward and once backward.
     case storeAll
@@ -30,9 +32,9 @@ public enum CheckpointSchedule: Sendable, Hashable {
         }
     }
 
-    /// Bytes a loop keeps besides its tapes: `(snapshots + 3)` states of `stateCount` elements of `Base`.
+    /// Bytes a loop keeps besides its tapes: `(snapshots + 1)` states of `stateCount` elements of `Base`.
     public func stateBytes<Base>(steps: Int, stateCount: Int, element: Base.Type) -> Int {
-        (snapshots(forSteps: steps) + 3) * stateCount * MemoryLayout<Base>.stride
+        (snapshots(forSteps: steps) + 1) * stateCount * MemoryLayout<Base>.stride
     }
 
     /// C(s + r, s), saturating.
@@ -58,7 +60,10 @@ final class _LoopStorage<Base: PhysGradReal> {
     @usableFromInline let n: Int
     @usableFromInline let slots: Int
     @usableFromInline let memory: UnsafeMutablePointer<Base>
-    @usableFromInline let runner: ArrayTape<Base>
+    /// Two value-only tapes used in turn: a step reads the state in one's arena and writes the
+    /// next into the other's, so chains of steps copy no state.
+    @usableFromInline let runners: (ArrayTape<Base>, ArrayTape<Base>)
+    @usableFromInline var runnerTurn = 0
     @usableFromInline let recorder: ArrayTape<Base>
     /// Steps evaluated (advances and recorded steps), for the statistics.
     @usableFromInline var stepEvaluations = 0
@@ -67,18 +72,24 @@ final class _LoopStorage<Base: PhysGradReal> {
     init(n: Int, slots: Int) {
         self.n = n
         self.slots = slots
-        // slots, two work states, one adjoint state
-        memory = .allocate(capacity: Swift.max(1, (slots + 3) * n))
-        runner = ArrayTape(reservingElements: 8 * n + 64, recording: false)
+        // slots and one adjoint state
+        memory = .allocate(capacity: Swift.max(1, (slots + 1) * n))
+        runners = (ArrayTape(reservingElements: 8 * n + 64, recording: false), ArrayTape(reservingElements: 8 * n + 64, recording: false))
         recorder = ArrayTape(reservingElements: 16 * n + 64)
     }
 
     deinit { memory.deallocate() }
 
     @inlinable func slot(_ k: Int) -> UnsafeMutablePointer<Base> { memory + k * n }
-    @inlinable var work0: UnsafeMutablePointer<Base> { memory + slots * n }
-    @inlinable var work1: UnsafeMutablePointer<Base> { memory + (slots + 1) * n }
-    @inlinable var adjointState: UnsafeMutablePointer<Base> { memory + (slots + 2) * n }
+    @inlinable var adjointState: UnsafeMutablePointer<Base> { memory + slots * n }
+
+    /// The runner for the next step (reset), the other one keeping the previous step's state.
+    @inlinable func nextRunner() -> ArrayTape<Base> {
+        runnerTurn ^= 1
+        let r = runnerTurn == 0 ? runners.0 : runners.1
+        r.reset()
+        return r
+    }
 
     /// Bytes already noted on the outer tape.
     @usableFromInline var noted = 0
@@ -90,7 +101,7 @@ final class _LoopStorage<Base: PhysGradReal> {
     }
 
     @inlinable var bytes: Int {
-        (slots + 3) * n * MemoryLayout<Base>.stride + runner.reservedBytes + recorder.reservedBytes
+        (slots + 1) * n * MemoryLayout<Base>.stride + runners.0.reservedBytes + runners.1.reservedBytes + recorder.reservedBytes
     }
 }
 
@@ -102,8 +113,8 @@ extension ArrayTape {
 
 extension TrackedVector {
     /// `u_T` for `u_{t+1} = step(u_t)`, `u_0 = self`, T = `steps`, as one node that keeps only
-    /// the snapshots of `checkpoints` (see ``CheckpointSchedule``): memory `(s + 3)` states plus
-    /// one step's tape instead of T states.
+    /// the snapshots of `checkpoints` (see ``CheckpointSchedule``): memory `(s + 1)` states plus
+    /// the tapes of one step instead of T states.
     ///
     /// `step` receives the state on an inner tape and must return the next state (same count) on
     /// that tape, using only that vector and constants: tracked vectors of the outer tape must not
@@ -122,27 +133,29 @@ extension TrackedVector {
         let storage = _LoopStorage<Base>(n: n, slots: s)
         unowned(unsafe) let outer = tape
 
-        /// One step from `src` into `dst` on the runner (values only).
-        func advance(_ src: UnsafePointer<Base>, _ dst: UnsafeMutablePointer<Base>) {
-            storage.runner.reset()
-            let v = TrackedVector(tape: storage.runner, node: -1, count: n, values: UnsafeMutablePointer(mutating: src))
+        /// One step from `src` (values only): the next state, in the arena of the runner whose
+        /// turn it is (valid until the step after next; `src` must not be in that arena).
+        func advance(_ src: UnsafePointer<Base>) -> UnsafePointer<Base> {
+            let runner = storage.nextRunner()
+            let v = TrackedVector(tape: runner, node: -1, count: n, values: UnsafeMutablePointer(mutating: src))
             let next = step(v)
-            precondition(next.count == n && next.tape === storage.runner,
+            precondition(next.count == n && next.tape === runner,
                          "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
-            let w = next._contiguous()
-            if w.values != dst { dst.update(from: w.values, count: n) }
+            var w = next._contiguous().values
+            if UnsafePointer(w) == src {
+                // The step returned its input: the next step must not read it from an arena it resets.
+                w = runner._allocate(n)
+                w.update(from: src, count: n)
+            }
             storage.stepEvaluations += 1
             outer._loopSteps += 1
+            return UnsafePointer(w)
         }
-        /// `k` steps from `src` into `dst` (through the work buffers; `dst` may equal neither).
+        /// `k` steps from `src` into `dst` (through the runners; one copy at the end).
         func advance(_ src: UnsafePointer<Base>, steps k: Int, into dst: UnsafeMutablePointer<Base>) {
-            if k == 0 { dst.update(from: src, count: n); return }
             var cur = src
-            for j in 0..<k {
-                let target = j == k - 1 ? dst : (j % 2 == 0 ? storage.work0 : storage.work1)
-                advance(cur, target)
-                cur = UnsafePointer(target)
-            }
+            for _ in 0..<k { cur = advance(cur) }
+            if cur != UnsafePointer(dst) { dst.update(from: cur, count: n) }
         }
 
         // Forward: run the loop, storing the snapshots of the schedule's first (rightmost) chain.
@@ -160,19 +173,15 @@ extension TrackedVector {
         var cur = UnsafePointer(values)
         var next = 0
         for t in 0..<steps {
-            let target: UnsafeMutablePointer<Base>
+            cur = advance(cur)
             if next < spine.count && spine[next].position == t + 1 {
-                target = storage.slot(spine[next].slot)
+                let slot = storage.slot(spine[next].slot)
+                slot.update(from: cur, count: n)
+                cur = UnsafePointer(slot)
                 next += 1
-            } else if t == steps - 1 {
-                target = out
-            } else {
-                target = (t % 2 == 0 ? storage.work0 : storage.work1)
             }
-            advance(cur, target)
-            cur = UnsafePointer(target)
         }
-        if steps == 0 { out.update(from: values, count: n) } else if cur != UnsafePointer(out) { out.update(from: cur, count: n) }
+        out.update(from: cur, count: n)
         storage.noteMemory(on: tape)
         let src = node, u0 = UnsafePointer(values)
         let spinePositions = spine
@@ -205,8 +214,9 @@ extension TrackedVector {
                 // No snapshot left: recompute every state of the range from its start.
                 var j = b - 1
                 while j > a {
-                    advance(state, steps: j - a, into: storage.work1)
-                    pullbackStep(UnsafePointer(storage.work1), ubar)
+                    var cur = state
+                    for _ in 0..<(j - a) { cur = advance(cur) }
+                    pullbackStep(cur, ubar)  // on the recorder: the runners keep `cur`
                     j -= 1
                 }
                 pullbackStep(state, ubar)
@@ -245,7 +255,8 @@ extension TrackedVector {
                     let w = step(v)._contiguous()
                     r.tangentSweep(inputs: [v], tangents: [UnsafeBufferPointer(start: o, count: n)])
                     r.copyTangent(of: w, into: UnsafeMutableBufferPointer(start: o, count: n))
-                    let target = t % 2 == 0 ? storage.work0 : storage.work1
+                    // The state outlives the recorder's reset: into a runner's arena, in turn.
+                    let target = storage.nextRunner()._allocate(n)
                     target.update(from: w.values, count: n)
                     state = UnsafePointer(target)
                     storage.stepEvaluations += 1

@@ -66,7 +66,7 @@ extension Problems {
 ///
 /// Written on scalars (`GenericModel`) and on tracked vectors (`ArrayModel`: each time step
 /// is one fused periodic stencil, and the time loop is checkpointed, so a gradient keeps
-/// `snapshots + 3` states of n doubles plus one step's tape instead of every state: with the
+/// `snapshots + 1` states of n doubles plus the tapes of one step instead of every state: with the
 /// default schedule (2 ceil(sqrt(steps)) snapshots) the tape's peak at n = 1024 (296 steps) is
 /// 566 KB, 69 states).
 public struct BurgersModel: GenericModel, ArrayModel, Sendable {
