@@ -180,8 +180,8 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
     @inlinable @inline(__always)
     func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, _ c: T, at i: Int) -> T { k(a, b, at: i) }
 
-    /// One evaluation on ``_DualPair`` for Double and Dual<Double> elements (scalar parts, so
-    /// loops over it vectorize); otherwise one Dual evaluation per tracked argument.
+    /// One evaluation on ``_DualPair`` (scalar parts for Double elements, so loops over it
+    /// vectorize; nested pairs for Dual<Double>; `_DualPair<Base>` for other elements).
     @inlinable @inline(__always)
     func _partials<Base: PhysGradReal>(_ a: Base, _ b: Base, _ c: Base, at i: Int, mask: Int) -> (Base, Base, Base) {
         if Base.self == Double.self {
@@ -195,10 +195,9 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
             return (unsafeBitCast(Dual(value: r.value.d0, derivative: r.d0.d0), to: Base.self),
                     unsafeBitCast(Dual(value: r.value.d1, derivative: r.d0.d1), to: Base.self), 0)
         }
-        var pa: Base = 0, pb: Base = 0
-        if mask & 1 != 0 { pa = k(Dual(value: a, derivative: 1), Dual(constant: b), at: i).derivative }
-        if mask & 2 != 0 { pb = k(Dual(constant: a), Dual(value: b, derivative: 1), at: i).derivative }
-        return (pa, pb, 0)
+        let r = k(_DualPair(value: a, d0: 1, d1: 0, lanes: UInt8(truncatingIfNeeded: mask & 1)),
+                  _DualPair(value: b, d0: 0, d1: 1, lanes: UInt8(truncatingIfNeeded: mask & 2)), at: i)
+        return (r.d0, r.d1, 0)
     }
 
     /// `k` at Dual<Double> elements `a + a'ε`, `b + b'ε` on nested pairs: the outer pair's one
@@ -237,7 +236,7 @@ struct _Binary3<K: BinaryElementwiseKernel>: StencilKernel {
 
 /// Value and the partials of `k` in its tracked arguments (`mask` bit j: argument j is tracked).
 /// For `Double` elements one evaluation on ``_DualTriple`` gives all three (scalar parts, so the
-/// loops over points vectorize); otherwise one evaluation on `Dual<Base>` per tracked argument.
+/// loops over points vectorize); for other elements one evaluation on `_DualTriple<Base>`.
 @inlinable @inline(__always)
 func _partials3<K: StencilKernel, Base: PhysGradReal>(
     _ k: K, _ a: Base, _ b: Base, _ c: Base, _ i: Int, _ mask: Int
@@ -263,17 +262,13 @@ func _partials3<K: StencilKernel, Base: PhysGradReal>(
                 unsafeBitCast(Dual(value: r.value.tangents[1], derivative: r.derivative.tangents[1]), to: Base.self),
                 unsafeBitCast(Dual(value: r.value.tangents[2], derivative: r.derivative.tangents[2]), to: Base.self))
     }
-    var pa: Base = 0, pb: Base = 0, pc: Base = 0
-    if mask & 1 != 0 {
-        pa = k(Dual(value: a, derivative: 1), Dual(constant: b), Dual(constant: c), at: i).derivative
-    }
-    if mask & 2 != 0 {
-        pb = k(Dual(constant: a), Dual(value: b, derivative: 1), Dual(constant: c), at: i).derivative
-    }
-    if mask & 4 != 0 {
-        pc = k(Dual(constant: a), Dual(constant: b), Dual(value: c, derivative: 1), at: i).derivative
-    }
-    return (pa, pb, pc)
+    // Other elements (Hessian lanes): one evaluation on _DualTriple<Base>, the untracked
+    // arguments' parts known to be zero.
+    typealias T = _DualTriple<Base>
+    let r = k(T(value: a, d0: 1, d1: 0, d2: 0, lanes: UInt8(truncatingIfNeeded: mask & 1)),
+              T(value: b, d0: 0, d1: 1, d2: 0, lanes: UInt8(truncatingIfNeeded: mask & 2)),
+              T(value: c, d0: 0, d1: 0, d2: 1, lanes: UInt8(truncatingIfNeeded: mask & 4)), at: i)
+    return (r.d0, r.d1, r.d2)
 }
 
 // MARK: - Fused maps
