@@ -68,14 +68,16 @@ final class _LoopStorage<Base: PhysGradReal> {
     /// Steps evaluated (advances and recorded steps), for the statistics.
     @usableFromInline var stepEvaluations = 0
 
+    /// Room for `slots` snapshots and the adjoint of n elements, and tapes starting with the
+    /// given room (they grow when a step needs more).
     @usableFromInline
-    init(n: Int, slots: Int) {
+    init(n: Int, slots: Int, runnerElements: Int, recorderElements: Int) {
         self.n = n
         self.slots = slots
         // slots and one adjoint state
         memory = .allocate(capacity: Swift.max(1, (slots + 1) * n))
-        runners = (ArrayTape(reservingElements: 8 * n + 64, recording: false), ArrayTape(reservingElements: 8 * n + 64, recording: false))
-        recorder = ArrayTape(reservingElements: 16 * n + 64)
+        runners = (ArrayTape(reservingElements: runnerElements, recording: false), ArrayTape(reservingElements: runnerElements, recording: false))
+        recorder = ArrayTape(reservingElements: recorderElements)
     }
 
     deinit { memory.deallocate() }
@@ -123,35 +125,47 @@ extension TrackedVector {
     /// step, see ``CheckpointSchedule``); ``ArrayTape/loopStepEvaluations`` counts them.
     /// The reverse rule runs the schedule; the tangent rule runs the steps forward with their
     /// tangents and stores nothing.
+    ///
+    /// A loop whose step is one three-point stencil is faster as
+    /// ``iterated(steps:stencil:boundary:checkpoints:)``.
     @inlinable
     public func iterated(steps: Int, checkpoints: CheckpointSchedule = .automatic,
                          _ step: @escaping (TrackedVector<Base>) -> TrackedVector<Base>) -> TrackedVector {
         precondition(steps >= 0, "TrackedVector.iterated: negative step count \(steps)")
         if !_isWhole { return _contiguous().iterated(steps: steps, checkpoints: checkpoints, step) }
+        return _iterated(steps: steps, checkpoints: checkpoints, _TapeStep(step: step, n: count))
+    }
+
+    /// `u_T` for `u_{t+1} = stencil(u_t)` (`u_{t+1,i} = k(u_{t,i-1}, u_{t,i}, u_{t,i+1}, i)` with
+    /// the given ends), `u_0 = self`: the values and derivatives of
+    /// `iterated(steps:checkpoints:) { $0.stencil(k, boundary: boundary) }`, bit for bit, with
+    /// the same schedule and memory, but each step runs on the state buffers directly: no tape
+    /// per step, and a reversed step evaluates only the kernel's partials, not its values again.
+    @inlinable
+    public func iterated<K: StencilKernel>(steps: Int, stencil k: K, boundary: StencilBoundary<Base>,
+                                           checkpoints: CheckpointSchedule = .automatic) -> TrackedVector {
+        precondition(steps >= 0, "TrackedVector.iterated: negative step count \(steps)")
+        precondition(count >= 1, "TrackedVector.iterated: empty vector")
+        if !_isWhole { return _contiguous().iterated(steps: steps, stencil: k, boundary: boundary, checkpoints: checkpoints) }
+        return _iterated(steps: steps, checkpoints: checkpoints, _StencilStep(rules: _StencilRules(k, count: count, boundary: boundary)))
+    }
+
+    /// The checkpointed loop of ``iterated(steps:checkpoints:_:)`` for any way of stepping.
+    @inlinable
+    func _iterated<S: _LoopStep>(steps: Int, checkpoints: CheckpointSchedule, _ stepper: S) -> TrackedVector where S.Base == Base {
         let n = count
         let s = tape.isRecording && isTracked ? checkpoints.snapshots(forSteps: steps) : 0
-        let storage = _LoopStorage<Base>(n: n, slots: s)
+        let storage = _LoopStorage<Base>(n: n, slots: s, runnerElements: S.runnerElements(n), recorderElements: S.recorderElements(n))
         unowned(unsafe) let outer = tape
 
-        /// One step from `src` (values only): the next state, in the arena of the runner whose
-        /// turn it is (valid until the step after next; `src` must not be in that arena).
+        /// One step from `src` (values only): the next state, valid until the step after next.
         func advance(_ src: UnsafePointer<Base>) -> UnsafePointer<Base> {
-            let runner = storage.nextRunner()
-            let v = TrackedVector(tape: runner, node: -1, count: n, values: UnsafeMutablePointer(mutating: src))
-            let next = step(v)
-            precondition(next.count == n && next.tape === runner,
-                         "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
-            var w = next._contiguous().values
-            if UnsafePointer(w) == src {
-                // The step returned its input: the next step must not read it from an arena it resets.
-                w = runner._allocate(n)
-                w.update(from: src, count: n)
-            }
+            let next = stepper.advance(src, storage)
             storage.stepEvaluations += 1
             outer._loopSteps += 1
-            return UnsafePointer(w)
+            return next
         }
-        /// `k` steps from `src` into `dst` (through the runners; one copy at the end).
+        /// `k` steps from `src` into `dst` (one copy at the end).
         func advance(_ src: UnsafePointer<Base>, steps k: Int, into dst: UnsafeMutablePointer<Base>) {
             var cur = src
             for _ in 0..<k { cur = advance(cur) }
@@ -187,18 +201,9 @@ extension TrackedVector {
         let spinePositions = spine
         guard tape.isRecording, src >= 0 else { return TrackedVector(tape: tape, node: -1, count: n, values: out) }
 
-        /// ū ← J(step at state)ᵀ ū, one recorded step.
+        /// ū ← J(step at state)ᵀ ū.
         func pullbackStep(_ state: UnsafePointer<Base>, _ ubar: UnsafeMutablePointer<Base>) {
-            let r = storage.recorder
-            r.reset()
-            // The state and ū are read in place (the state stays put until the step is reversed;
-            // ū is overwritten with the input's adjoint only after the sweep).
-            let v = r._variable(borrowing: UnsafeBufferPointer(start: state, count: n))
-            let w = step(v)._contiguous()
-            precondition(w.count == n && w.tape === r,
-                         "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
-            r._reverseSweep(from: w, borrowingSeed: ubar)
-            r.copyAdjoint(of: v, into: UnsafeMutableBufferPointer(start: ubar, count: n))
+            stepper.pullback(state, ubar, storage)
             storage.stepEvaluations += 1
             outer._loopSteps += 1
         }
@@ -216,7 +221,7 @@ extension TrackedVector {
                 while j > a {
                     var cur = state
                     for _ in 0..<(j - a) { cur = advance(cur) }
-                    pullbackStep(cur, ubar)  // on the recorder: the runners keep `cur`
+                    pullbackStep(cur, ubar)  // the pullback leaves the runners (and `cur`) alone
                     j -= 1
                 }
                 pullbackStep(state, ubar)
@@ -245,24 +250,129 @@ extension TrackedVector {
             case .forward:
                 guard let t0 = tape._tangent(src) else { return }
                 let o = tape._newTangent(me)
-                // Tangent and state advance together; the tangent lives in `o`, the state in the work buffers.
+                // Tangent and state advance together; the tangent lives in `o`, the state in the runners.
                 o.update(from: t0, count: n)
                 var state = u0
-                let r = storage.recorder
-                for t in 0..<steps {
-                    r.reset()
-                    let v = r.variable(UnsafeBufferPointer(start: state, count: n))
-                    let w = step(v)._contiguous()
-                    r.tangentSweep(inputs: [v], tangents: [UnsafeBufferPointer(start: o, count: n)])
-                    r.copyTangent(of: w, into: UnsafeMutableBufferPointer(start: o, count: n))
-                    // The state outlives the recorder's reset: into a runner's arena, in turn.
-                    let target = storage.nextRunner()._allocate(n)
-                    target.update(from: w.values, count: n)
-                    state = UnsafePointer(target)
+                for _ in 0..<steps {
+                    state = stepper.tangentStep(state, o, storage)
                     storage.stepEvaluations += 1
                     tape._loopSteps += 1
                 }
             }
         }
+    }
+}
+
+/// One way of taking a loop's steps on raw state buffers: the value of a step, its pullback, and
+/// its tangent.
+@usableFromInline
+protocol _LoopStep {
+    associatedtype Base: PhysGradReal
+    /// The room each runner starts with for states of n elements.
+    static func runnerElements(_ n: Int) -> Int
+    /// The room the recorder starts with.
+    static func recorderElements(_ n: Int) -> Int
+    /// The next state from `src`, valid until the step after next (written into the arena of the
+    /// runner whose turn it is; `src` is not in that arena).
+    func advance(_ src: UnsafePointer<Base>, _ storage: _LoopStorage<Base>) -> UnsafePointer<Base>
+    /// `ū ← J(step at state)ᵀ ū` in place; leaves the runners' arenas alone.
+    func pullback(_ state: UnsafePointer<Base>, _ ubar: UnsafeMutablePointer<Base>, _ storage: _LoopStorage<Base>)
+    /// The next state (as ``advance(_:_:)``) and, in place, the tangent `o ← J(step at state) o`.
+    func tangentStep(_ state: UnsafePointer<Base>, _ o: UnsafeMutablePointer<Base>, _ storage: _LoopStorage<Base>) -> UnsafePointer<Base>
+}
+
+/// A step given as a function of tracked vectors: evaluated on the runners, recorded on the
+/// recorder for its pullback and tangent.
+@frozen @usableFromInline
+struct _TapeStep<Base: PhysGradReal>: _LoopStep {
+    @usableFromInline let step: (TrackedVector<Base>) -> TrackedVector<Base>
+    @usableFromInline let n: Int
+
+    @inlinable init(step: @escaping (TrackedVector<Base>) -> TrackedVector<Base>, n: Int) {
+        self.step = step
+        self.n = n
+    }
+
+    @inlinable static func runnerElements(_ n: Int) -> Int { 8 * n + 64 }
+    @inlinable static func recorderElements(_ n: Int) -> Int { 16 * n + 64 }
+
+    @inlinable
+    func advance(_ src: UnsafePointer<Base>, _ storage: _LoopStorage<Base>) -> UnsafePointer<Base> {
+        let runner = storage.nextRunner()
+        let v = TrackedVector(tape: runner, node: -1, count: n, values: UnsafeMutablePointer(mutating: src))
+        let next = step(v)
+        precondition(next.count == n && next.tape === runner,
+                     "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
+        var w = next._contiguous().values
+        if UnsafePointer(w) == src {
+            // The step returned its input: the next step must not read it from an arena it resets.
+            w = runner._allocate(n)
+            w.update(from: src, count: n)
+        }
+        return UnsafePointer(w)
+    }
+
+    @inlinable
+    func pullback(_ state: UnsafePointer<Base>, _ ubar: UnsafeMutablePointer<Base>, _ storage: _LoopStorage<Base>) {
+        let r = storage.recorder
+        r.reset()
+        // The state and ū are read in place (the state stays put until the step is reversed;
+        // ū is overwritten with the input's adjoint only after the sweep).
+        let v = r._variable(borrowing: UnsafeBufferPointer(start: state, count: n))
+        let w = step(v)._contiguous()
+        precondition(w.count == n && w.tape === r,
+                     "TrackedVector.iterated: the step must return a vector of \(n) elements on the tape it was given")
+        r._reverseSweep(from: w, borrowingSeed: ubar)
+        r.copyAdjoint(of: v, into: UnsafeMutableBufferPointer(start: ubar, count: n))
+    }
+
+    @inlinable
+    func tangentStep(_ state: UnsafePointer<Base>, _ o: UnsafeMutablePointer<Base>, _ storage: _LoopStorage<Base>) -> UnsafePointer<Base> {
+        let r = storage.recorder
+        r.reset()
+        let v = r.variable(UnsafeBufferPointer(start: state, count: n))
+        let w = step(v)._contiguous()
+        r.tangentSweep(inputs: [v], tangents: [UnsafeBufferPointer(start: o, count: n)])
+        r.copyTangent(of: w, into: UnsafeMutableBufferPointer(start: o, count: n))
+        // The state outlives the recorder's reset: into a runner's arena, in turn.
+        let target = storage.nextRunner()._allocate(n)
+        target.update(from: w.values, count: n)
+        return UnsafePointer(target)
+    }
+}
+
+/// A step that is one three-point stencil, on the state buffers directly.
+@frozen @usableFromInline
+struct _StencilStep<K: StencilKernel, Base: PhysGradReal>: _LoopStep {
+    @usableFromInline let rules: _StencilRules<K, Base>
+
+    @inlinable init(rules: _StencilRules<K, Base>) { self.rules = rules }
+
+    /// A state per runner; the pullback's three scratch arrays (or a tangent) on the recorder.
+    @inlinable static func runnerElements(_ n: Int) -> Int { n + 8 }
+    @inlinable static func recorderElements(_ n: Int) -> Int { 3 * n + 8 }
+
+    @inlinable
+    func advance(_ src: UnsafePointer<Base>, _ storage: _LoopStorage<Base>) -> UnsafePointer<Base> {
+        let out = storage.nextRunner()._allocate(rules.n)
+        rules.values(src, into: out)
+        return UnsafePointer(out)
+    }
+
+    @inlinable
+    func pullback(_ state: UnsafePointer<Base>, _ ubar: UnsafeMutablePointer<Base>, _ storage: _LoopStorage<Base>) {
+        let r = storage.recorder
+        r.reset()
+        rules.pullback(state, ubar, into: ubar, fresh: true, scratch: r._allocate(3 * rules.n))
+    }
+
+    @inlinable
+    func tangentStep(_ state: UnsafePointer<Base>, _ o: UnsafeMutablePointer<Base>, _ storage: _LoopStorage<Base>) -> UnsafePointer<Base> {
+        let r = storage.recorder
+        r.reset()
+        let t = r._allocate(rules.n)
+        t.update(from: o, count: rules.n)
+        rules.tangent(state, t, into: o)
+        return advance(state, storage)
     }
 }

@@ -334,6 +334,52 @@ struct CheckpointTests {
         #expect(peak(400) == peak(100))
     }
 
+    /// A loop of one stencil, written either way.
+    struct StencilLoop: ArrayModel, Sendable {
+        let steps: Int, schedule: CheckpointSchedule, direct: Bool, fixed: Bool
+        func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+            let k = Advect(a: 0.05, d: 0.2)
+            let boundary: StencilBoundary<Base> = fixed ? .fixed(left: 0.3, right: -0.2) : .periodic
+            let y = direct ? x.iterated(steps: steps, stencil: k, boundary: boundary, checkpoints: schedule)
+                : x.iterated(steps: steps, checkpoints: schedule) { $0.stencil(k, boundary: boundary) }
+            return y * y
+        }
+    }
+
+    @Test("a stencil loop on the state buffers equals the loop of stencil nodes bit for bit",
+          arguments: [1, 2, 3, 17], [CheckpointSchedule.automatic, .binomial(snapshots: 0), .binomial(snapshots: 2), .storeAll])
+    func stencilLoop(_ n: Int, _ schedule: CheckpointSchedule) {
+        let x = SplitMix64(seed: 31).vectorOf(n), v = SplitMix64(seed: 32).vectorOf(n), w = SplitMix64(seed: 33).vectorOf(n)
+        for fixed in [false, true] {
+            for steps in [0, 1, 5, 12] {
+                let a = StencilLoop(steps: steps, schedule: schedule, direct: true, fixed: fixed)
+                let b = StencilLoop(steps: steps, schedule: schedule, direct: false, fixed: fixed)
+                let label = "n \(n) steps \(steps) fixed \(fixed) \(schedule)"
+                let va = ArrayDerivatives.vectorJacobianProduct(of: a, at: x, cotangent: w)
+                let vb = ArrayDerivatives.vectorJacobianProduct(of: b, at: x, cotangent: w)
+                #expect(va.value == vb.value && va.product == vb.product, "values and vjp, \(label)")
+                #expect(ArrayDerivatives.jacobianVectorProduct(of: a, at: x, direction: v).product
+                        == ArrayDerivatives.jacobianVectorProduct(of: b, at: x, direction: v).product, "jvp, \(label)")
+                let fa = ComposedArrayObjective(model: a, loss: ArraySquaredNorm())
+                let fb = ComposedArrayObjective(model: b, loss: ArraySquaredNorm())
+                #expect(ArrayDerivatives.hessianVectorProduct(of: fa, at: x, direction: v)
+                        == ArrayDerivatives.hessianVectorProduct(of: fb, at: x, direction: v), "hvp, \(label)")
+                if n <= 3 {
+                    #expect(ArrayDerivatives.hessian(of: fa, at: x) == ArrayDerivatives.hessian(of: fb, at: x), "Hessian, \(label)")
+                }
+            }
+        }
+        // And both against the scalar model (the gradient of |y|² with y the periodic loop).
+        let f = ComposedArrayObjective(model: StencilLoop(steps: 7, schedule: schedule, direct: true, fixed: false), loss: ArraySquaredNorm())
+        struct Scalar: GenericObjective {
+            let loop: Loop
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { loop(x).reduce(0) { $0 + ($1 * $1) * ($1 * $1) } }
+        }
+        let g = ArrayDerivatives.valueAndGradient(of: f, at: x).gradient
+        let reference = Derivatives.valueAndGradient(of: Scalar(loop: Loop(steps: 7, schedule: .storeAll)), at: x).gradient
+        #expect(relativeError(g, reference) <= 1e-12, "n \(n): stencil loop vs scalar tape")
+    }
+
     @Test("a step that returns its input: the state and the adjoint pass through unchanged",
           arguments: [CheckpointSchedule.automatic, .binomial(snapshots: 0), .binomial(snapshots: 2), .storeAll])
     func identitySteps(_ schedule: CheckpointSchedule) {

@@ -65,7 +65,7 @@ extension Problems {
 /// The final velocity of burgers(n) after ``steps`` explicit time steps; see ``Problems/burgers(_:)``.
 ///
 /// Written on scalars (`GenericModel`) and on tracked vectors (`ArrayModel`: each time step
-/// is one fused periodic stencil, and the time loop is checkpointed, so a gradient keeps
+/// is one periodic stencil, in a checkpointed stencil loop, so a gradient keeps
 /// `snapshots + 1` states of n doubles plus the tapes of one step instead of every state: with the
 /// default schedule (2 ceil(sqrt(steps)) snapshots) the tape's peak at n = 1024 (296 steps) is
 /// 566 KB, 69 states).
@@ -133,6 +133,6 @@ public struct BurgersModel: GenericModel, ArrayModel, Sendable {
     @inlinable
     public func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
         let kernel = Step(a: dt / (6 * dx), d: viscosity * dt / (dx * dx))
-        return x.iterated(steps: steps, checkpoints: checkpoints) { u in u.stencil(kernel, boundary: .periodic) }
+        return x.iterated(steps: steps, stencil: kernel, boundary: .periodic, checkpoints: checkpoints)
     }
 }
