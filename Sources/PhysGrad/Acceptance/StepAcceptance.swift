@@ -80,12 +80,10 @@ public enum StepAcceptance: Sendable, Hashable {
 ///   Levenberg-Marquardt: the discrepancy principle). A large ρ asks the model for little: only
 ///   the directions the model is sure of move, and directions in which the problem is ill-posed
 ///   (the model Jacobian damps them by 1e-10 or more) do not pick up amplified rounding or model
-///   error. After each step with ratio q of actual to predicted reduction, ρ becomes
-///   ρ^``growthExponent`` (at least ``minimumRatio``) when q > ``goodRatio``, √ρ (at most
-///   ``initialRatio``) when q < 0.5; a rejected step retries with √ρ. On well-posed problems ρ
-///   falls to ``minimumRatio`` within a few steps and the method converges about as fast as
-///   without the bound; on ill-posed ones (a diffusion run backwards) it still reaches the
-///   solution.
+///   error. After each accepted step with ratio q of actual to predicted reduction, ρ changes
+///   as ``ratioUpdate`` says; a rejected step retries with √ρ. On well-posed problems ρ falls to ``minimumRatio`` within a few steps and
+///   the method converges about as fast as without the bound; on ill-posed ones (a diffusion run
+///   backwards) it still reaches the solution.
 /// - ``Measure/length``: `‖p‖ <= Δ` (Moré & Sorensen; SciPy's `trust-exact`, MINPACK's `lmder`):
 ///   ρ < 1/4 shrinks Δ to `‖p‖/4`; ρ > 3/4 with `p` on the boundary doubles it (up to
 ///   ``maximumRadius``).
@@ -102,6 +100,22 @@ public struct TrustRegion: Sendable, Hashable {
         case length
     }
 
+    /// How ρ changes after an accepted step whose actual reduction was q times the predicted one
+    /// (``Measure/reduction``).
+    public enum RatioUpdate: Sendable, Hashable {
+        /// ρ^``growthExponent`` (at least ``minimumRatio``) when q > ``goodRatio``, √ρ (at most
+        /// ``initialRatio``) when q < 0.5, else unchanged: each good step raises ρ to a power,
+        /// asking the next step for far more of the model's reduction.
+        case stepwise
+        /// ρ · max(1/3, 1 - (2q - 1)³), within [``minimumRatio``, ``initialRatio``]: Nielsen's
+        /// continuous update of a Levenberg-Marquardt damping, applied to ρ (for the step
+        /// `-(H + λI)⁻¹g` and λ small against a direction's curvature μ, that direction keeps a
+        /// fraction λ/μ of its model reduction unrealized, so ρ scales like λ). ρ falls at most
+        /// threefold per step (when q >= 0.94), stays put at q = 1/2 and grows up to twofold as
+        /// q falls to 0: one good step does not make the next ask for a far longer one.
+        case continuous
+    }
+
     /// What bounds a step: its share of the model's reduction, or its length.
     public var measure: Measure
     /// Δ₀ (``Measure/length``); `nil` chooses it from the first model (the length of the first
@@ -114,11 +128,14 @@ public struct TrustRegion: Sendable, Hashable {
     public var initialRatio: Double
     /// The smallest ρ (``Measure/reduction``), in (0, ``initialRatio``].
     public var minimumRatio: Double
-    /// The ratio of actual to predicted reduction above which ρ shrinks (``Measure/reduction``),
-    /// in [0.5, 1).
+    /// The ratio of actual to predicted reduction above which ρ shrinks (``Measure/reduction``
+    /// with ``RatioUpdate/stepwise``), in [0.5, 1).
     public var goodRatio: Double
-    /// After a good step ρ becomes ρ to this power (``Measure/reduction``), > 1.
+    /// After a good step ρ becomes ρ to this power (``Measure/reduction`` with
+    /// ``RatioUpdate/stepwise``), > 1.
     public var growthExponent: Double
+    /// How ρ changes after an accepted step (``Measure/reduction``).
+    public var ratioUpdate: RatioUpdate
     /// The smallest ratio of actual to predicted reduction at which a step is accepted, in [0, 1/4).
     public var acceptanceRatio: Double
     /// How many trial steps one step may reject before the run ends.
@@ -127,7 +144,7 @@ public struct TrustRegion: Sendable, Hashable {
     /// A trust region with these settings (the defaults regularize by the reduction).
     public init(measure: Measure = .reduction, initialRadius: Double? = nil, maximumRadius: Double = 1e10,
                 initialRatio: Double = 0.5, minimumRatio: Double = 1e-6, goodRatio: Double = 0.75, growthExponent: Double = 4,
-                acceptanceRatio: Double = 1e-4, maximumRejections: Int = 60) {
+                acceptanceRatio: Double = 1e-4, maximumRejections: Int = 60, ratioUpdate: RatioUpdate = .stepwise) {
         self.measure = measure
         self.initialRadius = initialRadius
         self.maximumRadius = maximumRadius
@@ -135,14 +152,21 @@ public struct TrustRegion: Sendable, Hashable {
         self.minimumRatio = minimumRatio
         self.goodRatio = goodRatio
         self.growthExponent = growthExponent
+        self.ratioUpdate = ratioUpdate
         self.acceptanceRatio = acceptanceRatio
         self.maximumRejections = maximumRejections
     }
 
-    /// The reduction measure as Newton uses it by default: ρ shrinks more cautiously (ρ² after
-    /// steps whose ratio exceeds 0.9), since its model carries the Hessian's own second-order
-    /// terms, which mislead on ill-posed problems sooner than a Gauss-Newton model does.
-    public static let newton = TrustRegion(goodRatio: 0.9, growthExponent: 2)
+    /// The reduction measure as Newton uses it by default: the first step may leave ρ₀² = 1/64
+    /// of the model's reduction, and ρ then follows the ratio continuously
+    /// (``RatioUpdate/continuous``: at most a threefold fall per step, at most 1/8 after a poor
+    /// step). Newton's model carries the Hessian's own second-order terms, which mislead on
+    /// ill-posed problems and far from the solution sooner than a Gauss-Newton model does; a
+    /// stepwise rule that squares ρ after each good step alternates there between steps that ask
+    /// too much (rejected, or followed by poor ones) and steps that ask too little, while the
+    /// continuous rule's slower fall keeps the directions an ill-posed problem barely sees as
+    /// still as the stepwise rule from ρ₀ = 1/2 does.
+    public static let newton = TrustRegion(initialRatio: 0.125, ratioUpdate: .continuous)
 
     /// A classical trust region on the step length.
     public static func length(initialRadius: Double? = nil, maximumRadius: Double = 1e10) -> TrustRegion {
@@ -175,6 +199,11 @@ public struct TrustRegion: Sendable, Hashable {
 
     /// ρ after an accepted step whose actual reduction was `quality` times the predicted one.
     func updatedDiscrepancy(_ rho: Double, quality: Double) -> Double {
+        if ratioUpdate == .continuous {
+            let s = 2 * quality - 1
+            let factor = quality.isFinite ? Swift.max(1.0 / 3, 1 - s * s * s) : 1
+            return Swift.min(initialRatio, Swift.max(minimumRatio, rho * factor))
+        }
         if quality > goodRatio { return Swift.max(minimumRatio, _pow(rho, growthExponent)) }
         if quality < 0.5 { return Swift.min(initialRatio, rho.squareRoot()) }
         return rho

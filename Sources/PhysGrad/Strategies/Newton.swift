@@ -3,12 +3,16 @@ import PhysGradLinearAlgebra
 /// Newton's method on L(y(x)), with H = ∇²ₓL and g = ∇ₓL.
 ///
 /// By default (`Newton()`) a trust-region method a library user can trust on problems whose
-/// Hessian is indefinite or nearly singular away from the solution: each step minimizes the
-/// model `m(p) = gᵀp + ½ pᵀHp` within a radius Δ (Moré-Sorensen: Cholesky of `H + λI` with
-/// `λ >= max(0, -λ_min(H))`, so indefinite and singular H are handled without a fallback),
-/// accepts it when the loss falls by a fair share of what the model predicted, and grows or
-/// shrinks Δ from that ratio; the loss never rises from step to step. This is the algorithm of
-/// SciPy's `minimize(method="trust-exact")`.
+/// Hessian is indefinite or nearly singular away from the solution: each step is
+/// `p = -(H + λI)⁻¹g` for a shift λ that makes `H + λI` positive definite (Cholesky; indefinite
+/// and singular H need no fallback) and bounds what p asks of the model `m(p) = gᵀp + ½ pᵀHp`:
+/// p removes at most `1 - ρ²` of the reduction of the full Newton step (of the loss itself when
+/// H is not positive definite), with ρ starting at 1/8 and following the ratio q of actual to
+/// predicted reduction continuously (``TrustRegion/newton``: at most a threefold fall per
+/// step). A step is accepted when the loss falls (q > 10⁻⁴) and otherwise retried with √ρ on
+/// the same H; the loss never rises from step to step. With `.trustRegion(.length())` the
+/// bound is the step's length instead (Moré-Sorensen, the algorithm of SciPy's
+/// `minimize(method="trust-exact")`).
 ///
 /// With a line-search acceptance (``StepAcceptance/fixed``, ``StepAcceptance/backtracking(c1:maximumTrials:)``,
 /// ``StepAcceptance/strongWolfe(c1:c2:maximumEvaluations:)``) it is the classical damped method
