@@ -78,6 +78,21 @@ public final class ArrayTape<Base: PhysGradReal> {
     @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
     /// The node whose partials sit in `_externalAdjoint`'s buffer since it was recorded (-1: none).
     @usableFromInline var _precomputed: Int32 = -1
+    /// An input of `Dual<Double>` elements x + vε held as two `Double` buffers by a driver (the
+    /// Hessian-vector product's x and v), its values array left unfilled until first read, and
+    /// the caller's buffer for the ε-part of its adjoint (the rows of H·v). See ``_splitInput(_:x:v:product:)``.
+    @usableFromInline var _split: (node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
+                                   product: UnsafeMutablePointer<Double>)?
+    /// The split input's node while its values array is unfilled (-1: none).
+    @usableFromInline var _lazyInput: Int32 = -1
+    /// The map-sum node that wrote the split input's adjoint ε-parts into `product` while recording (-1: none).
+    @usableFromInline var _splitClaim: Int32 = -1
+    /// Whether, after the last reverse sweep, `product` holds the ε-part of the split input's
+    /// adjoint (its node's adjoint array is then never made).
+    @usableFromInline var _splitHeld = false
+    /// Whether the last Hessian-vector product on this tape took its result straight from a map-sum
+    /// over the split input (no seed array, no copy out); kept across `reset()`, for tests.
+    public var _lastProductWasSplit = false
 
     @usableFromInline static var alignment: Int { 64 }
 
@@ -124,7 +139,87 @@ public final class ArrayTape<Base: PhysGradReal> {
         _loopSteps = 0
         _externalAdjoint = nil
         _precomputed = -1
+        _split = nil
+        _lazyInput = -1
+        _splitClaim = -1
+        _splitHeld = false
         forwardMark = nil
+    }
+
+    /// Makes `node` (an input of this `Dual<Double>` tape whose values array is allocated but not
+    /// filled) the split input x + vε with `x` and `v` read in place from the caller's buffers
+    /// (kept alive and unchanged until the next `reset()`), and `product` (node's count) the
+    /// caller's buffer for the ε-part of its adjoint.
+    ///
+    /// Its values array is filled on first read (``TrackedVector`` reads go through
+    /// ``_fillLazyInput()``). A map-sum over it recorded right after it (no node in between, so
+    /// no other node can reach its adjoint later in the sweep) may instead read x and v directly
+    /// and write ∂/∂ε of its partials into `product` (``_claimSplitProduct(_:)``); when that sum's
+    /// adjoint weight has no ε-part and nothing else reached the input first, the reverse rule
+    /// only scales them (``_useSplitProduct(of:source:first:count:weight:)``) and ``_splitHeld``
+    /// tells the driver that `product` is the result. Otherwise everything runs as usual on the
+    /// filled values.
+    @inlinable
+    public func _splitInput(_ node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>, product: UnsafeMutablePointer<Double>) {
+        precondition(Base.self == Dual<Double>.self, "ArrayTape: a split input needs Dual<Double> elements")
+        guard isRecording, node >= 0 else {
+            _split = nil
+            return
+        }
+        _split = (node, x, v, product)
+        _lazyInput = node
+    }
+
+    /// Fills the split input's values array with x + vε (once; every read of its values runs this first).
+    @usableFromInline
+    func _fillLazyInput() {
+        guard _lazyInput >= 0, let s = _split else { return }
+        let n = nodes[Int(_lazyInput)].count
+        let p = UnsafeMutableRawPointer(nodes[Int(_lazyInput)].values).assumingMemoryBound(to: Double.self)
+        for i in 0..<n {
+            p[2 &* i] = s.x[i]
+            p[2 &* i &+ 1] = s.v[i]
+        }
+        _lazyInput = -1
+    }
+
+    /// For a map-sum about to be recorded over `source`: the split input's x, v and product
+    /// buffers when `source` is the split input, its values are still unread and the map-sum is
+    /// the first node after it (then no other node can add to its adjoint after the map-sum's
+    /// rule in the reverse sweep). The map-sum writes ∂/∂ε of its partials into `product`.
+    @inlinable
+    public func _claimSplitProduct(_ source: Int32)
+        -> (x: UnsafePointer<Double>, v: UnsafePointer<Double>, product: UnsafeMutablePointer<Double>)? {
+        guard source >= 0, source == _lazyInput, _splitClaim < 0, let s = _split, s.node == source,
+              nodes.count == Int(source) &+ 1 else { return nil }
+        _splitClaim = Int32(truncatingIfNeeded: nodes.count)
+        return (s.x, s.v, s.product)
+    }
+
+    /// In the reverse rule of node `me`: whether the ε-parts it wrote into the split product at
+    /// recording (elements `first ..< first + count`) become the ε-part of `source`'s adjoint,
+    /// times `weight`, so the rule is done. True only in the first reverse sweep after the
+    /// recording, when no other node reached `source` first and `weight` has no ε-part (the
+    /// value part of the adjoint, which the product does not hold, is then not needed: nothing
+    /// recorded before the map-sum reads `source`). Elements outside the range are zeroed.
+    /// When false for the claiming node, the input's values are filled, so the rule can compute as usual.
+    @inlinable
+    public func _useSplitProduct(of me: Int32, source: Int32, first: Int, count: Int, weight: Base) -> Bool {
+        guard _splitClaim == me else { return false }
+        _splitClaim = -1
+        let w = unsafeBitCast(weight, to: Dual<Double>.self)
+        guard let s = _split, s.node == source, nodes[Int(source)].adjoint == nil, w.derivative == 0 else {
+            _fillLazyInput()
+            return false
+        }
+        let g = s.product, total = nodes[Int(source)].count
+        g.initialize(repeating: 0, count: first)
+        (g + (first + count)).initialize(repeating: 0, count: total - first - count)
+        if w.value != 1 {
+            for j in first..<(first + count) { g[j] = g[j] * w.value }
+        }
+        _splitHeld = true
+        return true
     }
 
     /// For a map-sum about to be recorded over `source`: the caller-owned adjoint buffer of
@@ -296,6 +391,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// new sweep starts from zero: several products (a tangent sweep, then a reverse sweep, as in
     /// Gauss-Newton products Jᵀ(J v)) can share one recorded evaluation.
     public func clearDerivatives() {
+        _splitHeld = false
         for i in nodes.indices {
             nodes[i].adjoint = nil
             nodes[i].tangent = nil
@@ -418,6 +514,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         }
         // Stored partials serve the first sweep only (this one may have overwritten them).
         _precomputed = -1
+        _splitClaim = -1
     }
 
     /// Tangent sweep (forward mode): with `tangents[k]` the tangent of input `inputs[k]`, afterwards
