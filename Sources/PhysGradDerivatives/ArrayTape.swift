@@ -80,7 +80,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     @usableFromInline var _precomputed: Int32 = -1
     /// An input of `Dual<Double>` elements x + vε held as two `Double` buffers by a driver (the
     /// Hessian-vector product's x and v), its values array left unfilled until first read, and
-    /// the caller's buffer for the ε-part of its adjoint (the rows of H·v). See ``_splitInput(_:x:v:product:)``.
+    /// the caller's buffer for the ε-part of its adjoint (the rows of H·v). See `_splitInput(_:x:v:product:)`.
     @usableFromInline var _split: (node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
                                    product: UnsafeMutablePointer<Double>)?
     /// The split input's node while its values array is unfilled (-1: none).
@@ -152,15 +152,16 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// caller's buffer for the ε-part of its adjoint.
     ///
     /// Its values array is filled on first read (``TrackedVector`` reads go through
-    /// ``_fillLazyInput()``). A map-sum over it recorded right after it (no node in between, so
+    /// `_fillLazyInput()`). A map-sum over it recorded right after it (no node in between, so
     /// no other node can reach its adjoint later in the sweep) may instead read x and v directly
-    /// and write ∂/∂ε of its partials into `product` (``_claimSplitProduct(_:)``); when that sum's
+    /// and write ∂/∂ε of its partials into `product` (`_claimSplitProduct(_:)`); when that sum's
     /// adjoint weight has no ε-part and nothing else reached the input first, the reverse rule
-    /// only scales them (``_useSplitProduct(of:source:first:count:weight:)``) and ``_splitHeld``
+    /// only scales them (`_useSplitProduct(of:source:first:count:weight:)`) and `_splitHeld`
     /// tells the driver that `product` is the result. Otherwise everything runs as usual on the
     /// filled values.
     @inlinable
-    public func _splitInput(_ node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>, product: UnsafeMutablePointer<Double>) {
+    public func _splitInput(_ node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
+                            product: UnsafeMutablePointer<Double>) {
         precondition(Base.self == Dual<Double>.self, "ArrayTape: a split input needs Dual<Double> elements")
         guard isRecording, node >= 0 else {
             _split = nil

@@ -24,7 +24,7 @@ public struct TrackedVector<Base: PhysGradReal> {
     /// The number of elements.
     public let count: Int
     /// Element i is at `_values[i · stride]` (a strided view shares its source's storage); read
-    /// through ``values``, which fills a driver's lazily seeded input first.
+    /// through `values`, which fills a driver's lazily seeded input first.
     @usableFromInline let _values: UnsafeMutablePointer<Base>
     /// Distance between elements in `values` (1 except for views made by ``strided(from:by:count:)``).
     @usableFromInline let stride: Int
@@ -52,7 +52,7 @@ public struct TrackedVector<Base: PhysGradReal> {
     }
 
     /// The element storage, filled first if it is a split input whose values are not yet
-    /// written (``ArrayTape/_splitInput(_:x:v:product:)``).
+    /// written (`ArrayTape/_splitInput(_:x:v:product:)`).
     @inlinable @inline(__always)
     var values: UnsafeMutablePointer<Base> {
         if _slowPath(node >= 0 && node == tape._lazyInput) { tape._fillLazyInput() }
@@ -330,9 +330,9 @@ extension TrackedVector {
         // nothing else reached the input first (see ArrayTape._claimPrecomputedAdjoint).
         if let split {
             if pair {
-                let lo = Swift.min(oa, ob)
-                out[0] = oa < ob ? _splitPairValueAndProducts(k, split.x + lo, split.v + lo, split.product + lo, n, 0, 1, cv[0], mask)
-                                 : _splitPairValueAndProducts(k, split.x + lo, split.v + lo, split.product + lo, n, 1, 0, cv[0], mask)
+                let lo = Swift.min(oa, ob), x = split.x + lo, v = split.v + lo, h = split.product + lo
+                out[0] = oa < ob ? _splitPairValueAndProducts(k, x, v, h, n, 0, 1, cv[0], mask)
+                                 : _splitPairValueAndProducts(k, x, v, h, n, 1, 0, cv[0], mask)
             } else {
                 out[0] = _splitSingleValueAndProducts(k, split.x, split.v, split.product, n, bv, sb, cv, sc, mask)
             }
@@ -514,7 +514,7 @@ extension TrackedVector {
         }
     }
 
-    /// The one-operand sibling of ``_splitPairValueAndProducts(_:_:_:_:_:_:_:_:_:)``:
+    /// The one-operand sibling of `_splitPairValueAndProducts(_:_:_:_:_:_:_:_:_:)`:
     /// `Σ_i k(x_i + v_iε, b[i·sb], c[i·sc], i)` with `h[i] = ∂/∂ε ∂k/∂x_i` (b and c constants).
     @inlinable @inline(__always)
     static func _splitSingleValueAndProducts<K: StencilKernel>(

@@ -47,37 +47,14 @@ func checkSplitDriver<F: ArrayObjective & GenericObjective>(_ f: F, n: Int, exac
                     sourceLocation: sourceLocation)
         }
         #expect(relativeError(value, scalarValue) <= 1e-13, "\(F.self) n=\(n): value", sourceLocation: sourceLocation)
-        #expect(relativeError(hv, scalarHv) <= 1e-11, "\(F.self) n=\(n): hvp against the scalar tape", sourceLocation: sourceLocation)
+        #expect(relativeError(hv, scalarHv) <= 1e-11, "\(F.self) n=\(n): hvp against the scalar tape",
+                sourceLocation: sourceLocation)
         split = tape._lastProductWasSplit
     }
     // The array entry point (a fresh tape) agrees too.
     #expect(ArrayDerivatives.hessianVectorProduct(of: f, at: x, direction: v) == general.hv || !exact,
             "\(F.self) n=\(n): array entry point", sourceLocation: sourceLocation)
     return split
-}
-
-/// Extended Rosenbrock on scalars and arrays (the catalog's array form, one map-sum over the pairs).
-struct RosenbrockBoth: ArrayObjective, GenericObjective, Sendable {
-    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
-        StandardFunctions.ExtendedRosenbrock()(x)
-    }
-    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T {
-        var f: T = 0
-        for i in 0..<(x.count / 2) { f += StandardFunctions.RosenbrockTerm()(x[2 * i], x[2 * i + 1], at: i) }
-        return f
-    }
-}
-
-/// Σ x² sin x on scalars and arrays.
-struct SquareSineBoth: ArrayObjective, GenericObjective, Sendable {
-    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
-        StandardFunctions.SumSquareSine()(x)
-    }
-    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T {
-        var f: T = 0
-        for v in x { f += StandardFunctions.SquareSineTerm()(v, at: 0) }
-        return f
-    }
 }
 
 /// A constant weight ≠ 1 on a map-sum over swapped views (b first, a second) at an offset, and
@@ -107,7 +84,7 @@ struct LogOfSum: ArrayObjective, GenericObjective, Sendable {
     func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
         TrackedVector.log(1 + StandardFunctions.ExtendedRosenbrock()(x))
     }
-    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { T.log(1 + RosenbrockBoth()(x)) }
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { T.log(1 + StandardFunctions.ExtendedRosenbrock()(x)) }
 }
 
 /// x read by a non-fused operation before the map-sum (the claim is refused: another node
@@ -124,7 +101,7 @@ struct OtherUseOfX: ArrayObjective, GenericObjective, Sendable {
         return r + (TrackedVector.sin(x) * x).sum()
     }
     func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T {
-        var f = RosenbrockBoth()(x)
+        var f = StandardFunctions.ExtendedRosenbrock()(x)
         for v in x { f += before ? T.sin(v) * T.sin(v) : T.sin(v) * v }
         return f
     }
@@ -138,7 +115,7 @@ struct ValuesReadAfter: ArrayObjective, GenericObjective, Sendable {
         let c = x.tape.constant(x.array)  // a constant copy of x: read, not differentiated
         return r + 0 * c.sum()
     }
-    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { SquareSineBoth()(x) }
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T { StandardFunctions.SumSquareSine()(x) }
 }
 
 let splitSizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 512, 513, 1025, 2051]
@@ -148,12 +125,13 @@ struct HessianVectorSplitTests {
     @Test("Rosenbrock and Σ x² sin x: split products equal the general path's and the closed forms",
           arguments: splitSizes)
     func splitPath(n: Int) {
-        #expect(checkSplitDriver(RosenbrockBoth(), n: n) == (n >= 2), "n=\(n): Rosenbrock takes the split path from one pair on")
-        #expect(checkSplitDriver(SquareSineBoth(), n: n) == (n >= 1), "n=\(n): x² sin x takes the split path from one element on")
+        let rosenbrock = StandardFunctions.ExtendedRosenbrock(), squareSine = StandardFunctions.SumSquareSine()
+        #expect(checkSplitDriver(rosenbrock, n: n) == (n >= 2), "n=\(n): Rosenbrock takes the split path from one pair on")
+        #expect(checkSplitDriver(squareSine, n: n) == (n >= 1), "n=\(n): x² sin x takes the split path from one element on")
         let x = uniformValues(seed: 42 &+ UInt64(n), count: n), v = uniformValues(seed: 7, count: n)
-        #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: RosenbrockBoth(), at: x, direction: v),
+        #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: rosenbrock, at: x, direction: v),
                               rosenbrockReference(x, v).hv) <= 1e-13)
-        #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: SquareSineBoth(), at: x, direction: v),
+        #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: squareSine, at: x, direction: v),
                               squareSineReference(x, v).hv) <= 1e-13)
     }
 
@@ -177,7 +155,7 @@ struct HessianVectorSplitTests {
         let n = 37
         let x = uniformValues(seed: 1, count: n), v = uniformValues(seed: 2, count: n)
         var o = ArrayAutomaticObjective(OtherUseOfX(before: false), dimension: n)
-        var p = ArrayAutomaticObjective(RosenbrockBoth(), dimension: n)
+        var p = ArrayAutomaticObjective(StandardFunctions.ExtendedRosenbrock(), dimension: n)
         let reference = Derivatives.hessianVectorProduct(of: OtherUseOfX(before: false), at: x, direction: v)
         for _ in 0..<3 {
             #expect(relativeError(p.hessianVectorProduct(at: x, direction: v), rosenbrockReference(x, v).hv) <= 1e-13)
