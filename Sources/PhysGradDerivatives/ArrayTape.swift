@@ -81,18 +81,18 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// An input of `Dual<Double>` elements x + vε held as two `Double` buffers by a driver (the
     /// Hessian-vector product's x and v), its values array left unfilled until first read, and
     /// the caller's buffer for the ε-part of its adjoint (the rows of H·v). See `_splitInput(_:x:v:product:)`.
-    @usableFromInline var _split: (node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
+    @exclusivity(unchecked) @usableFromInline var _split: (node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
                                    product: UnsafeMutablePointer<Double>)?
     /// The split input's node while its values array is unfilled (-1: none).
-    @usableFromInline var _lazyInput: Int32 = -1
+    @exclusivity(unchecked) @usableFromInline var _lazyInput: Int32 = -1
     /// The map-sum node that wrote the split input's adjoint ε-parts into `product` while recording (-1: none).
-    @usableFromInline var _splitClaim: Int32 = -1
+    @exclusivity(unchecked) @usableFromInline var _splitClaim: Int32 = -1
     /// Whether, after the last reverse sweep, `product` holds the ε-part of the split input's
     /// adjoint (its node's adjoint array is then never made).
-    @usableFromInline var _splitHeld = false
+    @exclusivity(unchecked) @usableFromInline var _splitHeld = false
     /// Whether the last Hessian-vector product on this tape took its result straight from a map-sum
     /// over the split input (no seed array, no copy out); kept across `reset()`, for tests.
-    public var _lastProductWasSplit = false
+    @exclusivity(unchecked) public var _lastProductWasSplit = false
 
     @usableFromInline static var alignment: Int { 64 }
 
