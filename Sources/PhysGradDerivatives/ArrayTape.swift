@@ -56,28 +56,33 @@ public struct _ArrayNode<Base: PhysGradReal> {
 /// A ``TrackedVector`` refers to its tape without retaining it and is valid until the tape's
 /// next `reset()`. A tape is not thread-safe: use one per thread or task.
 public final class ArrayTape<Base: PhysGradReal> {
+    // The tape's state is read and written in short accesses on one thread (the tape is not
+    // thread-safe), never across a call that could reach it again: no dynamic exclusivity
+    // checks (each cost a swift_beginAccess call, a fixed cost per evaluation that showed at
+    // small n).
+
     /// Whether operations append nodes (false: values only).
     public let isRecording: Bool
-    @usableFromInline var nodes: [_ArrayNode<Base>] = []
+    @exclusivity(unchecked) @usableFromInline var nodes: [_ArrayNode<Base>] = []
     // The arena: chunks of raw memory, bump-allocated, rewound by reset().
-    @usableFromInline var chunks: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
-    @usableFromInline var chunkIndex = 0
-    @usableFromInline var chunkOffset = 0
-    @usableFromInline var usedBytes = 0
+    @exclusivity(unchecked) @usableFromInline var chunks: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
+    @exclusivity(unchecked) @usableFromInline var chunkIndex = 0
+    @exclusivity(unchecked) @usableFromInline var chunkOffset = 0
+    @exclusivity(unchecked) @usableFromInline var usedBytes = 0
     /// Bytes in use at the end of the recorded evaluation (derivative arrays are above it).
-    @usableFromInline var forwardMark: (chunk: Int, offset: Int, used: Int)?
+    @exclusivity(unchecked) @usableFromInline var forwardMark: (chunk: Int, offset: Int, used: Int)?
     /// High-water mark of the arena, in bytes, since the tape was made or ``resetPeak()`` ran.
     public var peakBytes: Int { _peakBytes }
-    @usableFromInline var _peakBytes = 0
+    @exclusivity(unchecked) @usableFromInline var _peakBytes = 0
     /// Extra bytes held by operations outside the arena at their peak (checkpointed loops' snapshots
     /// and inner tapes), included in ``peakBytes``.
-    @usableFromInline var externalBytes = 0
-    @usableFromInline var _loopSteps = 0
+    @exclusivity(unchecked) @usableFromInline var externalBytes = 0
+    @exclusivity(unchecked) @usableFromInline var _loopSteps = 0
     /// Caller-owned storage for one node's adjoint (the gradient buffer of a driver), used when
     /// that adjoint is first written.
-    @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
+    @exclusivity(unchecked) @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
     /// The node whose partials sit in `_externalAdjoint`'s buffer since it was recorded (-1: none).
-    @usableFromInline var _precomputed: Int32 = -1
+    @exclusivity(unchecked) @usableFromInline var _precomputed: Int32 = -1
     /// An input of `Dual<Double>` elements x + vε held as two `Double` buffers by a driver (the
     /// Hessian-vector product's x and v), its values array left unfilled until first read, and
     /// the caller's buffer for the ε-part of its adjoint (the rows of H·v). See `_splitInput(_:x:v:product:)`.
