@@ -129,14 +129,10 @@ public final class ArrayTape<Base: PhysGradReal> {
     public func resetPeak() { _peakBytes = usedBytes + externalBytes }
 
     /// Forgets every node (keeping the memory). Invalidates every ``TrackedVector`` of this tape.
+    @inlinable
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
-        if chunks.count > 1 {
-            // Next time everything fits in one chunk.
-            let total = chunks.reduce(0) { $0 + $1.bytes }
-            for c in chunks { c.pointer.deallocate() }
-            chunks = [(UnsafeMutableRawPointer.allocate(byteCount: total, alignment: Self.alignment), total)]
-        }
+        if _slowPath(chunks.count > 1) { _mergeChunks() }
         chunkIndex = 0
         chunkOffset = 0
         usedBytes = 0
@@ -149,6 +145,14 @@ public final class ArrayTape<Base: PhysGradReal> {
         _splitClaim = -1
         _splitHeld = false
         forwardMark = nil
+    }
+
+    /// Replaces the arena's chunks by one as large as all of them: next time everything fits in one chunk.
+    @usableFromInline
+    func _mergeChunks() {
+        let total = chunks.reduce(0) { $0 + $1.bytes }
+        for c in chunks { c.pointer.deallocate() }
+        chunks = [(UnsafeMutableRawPointer.allocate(byteCount: total, alignment: Self.alignment), total)]
     }
 
     /// Makes `node` (an input of this `Dual<Double>` tape whose values array is allocated but not
@@ -177,7 +181,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     }
 
     /// Fills the split input's values array with x + vε (once; every read of its values runs this first).
-    @usableFromInline
+    @inlinable
     func _fillLazyInput() {
         guard _lazyInput >= 0, let s = _split else { return }
         let n = nodes[Int(_lazyInput)].count
@@ -396,6 +400,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Frees the adjoint and tangent arrays of the last sweeps (keeping the recorded values), so a
     /// new sweep starts from zero: several products (a tangent sweep, then a reverse sweep, as in
     /// Gauss-Newton products Jᵀ(J v)) can share one recorded evaluation.
+    @inlinable
     public func clearDerivatives() {
         _splitHeld = false
         for i in nodes.indices {
@@ -409,7 +414,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func _markForward() {
         if forwardMark == nil { forwardMark = (chunkIndex, chunkOffset, usedBytes) }
     }
@@ -489,6 +494,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Reverse sweep from `output` with cotangent `seed` (`output.count` elements): afterwards
     /// ``adjoint(of:)`` of every vector recorded before `output` is `seedᵀ ∂output/∂v`.
     /// Adjoints of an earlier sweep are cleared first.
+    @inlinable
     public func reverseSweep(from output: TrackedVector<Base>, seed: UnsafeBufferPointer<Base>) {
         let output = output._contiguous()
         precondition(output.tape === self, "ArrayTape: the output belongs to another tape")
@@ -503,13 +509,14 @@ public final class ArrayTape<Base: PhysGradReal> {
     }
 
     /// Reverse sweep from a scalar (count-1) output with seed 1: afterwards ``adjoint(of:)`` is the gradient.
+    @inlinable
     public func reverseSweep(from output: TrackedVector<Base>) {
         precondition(output.count == 1, "ArrayTape: reverseSweep(from:) without a seed needs a count-1 output, got \(output.count)")
         var one: Base = 1
         withUnsafePointer(to: &one) { reverseSweep(from: output, seed: UnsafeBufferPointer(start: $0, count: 1)) }
     }
 
-    @usableFromInline
+    @inlinable
     func _sweepReverse(from last: Int) {
         var i = last
         while i >= 0 {
