@@ -147,8 +147,16 @@ public enum ArrayDerivatives {
     public static func gradient<F: ArrayObjective>(of f: F, at x: [Double]) -> [Double] { valueAndGradient(of: f, at: x).gradient }
 
     /// ∇²f(x)·v by forward-over-reverse on `Dual<Double>` elements (x + vε), written into `result`;
-    /// returns f(x). Map-sums over x store their partials and their ε-parts (the rows of H·v) at
-    /// recording, as in ``valueAndGradient(of:at:gradient:tape:)``.
+    /// returns f(x).
+    ///
+    /// x and v are read in place. When f begins with a map-sum over x (or over interleaved views
+    /// `x.strided(from: j, by: 2)`, `x.strided(from: j ± 1, by: 2)`) whose result f scales by a
+    /// constant, that map-sum reads x and v from their buffers and writes the ε-parts of its
+    /// partials, the rows of H·v, straight into `result`: no `Dual` seed array is filled and
+    /// nothing is copied out. Otherwise the seeds x + vε are filled on first use and H·v is
+    /// taken from x's adjoint after the sweep (map-sums over x still store their partials at
+    /// recording, as in ``valueAndGradient(of:at:gradient:tape:)``). Both give the same product
+    /// to rounding.
     @inlinable
     public static func hessianVectorProduct<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
@@ -158,20 +166,28 @@ public enum ArrayDerivatives {
         tape.reset()
         let n = x.count
         let seeds = tape._allocate(n)
-        for i in 0..<n { seeds[i] = Dual(value: x[i], derivative: v[i]) }
         let xv = tape._variable(borrowing: UnsafeBufferPointer(start: seeds, count: n))
-        // x's adjoint in a buffer of its own from the start, as in valueAndGradient.
-        if n > 0 { tape._externalAdjoint = (xv.node, tape._allocate(n)) }
+        if n > 0, let xb = x.baseAddress, let vb = v.baseAddress, let rb = result.baseAddress {
+            // The seeds are filled when first read (never, when a map-sum takes x and v directly).
+            tape._splitInput(xv.node, x: xb, v: vb, product: rb)
+            // x's adjoint in a buffer of its own from the start, as in valueAndGradient.
+            tape._externalAdjoint = (xv.node, tape._allocate(n))
+        }
         let y = f(xv)
         precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
         tape.reverseSweep(from: y)
-        if let a = tape._adjoint(xv.node) {
+        let split = tape._splitHeld
+        if split {
+            // result is already H·v.
+        } else if let a = tape._adjoint(xv.node) {
             for i in 0..<n { result[i] = a[i].derivative }
         } else {
             for i in 0..<n { result[i] = 0 }
         }
-        tape._externalAdjoint = nil
-        return y.scalarValue.value
+        let value = y.scalarValue.value
+        tape.reset()  // nothing may keep pointing at the caller's x, v and result
+        tape._lastProductWasSplit = split
+        return value
     }
 
     /// ∇²f(x)·v.

@@ -75,11 +75,16 @@ public struct _ArenaState {
 /// A ``TrackedVector`` refers to its tape without retaining it and is valid until the tape's
 /// next `reset()`. A tape is not thread-safe: use one per thread or task.
 public final class ArrayTape<Base: PhysGradReal> {
+    // The tape's state is read and written in short accesses on one thread (the tape is not
+    // thread-safe), never across a call that could reach it again: no dynamic exclusivity
+    // checks (each cost a swift_beginAccess call, a fixed cost per evaluation that showed at
+    // small n).
+
     /// Whether operations append nodes (false: values only).
     public let isRecording: Bool
-    @usableFromInline var nodes: [_ArrayNode<Base>] = []
+    @exclusivity(unchecked) @usableFromInline var nodes: [_ArrayNode<Base>] = []
     // The arena: chunks of raw memory, bump-allocated, rewound by reset().
-    @usableFromInline var chunks: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
+    @exclusivity(unchecked) @usableFromInline var chunks: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
     /// The arena's counters, behind a pointer: allocation touches no stored property of the
     /// class (no dynamic exclusivity checks, no array access on the fast path).
     @usableFromInline let _arena: UnsafeMutablePointer<_ArenaState>
@@ -100,7 +105,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         set { _arena.pointee.used = newValue }
     }
     /// Bytes in use at the end of the recorded evaluation (derivative arrays are above it).
-    @usableFromInline var forwardMark: (chunk: Int, offset: Int, used: Int)?
+    @exclusivity(unchecked) @usableFromInline var forwardMark: (chunk: Int, offset: Int, used: Int)?
     /// High-water mark of the arena, in bytes, since the tape was made or ``resetPeak()`` ran.
     public var peakBytes: Int { _peakBytes }
     @usableFromInline var _peakBytes: Int {
@@ -113,12 +118,27 @@ public final class ArrayTape<Base: PhysGradReal> {
         get { _arena.pointee.external }
         set { _arena.pointee.external = newValue }
     }
-    @usableFromInline var _loopSteps = 0
+    @exclusivity(unchecked) @usableFromInline var _loopSteps = 0
     /// Caller-owned storage for one node's adjoint (the gradient buffer of a driver), used when
     /// that adjoint is first written.
-    @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
+    @exclusivity(unchecked) @usableFromInline var _externalAdjoint: (node: Int32, pointer: UnsafeMutablePointer<Base>)?
     /// The node whose partials sit in `_externalAdjoint`'s buffer since it was recorded (-1: none).
-    @usableFromInline var _precomputed: Int32 = -1
+    @exclusivity(unchecked) @usableFromInline var _precomputed: Int32 = -1
+    /// An input of `Dual<Double>` elements x + vε held as two `Double` buffers by a driver (the
+    /// Hessian-vector product's x and v), its values array left unfilled until first read, and
+    /// the caller's buffer for the ε-part of its adjoint (the rows of H·v). See `_splitInput(_:x:v:product:)`.
+    @exclusivity(unchecked) @usableFromInline var _split: (node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
+                                   product: UnsafeMutablePointer<Double>)?
+    /// The split input's node while its values array is unfilled (-1: none).
+    @exclusivity(unchecked) @usableFromInline var _lazyInput: Int32 = -1
+    /// The map-sum node that wrote the split input's adjoint ε-parts into `product` while recording (-1: none).
+    @exclusivity(unchecked) @usableFromInline var _splitClaim: Int32 = -1
+    /// Whether, after the last reverse sweep, `product` holds the ε-part of the split input's
+    /// adjoint (its node's adjoint array is then never made).
+    @exclusivity(unchecked) @usableFromInline var _splitHeld = false
+    /// Whether the last Hessian-vector product on this tape took its result straight from a map-sum
+    /// over the split input (no seed array, no copy out); kept across `reset()`, for tests.
+    @exclusivity(unchecked) public var _lastProductWasSplit = false
 
     @usableFromInline static var alignment: Int { 64 }
 
@@ -157,12 +177,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     @inlinable
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
-        if chunks.count > 1 {
-            // Next time everything fits in one chunk.
-            let total = chunks.reduce(0) { $0 + $1.bytes }
-            for c in chunks { c.pointer.deallocate() }
-            chunks = [(UnsafeMutableRawPointer.allocate(byteCount: total, alignment: Self.alignment), total)]
-        }
+        if _slowPath(chunks.count > 1) { _mergeChunks() }
         chunkIndex = 0
         chunkOffset = 0
         usedBytes = 0
@@ -170,7 +185,96 @@ public final class ArrayTape<Base: PhysGradReal> {
         _loopSteps = 0
         _externalAdjoint = nil
         _precomputed = -1
+        _split = nil
+        _lazyInput = -1
+        _splitClaim = -1
+        _splitHeld = false
         forwardMark = nil
+    }
+
+    /// Replaces the arena's chunks by one as large as all of them: next time everything fits in one chunk.
+    @usableFromInline
+    func _mergeChunks() {
+        let total = chunks.reduce(0) { $0 + $1.bytes }
+        for c in chunks { c.pointer.deallocate() }
+        chunks = [(UnsafeMutableRawPointer.allocate(byteCount: total, alignment: Self.alignment), total)]
+    }
+
+    /// Makes `node` (an input of this `Dual<Double>` tape whose values array is allocated but not
+    /// filled) the split input x + vε with `x` and `v` read in place from the caller's buffers
+    /// (kept alive and unchanged until the next `reset()`), and `product` (node's count) the
+    /// caller's buffer for the ε-part of its adjoint.
+    ///
+    /// Its values array is filled on first read (``TrackedVector`` reads go through
+    /// `_fillLazyInput()`). A map-sum over it recorded right after it (no node in between, so
+    /// no other node can reach its adjoint later in the sweep) may instead read x and v directly
+    /// and write ∂/∂ε of its partials into `product` (`_claimSplitProduct(_:)`); when that sum's
+    /// adjoint weight has no ε-part and nothing else reached the input first, the reverse rule
+    /// only scales them (`_useSplitProduct(of:source:first:count:weight:)`) and `_splitHeld`
+    /// tells the driver that `product` is the result. Otherwise everything runs as usual on the
+    /// filled values.
+    @inlinable
+    public func _splitInput(_ node: Int32, x: UnsafePointer<Double>, v: UnsafePointer<Double>,
+                            product: UnsafeMutablePointer<Double>) {
+        precondition(Base.self == Dual<Double>.self, "ArrayTape: a split input needs Dual<Double> elements")
+        guard isRecording, node >= 0 else {
+            _split = nil
+            return
+        }
+        _split = (node, x, v, product)
+        _lazyInput = node
+    }
+
+    /// Fills the split input's values array with x + vε (once; every read of its values runs this first).
+    @inlinable
+    func _fillLazyInput() {
+        guard _lazyInput >= 0, let s = _split else { return }
+        let n = nodes[Int(_lazyInput)].count
+        let p = UnsafeMutableRawPointer(nodes[Int(_lazyInput)].values).assumingMemoryBound(to: Double.self)
+        for i in 0..<n {
+            p[2 &* i] = s.x[i]
+            p[2 &* i &+ 1] = s.v[i]
+        }
+        _lazyInput = -1
+    }
+
+    /// For a map-sum about to be recorded over `source`: the split input's x, v and product
+    /// buffers when `source` is the split input, its values are still unread and the map-sum is
+    /// the first node after it (then no other node can add to its adjoint after the map-sum's
+    /// rule in the reverse sweep). The map-sum writes ∂/∂ε of its partials into `product`.
+    @inlinable
+    public func _claimSplitProduct(_ source: Int32)
+        -> (x: UnsafePointer<Double>, v: UnsafePointer<Double>, product: UnsafeMutablePointer<Double>)? {
+        guard source >= 0, source == _lazyInput, _splitClaim < 0, let s = _split, s.node == source,
+              nodes.count == Int(source) &+ 1 else { return nil }
+        _splitClaim = Int32(truncatingIfNeeded: nodes.count)
+        return (s.x, s.v, s.product)
+    }
+
+    /// In the reverse rule of node `me`: whether the ε-parts it wrote into the split product at
+    /// recording (elements `first ..< first + count`) become the ε-part of `source`'s adjoint,
+    /// times `weight`, so the rule is done. True only in the first reverse sweep after the
+    /// recording, when no other node reached `source` first and `weight` has no ε-part (the
+    /// value part of the adjoint, which the product does not hold, is then not needed: nothing
+    /// recorded before the map-sum reads `source`). Elements outside the range are zeroed.
+    /// When false for the claiming node, the input's values are filled, so the rule can compute as usual.
+    @inlinable
+    public func _useSplitProduct(of me: Int32, source: Int32, first: Int, count: Int, weight: Base) -> Bool {
+        guard _splitClaim == me else { return false }
+        _splitClaim = -1
+        let w = unsafeBitCast(weight, to: Dual<Double>.self)
+        guard let s = _split, s.node == source, nodes[Int(source)].adjoint == nil, w.derivative == 0 else {
+            _fillLazyInput()
+            return false
+        }
+        let g = s.product, total = nodes[Int(source)].count
+        g.initialize(repeating: 0, count: first)
+        (g + (first + count)).initialize(repeating: 0, count: total - first - count)
+        if w.value != 1 {
+            for j in first..<(first + count) { g[j] = g[j] * w.value }
+        }
+        _splitHeld = true
+        return true
     }
 
     /// For a map-sum about to be recorded over `source`: the caller-owned adjoint buffer of
@@ -345,6 +449,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Gauss-Newton products Jᵀ(J v)) can share one recorded evaluation.
     @inlinable
     public func clearDerivatives() {
+        _splitHeld = false
         for i in nodes.indices {
             nodes[i].adjoint = nil
             nodes[i].tangent = nil
@@ -436,6 +541,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Reverse sweep from `output` with cotangent `seed` (`output.count` elements): afterwards
     /// ``adjoint(of:)`` of every vector recorded before `output` is `seedᵀ ∂output/∂v`.
     /// Adjoints of an earlier sweep are cleared first.
+    @inlinable
     public func reverseSweep(from output: TrackedVector<Base>, seed: UnsafeBufferPointer<Base>) {
         let output = output._contiguous()
         precondition(output.tape === self, "ArrayTape: the output belongs to another tape")
@@ -462,6 +568,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     }
 
     /// Reverse sweep from a scalar (count-1) output with seed 1: afterwards ``adjoint(of:)`` is the gradient.
+    @inlinable
     public func reverseSweep(from output: TrackedVector<Base>) {
         precondition(output.count == 1, "ArrayTape: reverseSweep(from:) without a seed needs a count-1 output, got \(output.count)")
         var one: Base = 1
@@ -479,6 +586,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         }
         // Stored partials serve the first sweep only (this one may have overwritten them).
         _precomputed = -1
+        _splitClaim = -1
     }
 
     /// Tangent sweep (forward mode): with `tangents[k]` the tangent of input `inputs[k]`, afterwards

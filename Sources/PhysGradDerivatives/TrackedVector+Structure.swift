@@ -40,7 +40,7 @@ extension TrackedVector {
         if m == 0 {
             return TrackedVector(tape: tape, node: -1, count: 0, values: tape._allocate(0))
         }
-        return TrackedVector(tape: tape, node: node, count: m, values: values + start &* self.stride,
+        return TrackedVector(tape: tape, node: node, count: m, values: _values + start &* self.stride,
                              stride: stride &* self.stride, offset: offset &+ start &* self.stride)
     }
 

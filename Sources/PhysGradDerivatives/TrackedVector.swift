@@ -23,8 +23,9 @@ public struct TrackedVector<Base: PhysGradReal> {
     public let node: Int32
     /// The number of elements.
     public let count: Int
-    /// Element i is at `values[i · stride]` (a strided view shares its source's storage).
-    @usableFromInline let values: UnsafeMutablePointer<Base>
+    /// Element i is at `_values[i · stride]` (a strided view shares its source's storage); read
+    /// through `values`, which fills a driver's lazily seeded input first.
+    @usableFromInline let _values: UnsafeMutablePointer<Base>
     /// Distance between elements in `values` (1 except for views made by ``strided(from:by:count:)``).
     @usableFromInline let stride: Int
     /// Where element 0 sits in the node's arrays (its values, adjoint and tangent).
@@ -35,7 +36,7 @@ public struct TrackedVector<Base: PhysGradReal> {
         self.tape = tape
         self.node = node
         self.count = count
-        self.values = values
+        self._values = values
         self.stride = 1
         self.offset = 0
     }
@@ -45,9 +46,17 @@ public struct TrackedVector<Base: PhysGradReal> {
         self.tape = tape
         self.node = node
         self.count = count
-        self.values = values
+        self._values = values
         self.stride = stride
         self.offset = offset
+    }
+
+    /// The element storage, filled first if it is a split input whose values are not yet
+    /// written (`ArrayTape/_splitInput(_:x:v:product:)`).
+    @inlinable @inline(__always)
+    var values: UnsafeMutablePointer<Base> {
+        if _slowPath(node >= 0 && node == tape._lazyInput) { tape._fillLazyInput() }
+        return _values
     }
 
     /// Whether this vector is all of its node's array (not a view of part of it).
@@ -291,23 +300,38 @@ extension TrackedVector {
                      "TrackedVector: operand sizes \(a.count), \(b.count), \(c.count) do not broadcast")
         // Element strides: 0 broadcasts a count-1 operand; views read their source in place.
         let sa = a.count == 1 ? 0 : a.stride, sb = b.count == 1 ? 0 : b.stride, sc = c.count == 1 ? 0 : c.stride
-        let av = a.values, bv = b.values, cv = c.values
         let oa = a.offset, ob = b.offset, oc = c.offset
         let wholeA = a._isWhole
-        let out = tape._allocate(reduce ? 1 : n)
         let na = a.node, nb = b.node, nc = c.node
         let mask = (na >= 0 ? 1 : 0) | (nb >= 0 ? 2 : 0) | (nc >= 0 ? 4 : 0)
         let gap: Int = oa - ob
         // The operands interleave in one source: a_i = x[lo + 2i + A], b_i = x[lo + 2i + B].
         // (c is then a constant read at one place: the binary kernels' unused third argument.)
-        let pair = mask == 3 && na == nb && sa == 2 && sb == 2 && sc == 0 && (gap == 1 || gap == -1)
+        // (A one-term map reads its operands' views at their strides too: they are not broadcast.)
+        let va = a.count == n ? a.stride : sa, vb = b.count == n ? b.stride : sb
+        let pair = mask == 3 && na == nb && va == 2 && vb == 2 && sc == 0 && (gap == 1 || gap == -1)
         // One whole tracked operand, the others constants (broadcast or not, e.g. a target).
-        let single = mask == 1 && sa == 1 && wholeA
+        let single = mask == 1 && va == 1 && wholeA
+        // A map-sum over a Hessian-vector product's input x + vε held as two Double buffers: one
+        // pass reads x and v there, and writes the ε-parts of the partials (the rows of H·v)
+        // into the driver's result (see ArrayTape._splitInput). a's values stay unread (unfilled).
+        let split = reduce && (pair || single) && Base.self == Dual<Double>.self ? tape._claimSplitProduct(na) : nil
+        let isSplit = split != nil
+        let av = isSplit ? a._values : a.values, bv = isSplit ? b._values : b.values, cv = c.values
+        let out = tape._allocate(reduce ? 1 : n)
         // A map-sum over the input whose adjoint a driver holds in its own buffer (the gradient):
         // one pass computes the value and the partials and stores the partials there, so the
         // reverse sweep has nothing left to compute when this sum is the output (seed 1) and
         // nothing else reached the input first (see ArrayTape._claimPrecomputedAdjoint).
-        if reduce && (pair || single), let g = tape._claimPrecomputedAdjoint(na) {
+        if let split {
+            if pair {
+                let lo = Swift.min(oa, ob), x = split.x + lo, v = split.v + lo, h = split.product + lo
+                out[0] = oa < ob ? _splitPairValueAndProducts(k, x, v, h, n, 0, 1, cv[0], mask)
+                                 : _splitPairValueAndProducts(k, x, v, h, n, 1, 0, cv[0], mask)
+            } else {
+                out[0] = _splitSingleValueAndProducts(k, split.x, split.v, split.product, n, bv, sb, cv, sc, mask)
+            }
+        } else if reduce && (pair || single), let g = tape._claimPrecomputedAdjoint(na) {
             if pair {
                 let lo = Swift.min(oa, ob), x = Swift.min(av, bv)
                 out[0] = oa < ob ? _pairValueAndPartials(k, x, g + lo, n, 0, 1, cv[0], mask)
@@ -337,6 +361,13 @@ extension TrackedVector {
             switch sweep {
             case .reverse:
                 let ybar = tape._adjoint(me)!
+                if isSplit {
+                    if tape._useSplitProduct(of: me, source: na, first: pair ? Swift.min(oa, ob) : 0,
+                                             count: pair ? 2 &* n : n, weight: ybar[0]) {
+                        return
+                    }
+                    tape._fillLazyInput()  // the rule below reads a's values
+                }
                 if tape._usePrecomputedAdjoint(of: me, source: na, first: pair ? Swift.min(oa, ob) : 0,
                                                count: pair ? 2 &* n : n, weight: ybar[0]) {
                     return
@@ -423,6 +454,7 @@ extension TrackedVector {
                 if nb >= 0 && sb == 0 { target(nb, ob)![0] += rb }
                 if nc >= 0 && sc == 0 { target(nc, oc)![0] += rc }
             case .forward:
+                if isSplit { tape._fillLazyInput() }
                 let ta = tape._tangent(na).map { $0 + oa }, tb = tape._tangent(nb).map { $0 + ob }
                 let tc = tape._tangent(nc).map { $0 + oc }
                 guard ta != nil || tb != nil || tc != nil else { return }
@@ -451,6 +483,46 @@ extension TrackedVector {
                 g[2 &* i &+ A] = da
                 g[2 &* i &+ B] = db
                 values[j] = v
+            }
+        }
+    }
+
+    /// For `Dual<Double>` elements held as two `Double` buffers (a_i = x[2i + A] + v[2i + A]ε,
+    /// b_i likewise at 2i + B): `Σ_i k(a_i, b_i, c, i)` summed as the plain map-sum sums, with the
+    /// ε-parts of the partials stored as `h[2i + A] = ∂/∂ε ∂k/∂a`, `h[2i + B] = ∂/∂ε ∂k/∂b`
+    /// (their value parts, the gradient, are not kept).
+    @inlinable @inline(__always)
+    static func _splitPairValueAndProducts<K: StencilKernel>(
+        _ k: K, _ x: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ h: UnsafeMutablePointer<Double>,
+        _ n: Int, _ A: Int, _ B: Int, _ c: Base, _ mask: Int
+    ) -> Base {
+        _blockedSum4(n) { start, m, values in
+            for j in 0..<m {
+                let i = start &+ j, ia = 2 &* i &+ A, ib = 2 &* i &+ B
+                let (y, da, db, _) = k._valueAndPartials(unsafeBitCast(Dual(value: x[ia], derivative: v[ia]), to: Base.self),
+                                                         unsafeBitCast(Dual(value: x[ib], derivative: v[ib]), to: Base.self),
+                                                         c, at: i, mask: mask)
+                h[ia] = unsafeBitCast(da, to: Dual<Double>.self).derivative
+                h[ib] = unsafeBitCast(db, to: Dual<Double>.self).derivative
+                values[j] = y
+            }
+        }
+    }
+
+    /// The one-operand sibling of `_splitPairValueAndProducts(_:_:_:_:_:_:_:_:_:)`:
+    /// `Σ_i k(x_i + v_iε, b[i·sb], c[i·sc], i)` with `h[i] = ∂/∂ε ∂k/∂x_i` (b and c constants).
+    @inlinable @inline(__always)
+    static func _splitSingleValueAndProducts<K: StencilKernel>(
+        _ k: K, _ x: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ h: UnsafeMutablePointer<Double>,
+        _ n: Int, _ b: UnsafeMutablePointer<Base>, _ sb: Int, _ c: UnsafeMutablePointer<Base>, _ sc: Int, _ mask: Int
+    ) -> Base {
+        _blockedSum4(n) { start, m, values in
+            for j in 0..<m {
+                let i = start &+ j
+                let (y, d, _, _) = k._valueAndPartials(unsafeBitCast(Dual(value: x[i], derivative: v[i]), to: Base.self),
+                                                       b[i &* sb], c[i &* sc], at: i, mask: mask)
+                h[i] = unsafeBitCast(d, to: Dual<Double>.self).derivative
+                values[j] = y
             }
         }
     }
