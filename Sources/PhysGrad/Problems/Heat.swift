@@ -44,9 +44,10 @@ extension Problems {
             let t = (Double(i) - Double(n) / 2) / width
             return _exp(-t * t)
         }
-        let target = model(solution)
-        return InverseProblem(
-            name: "heat", dimension: n, outputDimension: n, model: model, loss: SquaredDistance(target: target),
+        // The target through the array-style evaluation, so the loss is exactly 0 at the solution.
+        let target = ArrayDerivatives.value(of: model, at: solution)
+        return arrayProblem(
+            name: "heat", dimension: n, outputDimension: n, model: model, loss: ArraySquaredDistance(target: target), lossTarget: target,
             start: [Double](repeating: 0, count: n), solution: solution, inverse: nil,
             stepSizes: [.gd: 0.5, .newton: 1, .pgNumerical: 1, .adam: 0.05, .adagrad: 0.2, .rmsprop: 0.01,
                         .gn: 1, .ig: 1, .hig: 1],
@@ -59,7 +60,10 @@ extension Problems {
 
 /// The temperature after ``steps`` explicit steps of the periodic heat equation; see
 /// ``Problems/heat(_:steps:diffusion:)``.
-public struct HeatModel: GenericModel, Sendable {
+///
+/// Written on scalars (`GenericModel`) and on tracked vectors (`ArrayModel`: the steps as a
+/// checkpointed stencil loop, ``Step``), the same arithmetic in the same order.
+public struct HeatModel: GenericModel, ArrayModel, Sendable {
     /// The number of explicit time steps.
     public let steps: Int
     /// r = κΔt/Δx² (stable for r <= 1/2).
@@ -69,6 +73,22 @@ public struct HeatModel: GenericModel, Sendable {
     public init(steps: Int, diffusion: Double) {
         self.steps = steps
         self.diffusion = diffusion
+    }
+
+    /// One explicit step at a cell from its neighbours: u_i + r (u_{i-1} - 2u_i + u_{i+1}).
+    @frozen public struct Step: StencilKernel, Sendable {
+        /// r.
+        public let r: Double
+        /// The step with diffusion number r.
+        @inlinable public init(r: Double) { self.r = r }
+        @inlinable @inline(__always)
+        public func callAsFunction<T: PhysGradReal>(_ l: T, _ c: T, _ rr: T, at i: Int) -> T { c + T(r) * (l - 2 * c + rr) }
+    }
+
+    /// Array-style: ``steps`` periodic stencil steps in a checkpointed stencil loop.
+    @inlinable
+    public func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+        x.iterated(steps: steps, stencil: Step(r: diffusion), boundary: .periodic)
     }
 
     /// The temperature after ``steps`` steps u_i' = u_i + r (u_{i-1} - 2u_i + u_{i+1}) from x.
