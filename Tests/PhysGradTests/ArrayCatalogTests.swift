@@ -63,6 +63,19 @@ struct ArrayCatalogTests {
         #expect(relErr(pphi.gradient(at: x), qphi.gradient(at: x)) <= 1e-12)
     }
 
+    @Test("powers' numerical-inverse objective (one map-sum) equals the model composed with the squared distance, bit for bit",
+          arguments: [2, 4, 10, 1000, 1002])
+    func powersInverseObjective(n: Int) throws {
+        let x = (0..<n).map { 2 * Double.sin(1.7 * Double($0) + Double(n)) }, target = (0..<n).map { 1 + 2 * Double.cos(0.3 * Double($0)) }
+        var fused = try Problems.powers(n).inverseObjective(target)
+        var composed = ArrayAutomaticObjective(ComposedArrayObjective(model: StandardFunctions.Powers(), loss: ArraySquaredDistance(target: target)),
+                                               dimension: n)
+        var g1 = [Double](repeating: 0, count: n), g2 = g1
+        #expect(fused.valueAndGradient(at: x, gradient: &g1) == composed.valueAndGradient(at: x, gradient: &g2))
+        #expect(g1 == g2)
+        #expect(fused.hessianVectorProduct(at: x, direction: target) == composed.hessianVectorProduct(at: x, direction: target))
+    }
+
     @Test("runs of every method end where the scalar-tape problem's runs end, to 1e-12", arguments: problems.indices)
     func runs(index: Int) throws {
         let (name, n) = Self.problems[index]

@@ -46,6 +46,11 @@ public enum Problems {
             summary: "y_i = x_i (even i), x_i^2 (odd i) in \(n) dimensions, L = |y|^2, from 3; the minimum is at 0.")
         // Values in one pass of their own; derivatives at the array level.
         p.model = PowersModel(ArrayAutomaticModel(StandardFunctions.Powers(), inputDimension: n))
+        // The numerical inverse's φ(x) = |y(x) - target|² as one map-sum over x (the model is
+        // elementwise): value and gradient in one pass, the same arithmetic as model then loss.
+        p.inverseObjective = { target in
+            ArrayAutomaticObjective(ElementwiseResidual(kernel: StandardFunctions.PowersKernel(), target: target), dimension: n)
+        }
         return p
     }
 }
@@ -73,4 +78,25 @@ func arrayProblem<Model: ArrayModel & Sendable, Loss: ArrayObjective & Sendable>
         ArrayAutomaticObjective(ComposedArrayObjective(model: model, loss: ArraySquaredDistance(target: target)), dimension: n)
     }
     return p
+}
+
+/// `φ(x) = Σ_i (k(x_i, i) - t_i)²` for an elementwise model y_i = k(x_i, i): the squared
+/// distance of its output to a target as one map-sum over x, so a gradient driver computes value
+/// and gradient in one pass (each term as the model and ``ArraySquaredDistance`` compute it:
+/// d = k(x_i, i) - t_i, then d · d).
+struct ElementwiseResidual<K: ElementwiseKernel & Sendable>: ArrayObjective, Sendable {
+    let kernel: K
+    let target: [Double]
+
+    @frozen @usableFromInline struct Term: BinaryElementwiseKernel {
+        @usableFromInline let k: K
+        @inlinable init(k: K) { self.k = k }
+        @inlinable @inline(__always)
+        func callAsFunction<T: PhysGradReal>(_ x: T, _ t: T, at i: Int) -> T { let d = k(x, at: i) - t; return d * d }
+    }
+
+    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+        precondition(x.count == target.count, "ElementwiseResidual: x has \(x.count) entries, target \(target.count)")
+        return TrackedVector.mapSum(Term(k: kernel), x, x.tape.constant(doubles: target))
+    }
 }
