@@ -128,6 +128,8 @@ extension TrackedVector {
     ///
     /// A loop whose step is one three-point stencil is faster as
     /// ``iterated(steps:stencil:boundary:checkpoints:)``.
+    ///
+    /// - Precondition: `steps >= 0`.
     @inlinable
     public func iterated(steps: Int, checkpoints: CheckpointSchedule = .automatic,
                          _ step: @escaping (TrackedVector<Base>) -> TrackedVector<Base>) -> TrackedVector {
@@ -141,6 +143,8 @@ extension TrackedVector {
     /// `iterated(steps:checkpoints:) { $0.stencil(k, boundary: boundary) }`, bit for bit, with
     /// the same schedule and memory, but each step runs on the state buffers directly: no tape
     /// per step, and a reversed step evaluates only the kernel's partials, not its values again.
+    ///
+    /// - Precondition: `steps >= 0` and the vector is not empty (as for ``stencil(_:boundary:)``).
     @inlinable
     public func iterated<K: StencilKernel>(steps: Int, stencil k: K, boundary: StencilBoundary<Base>,
                                            checkpoints: CheckpointSchedule = .automatic) -> TrackedVector {
