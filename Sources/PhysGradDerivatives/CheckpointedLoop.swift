@@ -16,8 +16,7 @@ public enum CheckpointSchedule: Sendable, Hashable {
     /// Keep at most `snapshots` states (>= 0; 0 recomputes every state from the start, O(T²) steps).
     case binomial(snapshots: Int)
     /// `2 ceil(sqrt(T))` snapshots: memory ∝ sqrt(T) states, and no step recomputed more than
-    /// twice whatever T (C(s + 2, 2) >= s²/2 >= 2T). Half as many snapshots allow up to three
-    /// recomputations: on burgers(1024) (T = 296) 1089 step evaluations per gradient instead of 851.
+    /// twice whatever T (C(s + 2, 2) >= s²/2 >= 2T); half as many would allow three.
     case automatic
 
     /// The number of snapshots for a loop of `steps` steps.
