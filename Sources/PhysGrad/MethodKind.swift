@@ -39,8 +39,8 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         case .adagrad: return "AdaGrad (optax's definition)"
         case .rmsprop: return "RMSProp (optax's definition)"
         case .lbfgsb: return "L-BFGS-B on L(x), one iteration per step"
-        case .gn: return "Gauss-Newton through pivoted QR, backtracking"
-        case .lm: return "Levenberg-Marquardt (MINPACK's trust-region form)"
+        case .gn: return "Gauss-Newton: truncated-SVD steps in a trust region on the predicted reduction"
+        case .lm: return "Levenberg-Marquardt: Hanke's regularizing damping (trust region on the predicted reduction)"
         case .ig: return "inverse gradients: y-space step through the pseudo-inverse of J"
         case .hig: return "half-inverse gradients: V S^(-1/2) U^T of J"
         }

@@ -91,6 +91,23 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
     /// Multiplies every entry by `alpha`.
     public mutating func scale(by alpha: Double) { Vector.scale(&band, by: alpha) }
 
+    /// `A ← S A S` for the diagonal `S = diag(s)`: `a_ij ← s_i a_ij s_j` (a congruence, so the
+    /// result is symmetric and keeps A's inertia for nonzero s).
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless `s` has n entries.
+    public mutating func scaleSymmetrically(by s: [Double]) throws(LinearAlgebraError) {
+        guard s.count == order else {
+            throw .dimensionMismatch(operation: "symmetric diagonal scaling", lhs: Shape(rows: order, columns: order), rhs: .vector(s.count))
+        }
+        let n = order, ld = bandwidth + 1
+        band.withUnsafeMutableBufferPointer { a in
+            for j in 0..<n {
+                let sj = s[j]
+                for i in j..<Swift.min(n, j + ld) { a[(i - j) + j * ld] *= s[i] * sj }
+            }
+        }
+    }
+
     /// The diagonal.
     public var diagonalElements: [Double] { (0..<order).map { band[$0 * (bandwidth + 1)] } }
 

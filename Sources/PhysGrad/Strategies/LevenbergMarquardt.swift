@@ -37,13 +37,16 @@ import PhysGradLinearAlgebra
 /// the projected step.
 ///
 /// A declared banded Jacobian (``InverseProblem/jacobianStructure``) is computed from
-/// `lower + upper + 1` compressed products. With the trust region on the reduction, `p(λ)` then
-/// comes from banded Cholesky factorizations of the normal equations `(JᵀJ + λI) p = -Jᵀr`
-/// (D = I; O(n b²) per λ instead of the dense QR and SVD). The normal equations square J's
-/// condition number, so they are used only while `JᵀJ` factors with an estimated reciprocal
-/// condition number of at least 1e-10 (every solve then keeps about
-/// 6 digits more than the acceptance test resolves); otherwise the step is the dense one, on
-/// the expanded J (n <= 4096). The trust region on the length always works on the dense J.
+/// `lower + upper + 1` compressed products, and `p(λ)` comes from banded Cholesky factorizations
+/// of the normal equations (O(n b²) per λ, b = lower + upper, instead of the dense QR and SVD):
+/// `(JᵀJ + λI) p = -Jᵀr` on the reduction (D = I), and on the length `(JᵀJ + λD²) p = -Jᵀr` in
+/// the variables scaled by D, with MINPACK's iteration for λ (the steps are the dense form's up to
+/// rounding). The normal equations square J's condition number, so they are used only while `JᵀJ`
+/// (scaled by D on the length) factors with an estimated reciprocal condition number of at least
+/// 1e-10 (every solve then keeps about 6 digits more than the acceptance test resolves); otherwise
+/// the step is the dense one, on the expanded J (n <= 4096; above, the run stops as stalled and
+/// says why). ``StepReport/solve`` tells which: `.cholesky` / `.shiftedCholesky` for the banded
+/// step, `.svd` / `.qr` for the dense one.
 public struct LevenbergMarquardt: SteppingOptimizer {
     /// ``StepAcceptance/trustRegion(_:)`` on the reduction (default) or on the length.
     public var acceptance: StepAcceptance
@@ -88,13 +91,12 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     }
 
     /// The Jacobian, its QR factors, R and the rotations' copy: about 2 k n + 2 n² doubles. With a
-    /// declared band (trust region on the reduction): O((lower + upper + 1) n), plus the dense
-    /// path's memory up to the dense fallback's limit (n <= 4096).
+    /// declared band: O((lower + upper + 1) n), plus the dense path's memory up to the dense
+    /// fallback's limit (n <= 4096).
     public func workingMemory(for problem: InverseProblem) -> Int {
         let dense = MemorySize.sum(leastSquaresMemory(problem),
                                    MemorySize.matrices(1, rows: problem.dimension, columns: problem.dimension))
-        if case .banded(let l, let u) = problem.jacobianStructure, case .trustRegion(let region) = acceptance,
-           region.measure == .reduction {
+        if case .banded(let l, let u) = problem.jacobianStructure {
             return BandedNormalEquations.workingMemory(problem, lower: l, upper: u, dense: dense)
         }
         return dense
@@ -139,9 +141,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         let band = try evaluator.bandedJacobian(at: state.x)
         if let band, !band.isFinite { throw StepFailure(.nonFiniteValue("Jacobian")) }
         var dense: Matrix? = nil
-        if band == nil || region.measure == .length {
-            if let band { dense = band.dense } else { dense = try evaluator.jacobian(at: state.x) }
-        }
+        if band == nil { dense = try evaluator.jacobian(at: state.x) }
         if let dense, !dense.isFinite { throw StepFailure(.nonFiniteValue("Jacobian")) }
         var g = [Double](repeating: 0, count: state.x.count)
         if let dense { g = gradientOfSquares(dense, state.residual) } else { try? band!.multiply(state.residual, into: &g, transposed: true, alpha: 2) }
@@ -160,6 +160,16 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         if state.box.isUnbounded && gnorm <= tolerances.gradient {
             throw StepFailure(.convergedByMethod("largest cosine between the residual and a Jacobian column \(OptimizationResult.short(gnorm)) <= gtol \(tolerances.gradient)"))
         }
+        if let band, region.measure == .length {
+            updateScaling(&state, columnNorms: free.map { columnNorms[$0] }, free: free)
+            if var model = BandedRadiusModel.make(jacobian: band, residual: state.residual, free: free, diag: state.diag,
+                                                  gnorm: gnorm, storage: state.bandedStorage) {
+                defer { state.bandedStorage = model.storage }
+                return try radiusStep(&state, &model, region: region, evaluator: &evaluator)
+            }
+            try BandedNormalEquations.requireDenseFallback(columns: band.columns)
+            dense = band.dense
+        }
         if let dense {
             let jFree = free.count == state.x.count ? dense : dense.selectingColumns(free)
             switch region.measure {
@@ -172,6 +182,22 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             }
         }
         return try bandedDiscrepancyStep(&state, jacobian: band!, free: free, region: region, evaluator: &evaluator)
+    }
+
+    /// Moré's scaling D of the trust region on the length (SciPy's `x_scale="jac"`): J's column
+    /// norms on the first step (1 for a zero column), then the largest seen; and on the first step
+    /// the radius Δ₀ = `initialFactor` · ‖D x₀‖ (or `initialFactor` when that is 0).
+    /// `columnNorms` are those of the free variables' columns, in `free`'s order.
+    private func updateScaling(_ state: inout State, columnNorms: [Double], free: [Int]) {
+        let n = state.x.count
+        if !state.started {
+            state.diag = [Double](repeating: 1, count: n)
+            for (col, i) in free.enumerated() { state.diag[i] = columnNorms[col] == 0 ? 1 : columnNorms[col] }
+            let xnorm = Vector.norm2(zip(state.diag, state.x).map { $0 * $1 })
+            state.radius = xnorm == 0 ? initialFactor : initialFactor * xnorm
+            state.started = true
+        }
+        for (col, i) in free.enumerated() { state.diag[i] = Swift.max(state.diag[i], columnNorms[col]) }
     }
 
     /// The QR model of Moré's method at the state's point: J's factors, Qᵀr, the scaling D and
@@ -204,14 +230,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             for i in 0..<padded.rows { s += padded[i, j] * padded[i, j] }
             columnNorms[j] = s.squareRoot()
         }
-        if !state.started {
-            state.diag = [Double](repeating: 1, count: n)
-            for (col, i) in free.enumerated() { state.diag[i] = columnNorms[col] == 0 ? 1 : columnNorms[col] }
-            let xnorm = Vector.norm2(zip(state.diag, state.x).map { $0 * $1 })
-            state.radius = xnorm == 0 ? initialFactor : initialFactor * xnorm
-            state.started = true
-        }
-        for (col, i) in free.enumerated() { state.diag[i] = Swift.max(state.diag[i], columnNorms[col]) }
+        updateScaling(&state, columnNorms: columnNorms, free: free)
         let diagFree = free.map { state.diag[$0] }
         // Moré's method as MINPACK has it: no damping floor (the trust region on the reduction
         // is the regularizing form).
@@ -224,9 +243,9 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     }
 
     /// A trial point from the free-variable solution `p` (the step is `-p`), projected onto the box.
-    private func trialPoint(_ state: State, _ model: DampedModel, _ p: [Double]) -> [Double] {
+    private func trialPoint(_ state: State, free: [Int], _ p: [Double]) -> [Double] {
         var trial = state.x
-        for (c, i) in model.free.enumerated() { trial[i] -= p[c] }
+        for (c, i) in free.enumerated() { trial[i] -= p[c] }
         return state.box.project(trial)
     }
 
@@ -397,20 +416,20 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     }
 
     /// One step of Moré's trust region on `‖D p‖` (MINPACK `lmder`).
-    private func radiusStep(
-        _ state: inout State, _ model: inout DampedModel, region: TrustRegion, evaluator: inout ProblemEvaluator
+    private func radiusStep<Model: RadiusModel>(
+        _ state: inout State, _ model: inout Model, region: TrustRegion, evaluator: inout ProblemEvaluator
     ) throws(StepFailure) -> StepOutcome {
         let eps = Double.ulpOfOne
         let fnorm = state.residualNorm
         let bounded = !state.box.isUnbounded
         var report = StepReport()
-        report.solve = .qr(rank: model.rank, columns: model.free.count)
         while true {
             try evaluator.checkDeadline()
             var par = state.damping
-            let p = model.sub.parameter(diag: model.diag, qtb: model.qtf, delta: state.radius, par: &par, floor: model.floor)
+            let p = try model.parameter(delta: state.radius, par: &par)
             state.damping = par
-            let trial = trialPoint(state, model, p)
+            report.solve = model.solveKind(par: par)
+            let trial = trialPoint(state, free: model.free, p)
             let step = Vector.subtract(trial, state.x)
             let pnorm = Vector.norm2(zip(state.diag, step).map { $0 * $1 })
             if !state.hasTakenStep { state.radius = Swift.min(state.radius, pnorm) }
@@ -420,13 +439,13 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             let actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) * (fnorm1 / fnorm) : -1
             let prered: Double, dirder: Double
             if bounded {
-                // The linear model's relative reduction for the projected step.
-                prered = fnorm == 0 ? 0 : 1 - (try linearResidual(model.jacobian, state.residual, step)) / (fnorm * fnorm)
+                // The linear model's relative reduction for the projected step: 1 - ‖J s + r‖² / ‖r‖².
+                let linear = try model.jacobianTimes(step, adding: state.residual)
+                prered = fnorm == 0 ? 0 : 1 - Vector.dot(linear, linear) / (fnorm * fnorm)
                 dirder = -prered
             } else {
                 // MINPACK's form, from ‖J p‖ and the damping term.
-                var js = [Double](repeating: 0, count: model.jacobian.rows)
-                do { try model.jacobian.multiply(step, into: &js) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+                let js = try model.jacobianTimes(step, adding: [Double](repeating: 0, count: state.residual.count))
                 let t1 = Vector.norm2(js) / fnorm
                 let t2 = par.squareRoot() * pnorm / fnorm
                 prered = t1 * t1 + t2 * t2 / 0.5

@@ -283,3 +283,153 @@ struct BandedNormalEquations {
     /// The storage of the factorization, for the next step.
     var storage: ShiftedBandedCholesky { system.bandedStorage }
 }
+
+/// What Moré's trust-region step (``LevenbergMarquardt`` with the trust region on the length)
+/// needs of a damped linear model of `r(x + s) ≈ r + J s` in the free variables: the step for a
+/// radius (MINPACK's `lmpar`), and `J s`.
+protocol RadiusModel {
+    /// The variables that may move; the method's step is `-p` on them, 0 elsewhere.
+    var free: [Int] { get }
+    /// The largest cosine between r and a column of J (MINPACK's gnorm).
+    var gnorm: Double { get }
+    /// λ >= 0 and p with `(JᵀJ + λ D²) p = Jᵀr`, `‖D p‖` within 10% of `delta` (or λ = 0 when the
+    /// Gauss-Newton step has `‖D p‖ <= 1.1 delta`), by Moré's safeguarded Newton iteration on
+    /// `φ(λ) = ‖D p(λ)‖ - delta` (at most 10 solves) from `par`. p is indexed as ``free``.
+    mutating func parameter(delta: Double, par: inout Double) throws(StepFailure) -> [Double]
+    /// `J s + r` for a step `s` over every variable.
+    func jacobianTimes(_ s: [Double], adding r: [Double]) throws(StepFailure) -> [Double]
+    /// The linear solve that gave the step with damping `par`.
+    func solveKind(par: Double) -> LinearSolve
+}
+
+extension DampedModel: RadiusModel {
+    mutating func parameter(delta: Double, par: inout Double) throws(StepFailure) -> [Double] {
+        sub.parameter(diag: diag, qtb: qtf, delta: delta, par: &par, floor: floor)
+    }
+
+    func jacobianTimes(_ s: [Double], adding r: [Double]) throws(StepFailure) -> [Double] {
+        var js = r
+        do { try jacobian.multiply(s, into: &js, alpha: 1, beta: 1) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        return js
+    }
+
+    func solveKind(par: Double) -> LinearSolve { .qr(rank: rank, columns: free.count) }
+}
+
+/// Moré's damped subproblem with a banded Jacobian, through the normal equations in the
+/// variables scaled by D: with `Ã = D⁻¹JᵀJ D⁻¹` and `g̃ = D⁻¹Jᵀr`,
+///
+///     (JᵀJ + λ D²) p = Jᵀr   ⇔   (Ã + λI) p̃ = g̃,   p = D⁻¹ p̃,   ‖D p‖ = ‖p̃‖,
+///
+/// so each λ costs one banded Cholesky factorization of `Ã + λI` (O(n b²), b = lower + upper of J)
+/// instead of a dense QR (O(n³)). Moré's iteration on λ is MINPACK's `lmpar` with the triangular
+/// factor of `[R; √λ D]` replaced by that of `Ã + λI` (the same matrix product, `SᵀS = Ã + λI` up
+/// to the scaling): the same bounds `parl`, `paru` and Newton corrections, so the steps are
+/// MINPACK's up to rounding. As for the trust region on the reduction
+/// (``BandedNormalEquations``), the normal equations are used only when `Ã` factors with an
+/// estimated reciprocal condition number of at least ``BandedNormalEquations/reciprocalConditionFloor``;
+/// otherwise ``make(jacobian:residual:free:diag:gnorm:storage:)`` returns `nil` and the step is the
+/// dense QR one.
+struct BandedRadiusModel: RadiusModel {
+    let free: [Int]
+    let gnorm: Double
+    let jacobian: BandedMatrix
+    private var system: ShiftedSymmetricSystem
+    /// g̃ = D⁻¹Jᵀr over every variable (0 on held ones).
+    private let scaledGradient: [Double]
+    /// ‖g̃‖.
+    private let scaledGradientNorm: Double
+    /// D (1 on held variables, whose unit rows and columns decouple them).
+    private let diag: [Double]
+    /// The Gauss-Newton step p̃(0), its norm, and `‖L₀⁻¹ p̃(0)‖ / ‖p̃(0)‖` (the slope of φ at 0).
+    private let gaussNewton: [Double]
+    private let gaussNewtonNorm: Double
+    private let slopeAtZero: Double
+
+    static func make(jacobian j: BandedMatrix, residual r: [Double], free: [Int], diag d: [Double], gnorm: Double,
+                     storage: ShiftedBandedCholesky) -> BandedRadiusModel? {
+        let n = j.columns
+        var a = j.gram()
+        var g = [Double](repeating: 0, count: n)
+        do { try j.multiply(r, into: &g, transposed: true) } catch { return nil }
+        var diag = [Double](repeating: 1, count: n)
+        for i in free { diag[i] = d[i] }
+        if free.count < n {
+            var isFree = [Bool](repeating: false, count: n)
+            for i in free { isFree[i] = true }
+            for i in 0..<n where !isFree[i] {
+                g[i] = 0
+                for k in Swift.max(0, i - a.bandwidth)...Swift.min(n - 1, i + a.bandwidth) { a[i, k] = i == k ? 1 : 0 }
+            }
+        }
+        let inverse = diag.map { 1 / $0 }
+        guard Vector.allFinite(inverse) else { return nil }
+        do { try a.scaleSymmetrically(by: inverse) } catch { return nil }
+        for i in 0..<n { g[i] *= inverse[i] }
+        var system = ShiftedSymmetricSystem(banded: a, reusing: storage)
+        guard system.factor(shift: 0),
+              system.reciprocalCondition() >= BandedNormalEquations.reciprocalConditionFloor else { return nil }
+        let p0 = system.solve(g)
+        let norm0 = Vector.norm2(p0)
+        guard Vector.allFinite(p0), norm0.isFinite else { return nil }
+        let slope0 = norm0 > 0 ? system.lowerSolveNorm(p0.map { $0 / norm0 }) : 0
+        return BandedRadiusModel(free: free, gnorm: gnorm, jacobian: j, system: system, scaledGradient: g,
+                                 scaledGradientNorm: Vector.norm2(g), diag: diag, gaussNewton: p0, gaussNewtonNorm: norm0,
+                                 slopeAtZero: slope0)
+    }
+
+    /// p = D⁻¹ p̃ in the free variables.
+    private func unscaled(_ q: [Double]) -> [Double] { free.map { q[$0] / diag[$0] } }
+
+    mutating func parameter(delta: Double, par: inout Double) throws(StepFailure) -> [Double] {
+        let dwarf = Double.leastNormalMagnitude
+        var dxnorm = gaussNewtonNorm
+        var fp = dxnorm - delta
+        if fp <= 0.1 * delta {
+            par = 0
+            return unscaled(gaussNewton)
+        }
+        // Ã is positive definite here: the lower bound from the Newton step at 0, the upper ‖g̃‖/Δ.
+        var parl = ((fp / delta) / slopeAtZero) / slopeAtZero
+        if !parl.isFinite { parl = 0 }
+        var paru = scaledGradientNorm / delta
+        if paru == 0 { paru = dwarf / Swift.min(delta, 0.1) }
+        par = Swift.min(Swift.max(par, parl), paru)
+        if par == 0 { par = scaledGradientNorm / dxnorm }
+        var iteration = 0
+        while true {
+            iteration += 1
+            if par == 0 { par = Swift.max(dwarf, 0.001 * paru) }
+            guard system.factor(shift: par) else {
+                throw StepFailure(.linearAlgebraFailure(.notPositiveDefinite(order: diag.count)))
+            }
+            let q = system.solve(scaledGradient)
+            dxnorm = Vector.norm2(q)
+            guard dxnorm.isFinite else {
+                throw StepFailure(.linearAlgebraFailure(.nonFiniteResult(operation: "damped banded normal equations", index: 0)))
+            }
+            let previous = fp
+            fp = dxnorm - delta
+            if Swift.abs(fp) <= 0.1 * delta || (parl == 0 && fp <= previous && previous < 0) || iteration == 10 {
+                return unscaled(q)
+            }
+            // Newton's correction: φ'(λ) = -‖L⁻¹ p̃‖² / ‖p̃‖ with L Lᵀ = Ã + λI.
+            let t = system.lowerSolveNorm(q.map { $0 / dxnorm })
+            let parc = ((fp / delta) / t) / t
+            if fp > 0 { parl = Swift.max(parl, par) }
+            if fp < 0 { paru = Swift.min(paru, par) }
+            par = Swift.max(parl, par + parc)
+        }
+    }
+
+    func jacobianTimes(_ s: [Double], adding r: [Double]) throws(StepFailure) -> [Double] {
+        var js = r
+        do { try jacobian.multiply(s, into: &js, alpha: 1, beta: 1) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        return js
+    }
+
+    func solveKind(par: Double) -> LinearSolve { par > 0 ? .shiftedCholesky(shift: par) : .cholesky }
+
+    /// The storage of the factorization, for the next step.
+    var storage: ShiftedBandedCholesky { system.bandedStorage }
+}
