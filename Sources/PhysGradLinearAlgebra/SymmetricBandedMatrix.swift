@@ -120,11 +120,18 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
     public var offDiagonalRowSums: [Double] {
         let n = order, ld = bandwidth + 1
         var s = [Double](repeating: 0, count: n)
-        for j in 0..<n {
-            for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) {
-                let v = Swift.abs(band[(i - j) + j * ld])
-                s[i] += v
-                s[j] += v
+        band.withUnsafeBufferPointer { a in
+            s.withUnsafeMutableBufferPointer { sums in
+                for j in 0..<n {
+                    let column = j * ld - j
+                    var own = 0.0
+                    for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) {
+                        let v = Swift.abs(a[column + i])
+                        sums[i] += v
+                        own += v
+                    }
+                    sums[j] += own
+                }
             }
         }
         return s
@@ -198,6 +205,9 @@ public struct ShiftedBandedCholesky: Sendable {
     public private(set) var isFactored = false
     /// L in LAPACK's lower band storage.
     public private(set) var band: [Double] = []
+    /// `1 / l_jj`: the solves multiply by these (a multiplication is off the dependency chain from
+    /// one unknown to the next far sooner than a division).
+    private var reciprocals: [Double] = []
 
     public init() {}
 
@@ -222,9 +232,12 @@ public struct ShiftedBandedCholesky: Sendable {
             isFactored = true
             return
         }
+        if reciprocals.count != n { reciprocals = [Double](repeating: 0, count: n) }
         let failed = band.withUnsafeMutableBufferPointer { p in
-            if sigma != 0 { for j in 0..<n { p[j * ld] += sigma } }
-            return Self.factorInPlace(p, n: n, kd: kd)
+            reciprocals.withUnsafeMutableBufferPointer { r in
+                if sigma != 0 { for j in 0..<n { p[j * ld] += sigma } }
+                return Self.factorInPlace(p, reciprocals: r, n: n, kd: kd)
+            }
         }
         if let k = failed { throw .notPositiveDefinite(order: k) }
         isFactored = true
@@ -248,9 +261,11 @@ public struct ShiftedBandedCholesky: Sendable {
         try check(b, "banded Cholesky solve")
         guard order > 0 else { return }
         band.withUnsafeBufferPointer { l in
-            b.withUnsafeMutableBufferPointer { x in
-                Self.forward(l, x, n: order, kd: bandwidth)
-                Self.backward(l, x, n: order, kd: bandwidth)
+            reciprocals.withUnsafeBufferPointer { d in
+                b.withUnsafeMutableBufferPointer { x in
+                    Self.forward(l, d, x, n: order, kd: bandwidth)
+                    Self.backward(l, d, x, n: order, kd: bandwidth)
+                }
             }
         }
         try requireFiniteResult(b, "banded Cholesky solve")
@@ -270,7 +285,9 @@ public struct ShiftedBandedCholesky: Sendable {
         try check(b, "banded triangular solve")
         var x = b
         guard order > 0 else { return x }
-        band.withUnsafeBufferPointer { l in x.withUnsafeMutableBufferPointer { Self.forward(l, $0, n: order, kd: bandwidth) } }
+        band.withUnsafeBufferPointer { l in
+            reciprocals.withUnsafeBufferPointer { d in x.withUnsafeMutableBufferPointer { Self.forward(l, d, $0, n: order, kd: bandwidth) } }
+        }
         try requireFiniteResult(x, "banded triangular solve")
         return x
     }
@@ -280,9 +297,11 @@ public struct ShiftedBandedCholesky: Sendable {
     // (one BLAS `dsyr` call per column) and `dpbtrs` time; LAPACK's blocked `dpbtrf` wins only for
     // much wider bands, where n · kd² dominates any call overhead.
 
-    /// Right-looking Cholesky of the lower band `l` (n columns, kd sub-diagonals) in place;
-    /// returns the order of the first leading minor that is not positive definite, or `nil`.
-    private static func factorInPlace(_ l: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) -> Int? {
+    /// Right-looking Cholesky of the lower band `l` (n columns, kd sub-diagonals) in place, with
+    /// `1/l_jj` in `reciprocals`; returns the order of the first leading minor that is not
+    /// positive definite, or `nil`.
+    private static func factorInPlace(_ l: UnsafeMutableBufferPointer<Double>, reciprocals: UnsafeMutableBufferPointer<Double>,
+                                      n: Int, kd: Int) -> Int? {
         guard let base = l.baseAddress else { return nil }
         let ld = kd + 1
         for j in 0..<n {
@@ -291,9 +310,10 @@ public struct ShiftedBandedCholesky: Sendable {
             guard d > 0, d.isFinite else { return j + 1 }
             let root = d.squareRoot()
             column[0] = root
+            let inverse = 1 / root
+            reciprocals[j] = inverse
             let kn = Swift.min(kd, n - 1 - j)
             guard kn > 0 else { continue }
-            let inverse = 1 / root
             for r in 1...kn { column[r] *= inverse }
             // The trailing kn × kn triangle: A[j + r, j + c] -= L[j + r, j] L[j + c, j], r >= c;
             // column j + c of the band holds rows j + c ... j + kn contiguously from its diagonal.
@@ -307,13 +327,19 @@ public struct ShiftedBandedCholesky: Sendable {
         return nil
     }
 
+    // Both triangular solves are column sweeps in axpy form: once x_j is known, it is removed from
+    // the equations of the unknowns still to come, so the chain from one unknown to the next is
+    // one multiply-subtract and one multiply by 1/l_jj (a dot-product form waits for a whole sum,
+    // and a division, per unknown).
+
     /// x ← L⁻¹ x.
-    private static func forward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+    private static func forward(_ l: UnsafeBufferPointer<Double>, _ reciprocals: UnsafeBufferPointer<Double>,
+                                _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
         guard let base = l.baseAddress, let xs = x.baseAddress else { return }
         let ld = kd + 1
         for j in 0..<n {
             let column = base + j * ld
-            let v = xs[j] / column[0]
+            let v = xs[j] * reciprocals[j]
             xs[j] = v
             let kn = Swift.min(kd, n - 1 - j)
             if kn > 0 && v != 0 {
@@ -323,35 +349,22 @@ public struct ShiftedBandedCholesky: Sendable {
         }
     }
 
-    /// x ← L⁻ᵀ x.
-    private static func backward(_ l: UnsafeBufferPointer<Double>, _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
+    /// x ← L⁻ᵀ x: for j = n-1 down to 0, x_j ← x_j / l_jj, then x_i ← x_i - l_ji x_j for the
+    /// i < j in the band (row j of L, read along the band's anti-diagonal).
+    private static func backward(_ l: UnsafeBufferPointer<Double>, _ reciprocals: UnsafeBufferPointer<Double>,
+                                 _ x: UnsafeMutableBufferPointer<Double>, n: Int, kd: Int) {
         guard let base = l.baseAddress, let xs = x.baseAddress else { return }
         let ld = kd + 1
         var j = n - 1
         while j >= 0 {
-            let column = base + j * ld
-            let kn = Swift.min(kd, n - 1 - j)
-            var s = xs[j]
-            if kn > 0 {
-                // Σ_r L[j + r, j] x[j + r] in four independent partial sums (no serial chain of
-                // dependent additions through the whole band).
-                let tail = xs + j
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                var r = 1
-                while r + 3 <= kn {
-                    s0 += column[r] * tail[r]
-                    s1 += column[r + 1] * tail[r + 1]
-                    s2 += column[r + 2] * tail[r + 2]
-                    s3 += column[r + 3] * tail[r + 3]
-                    r += 4
-                }
-                while r <= kn {
-                    s0 += column[r] * tail[r]
-                    r += 1
-                }
-                s -= (s0 + s1) + (s2 + s3)
+            let v = xs[j] * reciprocals[j]
+            xs[j] = v
+            let kn = Swift.min(kd, j)
+            if kn > 0 && v != 0 {
+                // l_{j, j-r} sits at band[r + (j - r) ld] = band[j ld - r (ld - 1)].
+                let row = base + j * ld
+                for r in 1...kn { xs[j - r] -= (row - r &* kd).pointee * v }
             }
-            xs[j] = s / column[0]
             j -= 1
         }
     }
@@ -376,15 +389,15 @@ public struct ShiftedBandedCholesky: Sendable {
         guard anorm.isFinite, anorm > 0 else { return 0 }
         // x, y = B x, z = B sign(y) and sign(y) in one buffer, solved in place: no allocation per round.
         var work = [Double](repeating: 0, count: 4 * n)
-        let estimate: Double = band.withUnsafeBufferPointer { l in
+        let estimate: Double = band.withUnsafeBufferPointer { l in reciprocals.withUnsafeBufferPointer { d in
             work.withUnsafeMutableBufferPointer { w in
                 let x = UnsafeMutableBufferPointer(rebasing: w[0..<n])
                 let y = UnsafeMutableBufferPointer(rebasing: w[n..<(2 * n)])
                 let z = UnsafeMutableBufferPointer(rebasing: w[(2 * n)..<(3 * n)])
                 let signs = UnsafeMutableBufferPointer(rebasing: w[(3 * n)..<(4 * n)])
                 func apply(_ v: UnsafeMutableBufferPointer<Double>) -> Double? {
-                    Self.forward(l, v, n: n, kd: kd)
-                    Self.backward(l, v, n: n, kd: kd)
+                    Self.forward(l, d, v, n: n, kd: kd)
+                    Self.backward(l, d, v, n: n, kd: kd)
                     var norm = 0.0
                     for i in 0..<n { norm += Swift.abs(v[i]) }
                     return norm.isFinite ? norm : nil
@@ -426,7 +439,7 @@ public struct ShiftedBandedCholesky: Sendable {
                 guard let norm = apply(y) else { return 0 }
                 return Swift.max(estimate, 2 * norm / (3 * Double(n)))
             }
-        }
+        } }
         guard estimate.isFinite, estimate > 0 else { return 0 }
         return 1 / (anorm * estimate)
     }

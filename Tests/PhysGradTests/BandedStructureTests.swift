@@ -222,7 +222,7 @@ struct BandedMatrixTests {
     }
 
     @Test("shifted banded Cholesky solves agree with dense Cholesky (LAPACK) and refuse indefinite matrices",
-          arguments: [(n: 1, kd: 0), (n: 12, kd: 3), (n: 60, kd: 8), (n: 6, kd: 10), (n: 100, kd: 18)])
+          arguments: [(n: 1, kd: 0), (n: 7, kd: 0), (n: 9, kd: 1), (n: 12, kd: 3), (n: 60, kd: 8), (n: 6, kd: 10), (n: 100, kd: 18)])
     func cholesky(case c: (n: Int, kd: Int)) throws {
         let values = Self.random(c.n * c.n, seed: UInt64(c.n + 31 * c.kd))
         let s = SymmetricBandedMatrix(order: c.n, bandwidth: c.kd) { i, j in values[i + j * c.n] }
