@@ -52,6 +52,13 @@ public struct InverseSolveReport: Sendable, Hashable, Codable {
         !converged || (residual > 0.5 * requested && residual > Double.ulpOfOne.squareRoot() * targetNorm)
     }
 
+    /// What the solve did, in a phrase: L-BFGS-B's termination, iterations and evaluations, and
+    /// how far its answer is from the target against the move asked for.
+    public var shortfall: String {
+        "L-BFGS-B \(termination) after \(iterations) iterations and \(evaluations) evaluations, "
+            + "|y(x') - y'| = \(OptimizationResult.short(residual)) for a requested move of \(OptimizationResult.short(requested))"
+    }
+
     /// The report of one inverse solve.
     public init(iterations: Int, evaluations: Int, termination: String, converged: Bool, requested: Double, residual: Double,
                 targetNorm: Double) {

@@ -80,6 +80,25 @@ struct AcceptanceTests {
         #expect(r.description.contains("stopped short"))
     }
 
+    @Test("a numerical inverse that returns the current point stops the line-searched run at once, as stalled, and says why")
+    func inverseThatDoesNotMove() throws {
+        let p = try Problems.blur(8)
+        // pgtol far above any gradient: L-BFGS-B returns its start without an iteration.
+        var options = NumericalInverse.exact.options
+        options.pgtol = 1e30
+        let idle = NumericalInverse(gradient: .exact, options: options)
+        let r = try optimize(p, with: PhysicalGradient(eta: 1, inverse: .numerical(idle), acceptance: .backtracking()),
+                             options: RunOptions(steps: 5, trace: .scalars))
+        guard case .stalled(let why) = r.termination else {
+            Issue.record("expected stalled, got \(r.termination)")
+            return
+        }
+        #expect(why.contains("returned the current point") && why.contains("after 0 iterations"), "\(why)")
+        #expect(r.steps == 0 && !r.isSuccess && r.x == p.start)
+        // No line search along a zero step: the loss at the start is the only one evaluated.
+        #expect(r.counts.losses + r.counts.models <= 2, "\(r.counts)")
+    }
+
     @Test("PG with an exact numerical inverse on heat(64): one step to the inverse's resolution, then converged, not failed")
     func pgAtItsResolution() throws {
         let p = try Problems.heat(64)

@@ -54,6 +54,10 @@ public struct NumericalInverse: Sendable, Equatable {
 /// `x' - x` until the loss decreases (an inverse-simulator step need not be a descent direction
 /// of L in x, so sufficient decrease is not asked for). Each numerical inverse is reported per
 /// step (``StepReport/inverse``); one that stops short of its target makes the run no success.
+/// Under backtracking, a step whose inverse returns the current point ends the run at once:
+/// converged when the inverse met its target to its resolution, else stalled, with what the
+/// inner solver did (``InverseSolveReport/shortfall``); and a failed line search along an inverse
+/// that stopped short says so.
 ///
 /// With the analytic inverse, fixed steps and the closed-form loss `L(y) = |y - t|²`
 /// (`SquaredDistanceObjective`, the catalog's loss) declared with a diagonal Hessian, the step is
@@ -202,6 +206,14 @@ public struct PhysicalGradient: SteppingOptimizer {
             return StepOutcome(x: state.x, report: report)
         }
         let d = Vector.subtract(proposal, state.x)
+        if let inverse = report.inverse, d.allSatisfy({ $0 == 0 }) {
+            // The inverse's answer is the current point: no step along it can change the loss.
+            if !inverse.stoppedShort {
+                throw StepFailure(.convergedByMethod(
+                    "the numerical inverse's resolution is reached (it returns the current point, \(OptimizationResult.short(inverse.residual)) from the target)"))
+            }
+            throw StepFailure(.stalled("the numerical inverse returned the current point, its tolerances met before it moved: \(inverse.shortfall)"))
+        }
         let accepted: AcceptedPoint
         do {
             accepted = try evaluator.acceptAlong(d, from: state.x, loss: loss, slope: nil, initialStep: 1,
@@ -209,9 +221,13 @@ public struct PhysicalGradient: SteppingOptimizer {
         } catch {
             // The numerical inverse reached its target as well as it resolves it, and still no
             // part of its move lowers the loss: PG has converged as far as its inverse resolves.
-            if case .lineSearchFailed = error.reason, let inverse = report.inverse, !inverse.stoppedShort {
-                throw StepFailure(.convergedByMethod(
-                    "the numerical inverse's resolution is reached (its answer, \(OptimizationResult.short(inverse.residual)) from the target, lowers the loss no more)"))
+            if case .lineSearchFailed(let why) = error.reason, let inverse = report.inverse {
+                if !inverse.stoppedShort {
+                    throw StepFailure(.convergedByMethod(
+                        "the numerical inverse's resolution is reached (its answer, \(OptimizationResult.short(inverse.residual)) from the target, lowers the loss no more)"))
+                }
+                // The step came from an inverse that did not do its job: say so, with what it did.
+                throw StepFailure(.lineSearchFailed("\(why), along the answer of a numerical inverse that stopped short: \(inverse.shortfall)"))
             }
             throw error
         }
