@@ -144,8 +144,8 @@ struct StartOption: ParsableArguments {
 
 /// `--inverse-gradient` (compare, invert, sweep).
 struct InverseGradientOption: ParsableArguments {
-    @Option(help: "Gradient of the numerical inverse's objective: finite differences (the chapter's, SciPy's defaults) or exact (reverse mode).")
-    var inverseGradient: InverseGradient = .finiteDifferences
+    @Option(help: "Gradient of the numerical inverse's objective: finite-differences (the chapter's, SciPy's default tolerances) or exact (reverse mode, tight tolerances). Default: finite-differences on seed, exact on the other problems.")
+    var inverseGradient: InverseGradient?
 }
 
 /// `--steps` (compare, sweep), with its ceiling.

@@ -159,7 +159,8 @@ struct CompareCommand: ParsableCommand {
         let startPoint = try start.start?.resolved(dimension: p.dimension, option: "--start")
         let methodList: [MethodName]
         let budget = memory.maxMemory.bytes
-        func workingMemory(_ m: MethodName) -> Double { Double(m.makeMethod(stepSize: 1, inverse: inverse.inverseGradient.numericalInverse).workingMemory(for: p)) }
+        let gradient = inverse.inverseGradient ?? .standard(for: p)
+        func workingMemory(_ m: MethodName) -> Double { Double(m.makeMethod(stepSize: 1, inverse: gradient.numericalInverse).workingMemory(for: p)) }
         if let m = methods {
             methodList = m.values
             for method in methodList where workingMemory(method) > budget {
@@ -184,7 +185,7 @@ struct CompareCommand: ParsableCommand {
                          lower: "lower --steps or --dimension, or run fewer --methods")
         // The chapter's configuration, however it was spelled: its transcript and figures.
         let isChapter = problem.problem == .seed && methodList == [.gd, .newton, .pg, .pgNumerical] && steps.steps == 10
-            && stepSizes.isEmpty && (startPoint == nil || startPoint! == [3, 3]) && inverse.inverseGradient == .finiteDifferences
+            && stepSizes.isEmpty && (startPoint == nil || startPoint! == [3, 3]) && gradient == .finiteDifferences
         return Plan(problem: p, methods: methodList, stepSizes: stepSizes, start: startPoint, isChapter: isChapter)
     }
 

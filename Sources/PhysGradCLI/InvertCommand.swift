@@ -83,7 +83,7 @@ struct InvertCommand: ParsableCommand {
     func run() throws {
         let plan = try plan()
         let p = plan.problem
-        let gradient = inverse.inverseGradient
+        let gradient = inverse.inverseGradient ?? .standard(for: p)
         let result: InversionResult
         do {
             result = try p.invert(target: plan.target, from: plan.start, using: gradient.numericalInverse, lower: plan.lower, upper: plan.upper)

@@ -40,6 +40,14 @@ public enum InverseGradient: String, CaseIterable, Sendable {
         case .exact: return .exact
         }
     }
+
+    /// The tool's default on `problem`: finite differences on the chapter's `seed` (its numbers),
+    /// exact gradients on every other problem (n + 1 evaluations per inner gradient would cost
+    /// what a reverse sweep does not, and SciPy's default tolerances stop the inverse short of
+    /// targets that PG needs met).
+    public static func standard(for problem: InverseProblem) -> InverseGradient {
+        problem.name == "seed" ? .finiteDifferences : .exact
+    }
 }
 
 /// One method's run, as the tool reports it: the library's `OptimizationResult`, under the
@@ -91,18 +99,19 @@ public enum MethodRunner {
     }
 
     /// Runs `method` for `steps` steps from `start` and records the trajectory per `trace`;
+    /// numerical inverses get φ's gradient per `inverseGradient` (`nil`: ``InverseGradient/standard(for:)``);
     /// `memoryLimit` bounds the method's work arrays (`RunOptions.memoryLimit`), `timeLimit` its
     /// seconds (`RunOptions.timeLimit`; `nil`: none).
     /// - Throws: ``InputError`` for a method that cannot run on the problem or invalid input.
     public static func run(
         _ method: MethodName, on problem: InverseProblem, eta: Double?, start: [Double], steps: Int,
-        inverseGradient: InverseGradient = .finiteDifferences, trace: TracePolicy = .full,
+        inverseGradient: InverseGradient? = nil, trace: TracePolicy = .full,
         memoryLimit: Int = RunOptions().memoryLimit, timeLimit: Double? = nil
     ) throws(InputError) -> MethodRun {
         if method.takesStepSize && eta == nil { throw InputError("method \(method.rawValue) needs a step size (--eta \(method.rawValue)=VALUE)") }
         do {
             let m = try method.makeMethod(for: problem, stepSize: method.takesStepSize ? eta : nil,
-                                          inverse: inverseGradient.numericalInverse)
+                                          inverse: (inverseGradient ?? .standard(for: problem)).numericalInverse)
             let options = RunOptions(steps: steps, timeLimit: timeLimit, trace: trace, memoryLimit: memoryLimit)
             let result = try optimize(problem, with: m, from: start, options: options)
             return MethodRun(method: method, eta: method.takesStepSize ? eta : nil, result: result)

@@ -41,9 +41,10 @@ public struct RunReport: Sendable {
     /// work arrays, `timeLimit` each method's seconds (`nil`: none).
     public static func run(
         problem: InverseProblem, methods: [MethodName], stepSizes: [MethodName: Double], start: [Double]?,
-        steps: Int, inverseGradient: InverseGradient, isChapter: Bool = false, memoryLimit: Int = RunOptions().memoryLimit,
+        steps: Int, inverseGradient: InverseGradient?, isChapter: Bool = false, memoryLimit: Int = RunOptions().memoryLimit,
         timeLimit: Double? = nil
     ) throws(InputError) -> RunReport {
+        let inverseGradient = inverseGradient ?? .standard(for: problem)
         let x0 = start ?? problem.start
         guard x0.count == problem.dimension else {
             throw InputError("--start has \(x0.count) entries, but the problem has dimension \(problem.dimension)")

@@ -26,12 +26,12 @@ public struct SweepGrid: Sendable, Equatable {
     public var starts: [Double]?
     /// Steps per run.
     public var steps: Int
-    /// How numerical inverses get φ's gradient.
-    public var inverseGradient: InverseGradient
+    /// How numerical inverses get φ's gradient (`nil`: ``InverseGradient/standard(for:)`` on each problem).
+    public var inverseGradient: InverseGradient?
 
     /// The grid problems × dimensions × methods × step sizes × starts, in that order.
     public init(problems: [ProblemName], dimensions: [Int]?, methods: [MethodName], stepSizes: [Double]?,
-                starts: [Double]?, steps: Int, inverseGradient: InverseGradient) {
+                starts: [Double]?, steps: Int, inverseGradient: InverseGradient?) {
         self.problems = problems
         self.dimensions = dimensions
         self.methods = methods
@@ -141,7 +141,7 @@ public struct SweepGrid: Sendable, Equatable {
             "etas=" + list(stepSizes, RunReport.csvNumber),
             "starts=" + list(starts, RunReport.csvNumber),
             "steps=\(steps)",
-            "inverse-gradient=" + inverseGradient.rawValue,
+            "inverse-gradient=" + (inverseGradient?.rawValue ?? "default"),
         ].joined(separator: "|")
     }
 
@@ -174,7 +174,9 @@ public struct SweepGrid: Sendable, Equatable {
         let dimensions: [Int]? = try list("dimensions") { (s: String) throws(InputError) in try Inputs.integer(s, option: "dimensions") }
         guard let problems, let methods else { throw InputError("the grid's definition has no problems or methods") }
         guard let steps = Int(values["steps"]!) else { throw InputError("the grid's definition has no valid steps") }
-        guard let gradient = InverseGradient(rawValue: values["inverse-gradient"]!) else {
+        let gradientName = values["inverse-gradient"]!
+        let gradient = InverseGradient(rawValue: gradientName)
+        guard gradient != nil || gradientName == "default" else {
             throw InputError("the grid's definition has an unknown inverse gradient")
         }
         self.init(problems: problems, dimensions: dimensions, methods: methods, stepSizes: try list("etas", number),

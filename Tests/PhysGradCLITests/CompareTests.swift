@@ -307,6 +307,28 @@ struct CompareTests {
         #expect(text.stdout.contains("GD iter 1: [2.8812     1.63688448]"))
     }
 
+    @Test("Without --inverse-gradient: finite differences on seed (the chapter), exact gradients elsewhere, where PG converges")
+    func inverseGradientDefault() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let seed = try json(try physgrad(["compare", "--format", "json", "--no-plots", "--output", "s"], in: folder).stdout)
+        #expect(seed["chapter"] as? Bool == true && seed["inverse_gradient"] as? String == "finite-differences")
+        for problem in ["blur", "burgers", "heat"] {
+            let run = try physgrad(["compare", "--problem", problem, "--methods", "pg-numerical", "--steps", "20", "--format", "json",
+                                    "--no-plots", "--output", problem], in: folder)
+            #expect(run.status == 0, "\(run.stderr)")
+            let doc = try json(run.stdout)
+            #expect(doc["inverse_gradient"] as? String == "exact")
+            let method = try #require((doc["methods"] as? [[String: Any]])?.first)
+            let termination = try #require(method["termination"] as? [String: Any])
+            #expect(termination["success"] as? Bool == true, "\(problem): \(termination)")
+            #expect(double(method["final_loss"]) <= 1e-15 * double(method["initial_loss"]), "\(problem)")
+        }
+        let fd = try json(try physgrad(["compare", "--problem", "blur", "--methods", "pg-numerical", "--inverse-gradient",
+                                        "finite-differences", "--format", "json", "--no-plots", "--output", "fd"], in: folder).stdout)
+        #expect(fd["inverse_gradient"] as? String == "finite-differences")
+    }
+
     @Test("--time-limit: a run cut short ends with the time-limit status; a negative or NaN limit is refused")
     func timeLimit() throws {
         let folder = try temporaryFolder()

@@ -76,7 +76,8 @@ func sweepLeastSquares(only: String?) {
     var problems: [InverseProblem] = [8, 16, 32, 64, 100, 128, 256, 512, 1000, 1024].map { try! Problems.blur($0) }
     problems += [16, 32, 64, 128, 256].map { try! Problems.burgers($0) }
     problems.append(try! Problems.heat(64))
-    let methods: [(String, any Optimizer)] = [("newton", Newton()), ("gn", GaussNewton()), ("lm", LevenbergMarquardt())]
+    let methods: [(String, any Optimizer)] = [("newton", Newton()), ("gn", GaussNewton()), ("lm", LevenbergMarquardt()),
+                                              ("lm-minpack", LevenbergMarquardt(acceptance: .trustRegion(.length())))]
     for p in problems {
         for (label, method) in methods where only.map({ "\(p.name)(\(p.dimension))-\(label)".contains($0) }) ?? true {
             let r = try! optimize(p, with: method, options: RunOptions(steps: 500, trace: .scalars))

@@ -13,7 +13,10 @@ import Foundation
 // on each problem (model value, banded and dense Jacobians and Hessians, factorizations; medians
 // on stderr; Profile.swift); `--trace` prints each run's steps instead (loss, distance to the
 // solution, trials, rejections, ρ or Δ, damping, solve; Profile.swift); `--loop REPS` runs the
-// selected rows REPS times each without timing them (for perf and callgrind).
+// selected rows REPS times each without timing them (for perf and callgrind); `--sweep` runs Newton,
+// GN, LM and LM in MINPACK's form over the convergence suite's problems (blur(8 ... 1024),
+// burgers(16 ... 256), heat(64)) and prints steps, evaluations, distance, success and whether the
+// loss fell at every step (Profile.swift).
 import PhysGrad
 import PhysGradBenchSupport
 import PhysGradLinearAlgebra
