@@ -4,7 +4,9 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
     case gd, newton, pg
     case pgNumerical = "pg-numerical"
     case adam, adagrad, rmsprop, lbfgsb
-    case gn, lm, ig, hig
+    case gn, lm
+    case lmMinpack = "lm-minpack"
+    case ig, hig
 
     public static func < (a: MethodKind, b: MethodKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -23,6 +25,7 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         case .lbfgsb: return "L-BFGS-B"
         case .gn: return "Gauss-Newton"
         case .lm: return "Levenberg-Marquardt"
+        case .lmMinpack: return "Levenberg-Marquardt (MINPACK)"
         case .ig: return "IG"
         case .hig: return "HIG"
         }
@@ -41,13 +44,14 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         case .lbfgsb: return "L-BFGS-B on L(x), one iteration per step"
         case .gn: return "Gauss-Newton: truncated-SVD steps in a trust region on the predicted reduction"
         case .lm: return "Levenberg-Marquardt: Hanke's regularizing damping (trust region on the predicted reduction)"
+        case .lmMinpack: return "Levenberg-Marquardt in MINPACK's form (trust region on the scaled step length; SciPy's lm)"
         case .ig: return "inverse gradients: y-space step through the pseudo-inverse of J"
         case .hig: return "half-inverse gradients: V S^(-1/2) U^T of J"
         }
     }
 
-    /// `true` for methods with a step size η (all but L-BFGS-B and Levenberg-Marquardt).
-    public var takesStepSize: Bool { self != .lbfgsb && self != .lm }
+    /// `true` for methods with a step size η (all but L-BFGS-B and the two Levenberg-Marquardts).
+    public var takesStepSize: Bool { self != .lbfgsb && self != .lm && self != .lmMinpack }
 
     /// The step size the method uses on `problem` when none is given: the problem's
     /// recommendation, else 1 for the methods whose natural step is 1 (Newton, Gauss-Newton);
@@ -106,6 +110,7 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         case .lbfgsb: return LBFGSBMethod()
         case .gn: return GaussNewton(eta: eta, acceptance: accept ?? .trustRegion())
         case .lm: return LevenbergMarquardt(acceptance: accept ?? .trustRegion())
+        case .lmMinpack: return LevenbergMarquardt(acceptance: accept ?? .trustRegion(.length()))
         case .ig: return InverseGradients(eta: eta, acceptance: accept ?? .fixed)
         case .hig: return HalfInverseGradients(eta: eta, acceptance: accept ?? .fixed)
         }

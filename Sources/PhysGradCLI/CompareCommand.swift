@@ -49,10 +49,12 @@ struct CompareCommand: ParsableCommand {
           lbfgsb        L-BFGS-B on L(x), one iteration per step
           gn            Gauss-Newton (truncated SVD, trust region)
           lm            Levenberg-Marquardt (regularizing trust region)
+          lm-minpack    Levenberg-Marquardt in MINPACK's form (SciPy's lm);
+                        not run unless asked for
           ig            inverse gradients: y-space step through J's
                         pseudo-inverse
           hig           half-inverse gradients: V S^(-1/2) U^T of J
-        lbfgsb and lm take no step size. Default: the chapter's
+        lbfgsb, lm and lm-minpack take no step size. Default: the chapter's
         gd,newton,pg,pg-numerical for seed; for the others every method the
         problem recommends settings for, whose dense matrices fit
         --max-memory. Step sizes and step acceptance default to the problem's
@@ -172,7 +174,7 @@ struct CompareCommand: ParsableCommand {
             // Every method the problem recommends settings for, except those whose dense
             // matrices would not fit the memory budget at this size.
             methodList = MethodName.allCases.filter { m in
-                (m.takesStepSize ? p.stepSizes[m] != nil : m != .lbfgsb) && workingMemory(m) <= budget
+                (m.takesStepSize ? p.stepSizes[m] != nil : m != .lbfgsb && m != .lmMinpack) && workingMemory(m) <= budget
             }
         }
         let stepSizes = Dictionary(uniqueKeysWithValues: eta.map { ($0.method, $0.value) })

@@ -152,8 +152,9 @@ struct SweepPlotCommand: ParsableCommand {
         (the look of compare's; scripts/render-png makes PNGs):
           loss-vs-eta-PROBLEM-nN.svg    final loss against step size, per
                                         method: a line through the median
-                                        over the start values; lbfgsb and lm
-                                        (no step size) a horizontal line
+                                        over the start values; lbfgsb, lm
+                                        and lm-minpack (no step size) a
+                                        horizontal line
           loss-vs-dimension-PROBLEM.svg final loss against n, per method, at
                                         the step size with the lowest median
           time-vs-dimension-PROBLEM.svg median wall time of one run against

@@ -21,6 +21,7 @@ extension MethodKind {
         case .lbfgsb: return .tab10Cyan
         case .gn: return .tab10Gray
         case .lm: return .tab10Olive
+        case .lmMinpack: return Color(red: 0x80, green: 0x80, blue: 0x00)
         case .ig: return .black
         case .hig: return Color(red: 0x4B, green: 0x00, blue: 0x82)
         }

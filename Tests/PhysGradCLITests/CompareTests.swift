@@ -329,6 +329,27 @@ struct CompareTests {
         #expect(fd["inverse_gradient"] as? String == "finite-differences")
     }
 
+    @Test("lm-minpack runs MINPACK's Levenberg-Marquardt when asked for, and is not among the defaults")
+    func minpackLM() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try physgrad(["compare", "--problem", "blur", "--dimension", "100", "--methods", "lm,lm-minpack", "--steps", "50",
+                                "--format", "json", "--no-plots", "--output", "o"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let methods = try #require(try json(run.stdout)["methods"] as? [[String: Any]])
+        #expect(methods.map { $0["name"] as? String } == ["lm", "lm-minpack"])
+        for m in methods {
+            let termination = try #require(m["termination"] as? [String: Any])
+            #expect(termination["success"] as? Bool == true, "\(m["name"]!): \(termination)")
+            #expect(double(m["distance_to_solution"]) <= 1e-8, "\(m["name"]!)")
+            #expect(m["eta"] is NSNull || m["eta"] == nil)
+        }
+        let defaults = try json(try physgrad(["compare", "--problem", "blur", "--format", "json", "--no-plots", "--output", "d"],
+                                             in: folder).stdout)
+        let names = try #require(defaults["methods"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        #expect(names.contains("lm") && !names.contains("lm-minpack"), "\(names)")
+    }
+
     @Test("--time-limit: a run cut short ends with the time-limit status; a negative or NaN limit is refused")
     func timeLimit() throws {
         let folder = try temporaryFolder()

@@ -96,7 +96,7 @@ struct LibraryTests {
         let huge = SweepGrid(problems: ProblemName.allCases, dimensions: Array(1...1000), methods: MethodName.allCases,
                              stepSizes: (1...1000).map(Double.init), starts: (1...1000).map(Double.init), steps: 1,
                              inverseGradient: .exact)
-        #expect(huge.pointCount == 5 * 1000 * (10 * 1000 + 2) * 1000)
+        #expect(huge.pointCount == 5 * 1000 * (10 * 1000 + 3) * 1000)  // lbfgsb, lm, lm-minpack: no step sizes
         #expect(throws: InputError.self) { try huge.validate() }
         var steps = huge
         steps.dimensions = [2]
@@ -115,11 +115,11 @@ struct LibraryTests {
         #expect(throws: Never.self) { try TestFunctions.chainedRosenbrock.validate(dimension: TestFunctions.maximumDimension) }
     }
 
-    /// Every method is made under its own name, and only L-BFGS-B and Levenberg-Marquardt take no step size.
+    /// Every method is made under its own name, and only L-BFGS-B and the Levenberg-Marquardts take no step size.
     @Test func methodTraits() {
         for m in MethodName.allCases {
             #expect(!m.label.isEmpty)
-            #expect(m.takesStepSize == (m != .lbfgsb && m != .lm))
+            #expect(m.takesStepSize == (m != .lbfgsb && m != .lm && m != .lmMinpack))
             #expect(m.makeMethod(stepSize: 0.1, inverse: .exact).name == m.rawValue)
         }
     }

@@ -60,7 +60,11 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     /// Bounds on x (`nil`: none; infinite entries: no bound for that variable).
     public var lower: [Double]?
     public var upper: [Double]?
-    public var name: String { "lm" }
+    /// "lm", or "lm-minpack" with the trust region on the length (MINPACK's form).
+    public var name: String {
+        if case .trustRegion(let region) = acceptance, region.measure == .length { return "lm-minpack" }
+        return "lm"
+    }
     public var stepSize: Double? { nil }
 
     public init(acceptance: StepAcceptance = .trustRegion(),
