@@ -103,7 +103,6 @@ struct DampedSubproblem {
             par = Swift.max(par, floor)
         }
         let n = self.n
-        let dwarf = Double.leastNormalMagnitude
         // The Gauss-Newton direction (a least-squares solution if R is singular).
         var nsing = n
         for j in 0..<n {
@@ -122,8 +121,8 @@ struct DampedSubproblem {
         for j in 0..<n { x[permutation[j]] = wa1[j] }
 
         for j in 0..<n { wa2[j] = diag[j] * x[j] }
-        var dxnorm = Vector.norm2(wa2)
-        var fp = dxnorm - delta
+        let dxnorm = Vector.norm2(wa2)
+        let fp = dxnorm - delta
         if fp <= 0.1 * delta && floor == 0 {
             par = 0
             return x
@@ -149,42 +148,57 @@ struct DampedSubproblem {
             wa1[j] = sum / diag[permutation[j]]
         }
         let gnorm = Vector.norm2(wa1)
-        var paru = gnorm / delta
-        if paru == 0 { paru = dwarf / Swift.min(delta, 0.1) }
         parl = Swift.max(parl, floor)
-        par = Swift.min(Swift.max(par, parl), paru)
-        if par == 0 { par = gnorm / dxnorm }
-
-        var iteration = 0
-        while true {
-            iteration += 1
-            if par == 0 { par = Swift.max(dwarf, 0.001 * paru) }
-            let root = par.squareRoot()
+        moreIteration(delta: delta, par: &par, lower: parl, gnorm: gnorm, fp: fp, dxnorm: dxnorm) { lambda in
+            let root = lambda.squareRoot()
             let damping = diag.map { root * $0 }
             x = solveDamped(damping, qtb)
             for j in 0..<n { wa2[j] = diag[j] * x[j] }
-            dxnorm = Vector.norm2(wa2)
-            let previous = fp
-            fp = dxnorm - delta
-            if Swift.abs(fp) <= 0.1 * delta || (parl == 0 && fp <= previous && previous < 0) || iteration == 10 {
-                return x
-            }
-            // Newton's correction.
+            let norm = Vector.norm2(wa2)
+            // Newton's correction: t = ‖S⁻ᵀ (D (D x)/‖D x‖)‖ with the factor S of [R; √λ D].
             for j in 0..<n {
                 let l = permutation[j]
-                wa1[j] = diag[l] * (wa2[l] / dxnorm)
+                wa1[j] = diag[l] * (wa2[l] / norm)
             }
             for j in 0..<n {
                 wa1[j] /= sdiag[j]
                 let t = wa1[j]
                 for i in (j + 1)..<n { wa1[i] -= r[i + j * n] * t }
             }
-            let t = Vector.norm2(wa1)
-            let parc = ((fp / delta) / t) / t
-            if fp > 0 { parl = Swift.max(parl, par) }
-            if fp < 0 { paru = Swift.min(paru, par) }
-            par = Swift.max(parl, par + parc)
+            return (norm, Vector.norm2(wa1))
         }
+        return x
+    }
+}
+
+/// Moré's safeguarded Newton iteration for the Levenberg-Marquardt parameter, MINPACK's `lmpar`
+/// after its Gauss-Newton step: with `φ(λ) = ‖D p(λ)‖ - Δ`, λ starts from `par` clamped to
+/// `[lower, ‖D⁻¹Jᵀr‖/Δ]` and moves by `(φ/Δ)/t²` within the bracket, for at most 10 solves, until
+/// `|φ| <= 0.1 Δ` (or, with no lower bound, φ stays negative and falls). `fp` and `dxnorm` are φ
+/// and ‖D p‖ at λ = 0; `solve(λ)` solves at λ and returns ‖D p(λ)‖ and t, the norm of the Newton
+/// correction's vector there (φ'(λ) = -‖D p‖ t²). On return `par` is the λ of the last solve.
+func moreIteration<E: Error>(
+    delta: Double, par: inout Double, lower: Double, gnorm: Double, fp: Double, dxnorm: Double,
+    solve: (Double) throws(E) -> (norm: Double, slope: Double)
+) throws(E) {
+    let dwarf = Double.leastNormalMagnitude
+    var parl = lower, fp = fp
+    var paru = gnorm / delta
+    if paru == 0 { paru = dwarf / Swift.min(delta, 0.1) }
+    par = Swift.min(Swift.max(par, parl), paru)
+    if par == 0 { par = gnorm / dxnorm }
+    var iteration = 0
+    while true {
+        iteration += 1
+        if par == 0 { par = Swift.max(dwarf, 0.001 * paru) }
+        let (norm, t) = try solve(par)
+        let previous = fp
+        fp = norm - delta
+        if Swift.abs(fp) <= 0.1 * delta || (parl == 0 && fp <= previous && previous < 0) || iteration == 10 { return }
+        let parc = ((fp / delta) / t) / t
+        if fp > 0 { parl = Swift.max(parl, par) }
+        if fp < 0 { paru = Swift.min(paru, par) }
+        par = Swift.max(parl, par + parc)
     }
 }
 
@@ -382,9 +396,8 @@ struct BandedRadiusModel: RadiusModel {
     private func unscaled(_ q: [Double]) -> [Double] { free.map { q[$0] / diag[$0] } }
 
     mutating func parameter(delta: Double, par: inout Double) throws(StepFailure) -> [Double] {
-        let dwarf = Double.leastNormalMagnitude
-        var dxnorm = gaussNewtonNorm
-        var fp = dxnorm - delta
+        let dxnorm = gaussNewtonNorm
+        let fp = dxnorm - delta
         if fp <= 0.1 * delta {
             par = 0
             return unscaled(gaussNewton)
@@ -392,34 +405,21 @@ struct BandedRadiusModel: RadiusModel {
         // Ã is positive definite here: the lower bound from the Newton step at 0, the upper ‖g̃‖/Δ.
         var parl = ((fp / delta) / slopeAtZero) / slopeAtZero
         if !parl.isFinite { parl = 0 }
-        var paru = scaledGradientNorm / delta
-        if paru == 0 { paru = dwarf / Swift.min(delta, 0.1) }
-        par = Swift.min(Swift.max(par, parl), paru)
-        if par == 0 { par = scaledGradientNorm / dxnorm }
-        var iteration = 0
-        while true {
-            iteration += 1
-            if par == 0 { par = Swift.max(dwarf, 0.001 * paru) }
-            guard system.factor(shift: par) else {
+        var q = gaussNewton
+        try moreIteration(delta: delta, par: &par, lower: parl, gnorm: scaledGradientNorm, fp: fp, dxnorm: dxnorm) {
+            (lambda: Double) throws(StepFailure) -> (norm: Double, slope: Double) in
+            guard system.factor(shift: lambda) else {
                 throw StepFailure(.linearAlgebraFailure(.notPositiveDefinite(order: diag.count)))
             }
-            let q = system.solve(scaledGradient)
-            dxnorm = Vector.norm2(q)
-            guard dxnorm.isFinite else {
+            q = system.solve(scaledGradient)
+            let norm = Vector.norm2(q)
+            guard norm.isFinite else {
                 throw StepFailure(.linearAlgebraFailure(.nonFiniteResult(operation: "damped banded normal equations", index: 0)))
             }
-            let previous = fp
-            fp = dxnorm - delta
-            if Swift.abs(fp) <= 0.1 * delta || (parl == 0 && fp <= previous && previous < 0) || iteration == 10 {
-                return unscaled(q)
-            }
-            // Newton's correction: φ'(λ) = -‖L⁻¹ p̃‖² / ‖p̃‖ with L Lᵀ = Ã + λI.
-            let t = system.lowerSolveNorm(q.map { $0 / dxnorm })
-            let parc = ((fp / delta) / t) / t
-            if fp > 0 { parl = Swift.max(parl, par) }
-            if fp < 0 { paru = Swift.min(paru, par) }
-            par = Swift.max(parl, par + parc)
+            // φ'(λ) = -‖L⁻¹ p̃‖² / ‖p̃‖ with L Lᵀ = Ã + λI.
+            return (norm, system.lowerSolveNorm(q.map { $0 / norm }))
         }
+        return unscaled(q)
     }
 
     func jacobianTimes(_ s: [Double], adding r: [Double]) throws(StepFailure) -> [Double] {
