@@ -209,7 +209,6 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     private func linearize(
         _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], gnorm: Double
     ) throws(StepFailure) -> DampedModel {
-        let n = state.x.count
         let m = free.count
         // J P = Q R, padded with zero rows when k < m so that R is square.
         let k = jFree.rows
