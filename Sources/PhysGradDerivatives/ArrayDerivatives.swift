@@ -257,12 +257,12 @@ public enum ArrayDerivatives {
     /// x with tangent lane l of input start + l set to 1 (l < width), in `tape`'s arena: the seeds of
     /// one 8-column pass.
     @inlinable
-    static func _laneSeeds(_ tape: ArrayTape<DualLanes<SIMD8<Double>>>, _ x: UnsafeBufferPointer<Double>,
-                           start: Int, width: Int) -> UnsafeBufferPointer<DualLanes<SIMD8<Double>>> {
+    static func _laneSeeds<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>, _ x: UnsafeBufferPointer<Double>,
+                                    start: Int, width: Int) -> UnsafeBufferPointer<DualLanes<V>> where V.Scalar == Double {
         let n = x.count
         let seeds = tape._allocate(n)
         for i in 0..<n {
-            var t = SIMD8<Double>()
+            var t = V()
             if i >= start && i < start + width { t[i - start] = 1 }
             seeds[i] = DualLanes(value: x[i], tangents: t)
         }
@@ -337,35 +337,73 @@ public enum ArrayDerivatives {
         return tape.adjoint(of: xv)
     }
 
-    /// The k x n Jacobian, 8 columns per evaluation on `DualLanes<SIMD8<Double>>` elements (no tape).
+    /// The k x n Jacobian by forward evaluations on ``DualLanes`` elements (no tape): 16 columns
+    /// per evaluation, or one evaluation of 8 lanes for n <= 8.
     @inlinable
     public static func jacobian<M: ArrayModel>(of model: M, at x: [Double]) -> Matrix {
         jacobian(of: model, at: x, shouldStop: { false })!
     }
 
-    /// The Jacobian as ``jacobian(of:at:)``, asking `shouldStop` before every 8-column pass after
-    /// the first: `nil` when it answered `true` (a caller's time limit holds inside the n/8 passes).
+    /// The Jacobian as ``jacobian(of:at:)``, asking `shouldStop` before every pass after the
+    /// first: `nil` when it answered `true` (a caller's time limit holds inside the passes).
     @inlinable
     public static func jacobian<M: ArrayModel>(of model: M, at x: [Double], shouldStop: () -> Bool) -> Matrix? {
-        typealias L = DualLanes<SIMD8<Double>>
+        _forwardLanePasses(of: model, at: x, seeds: nil, shouldStop: shouldStop)
+    }
+
+    /// `J(x) S` for the seed matrix S whose column c has a 1 at every input of colour c
+    /// (`coloring` nil: S = I, every input its own colour), by forward evaluations of the model
+    /// without a tape: on `DualLanes<SIMD16<Double>>` elements, 16 columns per evaluation, when S
+    /// has more than 8 columns, else one evaluation on `DualLanes<SIMD8<Double>>`. Each
+    /// evaluation computes the values (and a stencil's partials) once for all its lanes.
+    @inlinable
+    static func _forwardLanePasses<M: ArrayModel>(of model: M, at x: [Double], seeds coloring: ColumnColoring?,
+                                                  shouldStop: () -> Bool) -> Matrix? {
         let n = x.count
-        let tape = ArrayTape<L>(reservingElements: 4 * n + 64, recording: false)
+        let columns = coloring?.count ?? n
+        let colours = coloring?.colors
         var k = -1
-        var j: [Double] = []
+        var products: [Double] = []
         var start = 0
-        repeat {
-            if start > 0 && shouldStop() { return nil }
-            let width = Swift.min(8, n - start)
+        /// One pass over colours start ..< start + width on `tape`.
+        func pass<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>, width: Int) where V.Scalar == Double {
             tape.reset()
-            let y = model(tape.constant(x.withUnsafeBufferPointer { _laneSeeds(tape, $0, start: start, width: width) }))
-            if k < 0 { k = y.count; j = [Double](repeating: 0, count: k * n) }
+            let seeds = tape._allocate(n)
+            x.withUnsafeBufferPointer { xb in
+                for i in 0..<n { seeds[i] = DualLanes(value: xb[i], tangents: V()) }
+                if let colours {
+                    for i in 0..<n {
+                        let c = colours[i] - start
+                        if c >= 0 && c < width { seeds[i].tangents[c] = 1 }
+                    }
+                } else {
+                    for l in 0..<width { seeds[start + l].tangents[l] = 1 }
+                }
+            }
+            let y = model(tape.constant(UnsafeBufferPointer(start: seeds, count: n)))
+            if k < 0 {
+                k = y.count
+                products = [Double](repeating: 0, count: k * columns)
+            }
             precondition(y.count == k, "jacobian: the model's output count changed between evaluations")
             for r in 0..<k {
                 let t = y.values[r].tangents
-                for l in 0..<width { j[r + (start + l) * k] = t[l] }
+                for l in 0..<width { products[r + (start + l) * k] = t[l] }
             }
-            start += width
-        } while start < n
-        return Matrix(rows: k, columns: n, columnMajor: j)
+        }
+        // One tape for the whole Jacobian (a second, narrower one would double the arena memory
+        // touched per call, which costs more than the empty lanes of a last wide pass).
+        if columns > 8 {
+            let tape = ArrayTape<DualLanes<SIMD16<Double>>>(reservingElements: 4 * n + 64, recording: false)
+            repeat {
+                if start > 0 && shouldStop() { return nil }
+                let width = Swift.min(16, columns - start)
+                pass(tape, width: width)
+                start += width
+            } while start < columns
+        } else {
+            pass(ArrayTape<DualLanes<SIMD8<Double>>>(reservingElements: 4 * n + 64, recording: false), width: columns)
+        }
+        return Matrix(rows: Swift.max(k, 0), columns: columns, columnMajor: products)
     }
 }

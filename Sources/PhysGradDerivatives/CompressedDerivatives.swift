@@ -52,33 +52,14 @@ public enum ColumnColoringError: Error, Sendable, Hashable, CustomStringConverti
 }
 
 extension ArrayDerivatives {
-    /// `J(x) S` for the colouring's seeds (k × `coloring.count`), 8 colours per evaluation on
-    /// `DualLanes<SIMD8<Double>>` elements (no tape): the compressed Jacobian of a sparse model.
+    /// `J(x) S` for the colouring's seeds (k × `coloring.count`) by forward evaluations on
+    /// ``DualLanes`` elements (no tape; 16 colours per evaluation, or one evaluation of 8 lanes for
+    /// at most 8 colours):
+    /// the compressed Jacobian of a sparse model.
     @inlinable
     public static func compressedJacobian<M: ArrayModel>(of model: M, at x: [Double], coloring: ColumnColoring) -> Matrix {
-        typealias L = DualLanes<SIMD8<Double>>
-        let n = x.count
-        precondition(coloring.colors.count == n, "compressedJacobian: \(coloring.colors.count) colours for \(n) columns")
-        let tape = ArrayTape<L>(reservingElements: 4 * n + 64, recording: false)
-        var k = -1
-        var products: [Double] = []
-        var start = 0
-        repeat {
-            let width = Swift.min(8, coloring.count - start)
-            tape.reset()
-            let y = model(tape.constant(x.withUnsafeBufferPointer { _colourSeeds(tape, $0, coloring, start: start, width: width) }))
-            if k < 0 {
-                k = y.count
-                products = [Double](repeating: 0, count: k * coloring.count)
-            }
-            precondition(y.count == k, "compressedJacobian: the model's output count changed between evaluations")
-            for r in 0..<k {
-                let t = y.values[r].tangents
-                for l in 0..<width { products[r + (start + l) * k] = t[l] }
-            }
-            start += width
-        } while start < coloring.count
-        return Matrix(rows: Swift.max(k, 0), columns: coloring.count, columnMajor: products)
+        precondition(coloring.colors.count == x.count, "compressedJacobian: \(coloring.colors.count) colours for \(x.count) columns")
+        return _forwardLanePasses(of: model, at: x, seeds: coloring, shouldStop: { false })!
     }
 
     /// `∇²f(x) S` for the colouring's seeds (n × `coloring.count`), 8 colours per

@@ -62,6 +62,7 @@ struct _OneDouble: _DoubleVector {
 extension SIMD2: _DoubleVector where Scalar == Double {}
 extension SIMD4: _DoubleVector where Scalar == Double {}
 extension SIMD8: _DoubleVector where Scalar == Double {}
+extension SIMD16: _DoubleVector where Scalar == Double {}
 
 extension SIMD where Scalar == Double {
     @inline(__always)
@@ -197,6 +198,7 @@ public struct BandedOperator: LinearOperator, Sendable {
         guard k > 0 else { return }
         band.withUnsafeBufferPointer { b in
             switch k {
+            case 16: _bandRows(SIMD16<Double>.self, transposed, b, x, y, stride)
             case 8: _bandRows(SIMD8<Double>.self, transposed, b, x, y, stride)
             case 4: _bandRows(SIMD4<Double>.self, transposed, b, x, y, stride)
             case 2: _bandRows(SIMD2<Double>.self, transposed, b, x, y, stride)
@@ -267,7 +269,9 @@ func _applyComponentwise<Base: PhysGradReal, Op: LinearOperator>(
     let stride = size / 8
     // Runs of Double components (start, count): DualLanes keeps its value, padding, then its tangents.
     var runs = ((0, stride), (0, 0))
-    if Base.self == DualLanes<SIMD8<Double>>.self {
+    if Base.self == DualLanes<SIMD16<Double>>.self {
+        runs = ((0, 1), (MemoryLayout<DualLanes<SIMD16<Double>>>.offset(of: \DualLanes<SIMD16<Double>>.tangents)! / 8, 16))
+    } else if Base.self == DualLanes<SIMD8<Double>>.self {
         runs = ((0, 1), (MemoryLayout<DualLanes<SIMD8<Double>>>.offset(of: \DualLanes<SIMD8<Double>>.tangents)! / 8, 8))
     } else if Base.self == DualLanes<SIMD4<Double>>.self {
         runs = ((0, 1), (MemoryLayout<DualLanes<SIMD4<Double>>>.offset(of: \DualLanes<SIMD4<Double>>.tangents)! / 8, 4))
