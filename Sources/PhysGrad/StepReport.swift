@@ -10,10 +10,13 @@ public enum LinearSolve: Sendable, Hashable, Codable {
     case qr(rank: Int, columns: Int)
     /// A truncated SVD keeping `rank` of `count` singular values.
     case svd(rank: Int, count: Int)
+    /// A damped least-squares solve through the bidiagonal decomposition of a Jacobian with
+    /// `columns` columns, all of them kept (full column rank).
+    case bidiagonal(columns: Int)
     /// A diagonal system (a declared diagonal Hessian), possibly shifted by `shift`.
     case diagonal(shift: Double)
 
-    /// A short code: "cholesky", "shifted-cholesky", "lu-fallback", "qr", "svd", "diagonal".
+    /// A short code: "cholesky", "shifted-cholesky", "lu-fallback", "qr", "svd", "bidiagonal", "diagonal".
     public var code: String {
         switch self {
         case .cholesky: return "cholesky"
@@ -21,6 +24,7 @@ public enum LinearSolve: Sendable, Hashable, Codable {
         case .luFallback: return "lu-fallback"
         case .qr: return "qr"
         case .svd: return "svd"
+        case .bidiagonal: return "bidiagonal"
         case .diagonal: return "diagonal"
         }
     }

@@ -63,3 +63,38 @@ struct ConvergenceTests {
         try Self.check(Problems.heat(64), tolerance: 1e-6)
     }
 }
+
+/// Levenberg-Marquardt's dense step comes from J's bidiagonal decomposition when J has full
+/// column rank and from its SVD otherwise; both are the Tikhonov step
+/// `p(λ) = -V diag(σ/(σ² + λ)) Uᵀr`, here recomputed from an SVD of the same J.
+@Suite("Levenberg-Marquardt's dense steps")
+struct DenseLevenbergMarquardtTests {
+    @Test("burgers(16) takes bidiagonal steps equal to the SVD's Tikhonov step; heat(64), rank deficient, takes SVD steps")
+    func bidiagonalAndSVD() throws {
+        let p = try Problems.burgers(16)
+        let r = try optimize(p, with: LevenbergMarquardt(), options: RunOptions(steps: 1, trace: .full))
+        let report = try #require(r.trajectory.reports.first)
+        #expect(report.solve == .bidiagonal(columns: 16), "\(report)")
+        let lambda = try #require(report.damping)
+        // The step the SVD gives for that λ at the start.
+        var evaluator = ProblemEvaluator(p)
+        let j = try evaluator.jacobian(at: p.start)
+        let residual = evaluator.residual(at: p.start).residual
+        let svd = try SingularValueDecomposition(j)
+        var c = [Double](repeating: 0, count: 16)
+        try svd.u.multiply(residual, into: &c, transposed: true)
+        var coefficients = [Double](repeating: 0, count: c.count)
+        for i in c.indices { coefficients[i] = -c[i] * svd.singularValues[i] / (svd.singularValues[i] * svd.singularValues[i] + lambda) }
+        var expected = [Double](repeating: 0, count: 16)
+        try svd.vt.multiply(coefficients, into: &expected, transposed: true)
+        let taken = zip(r.trajectory.x[1], r.trajectory.x[0]).map { $0 - $1 }
+        let scale = expected.map(abs).max() ?? 0
+        let worst = zip(taken, expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(scale > 0 && worst <= 1e-10 * scale, "step differs by \(worst) on a scale of \(scale)")
+
+        let heat = try optimize(Problems.heat(64), with: LevenbergMarquardt(), options: RunOptions(steps: 3, trace: .scalars))
+        for s in heat.trajectory.reports {
+            if case .svd(let rank, let count) = s.solve { #expect(rank < count) } else { Issue.record("heat(64): \(String(describing: s.solve))") }
+        }
+    }
+}

@@ -42,6 +42,10 @@ func profileLeastSquares(_ problems: [(String, Int)]) {
         let j = model.jacobian(at: x)
         show("svd(J)", measure { blackHole(try! SingularValueDecomposition(j)) })
         show("qr(J)", measure { blackHole(try! PivotedQRFactorization(j)) })
+        show("bidiagonal(J) + singular values", measure {
+            let b = try! BidiagonalDecomposition(j)
+            blackHole(try! b.singularValues())
+        })
         show("cholesky(H + I)", measure { blackHole(try! CholeskyFactorization.factorize(h, shift: 1e3, reusing: nil)) })
     }
 }

@@ -122,6 +122,9 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         var hasTakenStep = false
         /// The banded factorization's storage (declared banded Jacobian).
         var bandedStorage = ShiftedBandedCholesky()
+        /// `true` when the last dense step found J short of full column rank: the next goes to the
+        /// SVD at once instead of finding out again through a bidiagonal decomposition.
+        var denseRankDeficient = false
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -266,12 +269,101 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         return Vector.dot(js, js)
     }
 
-    /// One step of Hanke's regularizing method: with the SVD `J = U Σ Vᵀ` (LAPACK `dgesdd`), the
-    /// damped step `p(λ) = -V diag(σ/(σ² + λ)) Uᵀr` (unscaled Tikhonov: its bias towards small
-    /// steps keeps the directions J barely sees still) for the λ whose predicted reduction
+    /// One step of Hanke's regularizing method on a dense J: the damped step
+    /// `p(λ) = -(JᵀJ + λI)⁻¹Jᵀr = -V diag(σ/(σ² + λ)) Uᵀr` (unscaled Tikhonov: its bias towards
+    /// small steps keeps the directions J barely sees still) for the λ whose predicted reduction
     /// `Σ (uᵢᵀr)² σᵢ²(σᵢ² + 2λ)/(σᵢ² + λ)²` is `1 - ρ²` of the reduction at the least damping.
-    /// The SVD makes each λ cost O(n), so the search for it is exact.
+    ///
+    /// When J has at least as many rows as free columns and no singular value below
+    /// `relativeTruncation` of the largest, each λ is solved through J's bidiagonal decomposition
+    /// (LAPACK `dgebrd`, about a third of an SVD's work; Eldén's O(n) solve per λ); otherwise
+    /// through the SVD (`dgesdd`), whose truncation floor damps the unresolved directions (after
+    /// a step that found J short of full rank, the next one goes to the SVD directly). Either
+    /// way each λ costs O(n) after the decomposition, so the search for it is exact.
     private func discrepancyStep(
+        _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], region: TrustRegion,
+        evaluator: inout ProblemEvaluator
+    ) throws(StepFailure) -> StepOutcome {
+        if !state.denseRankDeficient, jFree.rows >= jFree.columns, jFree.columns > 0 {
+            let bidiagonal: BidiagonalDecomposition, sigma: [Double], qtr: [Double]
+            do {
+                bidiagonal = try BidiagonalDecomposition(jFree)
+                sigma = try bidiagonal.singularValues()
+                qtr = try bidiagonal.qTransposed(state.residual)
+            } catch {
+                throw StepFailure(.linearAlgebraFailure(error))
+            }
+            let threshold = (sigma.first ?? 0) * Swift.max(relativeTruncation, 0)
+            if let last = sigma.last, last > threshold {
+                return try bidiagonalDiscrepancyStep(&state, jacobian: jacobian, decomposition: bidiagonal, qtr: qtr, free: free,
+                                                     region: region, evaluator: &evaluator)
+            }
+            state.denseRankDeficient = true
+        }
+        return try svdDiscrepancyStep(&state, jacobian: jacobian, jFree: jFree, free: free, region: region, evaluator: &evaluator)
+    }
+
+    /// ``discrepancyStep(_:jacobian:jFree:free:region:evaluator:)`` for a J of full column rank:
+    /// with `J = Q [B; 0] Pᵀ` and `c = (Qᵀr)[0 ..< n]`, `p(λ) = -P y(λ)` for
+    /// `y(λ) = argmin ‖B y - c‖² + λ‖y‖²`, whose predicted reduction is `‖B y‖² + 2λ‖y‖²`; at
+    /// λ = 0 it is `‖c‖²`.
+    private func bidiagonalDiscrepancyStep(
+        _ state: inout State, jacobian: Matrix, decomposition b: BidiagonalDecomposition, qtr: [Double], free: [Int],
+        region: TrustRegion, evaluator: inout ProblemEvaluator
+    ) throws(StepFailure) -> StepOutcome {
+        let n = b.columns
+        let r2 = state.residualNorm * state.residualNorm
+        let c = Array(qtr.prefix(n))
+        let full = Vector.dot(c, c)
+        let outputNorm = Vector.norm2(Vector.add(state.residual, evaluator.problem.leastSquaresTarget ?? []))
+        if let done = tolerances.leastSquaresTest(fullReduction: full, loss: r2,
+                                                  residualNorm: state.residualNorm, outputNorm: outputNorm) {
+            throw StepFailure(done)
+        }
+        var y = [Double](repeating: 0, count: n)
+        /// y(λ) into `y` and the reduction it predicts.
+        func predicted(_ lambda: Double) -> Double {
+            c.withUnsafeBufferPointer { cb in y.withUnsafeMutableBufferPointer { b.dampedSolve(cb, lambda: lambda, into: $0) } }
+            return y.withUnsafeBufferPointer { b.bNormSquared($0) } + 2 * lambda * Vector.dot(y, y)
+        }
+        // The scale of JᵀJ, where the search for λ starts: σ_max², of which B's largest row or
+        // column norm is within a factor √2.
+        var scale = 0.0
+        for i in 0..<n {
+            let e = i < n - 1 ? b.superdiagonal[i] : 0
+            scale = Swift.max(scale, b.diagonal[i] * b.diagonal[i] + e * e)
+        }
+        let (x, residual) = (state.x, state.residual)
+        return try dampedSteps(&state, full: full, region: region, evaluator: &evaluator,
+                               linearResidual: { step throws(StepFailure) in try linearResidual(jacobian, residual, step) }) { target, rho throws(StepFailure) in
+            // The predicted reduction falls from `full` at λ = 0 to 0: bisection on log λ, from a
+            // bracket around the scale of JᵀJ.
+            var lambda = 0.0
+            if full - target > 1e-3 * rho * rho * full {
+                var high = _log10(Swift.max(scale, Double.leastNormalMagnitude)) + 1
+                while predicted(_pow(10, high)) > target && high < 300 { high += 1 }
+                var low = high - 1
+                while predicted(_pow(10, low)) <= target && low > -300 { low -= 1 }
+                for _ in 0..<100 {
+                    let mid = 0.5 * (low + high)
+                    if predicted(_pow(10, mid)) > target { low = mid } else { high = mid }
+                    if high - low < 1e-12 { break }
+                }
+                lambda = _pow(10, 0.5 * (low + high))
+            }
+            let reduction = predicted(lambda)
+            let p: [Double]
+            do throws(LinearAlgebraError) { p = try b.p(y) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            var step = [Double](repeating: 0, count: x.count)
+            for (k, i) in free.enumerated() { step[i] = -p[k] }
+            return (step, lambda, reduction, .bidiagonal(columns: n))
+        }
+    }
+
+    /// ``discrepancyStep(_:jacobian:jFree:free:region:evaluator:)`` through the SVD
+    /// `J = U Σ Vᵀ` (LAPACK `dgesdd`): `p(λ) = -V diag(σ/(σ² + λ)) Uᵀr` over the singular values,
+    /// λ at least `(relativeTruncation · σ_max)²` when some fall below that.
+    private func svdDiscrepancyStep(
         _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], region: TrustRegion,
         evaluator: inout ProblemEvaluator
     ) throws(StepFailure) -> StepOutcome {
@@ -286,6 +378,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         }
         let sigma = svd.singularValues
         let rank = svd.rank(relativeTruncation: relativeTruncation)
+        state.denseRankDeficient = rank < sigma.count
         let floor = rank < sigma.count ? (relativeTruncation * (sigma.first ?? 0)) * (relativeTruncation * (sigma.first ?? 0)) : 0
         func predicted(_ lambda: Double) -> Double {
             var s = 0.0

@@ -1,0 +1,172 @@
+internal import CPhysGradLAPACK
+
+/// The bidiagonal decomposition `A = Q [B; 0] Pᵀ` of an `m × n` matrix with m >= n (LAPACK
+/// `dgebrd`): Q (m × m) and P (n × n) orthogonal, kept as Householder reflections, and B upper
+/// bidiagonal (diagonal `d`, superdiagonal `e`).
+///
+/// It is the first half of an SVD at about a third of its cost, and it is what damped least
+/// squares needs (Eldén 1977): since Q and P are orthogonal,
+///
+///     min ‖A x - b‖² + λ‖x‖²   has   x = P y,   y = argmin ‖B y - c‖² + λ‖y‖²,   c = (Qᵀb)[0 ..< n],
+///
+/// and the bidiagonal problem is solved for each λ in O(n) (``dampedSolve(_:lambda:)``: 2n Givens
+/// rotations and a bidiagonal back substitution), so a search over λ costs one decomposition and
+/// O(n) per trial instead of a factorization per trial.
+public struct BidiagonalDecomposition: Sendable {
+    /// m, the number of rows of A.
+    public let rows: Int
+    /// n, the number of columns of A.
+    public let columns: Int
+    /// B's diagonal, n entries.
+    public let diagonal: [Double]
+    /// B's superdiagonal, n - 1 entries (none for n = 0).
+    public let superdiagonal: [Double]
+    /// The Householder vectors of Q and P in LAPACK's layout, and their scalars.
+    let factors: Matrix
+    let tauQ: [Double], tauP: [Double]
+
+    /// Decomposes `a`.
+    ///
+    /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``;
+    ///   ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `a` has fewer
+    ///   rows than columns (decompose `aᵀ` instead).
+    public init(_ a: Matrix) throws(LinearAlgebraError) {
+        try requireFinite(a, "bidiagonal decomposition", "matrix")
+        let m = a.rows, n = a.columns
+        guard m >= n else {
+            throw .dimensionMismatch(operation: "bidiagonal decomposition (needs at least as many rows as columns)",
+                                     lhs: Shape(rows: m, columns: n), rhs: Shape(rows: n, columns: n))
+        }
+        rows = m
+        columns = n
+        var f = a
+        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: Swift.max(n - 1, 0))
+        var tq = [Double](repeating: 0, count: n), tp = [Double](repeating: 0, count: n)
+        if n > 0 {
+            var eFull = [Double](repeating: 0, count: n)  // LAPACK wants room for n - 1, at least 1
+            let info = f._elements.withUnsafeMutableBufferPointer { p in
+                LAPACKE_dgebrd(columnMajorLayout, lapackInt(m), lapackInt(n), p.baseAddress, lapackInt(m), &d, &eFull, &tq, &tp)
+            }
+            checkArguments(info, "dgebrd")
+            e = Array(eFull.prefix(n - 1))
+        }
+        diagonal = d
+        superdiagonal = e
+        factors = f
+        tauQ = tq
+        tauP = tp
+    }
+
+    /// `Qᵀ b` (m entries): its first n are the right-hand side of the bidiagonal problem, the rest
+    /// the part of b that A cannot reach.
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless b has m entries.
+    public func qTransposed(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        guard b.count == rows else {
+            throw .dimensionMismatch(operation: "bidiagonal decomposition: Qᵀb", lhs: Shape(rows: rows, columns: columns), rhs: Shape(rows: b.count, columns: 1))
+        }
+        var c = b
+        if rows > 0 && columns > 0 {
+            let info = factors._elements.withUnsafeBufferPointer { p in
+                LAPACKE_dormbr(columnMajorLayout, CChar(UInt8(ascii: "Q")), CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "T")),
+                               lapackInt(rows), 1, lapackInt(columns), p.baseAddress, lapackInt(rows), tauQ, &c, lapackInt(rows))
+            }
+            checkArguments(info, "dormbr")
+        }
+        return c
+    }
+
+    /// `P y` (n entries), the solution in A's variables of a problem solved in B's.
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless y has n entries.
+    public func p(_ y: [Double]) throws(LinearAlgebraError) -> [Double] {
+        guard y.count == columns else {
+            throw .dimensionMismatch(operation: "bidiagonal decomposition: P y", lhs: Shape(rows: columns, columns: columns), rhs: Shape(rows: y.count, columns: 1))
+        }
+        var x = y
+        if columns > 1 {
+            let info = factors._elements.withUnsafeBufferPointer { p in
+                LAPACKE_dormbr(columnMajorLayout, CChar(UInt8(ascii: "P")), CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
+                               lapackInt(columns), 1, lapackInt(rows), p.baseAddress, lapackInt(rows), tauP, &x, lapackInt(columns))
+            }
+            checkArguments(info, "dormbr")
+        }
+        return x
+    }
+
+    /// The singular values of B (and of A), descending, without vectors (LAPACK `dbdsqr`: O(n²)).
+    ///
+    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    public func singularValues() throws(LinearAlgebraError) -> [Double] {
+        let n = columns
+        guard n > 0 else { return [] }
+        var d = diagonal
+        var e = superdiagonal + [0]
+        // No vectors: VT, U and C are not referenced (LAPACKE still wants their leading dimensions).
+        var vt = [Double](repeating: 0, count: 1), u = [Double](repeating: 0, count: 1), c = [Double](repeating: 0, count: 1)
+        let info = LAPACKE_dbdsqr(columnMajorLayout, CChar(UInt8(ascii: "U")), lapackInt(n), 0, 0, 0, &d, &e,
+                                  &vt, 1, &u, 1, &c, 1)
+        checkArguments(info, "dbdsqr")
+        if info > 0 { throw .noConvergence(operation: "bidiagonal singular values", info: Int(info)) }
+        return d
+    }
+
+    /// `y = argmin ‖B y - c‖² + λ‖y‖²` for λ >= 0 (c: n entries), i.e. `(BᵀB + λI) y = Bᵀc`, by
+    /// Givens rotations that reduce `[B; √λ I]` to upper bidiagonal form (two per column; the
+    /// rows of √λ I meet B's rows in turn, so nothing fills in beyond one entry) and a back
+    /// substitution: O(n), no allocation beyond `y`. For λ = 0, B must be nonsingular (all of
+    /// `diagonal` nonzero); otherwise entries of y are not finite.
+    public func dampedSolve(_ c: UnsafeBufferPointer<Double>, lambda: Double, into y: UnsafeMutableBufferPointer<Double>) {
+        let n = columns
+        precondition(c.count >= n && y.count >= n, "BidiagonalDecomposition.dampedSolve: buffers shorter than n = \(n)")
+        guard n > 0 else { return }
+        let mu = lambda > 0 ? lambda.squareRoot() : 0
+        diagonal.withUnsafeBufferPointer { d in
+            superdiagonal.withUnsafeBufferPointer { e in
+                // The reduced rows: R's diagonal in y (overwritten by the solution at the end),
+                // R's superdiagonal is cs_i · e_i, stored in `rs` (reusing y is impossible: both are
+                // needed in the back substitution), the rotated right-hand side in `z`.
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * n) { scratch in
+                    let rd = scratch.baseAddress!, rs = rd + n, z = rs + n
+                    // The one row left over from earlier columns: `fill` in the current column,
+                    // right-hand side `g`.
+                    var fill = 0.0, g = 0.0
+                    for i in 0..<n {
+                        // Merge √λ's row i (√λ in column i, right-hand side 0) into the left-over row.
+                        let a = (fill * fill + mu * mu).squareRoot()
+                        if a > 0 { g *= fill / a }
+                        // Rotate B's row i (d_i, e_i; c_i) against it (a, 0; g).
+                        let di = d[i], r = (di * di + a * a).squareRoot()
+                        let cs = r > 0 ? di / r : 1, sn = r > 0 ? a / r : 0
+                        rd[i] = r
+                        z[i] = cs * c[i] + sn * g
+                        g = cs * g - sn * c[i]
+                        if i < n - 1 {
+                            rs[i] = cs * e[i]
+                            fill = -sn * e[i]
+                        }
+                    }
+                    // R y = z, R upper bidiagonal.
+                    y[n - 1] = z[n - 1] / rd[n - 1]
+                    var i = n - 2
+                    while i >= 0 {
+                        y[i] = (z[i] - rs[i] * y[i + 1]) / rd[i]
+                        i -= 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// `‖B y‖²`, for the reduction `‖c‖² - ‖c - B y‖² = ‖B y‖² + 2λ‖y‖²` that a damped solution
+    /// predicts (that form has no cancellation).
+    public func bNormSquared(_ y: UnsafeBufferPointer<Double>) -> Double {
+        let n = columns
+        var s = 0.0
+        for i in 0..<n {
+            let v = diagonal[i] * y[i] + (i < n - 1 ? superdiagonal[i] * y[i + 1] : 0)
+            s += v * v
+        }
+        return s
+    }
+}
