@@ -5,6 +5,7 @@ and SciPy / NumPy for the PG runs (the same definitions as scripts/peers/optimiz
 - powers-hessian-array: jax.jit(jax.hessian) of |powers(x)|^2.
 - burgers-grad: jax.jit(jax.grad) of |y(x) - y*|^2 with y the burgers(n) scheme in
   lax.fori_loop (JAX stores every state for the reverse pass).
+- burgers-jacobian: jax.jit(jax.jacfwd) of the burgers(n) scheme (n forward tangents).
 - powers-pg-numerical: scipy.optimize.minimize(L-BFGS-B, jac=True) with a NumPy gradient, 10 steps.
 - powers-pg: the analytic-inverse PG step in NumPy, 10 steps.
 
@@ -99,6 +100,13 @@ def main():
         grad = jax.jit(jax.grad(lambda x: jnp.sum((model(x) - target) ** 2)))
         t, runs = timed(grad, x, min_seconds=min_seconds, min_runs=3)
         emit(SUITE, "burgers-grad", n, IMPL, t, runs, extra={"steps": steps})
+
+    for n in [64] if quick() else [64, 256]:
+        model, steps = burgers(n)
+        i = np.arange(n)
+        x = jnp.asarray(0.5 * np.sin(2 * np.pi * i / n) + 0.1 * np.cos(6 * np.pi * i / n))
+        t, runs = timed(jax.jit(jax.jacfwd(model)), x, min_seconds=min_seconds, min_runs=3)
+        emit(SUITE, "burgers-jacobian", n, IMPL, t, runs, extra={"steps": steps})
 
     n = 1000 if quick() else 10_000
     x0 = np.full(n, 3.0)

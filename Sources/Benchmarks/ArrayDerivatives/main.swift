@@ -10,6 +10,8 @@
 // - burgers-grad (n = 256, 1024, 4096): the gradient of |y(x) - y*|² through the checkpointed
 //   time loop (`.automatic`: 2 ceil(sqrt(T)) snapshots); extra: T, the tape's peak bytes, the bytes of ceil(sqrt(T))
 //   states and their ratio. Peer: jax.jit(jax.grad) of the same scheme in lax.fori_loop.
+// - burgers-jacobian (n = 64, 256): the dense Jacobian of the burgers(n) model by forward lanes
+//   (16 columns per evaluation). Peer: jax.jit(jax.jacfwd) of the same scheme.
 // - powers-pg-numerical (n = 1e4), burgers-pg-numerical (n = 1000): PG with the exact numerical
 //   inverse settings of bench-optimizers (NumericalInverse(gradient: .exact), SciPy's default
 //   options), 10 steps. Peer (powers): SciPy L-BFGS-B with a vectorized NumPy gradient.
@@ -187,6 +189,13 @@ for n in arguments.quick ? [256] : [256, 1024, 4096] {
                                            "peak_bytes": Double(tape.peakBytes), "sqrtT_states_bytes": Double(sqrtStates),
                                            "peak_over_sqrtT_states": Double(tape.peakBytes) / Double(sqrtStates),
                                            "step_evaluations": Double(tape.loopStepEvaluations)])
+}
+
+for n in arguments.quick ? [64] : [64, 256] {
+    let model = BurgersModel(cells: n)
+    let x = (0..<n).map { 0.5 * Double.sin(2 * Double.pi * Double($0) / Double(n)) + 0.1 * Double.cos(6 * Double.pi * Double($0) / Double(n)) }
+    emit("burgers-jacobian", n: n, timePerCall(reps: 1, minRuns: 3) { blackHole(ArrayDerivatives.jacobian(of: model, at: x)) },
+         extra: ["steps": Double(model.steps)])
 }
 
 let tenSteps = RunOptions(steps: 10, trace: .none)
