@@ -2,13 +2,17 @@ import PhysGradLinearAlgebra
 
 /// Levenberg-Marquardt for least-squares problems, L(x) = |r(x)|² with r = y(x) - t.
 ///
-/// Each step factorizes the model Jacobian once, `J P = Q R` (LAPACK `dgeqp3`), and takes
+/// Each step decomposes the model Jacobian once and takes
 ///
 ///     p(λ) = argmin ‖J p + r‖² + λ ‖D p‖²,    x_{k+1} = x_k + p(λ),
 ///
-/// solving the damped problem by Givens rotations on `[R; √λ D]` (O(n²) per λ, never the
-/// normal equations). `D` scales the variables by the Jacobian's column norms (the largest seen
-/// so far: SciPy's default `x_scale="jac"`). λ comes from the trust region
+/// solving the damped problem for each trial λ from that decomposition, never the normal
+/// equations of a dense J: on the reduction (default, D = I) through J's bidiagonal
+/// decomposition `J = Q [B; 0] Pᵀ` (LAPACK `dgebrd`; Eldén's O(n) solve per λ) when J has full
+/// column rank, else through its SVD (`dgesdd`); on the length through `J P = Q R` (`dgeqp3`)
+/// and Givens rotations on `[R; √λ D]` (O(n²) per λ), `D` scaling the variables by the
+/// Jacobian's column norms (the largest seen so far: SciPy's default `x_scale="jac"`). λ comes
+/// from the trust region
 /// (``StepAcceptance/trustRegion(_:)``), whose state carries over from step to step; the loss
 /// never rises from step to step:
 ///
@@ -46,7 +50,7 @@ import PhysGradLinearAlgebra
 /// 1e-10 (every solve then keeps about 6 digits more than the acceptance test resolves); otherwise
 /// the step is the dense one, on the expanded J (n <= 4096; above, the run stops as stalled and
 /// says why). ``StepReport/solve`` tells which: `.cholesky` / `.shiftedCholesky` for the banded
-/// step, `.svd` / `.qr` for the dense one.
+/// step, `.bidiagonal` / `.svd` / `.qr` for the dense one.
 public struct LevenbergMarquardt: SteppingOptimizer {
     /// ``StepAcceptance/trustRegion(_:)`` on the reduction (default) or on the length.
     public var acceptance: StepAcceptance
