@@ -9,7 +9,7 @@ internal import CPhysGradLAPACK
 ///
 ///     min ‖A x - b‖² + λ‖x‖²   has   x = P y,   y = argmin ‖B y - c‖² + λ‖y‖²,   c = (Qᵀb)[0 ..< n],
 ///
-/// and the bidiagonal problem is solved for each λ in O(n) (``dampedSolve(_:lambda:)``: 2n Givens
+/// and the bidiagonal problem is solved for each λ in O(n) (``dampedSolve(_:lambda:into:)``: 2n Givens
 /// rotations and a bidiagonal back substitution), so a search over λ costs one decomposition and
 /// O(n) per trial instead of a factorization per trial.
 public struct BidiagonalDecomposition: Sendable {
@@ -116,9 +116,17 @@ public struct BidiagonalDecomposition: Sendable {
     /// rows of √λ I meet B's rows in turn, so nothing fills in beyond one entry) and a back
     /// substitution: O(n), no allocation beyond `y`. For λ = 0, B must be nonsingular (all of
     /// `diagonal` nonzero); otherwise entries of y are not finite.
-    public func dampedSolve(_ c: UnsafeBufferPointer<Double>, lambda: Double, into y: UnsafeMutableBufferPointer<Double>) {
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when c or y has
+    ///   fewer than n entries.
+    public func dampedSolve(_ c: UnsafeBufferPointer<Double>, lambda: Double, into y: UnsafeMutableBufferPointer<Double>)
+        throws(LinearAlgebraError)
+    {
         let n = columns
-        precondition(c.count >= n && y.count >= n, "BidiagonalDecomposition.dampedSolve: buffers shorter than n = \(n)")
+        guard c.count >= n, y.count >= n else {
+            throw .dimensionMismatch(operation: "bidiagonal decomposition: damped solve", lhs: Shape(rows: n, columns: n),
+                                     rhs: Shape(rows: Swift.min(c.count, y.count), columns: 1))
+        }
         guard n > 0 else { return }
         let mu = lambda > 0 ? lambda.squareRoot() : 0
         diagonal.withUnsafeBufferPointer { d in
@@ -160,8 +168,13 @@ public struct BidiagonalDecomposition: Sendable {
 
     /// `‖B y‖²`, for the reduction `‖c‖² - ‖c - B y‖² = ‖B y‖² + 2λ‖y‖²` that a damped solution
     /// predicts (that form has no cancellation).
-    public func bNormSquared(_ y: UnsafeBufferPointer<Double>) -> Double {
+    ///
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when y has fewer than n entries.
+    public func bNormSquared(_ y: UnsafeBufferPointer<Double>) throws(LinearAlgebraError) -> Double {
         let n = columns
+        guard y.count >= n else {
+            throw .dimensionMismatch(operation: "bidiagonal decomposition: ‖B y‖²", lhs: Shape(rows: n, columns: n), rhs: Shape(rows: y.count, columns: 1))
+        }
         var s = 0.0
         for i in 0..<n {
             let v = diagonal[i] * y[i] + (i < n - 1 ? superdiagonal[i] * y[i + 1] : 0)

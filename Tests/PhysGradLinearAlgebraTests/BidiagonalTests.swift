@@ -10,7 +10,7 @@ struct BidiagonalTests {
     func dampedSolution(_ d: BidiagonalDecomposition, _ b: [Double], lambda: Double) throws -> (x: [Double], y: [Double]) {
         let c = Array(try d.qTransposed(b).prefix(d.columns))
         var y = [Double](repeating: 0, count: d.columns)
-        c.withUnsafeBufferPointer { cb in y.withUnsafeMutableBufferPointer { d.dampedSolve(cb, lambda: lambda, into: $0) } }
+        try c.withUnsafeBufferPointer { cb in try y.withUnsafeMutableBufferPointer { try d.dampedSolve(cb, lambda: lambda, into: $0) } }
         return (try d.p(y), y)
     }
 
@@ -35,7 +35,7 @@ struct BidiagonalTests {
             }
             #expect(worst <= 1e-11 * scale, "m \(m) n \(n) λ \(lambda): normal-equation residual \(worst)")
             // The predicted reduction, in its cancellation-free form, against its definition.
-            let predicted = y.withUnsafeBufferPointer { decomposition.bNormSquared($0) } + 2 * lambda * y.reduce(0) { $0 + $1 * $1 }
+            let predicted = try y.withUnsafeBufferPointer { try decomposition.bNormSquared($0) } + 2 * lambda * y.reduce(0) { $0 + $1 * $1 }
             let ax = naiveProduct(a, x)
             let direct = b.reduce(0) { $0 + $1 * $1 } - zip(b, ax).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
             #expect(abs(predicted - direct) <= 1e-11 * max(1, b.reduce(0) { $0 + $1 * $1 }), "m \(m) n \(n) λ \(lambda)")
@@ -75,6 +75,11 @@ struct BidiagonalTests {
         let d = try BidiagonalDecomposition(randomMatrix(4, 3, seed: 3))
         #expect(throws: LinearAlgebraError.self) { try d.qTransposed([1, 2, 3]) }
         #expect(throws: LinearAlgebraError.self) { try d.p([1, 2]) }
+        var short = [0.0, 0.0]
+        #expect(throws: LinearAlgebraError.self) {
+            try [1.0, 2.0, 3.0].withUnsafeBufferPointer { c in try short.withUnsafeMutableBufferPointer { try d.dampedSolve(c, lambda: 1, into: $0) } }
+        }
+        #expect(throws: LinearAlgebraError.self) { try [1.0].withUnsafeBufferPointer { try d.bNormSquared($0) } }
         // An empty matrix decomposes to nothing.
         let empty = try BidiagonalDecomposition(Matrix(rows: 2, columns: 0))
         #expect(try empty.singularValues().isEmpty && (try empty.qTransposed([1, 2])) == [1, 2])

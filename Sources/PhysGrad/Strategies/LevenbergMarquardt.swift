@@ -326,9 +326,16 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         }
         var y = [Double](repeating: 0, count: n)
         /// y(λ) into `y` and the reduction it predicts.
+        // (c and y have n entries, so the solve cannot throw; a NaN would end the search as below.)
         func predicted(_ lambda: Double) -> Double {
-            c.withUnsafeBufferPointer { cb in y.withUnsafeMutableBufferPointer { b.dampedSolve(cb, lambda: lambda, into: $0) } }
-            return y.withUnsafeBufferPointer { b.bNormSquared($0) } + 2 * lambda * Vector.dot(y, y)
+            do {
+                try c.withUnsafeBufferPointer { cb throws(LinearAlgebraError) in
+                    try y.withUnsafeMutableBufferPointer { yb throws(LinearAlgebraError) in try b.dampedSolve(cb, lambda: lambda, into: yb) }
+                }
+                return try y.withUnsafeBufferPointer { yb throws(LinearAlgebraError) in try b.bNormSquared(yb) } + 2 * lambda * Vector.dot(y, y)
+            } catch {
+                return .nan
+            }
         }
         // The scale of JᵀJ, where the search for λ starts: σ_max², of which B's largest row or
         // column norm is within a factor √2.
