@@ -105,7 +105,7 @@ public struct InverseProblem: Sendable {
     public var jacobianStructure: JacobianStructure = .dense
     /// How the compressed Jacobian `J(x) S` of a declared ``jacobianStructure`` is computed
     /// (`nil`: one Jacobian-vector product of ``model`` per colour). The catalog's problems set it
-    /// to array-level forward mode, eight colours per evaluation
+    /// to array-level forward mode, 16 colours per evaluation (one evaluation of 8 for at most 8)
     /// (`ArrayDerivatives.compressedJacobian(of:at:coloring:)`).
     public var compressedJacobian: CompressedProducts?
     /// How the compressed Hessian `∇²ₓL(x) S` of a declared banded ``objectiveHessianStructure`` is
