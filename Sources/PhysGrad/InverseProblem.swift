@@ -110,7 +110,7 @@ public struct InverseProblem: Sendable {
     public var compressedJacobian: CompressedProducts?
     /// How the compressed Hessian `∇²ₓL(x) S` of a declared banded ``objectiveHessianStructure`` is
     /// computed (`nil`: one Hessian-vector product of ``objective`` per colour). The catalog's
-    /// problems set it to eight colours per forward-over-reverse pass
+    /// problems set it to 16 colours per forward-over-reverse pass
     /// (`ArrayDerivatives.compressedHessian(of:at:coloring:tape:)`).
     public var compressedObjectiveHessian: CompressedProducts?
     /// Structure of ∇²_y L(y) (used by the y-space Newton step of inverse-simulator updates).

@@ -8,14 +8,14 @@ final class _ArrayWorkspace {
     @usableFromInline lazy var values = ArrayTape<Double>(reservingElements: 4 * n + 64, recording: false)
     @usableFromInline lazy var reverse = ArrayTape<Double>(reservingElements: 8 * n + 64)
     @usableFromInline lazy var secondOrder = ArrayTape<Dual<Double>>(reservingElements: 8 * n + 64)
-    @usableFromInline lazy var lanes = ArrayTape<DualLanes<SIMD8<Double>>>(reservingElements: 4 * n + 64)
+    @usableFromInline lazy var lanes = ArrayTape<DualLanes<SIMD16<Double>>>(reservingElements: 4 * n + 64)
 
     @usableFromInline init(n: Int) { self.n = n }
 }
 
 /// An ``ArrayObjective`` differentiated automatically at the array level: gradients by one
 /// recorded evaluation and reverse sweep, Hessian-vector products on `Dual<Double>` elements,
-/// dense Hessians 8 columns per pass. Tapes are kept between calls (no allocation per call once
+/// dense Hessians 16 columns per pass. Tapes are kept between calls (no allocation per call once
 /// warm, buffer forms included).
 ///
 /// A value type: copies share the scratch tapes until one of them evaluates, which then takes
@@ -145,7 +145,8 @@ extension _ArrayObjectiveEntryPoints: @unchecked Sendable {}
 
 /// An ``ArrayModel`` differentiated automatically at the array level: JVPs by a tangent sweep,
 /// VJPs by a reverse sweep, Gauss-Newton products Jᵀ(J v) by both on one recording, Jacobians
-/// 8 columns per evaluation. Values into caller buffers without allocation.
+/// 16 columns per evaluation (one evaluation of 8 for n <= 8). Values into caller buffers without
+/// allocation.
 @frozen
 public struct ArrayAutomaticModel<M: ArrayModel>: DifferentiableModel {
     /// The model y, written on tracked vectors.

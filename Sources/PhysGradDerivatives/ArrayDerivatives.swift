@@ -203,38 +203,20 @@ public enum ArrayDerivatives {
         return r
     }
 
-    /// The dense Hessian ∇²f(x) into `h` (n² entries, column-major), 8 columns per forward-over-reverse
-    /// pass on `DualLanes<SIMD8<Double>>` elements, symmetrized as (H + Hᵀ)/2.
+    /// The dense Hessian ∇²f(x) into `h` (n² entries, column-major), 16 columns per
+    /// forward-over-reverse pass on `DualLanes<SIMD16<Double>>` elements, symmetrized as (H + Hᵀ)/2.
     ///
     /// `shouldStop` is asked before every pass after the first; when it answers `true` the build
     /// ends there and returns `false`, with `h` incomplete (a caller's time limit holds inside
-    /// the n/8 passes).
+    /// the n/16 passes).
     @inlinable @discardableResult
     public static func hessian<F: ArrayObjective>(of f: F, at x: UnsafeBufferPointer<Double>, into h: UnsafeMutableBufferPointer<Double>,
-                                                  tape: ArrayTape<DualLanes<SIMD8<Double>>>? = nil,
+                                                  tape: ArrayTape<DualLanes<SIMD16<Double>>>? = nil,
                                                   shouldStop: () -> Bool = { false }) -> Bool {
-        typealias L = DualLanes<SIMD8<Double>>
         let n = x.count
         precondition(h.count == n * n, "hessian: output has \(h.count) entries, expected \(n * n)")
-        let tape = tape ?? ArrayTape<L>(reservingElements: 8 * n + 64)
-        var start = 0
-        while start < n {
-            if start > 0 && shouldStop() {
-                tape.reset()
-                return false
-            }
-            let width = Swift.min(8, n - start)
-            tape.reset()
-            let xv = tape.variable(_laneSeeds(tape, x, start: start, width: width))
-            let y = f(xv)
-            precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
-            tape.reverseSweep(from: y)
-            let a = tape._adjoint(xv.node)
-            for l in 0..<width {
-                for i in 0..<n { h[i + (start + l) * n] = a?[i].tangents[l] ?? 0 }
-            }
-            start += width
-        }
+        let tape = tape ?? ArrayTape(reservingElements: 8 * n + 64)
+        guard _reverseLanePasses(of: f, at: x, seeds: nil, tape: tape, into: h, shouldStop: shouldStop) else { return false }
         for j in 0..<n {
             for i in 0..<j {
                 let s = 0.5 * (h[i + j * n] + h[j + i * n])
@@ -242,6 +224,50 @@ public enum ArrayDerivatives {
                 h[j + i * n] = s
             }
         }
+        return true
+    }
+
+    /// `∇²f(x) S` into `products` (n × columns, column-major) for the seed matrix S whose column c
+    /// has a 1 at every input of colour c (`coloring` nil: S = I), by forward-over-reverse passes
+    /// of f on `tape`, one lane per column (16 per pass). Returns `false` when `shouldStop`
+    /// (asked before every pass after the first) answered `true`.
+    @inlinable
+    static func _reverseLanePasses<F: ArrayObjective, V: SIMD>(
+        of f: F, at x: UnsafeBufferPointer<Double>, seeds coloring: ColumnColoring?, tape: ArrayTape<DualLanes<V>>,
+        into products: UnsafeMutableBufferPointer<Double>, shouldStop: () -> Bool
+    ) -> Bool where V.Scalar == Double {
+        let n = x.count, lanes = V.scalarCount
+        let columns = coloring?.count ?? n
+        let colours = coloring?.colors
+        var start = 0
+        while start < columns {
+            if start > 0 && shouldStop() {
+                tape.reset()
+                return false
+            }
+            let width = Swift.min(lanes, columns - start)
+            tape.reset()
+            let seeds = tape._allocate(n)
+            for i in 0..<n { seeds[i] = DualLanes(value: x[i], tangents: V()) }
+            if let colours {
+                for i in 0..<n {
+                    let c = colours[i] - start
+                    if c >= 0 && c < width { seeds[i].tangents[c] = 1 }
+                }
+            } else {
+                for l in 0..<width { seeds[start + l].tangents[l] = 1 }
+            }
+            let xv = tape.variable(UnsafeBufferPointer(start: seeds, count: n))
+            let y = f(xv)
+            precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
+            tape.reverseSweep(from: y)
+            let a = tape._adjoint(xv.node)
+            for l in 0..<width {
+                for i in 0..<n { products[i + (start + l) * n] = a?[i].tangents[l] ?? 0 }
+            }
+            start += width
+        }
+        tape.reset()
         return true
     }
 
@@ -254,20 +280,6 @@ public enum ArrayDerivatives {
         return Matrix(rows: n, columns: n, columnMajor: h)
     }
 
-    /// x with tangent lane l of input start + l set to 1 (l < width), in `tape`'s arena: the seeds of
-    /// one 8-column pass.
-    @inlinable
-    static func _laneSeeds<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>, _ x: UnsafeBufferPointer<Double>,
-                                    start: Int, width: Int) -> UnsafeBufferPointer<DualLanes<V>> where V.Scalar == Double {
-        let n = x.count
-        let seeds = tape._allocate(n)
-        for i in 0..<n {
-            var t = V()
-            if i >= start && i < start + width { t[i - start] = 1 }
-            seeds[i] = DualLanes(value: x[i], tangents: t)
-        }
-        return UnsafeBufferPointer(start: seeds, count: n)
-    }
 
     // MARK: models
 

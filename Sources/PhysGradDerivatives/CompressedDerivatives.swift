@@ -62,55 +62,25 @@ extension ArrayDerivatives {
         return _forwardLanePasses(of: model, at: x, seeds: coloring, shouldStop: { false })!
     }
 
-    /// `∇²f(x) S` for the colouring's seeds (n × `coloring.count`), 8 colours per
-    /// forward-over-reverse pass on `DualLanes<SIMD8<Double>>` elements: the compressed Hessian of
+    /// `∇²f(x) S` for the colouring's seeds (n × `coloring.count`), 16 colours per
+    /// forward-over-reverse pass on `DualLanes<SIMD16<Double>>` elements: the compressed Hessian of
     /// a function whose Hessian is sparse.
     @inlinable
     public static func compressedHessian<F: ArrayObjective>(
-        of f: F, at x: [Double], coloring: ColumnColoring, tape: ArrayTape<DualLanes<SIMD8<Double>>>? = nil
+        of f: F, at x: [Double], coloring: ColumnColoring, tape: ArrayTape<DualLanes<SIMD16<Double>>>? = nil
     ) -> Matrix {
-        typealias L = DualLanes<SIMD8<Double>>
         let n = x.count
         precondition(coloring.colors.count == n, "compressedHessian: \(coloring.colors.count) colours for \(n) columns")
-        let tape = tape ?? ArrayTape<L>(reservingElements: 8 * n + 64)
+        let tape = tape ?? ArrayTape(reservingElements: 8 * n + 64)
         var products = [Double](repeating: 0, count: n * coloring.count)
-        var start = 0
-        while start < coloring.count {
-            let width = Swift.min(8, coloring.count - start)
-            tape.reset()
-            let xv = tape.variable(x.withUnsafeBufferPointer { _colourSeeds(tape, $0, coloring, start: start, width: width) })
-            let y = f(xv)
-            precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
-            tape.reverseSweep(from: y)
-            if let a = tape._adjoint(xv.node) {
-                for l in 0..<width {
-                    for i in 0..<n { products[i + (start + l) * n] = a[i].tangents[l] }
-                }
+        _ = x.withUnsafeBufferPointer { xb in
+            products.withUnsafeMutableBufferPointer {
+                _reverseLanePasses(of: f, at: xb, seeds: coloring, tape: tape, into: $0, shouldStop: { false })
             }
-            start += width
         }
-        tape.reset()
         return Matrix(rows: n, columns: coloring.count, columnMajor: products)
     }
 
-    /// x with tangent lane l of every input of colour `start + l` set to 1 (l < width), in `tape`'s
-    /// arena: the seeds of one pass over eight colours.
-    @inlinable
-    static func _colourSeeds(
-        _ tape: ArrayTape<DualLanes<SIMD8<Double>>>, _ x: UnsafeBufferPointer<Double>, _ coloring: ColumnColoring, start: Int, width: Int
-    ) -> UnsafeBufferPointer<DualLanes<SIMD8<Double>>> {
-        let n = x.count
-        let seeds = tape._allocate(n)
-        coloring.colors.withUnsafeBufferPointer { colours in
-            for i in 0..<n {
-                var t = SIMD8<Double>()
-                let c = colours[i] - start
-                if c >= 0 && c < width { t[c] = 1 }
-                seeds[i] = DualLanes(value: x[i], tangents: t)
-            }
-        }
-        return UnsafeBufferPointer(start: seeds, count: n)
-    }
 }
 
 extension DifferentiableModel {

@@ -6,7 +6,7 @@
 //   Rosenbrock and Σ x² sin x (one fused map-sum each) at n = 1e3, 1e5, 1e6: the plain
 //   evaluation (non-recording tape), the reverse gradient and the forward-over-reverse hvp,
 //   "vs" the plain f. Peer: jax.jit of f, grad and jvp-of-grad.
-// - powers-hessian-array (n = 1000): the dense Hessian, 8 columns per pass. Peer: jax.jit(jax.hessian).
+// - powers-hessian-array (n = 1000): the dense Hessian, 16 columns per pass. Peer: jax.jit(jax.hessian).
 // - burgers-grad (n = 256, 1024, 4096): the gradient of |y(x) - y*|² through the checkpointed
 //   time loop (`.automatic`: 2 ceil(sqrt(T)) snapshots); extra: T, the tape's peak bytes, the bytes of ceil(sqrt(T))
 //   states and their ratio. Peer: jax.jit(jax.grad) of the same scheme in lax.fori_loop.
