@@ -111,6 +111,34 @@ public struct BidiagonalDecomposition: Sendable {
         return d
     }
 
+    /// The SVD of B, `B = U_B Σ V_Bᵀ` (LAPACK `dbdsdc`, divide and conquer). With it,
+    /// `A = (Q [U_B; 0]) Σ (P V_B)ᵀ` is A's SVD, and a truncated solve needs only
+    /// `U_Bᵀ (Qᵀb)[0 ..< n]` and `P (V_B w)`: two O(mn) reflector applications and two n × n
+    /// products, where `dgesdd` also forms A's m × n and n × n singular vectors.
+    ///
+    /// - Returns: `u` (n × n, columns U_B's singular vectors), the singular values, descending,
+    ///   and `vt` (n × n, rows V_B's).
+    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    public func bidiagonalSVD() throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+        let n = columns
+        var u = Matrix(rows: n, columns: n), vt = Matrix(rows: n, columns: n)
+        guard n > 0 else { return (u, [], vt) }
+        var d = diagonal
+        var e = superdiagonal + [0]
+        // compq = "I": Q and IQ are not referenced.
+        var q = [Double](repeating: 0, count: 1)
+        var iq = [LAPACKInt](repeating: 0, count: 1)
+        let info = u._elements.withUnsafeMutableBufferPointer { up in
+            vt._elements.withUnsafeMutableBufferPointer { vp in
+                LAPACKE_dbdsdc(columnMajorLayout, CChar(UInt8(ascii: "U")), CChar(UInt8(ascii: "I")), lapackInt(n), &d, &e,
+                               up.baseAddress, lapackInt(n), vp.baseAddress, lapackInt(n), &q, &iq)
+            }
+        }
+        checkArguments(info, "dbdsdc")
+        if info > 0 { throw .noConvergence(operation: "bidiagonal singular value decomposition", info: Int(info)) }
+        return (u, d, vt)
+    }
+
     /// `y = argmin ‖B y - c‖² + λ‖y‖²` for λ >= 0 (c: n entries), i.e. `(BᵀB + λI) y = Bᵀc`, by
     /// Givens rotations that reduce `[B; √λ I]` to upper bidiagonal form (two per column; the
     /// rows of √λ I meet B's rows in turn, so nothing fills in beyond one entry) and a back

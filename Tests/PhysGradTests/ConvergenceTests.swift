@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PhysGrad
+@testable import PhysGrad
 import PhysGradLinearAlgebra
 
 /// The library defaults of Newton, Gauss-Newton and Levenberg-Marquardt reach the solutions of
@@ -95,6 +95,47 @@ struct DenseLevenbergMarquardtTests {
         let heat = try optimize(Problems.heat(64), with: LevenbergMarquardt(), options: RunOptions(steps: 3, trace: .scalars))
         for s in heat.trajectory.reports {
             if case .svd(let rank, let count) = s.solve { #expect(rank < count) } else { Issue.record("heat(64): \(String(describing: s.solve))") }
+        }
+    }
+}
+
+/// The SVD the dense least-squares steps use (J's bidiagonal decomposition and B's SVD for tall
+/// J, `dgesdd` for wide) against `SingularValueDecomposition`: singular values, the sign-free
+/// `(uᵢᵀr)²`, and the truncated pseudo-inverse solution `V Σ⁻¹ c` for every rank.
+@Suite("The dense least-squares SVD")
+struct LeastSquaresSVDTests {
+    @Test("tall, square and wide Jacobians", arguments: [(40, 12), (16, 16), (7, 11)])
+    func againstDgesdd(_ shape: (Int, Int)) throws {
+        let (m, n) = shape
+        // Column k scaled by 2⁻ᵏ: singular values well apart, so each singular vector is determined
+        // up to its sign (for clustered ones only their span is).
+        var j = Matrix(rows: m, columns: n) { i, k in
+            (Double.sin(Double(3 * i + 7 * k + 1)) + (i == k ? 1 : 0)) * Double.pow(2, -Double(k))
+        }
+        // Make the last column nearly dependent, so the truncation matters.
+        for i in 0..<m { j[i, n - 1] = j[i, 0] + 1e-9 * Double(i % 3) }
+        let r = (0..<m).map { Double.cos(Double($0) * 0.7) }
+        let mine = try LeastSquaresSVD(j, residual: r)
+        let reference = try SingularValueDecomposition(j)
+        var c = [Double](repeating: 0, count: min(m, n))
+        try reference.u.multiply(r, into: &c, transposed: true)
+        #expect(mine.singularValues.count == reference.singularValues.count)
+        let scale = reference.singularValues[0]
+        for (a, b) in zip(mine.singularValues, reference.singularValues) { #expect(abs(a - b) <= 1e-13 * scale) }
+        let r2 = r.reduce(0) { $0 + $1 * $1 }
+        for (a, b) in zip(mine.c, c) { #expect(abs(a * a - b * b) <= 1e-9 * r2, "\(a * a) vs \(b * b)") }
+        #expect(mine.rank(relativeTruncation: 1e-8) == reference.rank(relativeTruncation: 1e-8))
+        for rank in [1, mine.rank(relativeTruncation: 1e-8)] {
+            let w = (0..<mine.c.count).map { $0 < rank ? mine.c[$0] / mine.singularValues[$0] : 0 }
+            let x = try mine.v(w)
+            // The rank-q solution from dgesdd directly: V_q Σ_q⁻¹ U_qᵀ r.
+            var direct = [Double](repeating: 0, count: n)
+            for i in 0..<rank {
+                for k in 0..<n { direct[k] += reference.vt[i, k] * c[i] / reference.singularValues[i] }
+            }
+            let size = max(1, direct.map(abs).max() ?? 0)
+            let worst = zip(x, direct).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-10 * size, "\(m) x \(n), rank \(rank): \(worst) on \(size)")
         }
     }
 }

@@ -12,7 +12,8 @@ import PhysGradLinearAlgebra
 /// Which rank, and how far to go:
 ///
 /// - ``StepAcceptance/trustRegion(_:)`` on the reduction (default): a truncated SVD of J
-///   (LAPACK `dgesdd`) whose rank is the smallest that removes `1 - ρ²` of the linearized
+///   (from J's bidiagonal decomposition and B's SVD, LAPACK `dgebrd` and `dbdsdc`; `dgesdd` for
+///   a J wider than tall) whose rank is the smallest that removes `1 - ρ²` of the linearized
 ///   residual the full rank can remove (the discrepancy principle), then backtracking along the
 ///   step; ρ adapts from the ratio of actual to predicted reduction, and a step whose search
 ///   fails retries with a larger ρ (a smaller rank).
@@ -176,8 +177,9 @@ public struct GaussNewton: SteppingOptimizer {
 }
 
 extension GaussNewton {
-    /// One step of the trust region on the reduction: the truncated SVD `J = U Σ Vᵀ` (LAPACK
-    /// `dgesdd`) of rank q, the smallest whose Gauss-Newton step removes `1 - ρ²` of the
+    /// One step of the trust region on the reduction: the truncated SVD `J = U Σ Vᵀ`
+    /// (``LeastSquaresSVD``: J's bidiagonal decomposition and B's SVD, or `dgesdd` when J is wider
+    /// than tall) of rank q, the smallest whose Gauss-Newton step removes `1 - ρ²` of the
     /// linearized reduction the largest allowed rank can, `Σ_{i<q} (uᵢᵀr)² >= (1 - ρ²) Σ_{i<q_max} (uᵢᵀr)²`;
     /// then backtracking along that step. A step whose search fails retries with a larger ρ.
     func discrepancyStep(
@@ -185,14 +187,9 @@ extension GaussNewton {
         report: inout StepReport, evaluator: inout ProblemEvaluator
     ) throws(StepFailure) -> StepOutcome {
         let a = free.count == state.x.count ? jacobian : jacobian.selectingColumns(free)
-        let svd: SingularValueDecomposition
-        var c = [Double](repeating: 0, count: Swift.min(a.rows, a.columns))
-        do {
-            svd = try SingularValueDecomposition(a)
-            try svd.u.multiply(r, into: &c, transposed: true)
-        } catch {
-            throw StepFailure(.linearAlgebraFailure(error))
-        }
+        let svd: LeastSquaresSVD
+        do { svd = try LeastSquaresSVD(a, residual: r) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        let sigma = svd.singularValues, c = svd.c
         let maximumRank = svd.rank(relativeTruncation: relativeTruncation)
         // reduction[q] = Σ_{i<q} c_i²: what the rank-q step removes from the linearized |r|².
         var reduction = [Double](repeating: 0, count: maximumRank + 1)
@@ -213,9 +210,9 @@ extension GaussNewton {
                 break
             }
             var coefficients = [Double](repeating: 0, count: c.count)
-            for i in 0..<rank { coefficients[i] = -c[i] / svd.singularValues[i] }
-            var s = [Double](repeating: 0, count: a.columns)
-            do throws(LinearAlgebraError) { try svd.vt.multiply(coefficients, into: &s, transposed: true) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            for i in 0..<rank { coefficients[i] = -c[i] / sigma[i] }
+            let s: [Double]
+            do throws(LinearAlgebraError) { s = try svd.v(coefficients) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
             var d = [Double](repeating: 0, count: n)
             for (k, v) in free.enumerated() { d[v] = s[k] }
             return (d, reduction[rank], .svd(rank: rank, count: c.count))

@@ -127,7 +127,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         /// The banded factorization's storage (declared banded Jacobian).
         var bandedStorage = ShiftedBandedCholesky()
         /// `true` when the last dense step found J short of full column rank: the next goes to the
-        /// SVD at once instead of finding out again through a bidiagonal decomposition.
+        /// SVD at once instead of first computing the singular values alone to find out again.
         var denseRankDeficient = false
     }
 
@@ -281,30 +281,37 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     /// When J has at least as many rows as free columns and no singular value below
     /// `relativeTruncation` of the largest, each λ is solved through J's bidiagonal decomposition
     /// (LAPACK `dgebrd`, about a third of an SVD's work; Eldén's O(n) solve per λ); otherwise
-    /// through the SVD (`dgesdd`), whose truncation floor damps the unresolved directions (after
-    /// a step that found J short of full rank, the next one goes to the SVD directly). Either
-    /// way each λ costs O(n) after the decomposition, so the search for it is exact.
+    /// through the SVD (``LeastSquaresSVD``: the same bidiagonal decomposition and B's SVD, or
+    /// `dgesdd` when J is wider than tall), whose truncation floor damps the unresolved
+    /// directions (after a step that found J short of full rank, the next one goes to the SVD
+    /// directly). Either way each λ costs O(n) after the decomposition, so the search is exact.
     private func discrepancyStep(
         _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], region: TrustRegion,
         evaluator: inout ProblemEvaluator
     ) throws(StepFailure) -> StepOutcome {
-        if !state.denseRankDeficient, jFree.rows >= jFree.columns, jFree.columns > 0 {
-            let bidiagonal: BidiagonalDecomposition, sigma: [Double], qtr: [Double]
+        var bidiagonal: BidiagonalDecomposition?
+        if jFree.rows >= jFree.columns, jFree.columns > 0 {
+            do { bidiagonal = try BidiagonalDecomposition(jFree) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        }
+        if !state.denseRankDeficient, let b = bidiagonal {
+            let sigma: [Double], qtr: [Double]
             do {
-                bidiagonal = try BidiagonalDecomposition(jFree)
-                sigma = try bidiagonal.singularValues()
-                qtr = try bidiagonal.qTransposed(state.residual)
+                sigma = try b.singularValues()
+                qtr = try b.qTransposed(state.residual)
             } catch {
                 throw StepFailure(.linearAlgebraFailure(error))
             }
             let threshold = (sigma.first ?? 0) * Swift.max(relativeTruncation, 0)
             if let last = sigma.last, last > threshold {
-                return try bidiagonalDiscrepancyStep(&state, jacobian: jacobian, decomposition: bidiagonal, qtr: qtr, free: free,
+                return try bidiagonalDiscrepancyStep(&state, jacobian: jacobian, decomposition: b, qtr: qtr, free: free,
                                                      region: region, evaluator: &evaluator)
             }
-            state.denseRankDeficient = true
         }
-        return try svdDiscrepancyStep(&state, jacobian: jacobian, jFree: jFree, free: free, region: region, evaluator: &evaluator)
+        let svd: LeastSquaresSVD
+        do { svd = try LeastSquaresSVD(jFree, residual: state.residual, bidiagonal: bidiagonal) } catch {
+            throw StepFailure(.linearAlgebraFailure(error))
+        }
+        return try svdDiscrepancyStep(&state, jacobian: jacobian, svd: svd, free: free, region: region, evaluator: &evaluator)
     }
 
     /// ``discrepancyStep(_:jacobian:jFree:free:region:evaluator:)`` for a J of full column rank:
@@ -372,21 +379,14 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     }
 
     /// ``discrepancyStep(_:jacobian:jFree:free:region:evaluator:)`` through the SVD
-    /// `J = U Σ Vᵀ` (LAPACK `dgesdd`): `p(λ) = -V diag(σ/(σ² + λ)) Uᵀr` over the singular values,
+    /// `J = U Σ Vᵀ`: `p(λ) = -V diag(σ/(σ² + λ)) Uᵀr` over the singular values,
     /// λ at least `(relativeTruncation · σ_max)²` when some fall below that.
     private func svdDiscrepancyStep(
-        _ state: inout State, jacobian: Matrix, jFree: Matrix, free: [Int], region: TrustRegion,
+        _ state: inout State, jacobian: Matrix, svd: LeastSquaresSVD, free: [Int], region: TrustRegion,
         evaluator: inout ProblemEvaluator
     ) throws(StepFailure) -> StepOutcome {
         let r2 = state.residualNorm * state.residualNorm
-        let svd: SingularValueDecomposition
-        var c = [Double](repeating: 0, count: Swift.min(jFree.rows, jFree.columns))
-        do {
-            svd = try SingularValueDecomposition(jFree)
-            try svd.u.multiply(state.residual, into: &c, transposed: true)
-        } catch {
-            throw StepFailure(.linearAlgebraFailure(error))
-        }
+        let c = svd.c
         let sigma = svd.singularValues
         let rank = svd.rank(relativeTruncation: relativeTruncation)
         state.denseRankDeficient = rank < sigma.count
@@ -430,8 +430,8 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             }
             var coefficients = [Double](repeating: 0, count: sigma.count)
             for i in sigma.indices where sigma[i] > 0 { coefficients[i] = -c[i] * sigma[i] / (sigma[i] * sigma[i] + lambda) }
-            var p = [Double](repeating: 0, count: jFree.columns)
-            do throws(LinearAlgebraError) { try svd.vt.multiply(coefficients, into: &p, transposed: true) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            let p: [Double]
+            do throws(LinearAlgebraError) { p = try svd.v(coefficients) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
             var step = [Double](repeating: 0, count: x.count)
             for (k, i) in free.enumerated() { step[i] = p[k] }
             return (step, lambda, predicted(lambda), .svd(rank: rank, count: sigma.count))
