@@ -227,6 +227,25 @@ public enum ArrayDerivatives {
         return true
     }
 
+    /// x on `tape` with tangent lane l set to 1 at every input of colour `start + l` (l < width;
+    /// `colours` nil: input `start + l` alone): the seeds of one pass of lane-wise derivatives.
+    @inlinable
+    static func _seeds<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>, _ x: UnsafeBufferPointer<Double>, _ colours: [Int]?,
+                                start: Int, width: Int) -> UnsafeBufferPointer<DualLanes<V>> where V.Scalar == Double {
+        let n = x.count
+        let seeds = tape._allocate(n)
+        for i in 0..<n { seeds[i] = DualLanes(value: x[i], tangents: V()) }
+        if let colours {
+            for i in 0..<n {
+                let c = colours[i] - start
+                if c >= 0 && c < width { seeds[i].tangents[c] = 1 }
+            }
+        } else {
+            for l in 0..<width { seeds[start + l].tangents[l] = 1 }
+        }
+        return UnsafeBufferPointer(start: seeds, count: n)
+    }
+
     /// `∇²f(x) S` into `products` (n × columns, column-major) for the seed matrix S whose column c
     /// has a 1 at every input of colour c (`coloring` nil: S = I), by forward-over-reverse passes
     /// of f on `tape`, one lane per column (16 per pass). Returns `false` when `shouldStop`
@@ -247,17 +266,7 @@ public enum ArrayDerivatives {
             }
             let width = Swift.min(lanes, columns - start)
             tape.reset()
-            let seeds = tape._allocate(n)
-            for i in 0..<n { seeds[i] = DualLanes(value: x[i], tangents: V()) }
-            if let colours {
-                for i in 0..<n {
-                    let c = colours[i] - start
-                    if c >= 0 && c < width { seeds[i].tangents[c] = 1 }
-                }
-            } else {
-                for l in 0..<width { seeds[start + l].tangents[l] = 1 }
-            }
-            let xv = tape.variable(UnsafeBufferPointer(start: seeds, count: n))
+            let xv = tape.variable(_seeds(tape, x, colours, start: start, width: width))
             let y = f(xv)
             precondition(y.count == 1 && y.tape === tape, "ArrayObjective: f must return one element on its tape")
             tape.reverseSweep(from: y)
@@ -380,19 +389,7 @@ public enum ArrayDerivatives {
         /// One pass over colours start ..< start + width on `tape`.
         func pass<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>, width: Int) where V.Scalar == Double {
             tape.reset()
-            let seeds = tape._allocate(n)
-            x.withUnsafeBufferPointer { xb in
-                for i in 0..<n { seeds[i] = DualLanes(value: xb[i], tangents: V()) }
-                if let colours {
-                    for i in 0..<n {
-                        let c = colours[i] - start
-                        if c >= 0 && c < width { seeds[i].tangents[c] = 1 }
-                    }
-                } else {
-                    for l in 0..<width { seeds[start + l].tangents[l] = 1 }
-                }
-            }
-            let y = model(tape.constant(UnsafeBufferPointer(start: seeds, count: n)))
+            let y = model(tape.constant(x.withUnsafeBufferPointer { _seeds(tape, $0, colours, start: start, width: width) }))
             if k < 0 {
                 k = y.count
                 products = [Double](repeating: 0, count: k * columns)
