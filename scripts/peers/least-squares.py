@@ -9,8 +9,9 @@ JAX (jit, float64: jacfwd for the Jacobian, jax.hessian for the Hessian), the wa
 with a simulator would. Every method runs with SciPy's defaults; on burgers(256) `lm` does not
 converge within its default budget of 100 n evaluations (about 8 minutes), so its budget is cut to
 2000 evaluations and the row says whether it succeeded. Extras as bench-least-squares: f, jac,
-hess (evaluations), distance to the known solution, success (SciPy's `success` and a loss that
-did not rise, as PhysGrad counts success).
+hess (evaluations), distance to the known solution, success (SciPy's `success`, which a run
+that used up its evaluations does not have, and a loss that did not rise; bench-least-squares
+counts its own runs the same way).
 """
 import math
 import os

@@ -7,7 +7,9 @@ import Foundation
 //   newton      Newton()                           vs minimize(method="trust-exact"), exact Hessian
 // Each row's extras: the evaluations (f: residuals or losses, each a model evaluation, counted
 // wherever a method makes them, line searches included; jac: Jacobians or gradients; hess:
-// Hessians), the distance to the known solution, and whether the run succeeded.
+// Hessians), the distance to the known solution, and whether the run succeeded: converged (not
+// merely ran out of its 1000 steps, which SciPy's `success` does not count either) with a loss that
+// did not rise.
 // Run by hand (`.build/release/bench-least-squares ...`): `--only TEXT` keeps the rows whose
 // "problem(n)-method" contains TEXT; `--profile` prints, instead, what each piece of a step costs
 // on each problem (model value, banded and dense Jacobians and Hessians, factorizations; medians
@@ -57,7 +59,8 @@ for (name, n) in problems {
             ? ["f": Double(c.losses), "jac": Double(c.gradients), "hess": Double(c.hessians)]
             : ["f": Double(c.models + c.losses), "jac": Double(c.jacobians)]
         BenchRecord(suite: suite, caseName: "\(name)-\(label)", n: n, median: time.median, runs: time.runs,
-                    extra: evaluations.merging(["distance": last.distanceToSolution ?? .nan, "success": last.isSuccess ? 1 : 0]) { a, _ in a })
+                    extra: evaluations.merging(["distance": last.distanceToSolution ?? .nan,
+                                                "success": last.isSuccess && last.termination != .completedSteps ? 1 : 0]) { a, _ in a })
             .emit()
     }
 }
