@@ -228,6 +228,46 @@ struct AcceptanceTests {
         let expected = try solve(try am.transposed() * am, try am.transposed() * dy)
         #expect(Vector.distance(Vector.subtract(r.x, x0), expected) <= 1e-12 * Vector.norm2(expected))
     }
+
+    @Test("IG on a rank-2 J (4 × 3): the truncation drops the null direction and the step is the minimum-norm A⁺ η (y* - y), A⁺ = Cᵀ(CCᵀ)⁻¹(BᵀB)⁻¹Bᵀ for A = BC")
+    func igRankDeficient() throws {
+        let b = Matrix(rows: 4, columns: 2, columnMajor: [1, 2, 0, 1, 0, 1, 3, 1])
+        let c = Matrix(rows: 2, columns: 3, columnMajor: [1, 0, 0, 1, 1, 1])
+        let a = try b * c
+        let model = Linear(a: (0..<3).flatMap { j in (0..<4).map { a[$0, j] } }, rows: 4)
+        let target = [1.0, -2, 0.5, 3], x0 = [0.3, -0.7, 0.2]
+        let p = InverseProblem(name: "rank-2", dimension: 3, outputDimension: 4, model: model,
+                               loss: SquaredDistance(target: target), start: x0)
+        let r = try optimize(p, with: InverseGradients(eta: 0.5), options: RunOptions(steps: 1))
+        let y = model(x0)
+        let dy = (0..<4).map { 0.5 * (target[$0] - y[$0]) }
+        let inner = try solve(try b.transposed() * b, try b.transposed() * dy)
+        let expected = try c.transposed() * (try solve(try c * c.transposed(), inner))
+        #expect(Vector.distance(Vector.subtract(r.x, x0), expected) <= 1e-12 * Vector.norm2(expected), "\(r.x) vs \(expected)")
+    }
+
+    @Test("HIG on a J wider than tall (2 × 3): V Σ^(-1/2) Uᵀ g = Aᵀ (AAᵀ)^(-3/4) g, from AAᵀ's eigendecomposition")
+    func higWide() throws {
+        let a: [Double] = [2, 0.5, 1, -1, 3, 0.25]
+        let model = Linear(a: a, rows: 2)
+        let target = [1.0, -2], x0 = [0.3, -0.7, 0.4]
+        let p = InverseProblem(name: "wide", dimension: 3, outputDimension: 2, model: model,
+                               loss: SquaredDistance(target: target), start: x0)
+        let eta = 0.1
+        let r = try optimize(p, with: HalfInverseGradients(eta: eta), options: RunOptions(steps: 1))
+        let am = Matrix(rows: 2, columns: 3, columnMajor: a)
+        let eig = try SymmetricEigendecomposition(try am * am.transposed())
+        let y = model(x0)
+        let gy = (0..<2).map { 2 * (y[$0] - target[$0]) }
+        let u = eig.eigenvectors, lambda = eig.eigenvalues
+        var w = [0.0, 0.0]  // (AAᵀ)^(-3/4) g
+        for k in 0..<2 {
+            let coefficient = (u[0, k] * gy[0] + u[1, k] * gy[1]) * pow(lambda[k], -0.75)
+            for i in 0..<2 { w[i] += coefficient * u[i, k] }
+        }
+        let step = (try am.transposed() * w).map { -eta * $0 }
+        #expect(Vector.distance(Vector.subtract(r.x, x0), step) <= 1e-12 * Vector.norm2(step), "\(r.x) vs \(Vector.add(x0, step))")
+    }
 }
 
 /// y = x², sleeping 20 ms per evaluation (for the time-limit test).

@@ -5,7 +5,8 @@ import PhysGradLinearAlgebra
 ///
 ///     Δx = -η V Σ^(-1/2) Uᵀ (∂L/∂y)ᵀ,
 ///
-/// from the SVD `J = U Σ Vᵀ` (LAPACK `dgesdd`), with singular values below
+/// from the SVD `J = U Σ Vᵀ` (J's bidiagonal decomposition and B's SVD, `dgebrd` and `dbdsdc`,
+/// U and V applied to vectors, not formed; `dgesdd` for a J wider than tall), with singular values below
 /// ``relativeTruncation`` · σ_max dropped. Between GD (`Jᵀ`, power +1) and the inverse (`J⁺`,
 /// power -1), it keeps the direction information of the inverse at half its scale sensitivity.
 /// Offers ``StepAcceptance/fixed`` (default, the book's plain step) and

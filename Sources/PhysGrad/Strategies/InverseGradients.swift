@@ -5,8 +5,10 @@ import PhysGradLinearAlgebra
 ///
 ///     Δy = -(∇²_y L)⁻¹ ∇_y L,    Δx = J⁺ Δy,    x_{k+1} = x_k + η Δx,
 ///
-/// with `J⁺ = V Σ⁻¹ Uᵀ` from the SVD of J (LAPACK `dgesdd`) over the singular values above
-/// ``relativeTruncation`` · σ_max. For L = |y - y*|² this is `Δx = η J⁺ (y* - y)`, the Gauss-Newton
+/// with `J⁺ = V Σ⁻¹ Uᵀ` from the SVD of J over the singular values above ``relativeTruncation`` ·
+/// σ_max: J's bidiagonal decomposition `J = Q B Pᵀ` and B's SVD (LAPACK `dgebrd`, `dbdsdc`), the
+/// reflectors Q and P applied to the two vectors involved rather than formed (`dgesdd` for a J
+/// wider than tall). For L = |y - y*|² this is `Δx = η J⁺ (y* - y)`, the Gauss-Newton
 /// step scaled by η. Offers ``StepAcceptance/fixed`` (default, the book's rule) and
 /// ``StepAcceptance/backtracking(c1:maximumTrials:)`` from α = η.
 public struct InverseGradients: SteppingOptimizer {
@@ -87,14 +89,20 @@ func svdMemory(_ problem: InverseProblem) -> Int {
                           MemorySize.vectors(16, of: Swift.max(n, k)))
 }
 
-/// `V Σ^(-power) Uᵀ b` for the model Jacobian J, truncated.
+/// `V Σ^(-power) Uᵀ b` for the model Jacobian J, over the singular values above
+/// `relativeTruncation · σ_0` (``LeastSquaresSVD``: J's bidiagonal decomposition and B's SVD
+/// with the reflectors applied to b and to the result, or `dgesdd` for a J wider than tall).
 func svdProduct(_ jacobian: Matrix, _ b: [Double], power: Double, relativeTruncation: Double) throws(StepFailure)
     -> (product: [Double], rank: Int)
 {
     guard jacobian.isFinite else { throw StepFailure(.nonFiniteValue("Jacobian")) }
+    try requireFinite(b, "right-hand side")
     do {
-        let svd = try SingularValueDecomposition(jacobian)
-        return try svd.pseudoInverseProduct(b, power: power, relativeTruncation: relativeTruncation)
+        let svd = try LeastSquaresSVD(jacobian, residual: b)
+        let sigma = svd.singularValues, rank = svd.rank(relativeTruncation: relativeTruncation)
+        var coefficients = [Double](repeating: 0, count: sigma.count)
+        for i in 0..<rank { coefficients[i] = svd.c[i] / (power == 1 ? sigma[i] : _pow(sigma[i], power)) }
+        return (try svd.v(coefficients), rank)
     } catch {
         throw StepFailure(.linearAlgebraFailure(error))
     }
