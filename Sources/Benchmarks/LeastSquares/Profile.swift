@@ -46,6 +46,10 @@ func profileLeastSquares(_ problems: [(String, Int)]) {
             let b = try! BidiagonalDecomposition(j)
             blackHole(try! b.singularValues())
         })
+        show("bidiagonal(J) + B's SVD (dbdsdc)", measure {
+            let b = try! BidiagonalDecomposition(j)
+            blackHole(try! b.bidiagonalSVD())
+        })
         show("cholesky(H + I)", measure { blackHole(try! CholeskyFactorization.factorize(h, shift: 1e3, reusing: nil)) })
     }
 }
