@@ -104,12 +104,15 @@ let package = Package(
             dependencies: ["PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradLBFGSB", "PhysGradLinearAlgebra", "PhysGradLearning",
                            "PhysGradNetworks"]
         ),
+        // The tool's allocator policy (glibc `mallopt`): a process-wide choice, so the tool's and
+        // not the library's.
+        .target(name: "CPhysGradMemory"),
         // The `physgrad` executable (swift-argument-parser).
         .executableTarget(
             name: "PhysGradCLI",
             dependencies: [
                 "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradReport", "PhysGradLBFGSB",
-                "PhysGradLinearAlgebra", "PhysGradLearning",
+                "PhysGradLinearAlgebra", "PhysGradLearning", "CPhysGradMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -228,7 +231,7 @@ let package = Package(
             name: "PhysGradCLITests",
             dependencies: [
                 "PhysGradCLI", "PhysGradReport", "PhysGrad", "PhysGradExamples", "PhysGradPlot", "PhysGradToolTestSupport",
-                "PhysGradLearning",
+                "PhysGradLearning", "CPhysGradMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPhysGradMemory
 import Foundation
 import PhysGradReport
 
@@ -41,6 +42,10 @@ struct PhysGradCommand: AsyncParsableCommand {
 
     /// Runs the command line; every failure becomes one line on stderr and an exit status.
     static func main() async {
+        // Dense steps at n in the hundreds allocate and free megabytes of LAPACK workspace and
+        // factors per step; glibc would unmap them and the kernel hand out zeroed pages again
+        // (about a tenth of `compare --problem burgers --dimension 256` otherwise).
+        _ = physgrad_keep_freed_memory()
         StandardStreams.prepare()
         Interruption.install()
         let status: Int32
