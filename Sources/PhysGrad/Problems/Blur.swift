@@ -61,7 +61,7 @@ extension Problems {
             objectiveHessianStructure: .banded(bandwidth: 2 * w), lossHessianStructure: .diagonal,
             summary: "Nonlinear deconvolution in \(n) dimensions: y = G (x^3 + x), G a Gaussian blur of width 1.5, L = |y - y*|^2, from 3; the solution is x*_i = sin(2 pi i/n).")
         // J = G diag(c'(x)) has G's band; ∇²L = 2 Jᵀ J + 2 diag(c''(x) ⊙ Gᵀ r) twice G's. Both come
-        // from compressed products: 2w + 1 = 19 and 4w + 1 = 37 colours, eight per evaluation.
+        // from compressed products: 2w + 1 = 19 and 4w + 1 = 37 colours, sixteen per evaluation.
         problem.jacobianStructure = .banded(lower: w, upper: w)
         problem.compressedJacobian = { x, coloring in ArrayDerivatives.compressedJacobian(of: model, at: x, coloring: coloring) }
         let objective = ComposedArrayObjective(model: model, loss: ArraySquaredDistance(target: target))
