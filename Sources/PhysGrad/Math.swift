@@ -7,6 +7,7 @@ import Darwin
 @inline(__always) func _exp(_ x: Double) -> Double { exp(x) }
 @inline(__always) func _cbrt(_ x: Double) -> Double { cbrt(x) }
 @inline(__always) func _log10(_ x: Double) -> Double { log10(x) }
+@inline(__always) func _hypot(_ x: Double, _ y: Double) -> Double { hypot(x, y) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 /// sin(2πt), exact at t = 0, 1/4, 1/2, 3/4 (so the catalog's solutions have exact zeros).
 func _sinTwoPi(_ t: Double) -> Double {

@@ -60,11 +60,13 @@ public struct BidiagonalDecomposition: Sendable {
     /// `Qᵀ b` (m entries): its first n are the right-hand side of the bidiagonal problem, the rest
     /// the part of b that A cannot reach.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless b has m entries.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless b has m
+    ///   entries; ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in b.
     public func qTransposed(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard b.count == rows else {
             throw .dimensionMismatch(operation: "bidiagonal decomposition: Qᵀb", lhs: Shape(rows: rows, columns: columns), rhs: Shape(rows: b.count, columns: 1))
         }
+        try requireFinite(b, "bidiagonal decomposition: Qᵀb", "b")
         var c = b
         if rows > 0 && columns > 0 {
             let info = factors._elements.withUnsafeBufferPointer { p in
@@ -78,11 +80,13 @@ public struct BidiagonalDecomposition: Sendable {
 
     /// `P y` (n entries), the solution in A's variables of a problem solved in B's.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless y has n entries.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` unless y has n
+    ///   entries; ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in y.
     public func p(_ y: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard y.count == columns else {
             throw .dimensionMismatch(operation: "bidiagonal decomposition: P y", lhs: Shape(rows: columns, columns: columns), rhs: Shape(rows: y.count, columns: 1))
         }
+        try requireFinite(y, "bidiagonal decomposition: P y", "y")
         var x = y
         if columns > 1 {
             let info = factors._elements.withUnsafeBufferPointer { p in
@@ -143,10 +147,14 @@ public struct BidiagonalDecomposition: Sendable {
     /// Givens rotations that reduce `[B; √λ I]` to upper bidiagonal form (two per column; the
     /// rows of √λ I meet B's rows in turn, so nothing fills in beyond one entry) and a back
     /// substitution: O(n), no allocation beyond `y`. For λ = 0, B must be nonsingular (all of
-    /// `diagonal` nonzero); otherwise entries of y are not finite.
+    /// `diagonal` nonzero); otherwise entries of y are not finite. λ = +∞ gives y = 0, the limit.
+    /// The rotations are formed without squaring B's entries beyond Double's range, so B may be
+    /// scaled anywhere from 1e-300 to 1e300. c must be finite (it is not checked: the routine
+    /// runs once per trial λ).
     ///
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when c or y has
-    ///   fewer than n entries.
+    ///   fewer than n entries; ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a
+    ///   NaN λ; ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for λ < 0.
     public func dampedSolve(_ c: UnsafeBufferPointer<Double>, lambda: Double, into y: UnsafeMutableBufferPointer<Double>)
         throws(LinearAlgebraError)
     {
@@ -155,8 +163,17 @@ public struct BidiagonalDecomposition: Sendable {
             throw .dimensionMismatch(operation: "bidiagonal decomposition: damped solve", lhs: Shape(rows: n, columns: n),
                                      rhs: Shape(rows: Swift.min(c.count, y.count), columns: 1))
         }
+        if lambda.isNaN { throw .nonFinite(operation: "bidiagonal decomposition: damped solve", argument: "lambda", index: 0) }
+        if lambda < 0 {
+            throw .invalidArgument(operation: "bidiagonal decomposition: damped solve", argument: "lambda = \(lambda)",
+                                   reason: "must be >= 0")
+        }
         guard n > 0 else { return }
-        let mu = lambda > 0 ? lambda.squareRoot() : 0
+        if lambda == .infinity {
+            for i in 0..<n { y[i] = 0 }
+            return
+        }
+        let mu = lambda.squareRoot()
         diagonal.withUnsafeBufferPointer { d in
             superdiagonal.withUnsafeBufferPointer { e in
                 // The reduced rows: R's diagonal in y (overwritten by the solution at the end),
@@ -169,10 +186,10 @@ public struct BidiagonalDecomposition: Sendable {
                     var fill = 0.0, g = 0.0
                     for i in 0..<n {
                         // Merge √λ's row i (√λ in column i, right-hand side 0) into the left-over row.
-                        let a = (fill * fill + mu * mu).squareRoot()
+                        let a = _hypotenuse(fill, mu)
                         if a > 0 { g *= fill / a }
                         // Rotate B's row i (d_i, e_i; c_i) against it (a, 0; g).
-                        let di = d[i], r = (di * di + a * a).squareRoot()
+                        let di = d[i], r = _hypotenuse(di, a)
                         let cs = r > 0 ? di / r : 1, sn = r > 0 ? a / r : 0
                         rd[i] = r
                         z[i] = cs * c[i] + sn * g
@@ -210,4 +227,16 @@ public struct BidiagonalDecomposition: Sendable {
         }
         return s
     }
+}
+
+/// `√(x² + z²)` without overflow or underflow in the squares: the plain formula while x² + z² is
+/// a normal number well inside Double's range (one comparison), else scaled by max(|x|, |z|).
+@inline(__always)
+func _hypotenuse(_ x: Double, _ z: Double) -> Double {
+    let s = x * x + z * z
+    if s >= 0x1p-960 && s <= 0x1p960 { return s.squareRoot() }
+    let ax = Swift.abs(x), az = Swift.abs(z), t = Swift.max(ax, az)
+    if t == 0 || !t.isFinite { return t }
+    let u = Swift.min(ax, az) / t
+    return t * (1 + u * u).squareRoot()
 }

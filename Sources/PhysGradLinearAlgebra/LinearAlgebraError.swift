@@ -29,6 +29,9 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
     /// An iterative LAPACK kernel (the eigenvalue or SVD iteration) did not converge;
     /// `info` is LAPACK's count of the elements that failed.
     case noConvergence(operation: String, info: Int)
+    /// A scalar argument is outside the operation's domain (a negative damping λ); `reason`
+    /// says what the operation needs.
+    case invalidArgument(operation: String, argument: String, reason: String)
 
     public var description: String {
         switch self {
@@ -48,6 +51,8 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
             return "\(op): the result is not finite at element \(i) although the input is (it overflows Double: the matrix is singular to working precision, or its scale is extreme)"
         case .noConvergence(let op, let info):
             return "\(op): LAPACK iteration did not converge (info = \(info))"
+        case .invalidArgument(let op, let arg, let reason):
+            return "\(op): \(arg) \(reason)"
         }
     }
 }

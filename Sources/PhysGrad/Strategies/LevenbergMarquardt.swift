@@ -345,12 +345,13 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             }
         }
         // The scale of JᵀJ, where the search for λ starts: σ_max², of which B's largest row or
-        // column norm is within a factor √2.
-        var scale = 0.0
+        // column norm is within a factor √2 (its logarithm, so that no square overflows).
+        var rowNorm = 0.0
         for i in 0..<n {
             let e = i < n - 1 ? b.superdiagonal[i] : 0
-            scale = Swift.max(scale, b.diagonal[i] * b.diagonal[i] + e * e)
+            rowNorm = Swift.max(rowNorm, _hypot(b.diagonal[i], e))
         }
+        let logScale = Swift.max(2 * _log10(rowNorm), _log10(Double.leastNormalMagnitude))
         let (x, residual) = (state.x, state.residual)
         return try dampedSteps(&state, full: full, region: region, evaluator: &evaluator,
                                linearResidual: { step throws(StepFailure) in try linearResidual(jacobian, residual, step) }) { target, rho throws(StepFailure) in
@@ -358,7 +359,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             // bracket around the scale of JᵀJ.
             var lambda = 0.0
             if full - target > 1e-3 * rho * rho * full {
-                var high = _log10(Swift.max(scale, Double.leastNormalMagnitude)) + 1
+                var high = logScale + 1
                 while predicted(_pow(10, high)) > target && high < 300 { high += 1 }
                 var low = high - 1
                 while predicted(_pow(10, low)) <= target && low > -300 { low -= 1 }
