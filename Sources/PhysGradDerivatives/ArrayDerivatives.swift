@@ -208,14 +208,15 @@ public enum ArrayDerivatives {
     ///
     /// `shouldStop` is asked before every pass after the first; when it answers `true` the build
     /// ends there and returns `false`, with `h` incomplete (a caller's time limit holds inside
-    /// the n/16 passes).
+    /// the n/16 passes). `tape`, when given, is reused (reset before every pass); a tape made with
+    /// `recording: false` cannot carry a reverse sweep and is not used (a recording one is made).
     @inlinable @discardableResult
     public static func hessian<F: ArrayObjective>(of f: F, at x: UnsafeBufferPointer<Double>, into h: UnsafeMutableBufferPointer<Double>,
                                                   tape: ArrayTape<DualLanes<SIMD16<Double>>>? = nil,
                                                   shouldStop: () -> Bool = { false }) -> Bool {
         let n = x.count
         precondition(h.count == n * n, "hessian: output has \(h.count) entries, expected \(n * n)")
-        let tape = tape ?? ArrayTape(reservingElements: 8 * n + 64)
+        let tape = _recording(tape, elements: 8 * n + 64)
         guard _reverseLanePasses(of: f, at: x, seeds: nil, tape: tape, into: h, shouldStop: shouldStop) else { return false }
         for j in 0..<n {
             for i in 0..<j {
@@ -225,6 +226,14 @@ public enum ArrayDerivatives {
             }
         }
         return true
+    }
+
+    /// `tape` when it records, else a new recording tape reserving `elements` (the lane-wise
+    /// Hessians sweep backwards, which a tape made with `recording: false` cannot).
+    @inlinable
+    static func _recording<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>?, elements: Int) -> ArrayTape<DualLanes<V>> where V.Scalar == Double {
+        if let tape, tape.isRecording { return tape }
+        return ArrayTape(reservingElements: elements)
     }
 
     /// x on `tape` with tangent lane l set to 1 at every input of colour `start + l` (l < width;
@@ -395,8 +404,9 @@ public enum ArrayDerivatives {
                 products = [Double](repeating: 0, count: k * columns)
             }
             precondition(y.count == k, "jacobian: the model's output count changed between evaluations")
+            let yv = y.buffer  // a view (strided, reversed) read in its own order
             for r in 0..<k {
-                let t = y.values[r].tangents
+                let t = yv[r].tangents
                 for l in 0..<width { products[r + (start + l) * k] = t[l] }
             }
         }

@@ -64,14 +64,14 @@ extension ArrayDerivatives {
 
     /// `∇²f(x) S` for the colouring's seeds (n × `coloring.count`), 16 colours per
     /// forward-over-reverse pass on `DualLanes<SIMD16<Double>>` elements: the compressed Hessian of
-    /// a function whose Hessian is sparse.
+    /// a function whose Hessian is sparse. `tape`, when given and recording, is reused.
     @inlinable
     public static func compressedHessian<F: ArrayObjective>(
         of f: F, at x: [Double], coloring: ColumnColoring, tape: ArrayTape<DualLanes<SIMD16<Double>>>? = nil
     ) -> Matrix {
         let n = x.count
         precondition(coloring.colors.count == n, "compressedHessian: \(coloring.colors.count) colours for \(n) columns")
-        let tape = tape ?? ArrayTape(reservingElements: 8 * n + 64)
+        let tape = _recording(tape, elements: 8 * n + 64)
         var products = [Double](repeating: 0, count: n * coloring.count)
         _ = x.withUnsafeBufferPointer { xb in
             products.withUnsafeMutableBufferPointer {
