@@ -2,7 +2,7 @@ import PhysGradDerivatives
 import PhysGradLinearAlgebra
 
 extension InverseProblem {
-    /// Checks a declared banded ``jacobianStructure`` (when `jacobian`) and a declared banded
+    /// Checks a declared banded or periodic banded ``jacobianStructure`` (when `jacobian`) and a declared banded
     /// ``objectiveHessianStructure`` (when `hessian`) at x, once before a run that uses them.
     ///
     /// Compressed derivatives trust the band: an entry outside it is folded onto an entry of
@@ -25,6 +25,9 @@ extension InverseProblem {
         if jacobian, case .banded(let lower, let upper) = jacobianStructure {
             try checkJacobianBand(at: x, probe: probe, name: "jacobianStructure", value: "banded(lower: \(lower), upper: \(upper))")
         }
+        if jacobian, case .periodicBanded(let lower, let upper) = jacobianStructure {
+            try checkPeriodicJacobianBand(at: x, probe: probe, value: "periodicBanded(lower: \(lower), upper: \(upper))")
+        }
         if hessian, case .banded(let b) = objectiveHessianStructure {
             try checkHessianBand(at: x, probe: probe, name: "objectiveHessianStructure", value: "banded(bandwidth: \(b))")
         }
@@ -45,6 +48,26 @@ extension InverseProblem {
                          absolute: { v, out throws(LinearAlgebraError) in try band.absolute.multiply(v, into: &out) },
                          rows: band.rows, exact: exact, probe: probe, name: name, value: value,
                          what: "the model's Jacobian has entries outside the declared band")
+    }
+
+    private func checkPeriodicJacobianBand(at x: [Double], probe: [Double], value: String) throws(PhysGradError) {
+        let name = "jacobianStructure"
+        var evaluator = ProblemEvaluator(self)
+        let j: Matrix
+        do throws(StepFailure) {
+            guard let expanded = try evaluator.periodicBandedJacobian(at: x) else { return }
+            j = expanded
+        } catch {
+            throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
+        }
+        var model = self.model
+        let exact = model.jacobianVectorProduct(at: x, direction: probe)
+        var magnitudes = j
+        magnitudes.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = Swift.abs($0[i]) } }
+        try Self.compare(band: { v, out throws(LinearAlgebraError) in try j.multiply(v, into: &out) },
+                         absolute: { v, out throws(LinearAlgebraError) in try magnitudes.multiply(v, into: &out) },
+                         rows: j.rows, exact: exact, probe: probe, name: name, value: value,
+                         what: "the model's Jacobian has entries outside the declared periodic band")
     }
 
     private func checkHessianBand(at x: [Double], probe: [Double], name: String, value: String) throws(PhysGradError) {

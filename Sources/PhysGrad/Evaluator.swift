@@ -147,13 +147,14 @@ public struct ProblemEvaluator: Sendable {
         problem.model.value(at: x, into: y)
     }
 
-    /// The k × n Jacobian ∂y/∂x of the model at x (a declared band computed compressed, then
-    /// expanded). A dense build stops between its column passes once the time limit has passed
-    /// (models that support it, as the array-level ones do).
+    /// The k × n Jacobian ∂y/∂x of the model at x (a declared band or periodic band computed
+    /// compressed, then expanded). A dense build stops between its column passes once the time
+    /// limit has passed (models that support it, as the array-level ones do).
     ///
     /// - Throws: ``StepFailure`` with ``TerminationReason/timeLimit`` when the build was stopped.
     public mutating func jacobian(at x: [Double]) throws(StepFailure) -> Matrix {
         if let band = try bandedJacobian(at: x) { return band.dense }
+        if let j = try periodicBandedJacobian(at: x) { return j }
         counts.jacobians += 1
         guard let j = problem.model.jacobian(at: x, shouldStop: deadlinePassed) else { throw StepFailure(.timeLimit) }
         return j
@@ -177,6 +178,39 @@ public struct ProblemEvaluator: Sendable {
             throw StepFailure(.invalidInput("the compressed Jacobian has \(products.rows) x \(products.columns) products, expected \(k) x \(coloring.count)"))
         }
         return BandedMatrix(rows: k, columns: n, lower: l, upper: u, compressed: products)
+    }
+
+    /// The dense Jacobian of a declared periodic band (``JacobianStructure/periodicBanded(lower:upper:)``)
+    /// from the compressed products of `ColumnColoring.periodicBanded(columns:lower:upper:)`
+    /// (``InverseProblem/compressedJacobian``, else one JVP per colour), the entries outside the
+    /// band zero; `nil` when the problem declares no periodic band.
+    ///
+    /// - Throws: ``StepFailure`` with ``TerminationReason/invalidInput(_:)`` when k ≠ n or the
+    ///   products do not have k rows and one column per colour.
+    public mutating func periodicBandedJacobian(at x: [Double]) throws(StepFailure) -> Matrix? {
+        guard case .periodicBanded(let lower, let upper) = problem.jacobianStructure else { return nil }
+        let k = problem.outputDimension, n = x.count
+        guard k == n else { throw StepFailure(.invalidInput("a periodic band needs k = n, got k = \(k), n = \(n)")) }
+        counts.jacobians += 1
+        let coloring = ColumnColoring.periodicBanded(columns: n, lower: lower, upper: upper)
+        let products = problem.compressedJacobian?(x, coloring) ?? problem.model.compressedJacobian(at: x, coloring: coloring)
+        guard products.rows == k, products.columns == coloring.count else {
+            throw StepFailure(.invalidInput("the compressed Jacobian has \(products.rows) x \(products.columns) products, expected \(k) x \(coloring.count)"))
+        }
+        var j = Matrix(rows: k, columns: n)
+        // Column c's rows c - upper ... c + lower around the ring (every row when the band covers it).
+        let below = Swift.min(Swift.max(lower, 0), n - 1), above = Swift.min(Swift.max(upper, 0), n - 1 - below)
+        for c in 0..<n {
+            let colour = coloring.colors[c]
+            var i = c - above
+            if i < 0 { i += n }
+            for _ in 0...(below + above) {
+                j[i, c] = products[i, colour]
+                i += 1
+                if i == n { i = 0 }
+            }
+        }
+        return j
     }
 
     /// The residual r(x) = y(x) - t of a least-squares problem (L = |r|², t its

@@ -39,6 +39,15 @@ public enum JacobianStructure: Sendable, Hashable {
     /// model does not fit (entries beyond it above 1e-9 of the scale) is an
     /// ``PhysGradError/invalidParameter(name:value:reason:)``.
     case banded(lower: Int, upper: Int)
+    /// A band that wraps around: n = k cells on a ring, and `∂y_i/∂x_j = 0` unless
+    /// `(i - j) mod n` is in `0 ... lower` or in `n - upper ..< n` (a stencil model on a periodic
+    /// domain: an explicit scheme of s steps with a three-point stencil has `lower = upper = s`).
+    /// The dense Jacobian is built from the compressed products of
+    /// `ColumnColoring.periodicBanded(columns:lower:upper:)`, about `lower + upper + 1` colours
+    /// (at most n) instead of n columns, and the methods take their dense paths with it (the
+    /// corner blocks do not fit a banded factorization). Needs k = n; the band is checked once
+    /// before a run, as ``banded(lower:upper:)`` is.
+    case periodicBanded(lower: Int, upper: Int)
 }
 
 /// Products of a derivative with the seeds of a `ColumnColoring`: `J(x) S` (k × colours) for a
@@ -197,7 +206,7 @@ public struct InverseProblem: Sendable {
     /// Checks the sizes the problem declares against each other and against the model's output
     /// at `x` (which is returned): the model must give k = ``outputDimension`` entries, and the
     /// least-squares target, the inverse bounds and the solution must have k, n and n entries; a
-    /// declared band has bandwidths >= 0.
+    /// declared band has bandwidths >= 0, and a periodic one k = n.
     func validateShapes(modelOutputAt x: [Double]) throws(PhysGradError) -> [Double] {
         if dimension < 0 { throw .invalidParameter(name: "dimension", value: "\(dimension)", reason: "must be >= 0") }
         for (name, structure) in [("objectiveHessianStructure", objectiveHessianStructure), ("lossHessianStructure", lossHessianStructure)] {
@@ -207,6 +216,14 @@ public struct InverseProblem: Sendable {
         }
         if case .banded(let l, let u) = jacobianStructure, l < 0 || u < 0 {
             throw .invalidParameter(name: "jacobianStructure", value: "banded(lower: \(l), upper: \(u))", reason: "the bandwidths must be >= 0")
+        }
+        if case .periodicBanded(let l, let u) = jacobianStructure {
+            let value = "periodicBanded(lower: \(l), upper: \(u))"
+            if l < 0 || u < 0 { throw .invalidParameter(name: "jacobianStructure", value: value, reason: "the bandwidths must be >= 0") }
+            if outputDimension != dimension {
+                throw .invalidParameter(name: "jacobianStructure", value: value,
+                                        reason: "a periodic band needs as many outputs as unknowns (k = \(outputDimension), n = \(dimension))")
+            }
         }
         if outputDimension < 0 {
             throw .invalidParameter(name: "outputDimension", value: "\(outputDimension)", reason: "must be >= 0")

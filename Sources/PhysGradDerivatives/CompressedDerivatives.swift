@@ -35,6 +35,21 @@ public struct ColumnColoring: Sendable, Hashable {
         return ColumnColoring(unchecked: (0..<Swift.max(n, 0)).map { $0 % m }, count: Swift.min(m, Swift.max(n, 1)))
     }
 
+    /// A colouring of a *periodic* band on n columns: `∂y_i/∂x_j = 0` unless
+    /// `(i - j) mod n` is in `0 ... lower` or in `n - upper ..< n` (a stencil on a ring of n
+    /// cells: each column's rows are the `w = lower + upper + 1` cells around its own, wrapping
+    /// around the ends). Colour `j mod c`, with c the smallest number of colours from w on for
+    /// which columns of one colour are at least w apart around the ring as well as along it
+    /// (c divides n, or n mod c >= w); n colours (one per column) when there is none below n.
+    /// Negative bandwidths count as 0.
+    public static func periodicBanded(columns n: Int, lower: Int, upper: Int) -> ColumnColoring {
+        let n = Swift.max(n, 0)
+        let w = Swift.max(lower, 0) + Swift.max(upper, 0) + 1
+        var c = Swift.max(1, Swift.min(w, n))
+        while c < n, n % c != 0, n % c < w { c += 1 }
+        return ColumnColoring(unchecked: (0..<n).map { $0 % Swift.max(c, 1) }, count: Swift.min(c, Swift.max(n, 1)))
+    }
+
     /// The seed direction `sᶜ` of colour c.
     public func seed(_ c: Int) -> [Double] { colors.map { $0 == c ? 1 : 0 } }
 }
