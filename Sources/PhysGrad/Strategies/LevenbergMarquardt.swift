@@ -559,10 +559,18 @@ public struct LevenbergMarquardt: SteppingOptimizer {
                 prered = t1 * t1 + t2 * t2 / 0.5
                 dirder = -(t1 * t1 + t2 * t2)
             }
-            let ratio = prered != 0 ? actred / prered : 0
+            // With bounds the projected step can make the linear model's residual larger than
+            // |r| (prered < 0, e.g. when the free variables' step is clipped): it is then no
+            // reduction to compare with, and a rise of the loss (actred < 0) over a predicted rise
+            // would give a positive ratio and be accepted. Such a step is rejected, as one that
+            // predicts no reduction. (MINPACK's prered is never negative: no change without bounds.)
+            let ratio = prered > 0 ? actred / prered : 0
             if ratio <= 0.25 {
                 var t = actred >= 0 ? 0.5 : 0.5 * dirder / (dirder + 0.5 * actred)
-                if 0.1 * fnorm1 >= fnorm || t < 0.1 { t = 0.1 }
+                // MINPACK's t is in (0, 0.5] (dirder < 0); with dirder = -prered > 0 it need not
+                // be, and a rejection must not grow the radius.
+                if 0.1 * fnorm1 >= fnorm || !(t >= 0.1) { t = 0.1 }
+                t = Swift.min(t, 0.5)
                 state.radius = t * Swift.min(state.radius, pnorm / 0.1)
                 state.damping = par / t
             } else if par == 0 || ratio >= 0.75 {
@@ -573,11 +581,11 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             let xnorm = Vector.norm2(zip(state.diag, accepted ? trial : state.x).map { $0 * $1 })
             if !accepted { report.rejected += 1 }
             var termination: TerminationReason? = nil
-            if Swift.abs(actred) <= tolerances.loss && prered <= tolerances.loss && 0.5 * ratio <= 1 {
+            if Swift.abs(actred) <= tolerances.loss && prered >= 0 && prered <= tolerances.loss && 0.5 * ratio <= 1 {
                 termination = .convergedByMethod("relative reductions of |r|^2 (actual \(OptimizationResult.short(actred)), predicted \(OptimizationResult.short(prered))) <= ftol \(tolerances.loss)")
             } else if state.radius <= tolerances.step * xnorm {
                 termination = .convergedByMethod("trust radius \(OptimizationResult.short(state.radius)) <= xtol |D x|")
-            } else if Swift.abs(actred) <= eps && prered <= eps && 0.5 * ratio <= 1 || state.radius <= eps * xnorm
+            } else if Swift.abs(actred) <= eps && prered >= 0 && prered <= eps && 0.5 * ratio <= 1 || state.radius <= eps * xnorm
                         || model.gnorm <= eps && !bounded {
                 termination = .convergedByMethod("the loss is at its rounding level (no reduction above machine precision possible)")
             }
