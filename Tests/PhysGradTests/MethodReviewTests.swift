@@ -76,6 +76,17 @@ struct MethodReviewTests {
         }
     }
 
+    @Test("bounds that no point meets, of the wrong length or NaN are typed errors before the run")
+    func badBounds() {
+        let p = Self.rosenbrock()
+        for (lower, upper) in [([1.0, 0], [0.0, 1]), ([.infinity, 0], [Double.infinity, 1]), ([0.0, 0], [-Double.infinity, 1]),
+                               ([0.0], [1.0, 1]), ([Double.nan, 0], [1.0, 1])] {
+            for method in [GaussNewton(lower: lower, upper: upper), LevenbergMarquardt(lower: lower, upper: upper)] as [any Optimizer] {
+                #expect(throws: PhysGradError.self, "\(method.name) \(lower) \(upper)") { try optimize(p, with: method) }
+            }
+        }
+    }
+
     @Test("a solution at a corner of the box (every variable held): ends there exactly, from inside and from the corner",
           arguments: [[2.5, 0.5], [2, 1]])
     func corner(start: [Double]) throws {

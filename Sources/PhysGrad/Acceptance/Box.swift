@@ -6,12 +6,21 @@ struct Box: Sendable {
     let lower: [Double]?
     let upper: [Double]?
 
-    /// - Throws: ``PhysGradError`` for bounds of the wrong length, NaN bounds, or `lower > upper`.
+    /// - Throws: ``PhysGradError`` for bounds of the wrong length, NaN bounds, `lower > upper`, a lower
+    ///   bound of +∞ or an upper bound of -∞.
     init(lower: [Double]?, upper: [Double]?, dimension n: Int) throws(PhysGradError) {
         for (name, b) in [("lower", lower), ("upper", upper)] {
             guard let b else { continue }
             if b.count != n { throw .dimensionMismatch(name: "\(name) bounds", expected: n, actual: b.count) }
             if let i = b.firstIndex(where: \.isNaN) { throw .nonFiniteInput(name: "\(name) bounds", index: i) }
+        }
+        // A lower bound of +∞ or an upper bound of -∞ leaves no finite point: projecting onto it
+        // would start the run at ±∞.
+        if let l = lower, let i = l.firstIndex(of: .infinity) {
+            throw .invalidParameter(name: "bounds", value: "lower[\(i)] = inf", reason: "need finite points in the box: lower < +inf")
+        }
+        if let u = upper, let i = u.firstIndex(of: -.infinity) {
+            throw .invalidParameter(name: "bounds", value: "upper[\(i)] = -inf", reason: "need finite points in the box: upper > -inf")
         }
         if let l = lower, let u = upper, let i = (0..<n).first(where: { l[$0] > u[$0] }) {
             throw .invalidParameter(name: "bounds", value: "lower[\(i)] = \(l[i]) > upper[\(i)] = \(u[i])",
