@@ -140,7 +140,8 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
     public var x: [Double]
     /// L(y(x)) at ``x``.
     public var loss: Double
-    /// L(y(x₀)) at the start.
+    /// L(y(x₀)) at the start (for a method with bounds, at the start projected onto its box,
+    /// where the method begins).
     public var initialLoss: Double
     /// y(x) at ``x``.
     public var y: [Double]
@@ -209,7 +210,10 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
     }
 }
 
-/// Runs `method` on `problem` from `start` (default: the problem's start).
+/// Runs `method` on `problem` from `start` (default: the problem's start). A method with bounds
+/// (``GaussNewton``, ``LevenbergMarquardt``, ``LBFGSBMethod``) starts from the nearest point of
+/// its box, and so does the run: its initial loss, first trace entry and first update are those
+/// of that point.
 ///
 /// The driver owns the loop: it validates the inputs once (dimensions of the start, of the
 /// model's output, of the least-squares target and bounds; options; the method's parameters and
@@ -227,11 +231,15 @@ public func optimize<Method: Optimizer>(
     _ problem: InverseProblem, with method: Method, from start: [Double]? = nil,
     options: RunOptions = RunOptions(), callback: ((Iteration) -> CallbackDecision)? = nil
 ) throws(PhysGradError) -> OptimizationResult {
-    let x0 = start ?? problem.start
-    try problem.validate(point: x0, name: "start")
+    let given = start ?? problem.start
+    try problem.validate(point: given, name: "start")
     try options.validate()
     try method.validate()
     try method.validate(for: problem)
+    // A method with bounds starts from the nearest point of its box: the run starts there, so that
+    // the initial loss (and with it `isSuccess`), the trace's first entry and the first update
+    // belong to the point the method actually starts from, not to one outside the box.
+    let x0 = (method as? any ProjectsStart)?.feasibleStart(given) ?? given
     let needed = method.workingMemory(for: problem)
     if needed > options.memoryLimit {
         throw .exceedsMemoryLimit(
@@ -347,4 +355,26 @@ public func optimize<Method: Optimizer>(
         method: method.name, stepSize: method.stepSize, x: x, loss: loss, initialLoss: initialLoss, y: y, steps: steps,
         termination: termination, counts: evaluator.counts, diagnostics: diagnostics, trajectory: recorder.trajectory,
         firstUpdate: firstUpdate, distanceToSolution: distance, seconds: elapsed())
+}
+
+/// A method that starts from the nearest point of its box (``GaussNewton``, ``LevenbergMarquardt``,
+/// ``LBFGSBMethod`` with bounds): ``optimize(_:with:from:options:callback:)`` starts the run there.
+protocol ProjectsStart {
+    /// The nearest point of the method's box to `x` (bounds already validated for the problem).
+    func feasibleStart(_ x: [Double]) -> [Double]
+}
+
+extension GaussNewton: ProjectsStart {
+    func feasibleStart(_ x: [Double]) -> [Double] { (try? Box(lower: lower, upper: upper, dimension: x.count))?.project(x) ?? x }
+}
+
+extension LevenbergMarquardt: ProjectsStart {
+    func feasibleStart(_ x: [Double]) -> [Double] { (try? Box(lower: lower, upper: upper, dimension: x.count))?.project(x) ?? x }
+}
+
+extension LBFGSBMethod: ProjectsStart {
+    func feasibleStart(_ x: [Double]) -> [Double] {
+        guard lower?.count ?? x.count == x.count, upper?.count ?? x.count == x.count else { return x }
+        return x.indices.map { i in Swift.min(Swift.max(x[i], lower?[i] ?? -.infinity), upper?[i] ?? .infinity) }
+    }
 }

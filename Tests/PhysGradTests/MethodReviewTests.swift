@@ -76,6 +76,20 @@ struct MethodReviewTests {
         }
     }
 
+    @Test("a start outside the box: the run starts where the method does, at its projection, and reports that loss")
+    func startOutsideBox() throws {
+        // [1, 1] is Rosenbrock's unconstrained solution (L = 0), outside 1.5 <= x1: every method
+        // starts at [1, 1.5] (L = 25) and ends at SciPy trf's L = 0.0504261878936071.
+        let lower = [-Double.infinity, 1.5], upper = [Double.infinity, .infinity]
+        for (name, method) in Self.boundedMethods(lower: lower, upper: upper)
+            + [("lbfgsb", LBFGSBMethod(lower: lower, upper: upper))] {
+            let r = try optimize(Self.rosenbrock(), with: method, from: [1, 1], options: RunOptions(trace: .full))
+            #expect(abs(r.loss - 0.0504261878936071) <= 1e-9, "\(name): \(r)")
+            #expect(r.isSuccess && r.initialLoss == 25 && r.trajectory.x.first == [1, 1.5], "\(name): \(r)")
+            #expect(r.firstUpdate.map { Vector.add([1, 1.5], $0) } == r.trajectory.x.dropFirst().first, "\(name)")
+        }
+    }
+
     @Test("bounds that no point meets, of the wrong length or NaN are typed errors before the run")
     func badBounds() {
         let p = Self.rosenbrock()
