@@ -9,7 +9,9 @@
 /// (Griewank and Walther, "Algorithm 799: revolve", 2000). Memory is `s + 1` states of the loop
 /// (the snapshots and the adjoint) plus the tapes of one step, whatever T: two value-only tapes
 /// used in turn (one holds the current state while the other computes the next) and the
-/// recorded one.
+/// recorded one. A reverse sweep keeps at most s + 1 ranges of steps to reverse (a stack, not
+/// recursion). A recording can be swept again: a sweep after one that overwrote a snapshot
+/// recomputes its snapshots from u_0 (at most T more steps).
 public enum CheckpointSchedule: Sendable, Hashable {
     /// Keep every state (T snapshots): each step runs once forward and once backward.
     case storeAll
@@ -66,6 +68,9 @@ final class _LoopStorage<Base: PhysGradReal> {
     @usableFromInline let recorder: ArrayTape<Base>
     /// Steps evaluated (advances and recorded steps), for the statistics.
     @usableFromInline var stepEvaluations = 0
+    /// Whether the slots still hold the snapshots of the forward pass (a reverse sweep that
+    /// recomputes a snapshot into a slot overwrites one; the sweeps after it recompute all theirs).
+    @usableFromInline var spineStored = true
 
     /// Room for `slots` snapshots and the adjoint of n elements, and tapes starting with the
     /// given room (they grow when a step needs more).
@@ -210,33 +215,44 @@ extension TrackedVector {
             storage.stepEvaluations += 1
             outer._loopSteps += 1
         }
-        /// Reverses steps a..<b from the state at a (in `state`), with snapshot slots
-        /// `firstFree ..< s` free; `onSpine`: the snapshots of this range's right chain are stored.
-        func reverse(_ a: Int, _ b: Int, _ state: UnsafePointer<Base>, firstFree: Int, onSpine: Bool,
-                     _ ubar: UnsafeMutablePointer<Base>) {
-            let length = b - a
-            if length == 0 { return }
-            if length == 1 { pullbackStep(state, ubar); return }
-            let free = s - firstFree
-            if free == 0 {
-                // No snapshot left: recompute every state of the range from its start.
-                var j = b - 1
-                while j > a {
-                    var cur = state
-                    for _ in 0..<(j - a) { cur = advance(cur) }
-                    pullbackStep(cur, ubar)  // the pullback leaves the runners (and `cur`) alone
-                    j -= 1
+        /// Reverses steps 0..<T from u0 by the schedule, one range of steps at a time from a stack
+        /// (a schedule that stores every state would otherwise nest as deep as the loop is long).
+        /// A range a..<b starts from the state in `slot` (-1: u0) with snapshot slots
+        /// `firstFree ..< s` free: its first snapshot m goes to slot `firstFree`, then m..<b is
+        /// reversed (slots above `firstFree`), then a..<m (slot `firstFree` again; the range's own
+        /// state is in a lower slot). `onSpine`: the snapshots of the range's right chain are the
+        /// ones the forward pass stored (spine entry k in slot k).
+        func reverseAll(_ ubar: UnsafeMutablePointer<Base>, spineStored: Bool) {
+            var pending: [(a: Int, b: Int, slot: Int, firstFree: Int, onSpine: Bool)] = [(0, steps, -1, 0, spineStored)]
+            pending.reserveCapacity(s + 2)
+            while let range = pending.popLast() {
+                let (a, b, slot, firstFree, onSpine) = range
+                let state = slot < 0 ? u0 : UnsafePointer(storage.slot(slot))
+                let length = b - a
+                if length == 0 { continue }
+                if length == 1 { pullbackStep(state, ubar); continue }
+                let free = s - firstFree
+                if free == 0 {
+                    // No snapshot left: recompute every state of the range from its start.
+                    var j = b - 1
+                    while j > a {
+                        var cur = state
+                        for _ in 0..<(j - a) { cur = advance(cur) }
+                        pullbackStep(cur, ubar)  // the pullback leaves the runners (and `cur`) alone
+                        j -= 1
+                    }
+                    pullbackStep(state, ubar)
+                    continue
                 }
-                pullbackStep(state, ubar)
-                return
+                let m = a + CheckpointSchedule.split(length: length, snapshots: free)
+                if !(onSpine && firstFree < spinePositions.count && spinePositions[firstFree].position == m) {
+                    // The slot no longer holds the forward pass's snapshot: later sweeps recompute theirs.
+                    advance(state, steps: m - a, into: storage.slot(firstFree))
+                    storage.spineStored = false
+                }
+                pending.append((a, m, slot, firstFree, false))
+                pending.append((m, b, firstFree, firstFree + 1, onSpine))
             }
-            let m = a + CheckpointSchedule.split(length: length, snapshots: free)
-            let snapshot = storage.slot(firstFree)
-            if !(onSpine && spinePositions.contains(where: { $0.position == m && $0.slot == firstFree })) {
-                advance(state, steps: m - a, into: snapshot)
-            }
-            reverse(m, b, UnsafePointer(snapshot), firstFree: firstFree + 1, onSpine: onSpine, ubar)
-            reverse(a, m, state, firstFree: firstFree, onSpine: false, ubar)
         }
 
         return tape._record(count: n, values: out) { tape, me, sweep in
@@ -245,7 +261,7 @@ extension TrackedVector {
                 let ybar = tape._adjoint(me)!
                 let ubar = storage.adjointState
                 ubar.update(from: ybar, count: n)
-                reverse(0, steps, u0, firstFree: 0, onSpine: true, ubar)
+                reverseAll(ubar, spineStored: storage.spineStored)
                 tape._accumulateAdjoint(src) { p, fresh in
                     if fresh { p.update(from: ubar, count: n) } else { for i in 0..<n { p[i] += ubar[i] } }
                 }

@@ -1,0 +1,232 @@
+// Array-level derivatives against references that share no code with them: the scalar tape on
+// the same math written on arrays of scalars, and derivatives worked out by hand. Repeated
+// sweeps of one recording, long loops, shifts and indices at their limits, rectangular bands,
+// tangent seeds on views, tapes that do not record, and count-1 broadcasting.
+import PhysGradDerivatives
+import PhysGradLinearAlgebra
+import PhysGradRandom
+import Testing
+
+/// u ↦ 0.999 999 u (a stencil that reads only the centre).
+struct Decay: StencilKernel, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ l: T, _ c: T, _ r: T, at i: Int) -> T { 0.999999 * c }
+}
+
+/// A rectangular band (m x n, `lower` sub- and `upper` super-diagonals) and the same matrix dense.
+func reviewBand(_ m: Int, _ n: Int, lower: Int, upper: Int) -> (BandedOperator, Matrix) {
+    let entry = { (i: Int, j: Int) -> Double in 0.5 + 0.1 * Double(i) - 0.2 * Double(j) + 0.05 * Double(i * j) }
+    let band = BandedOperator(rows: m, columns: n, lower: lower, upper: upper, element: entry)
+    let dense = Matrix(rows: m, columns: n) { i, j in i - j <= lower && j - i <= upper ? entry(i, j) : 0 }
+    return (band, dense)
+}
+
+/// y = A sin(x) + (x₀ x + x_{n-1}) / (3 + x) · Σx: a band (or any matrix), and count-1 operands
+/// (an element, a sum) broadcast from both sides; the scalar form multiplies by A by hand.
+struct BandAndBroadcast: ArrayModel, GenericModel {
+    let band: BandedOperator
+    let dense: Matrix
+    func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+        let n = x.count
+        let a = TrackedVector.sin(x).applying(band)
+        let b = (x.element(0) * x + x.element(n - 1)) / (3 + x) * x.sum()
+        return a + b[0..<min(n, a.count)].sum()
+    }
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+        let n = x.count, m = dense.rows
+        let total = x.reduce(T(0), +)
+        var s = T(0)
+        for i in 0..<min(n, m) { s += (x[0] * x[i] + x[n - 1]) / (3 + x[i]) * total }
+        return (0..<m).map { i in
+            var y = T(0)
+            for j in 0..<n { y += T(dense[i, j]) * T.sin(x[j]) }
+            return y + s
+        }
+    }
+}
+
+@Suite("Array derivatives review")
+struct ArrayReviewTests {
+    @Test("one recording of a checkpointed loop carries several reverse sweeps (and a tangent sweep in between)",
+          arguments: [CheckpointSchedule.automatic, .binomial(snapshots: 1), .binomial(snapshots: 3), .storeAll])
+    func loopSweptAgain(_ schedule: CheckpointSchedule) {
+        let n = 6, steps = 17
+        var r = SplitMix64(seed: 41)
+        let x = r.vector(n), w1 = r.vector(n), w2 = r.vector(n), v = r.vector(n)
+        let scalar = Loop(steps: steps, schedule: .storeAll)
+        for direct in [false, true] {
+            let tape = ArrayTape<Double>()
+            let u = tape.variable(x)
+            let y = direct ? u.iterated(steps: steps, stencil: Advect(a: 0.05, d: 0.2), boundary: .periodic, checkpoints: schedule)
+                : Loop(steps: steps, schedule: schedule)(u)
+            for (k, w) in [w1, w2, w1].enumerated() {
+                w.withUnsafeBufferPointer { tape.reverseSweep(from: y, seed: $0) }
+                let reference = Derivatives.vectorJacobianProduct(of: scalar, at: x, cotangent: w).product
+                #expect(relativeError(tape.adjoint(of: u), reference) <= 1e-12, "sweep \(k), direct \(direct), \(schedule)")
+                v.withUnsafeBufferPointer { tape.tangentSweep(inputs: [u], tangents: [$0]) }
+                let jv = Derivatives.jacobianVectorProduct(of: scalar, at: x, direction: v).product
+                #expect(relativeError(tape.tangent(of: y), jv) <= 1e-12, "tangent after sweep \(k), direct \(direct), \(schedule)")
+            }
+        }
+    }
+
+    @Test("loops of 0, 1, 2 and 3 steps with 0, 1, more than T and a negative number of snapshots",
+          arguments: [0, 1, 2, 3])
+    func shortLoops(_ steps: Int) {
+        let n = 4
+        var r = SplitMix64(seed: 43)
+        let x = r.vector(n), v = r.vector(n), w = r.vector(n)
+        let scalar = Loop(steps: steps, schedule: .storeAll)
+        let fs = ComposedObjective(model: scalar, loss: StandardFunctions.SquaredNorm())
+        for schedule in [CheckpointSchedule.binomial(snapshots: 0), .binomial(snapshots: 1), .binomial(snapshots: 50),
+                         .binomial(snapshots: -2), .automatic, .storeAll] {
+            let model = Loop(steps: steps, schedule: schedule)
+            let label = "T \(steps) \(schedule)"
+            #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product,
+                                  Derivatives.vectorJacobianProduct(of: scalar, at: x, cotangent: w).product) <= 1e-12, "vjp, \(label)")
+            #expect(relativeError(ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v).product,
+                                  Derivatives.jacobianVectorProduct(of: scalar, at: x, direction: v).product) <= 1e-12, "jvp, \(label)")
+            let f = ComposedArrayObjective(model: model, loss: ArraySquaredNorm())
+            #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: f, at: x, direction: v),
+                                  Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11, "hvp, \(label)")
+        }
+    }
+
+    @Test("a loop of 200 000 steps that stores every state reverses (no recursion as deep as the loop)")
+    func longStoreAllLoop() async {
+        await #expect(processExitsWith: .success) {
+            let tape = ArrayTape<Double>()
+            let u = tape.variable([0.5])
+            let y = u.iterated(steps: 200_000, stencil: Decay(), boundary: .fixed(left: 0, right: 0), checkpoints: .storeAll)
+            tape.reverseSweep(from: y)
+            // y = 0.999999^T u, so dy/du = 0.999999^T = exp(T log 0.999999) ≈ e^-1.
+            let expected = Double.exp(200_000 * Double.log(0.999999))
+            precondition(abs(tape.adjoint(of: u)[0] - expected) <= 1e-9, "adjoint \(tape.adjoint(of: u)[0]), expected \(expected)")
+        }
+    }
+
+    @Test("gathers and scatters with repeated indices, no indices, and one element, by hand")
+    func gathersAndScatters() {
+        let tape = ArrayTape<Double>()
+        let x = tape.variable([2, 3, 5])
+        let g = x.gathered(at: [2, 2, 0])
+        #expect(g.array == [5, 5, 2])
+        [1.0, 2, 3].withUnsafeBufferPointer { tape.reverseSweep(from: g, seed: $0) }
+        #expect(tape.adjoint(of: x) == [3, 0, 3])
+        [0.5, 7, 11].withUnsafeBufferPointer { tape.tangentSweep(inputs: [x], tangents: [$0]) }
+        #expect(tape.tangent(of: g) == [11, 11, 0.5])
+        let s = x.scattered(to: [1, 1, 0], count: 4)
+        #expect(s.array == [5, 5, 0, 0])
+        [1.0, 2, 3, 4].withUnsafeBufferPointer { tape.reverseSweep(from: s, seed: $0) }
+        #expect(tape.adjoint(of: x) == [2, 2, 1])
+        [0.5, 7, 11].withUnsafeBufferPointer { tape.tangentSweep(inputs: [x], tangents: [$0]) }
+        #expect(tape.tangent(of: s) == [11, 7.5, 0, 0])
+        // No indices: an empty gather sums to 0; an empty vector scatters to zeros.
+        let none = x.gathered(at: []).sum()
+        tape.reverseSweep(from: none)
+        #expect(none.scalarValue == 0 && tape.adjoint(of: x) == [0, 0, 0])
+        let zeros = x[0..<0].scattered(to: [], count: 2) + x.element(1)
+        tape.reverseSweep(from: zeros.sum())
+        #expect(zeros.array == [3, 3] && tape.adjoint(of: x) == [0, 2, 0])
+        // One element gathered many times and scattered back: 4 x₁ on x₁'s place.
+        let one = x.element(1).gathered(at: [0, 0, 0, 0]).scattered(to: [0, 0, 0, 0], count: 1)
+        tape.reverseSweep(from: one)
+        #expect(one.scalarValue == 12 && tape.adjoint(of: x) == [0, 4, 0])
+    }
+
+    @Test("rectangular bands, and count-1 operands broadcast from either side, against the scalar tape",
+          arguments: [(5, 3, 3, 1), (2, 6, 0, 3), (1, 1, 0, 0), (4, 4, 0, 0), (3, 2, 5, 5)])
+    func bandsAndBroadcasting(_ m: Int, _ n: Int, _ lower: Int, _ upper: Int) {
+        let (band, dense) = reviewBand(m, n, lower: lower, upper: upper)
+        let model = BandAndBroadcast(band: band, dense: dense)
+        var r = SplitMix64(seed: UInt64(m * 10 + n))
+        let x = r.vector(n), v = r.vector(n), w = r.vector(m)
+        let (y, jv) = ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v)
+        #expect(relativeError(y, model(x)) <= 1e-14)
+        #expect(relativeError(jv, Derivatives.jacobianVectorProduct(of: model, at: x, direction: v).product) <= 1e-12)
+        #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product,
+                              Derivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product) <= 1e-12)
+        let scalarJV = Derivatives.jacobianVectorProduct(of: model, at: x, direction: v).product
+        #expect(relativeError(ArrayDerivatives.gaussNewtonProduct(of: model, at: x, direction: v),
+                              Derivatives.vectorJacobianProduct(of: model, at: x, cotangent: scalarJV).product) <= 1e-12)
+        let f = ComposedArrayObjective(model: model, loss: ArraySquaredNorm())
+        let fs = ComposedObjective(model: model, loss: StandardFunctions.SquaredNorm())
+        #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: f, at: x, direction: v),
+                              Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11)
+        #expect(relativeError(ArrayDerivatives.hessian(of: f, at: x), Derivatives.hessian(of: fs, at: x)) <= 1e-11)
+    }
+
+    @Test("one tape reused by every driver, for inputs of different sizes, equals fresh tapes")
+    func oneTapeForEverything() {
+        let tape = ArrayTape<Double>(reservingElements: 1)
+        for n in [7, 2, 12, 1] {
+            var r = SplitMix64(seed: UInt64(n))
+            let x = r.vector(n), v = r.vector(n), w = r.vector(n)
+            let model = Loop(steps: 5, schedule: .binomial(snapshots: 2))
+            let f = ComposedArrayObjective(model: model, loss: ArraySquaredNorm())
+            #expect(ArrayDerivatives.vectorJacobianProduct(of: model, at: x, cotangent: w, tape: tape).product
+                    == ArrayDerivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product)
+            var g = [Double](repeating: 0, count: n)
+            _ = x.withUnsafeBufferPointer { xb in
+                g.withUnsafeMutableBufferPointer { ArrayDerivatives.valueAndGradient(of: f, at: xb, gradient: $0, tape: tape) }
+            }
+            #expect(g == ArrayDerivatives.gradient(of: f, at: x))
+            #expect(ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v, tape: tape).product
+                    == ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v).product)
+            #expect(ArrayDerivatives.gaussNewtonProduct(of: model, at: x, direction: v, tape: tape)
+                    == ArrayDerivatives.gaussNewtonProduct(of: model, at: x, direction: v))
+        }
+    }
+
+    @Test("a loop whose step runs a loop of its own, and a custom derivative with more outputs than inputs")
+    func nestedLoopAndCustomDerivative() {
+        struct Nested: ArrayModel, GenericModel {
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+                let y = x.iterated(steps: 4, checkpoints: .binomial(snapshots: 1)) { u in
+                    u.iterated(steps: 3, checkpoints: .binomial(snapshots: 1)) { $0.stencil(Advect(a: 0.05, d: 0.2), boundary: .periodic) } * 0.9
+                }
+                // (y, y²) by hand: pullback ȳ₁ + 2 y ȳ₂, pushforward (ẏ, 2 y ẏ).
+                let n = y.count
+                let pair = CustomDerivative<Base>(outputCount: 2 * n, value: { y, out in
+                    for i in 0..<n { out[i] = y[i]; out[n + i] = y[i] * y[i] }
+                }, pullback: { y, _, outbar, ybar in
+                    for i in 0..<n { ybar[i] += outbar[i] + 2 * y[i] * outbar[n + i] }
+                }, pushforward: { y, _, ydot, outdot in
+                    for i in 0..<n { outdot[i] = ydot[i]; outdot[n + i] = 2 * y[i] * ydot[i] }
+                })
+                return y.applying(pair)
+            }
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+                var u = x
+                for _ in 0..<4 { u = Loop(steps: 3, schedule: .storeAll)(u).map { $0 * 0.9 } }
+                return u + u.map { $0 * $0 }
+            }
+        }
+        let n = 5
+        var r = SplitMix64(seed: 53)
+        let x = r.vector(n), v = r.vector(n), w = r.vector(2 * n)
+        #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: Nested(), at: x, cotangent: w).product,
+                              Derivatives.vectorJacobianProduct(of: Nested(), at: x, cotangent: w).product) <= 1e-12)
+        #expect(relativeError(ArrayDerivatives.jacobianVectorProduct(of: Nested(), at: x, direction: v).product,
+                              Derivatives.jacobianVectorProduct(of: Nested(), at: x, direction: v).product) <= 1e-12)
+        let f = ComposedArrayObjective(model: Nested(), loss: ArraySquaredNorm())
+        let fs = ComposedObjective(model: Nested(), loss: StandardFunctions.SquaredNorm())
+        #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: f, at: x, direction: v),
+                              Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11)
+    }
+
+    @Test("empty matrices and empty inputs")
+    func emptyOperators() {
+        let tape = ArrayTape<Double>()
+        let x = tape.variable([1, 2, 3])
+        let y = x.multiplied(by: Matrix(rows: 0, columns: 3))
+        #expect(y.count == 0)
+        tape.reverseSweep(from: y.sum() + x.squaredNorm())
+        #expect(tape.adjoint(of: x) == [2, 4, 6])
+        let e = tape.variable([])
+        let z = e.multiplied(by: Matrix(rows: 2, columns: 0)) + x[0..<2]
+        tape.reverseSweep(from: z.sum())
+        #expect(z.array == [1, 2] && tape.adjoint(of: x) == [1, 1, 0])
+        #expect(ArrayDerivatives.gradient(of: StandardFunctions.ExtendedRosenbrock(), at: []) == [])
+        #expect(ArrayDerivatives.hessianVectorProduct(of: StandardFunctions.ExtendedRosenbrock(), at: [], direction: []) == [])
+    }
+}
