@@ -79,7 +79,9 @@ public struct ArraySquaredNorm: ArrayObjective, Sendable {
 /// Derivatives of array-style functions (``ArrayObjective``, ``ArrayModel``).
 ///
 /// Every driver takes an optional tape to reuse (it is reset first): with reused tapes and
-/// buffer arguments, nothing is allocated per call once warm. Costs: a gradient or a VJP is one
+/// buffer arguments, nothing is allocated per call once warm. The derivative drivers sweep the
+/// tape, which a tape made with `recording: false` cannot: they use a recording tape of their
+/// own instead of such a tape. Costs: a gradient or a VJP is one
 /// recorded evaluation and one reverse sweep; a JVP one recorded evaluation and one tangent
 /// sweep; a Hessian-vector product one evaluation and sweep on `Dual<Double>` elements; a
 /// Gauss-Newton product Jᵀ(J v) one recorded evaluation, one tangent and one reverse sweep.
@@ -114,6 +116,7 @@ public enum ArrayDerivatives {
         of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Double>
     ) -> Double {
         precondition(gradient.count == x.count, "valueAndGradient: x has \(x.count) entries, gradient \(gradient.count)")
+        let tape = _recording(tape, elements: 8 * x.count + 64)
         tape.reset()
         // x is read in place and the gradient accumulated in place: no copies in or out.
         // The gradient buffer is x's adjoint from the start: a map-sum over x may store its
@@ -156,20 +159,31 @@ public enum ArrayDerivatives {
     /// nothing is copied out. Otherwise the seeds x + vε are filled on first use and H·v is
     /// taken from x's adjoint after the sweep (map-sums over x still store their partials at
     /// recording, as in ``valueAndGradient(of:at:gradient:tape:)``). Both give the same product
-    /// to rounding.
+    /// to rounding. `result` may be the buffer of v or of x (an in-place product): then the seeds
+    /// are filled first and `result` is written after the sweep.
     @inlinable
     public static func hessianVectorProduct<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
         into result: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Dual<Double>>
     ) -> Double {
         precondition(x.count == v.count && result.count == x.count, "hessianVectorProduct: x, v and result must have the same count")
+        let tape = _recording(tape, elements: 8 * x.count + 64)
         tape.reset()
         let n = x.count
         let seeds = tape._allocate(n)
         let xv = tape._variable(borrowing: UnsafeBufferPointer(start: seeds, count: n))
         if n > 0, let xb = x.baseAddress, let vb = v.baseAddress, let rb = result.baseAddress {
-            // The seeds are filled when first read (never, when a map-sum takes x and v directly).
-            tape._splitInput(xv.node, x: xb, v: vb, product: rb)
+            let bytes = n * MemoryLayout<Double>.stride
+            @inline(__always) func overlaps(_ p: UnsafePointer<Double>) -> Bool {
+                UnsafeRawPointer(rb) < UnsafeRawPointer(p) + bytes && UnsafeRawPointer(p) < UnsafeRawPointer(rb) + bytes
+            }
+            if overlaps(xb) || overlaps(vb) {
+                // result is written over x or v: the seeds now, result only after the sweep.
+                for i in 0..<n { seeds[i] = Dual(value: xb[i], derivative: vb[i]) }
+            } else {
+                // The seeds are filled when first read (never, when a map-sum takes x and v directly).
+                tape._splitInput(xv.node, x: xb, v: vb, product: rb)
+            }
             // x's adjoint in a buffer of its own from the start, as in valueAndGradient.
             tape._externalAdjoint = (xv.node, tape._allocate(n))
         }
@@ -228,10 +242,10 @@ public enum ArrayDerivatives {
         return true
     }
 
-    /// `tape` when it records, else a new recording tape reserving `elements` (the lane-wise
-    /// Hessians sweep backwards, which a tape made with `recording: false` cannot).
+    /// `tape` when it records, else a new recording tape reserving `elements` (derivative drivers
+    /// sweep the tape, which a tape made with `recording: false` cannot).
     @inlinable
-    static func _recording<V: SIMD>(_ tape: ArrayTape<DualLanes<V>>?, elements: Int) -> ArrayTape<DualLanes<V>> where V.Scalar == Double {
+    static func _recording<B: PhysGradReal>(_ tape: ArrayTape<B>?, elements: Int) -> ArrayTape<B> {
         if let tape, tape.isRecording { return tape }
         return ArrayTape(reservingElements: elements)
     }
@@ -327,7 +341,7 @@ public enum ArrayDerivatives {
         of model: M, at x: [Double], direction v: [Double], tape: ArrayTape<Double>? = nil
     ) -> (value: [Double], product: [Double]) {
         precondition(x.count == v.count, "jacobianVectorProduct: x has \(x.count) entries, v has \(v.count)")
-        let tape = tape ?? ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        let tape = _recording(tape, elements: 8 * x.count + 64)
         tape.reset()
         let xv = tape.variable(x)
         let y = model(xv)
@@ -340,7 +354,7 @@ public enum ArrayDerivatives {
     public static func vectorJacobianProduct<M: ArrayModel>(
         of model: M, at x: [Double], cotangent w: [Double], tape: ArrayTape<Double>? = nil
     ) -> (value: [Double], product: [Double]) {
-        let tape = tape ?? ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        let tape = _recording(tape, elements: 8 * x.count + 64)
         tape.reset()
         let xv = tape.variable(x)
         let y = model(xv)
@@ -357,7 +371,7 @@ public enum ArrayDerivatives {
         of model: M, at x: [Double], direction v: [Double], tape: ArrayTape<Double>? = nil
     ) -> [Double] {
         precondition(x.count == v.count, "gaussNewtonProduct: x has \(x.count) entries, v has \(v.count)")
-        let tape = tape ?? ArrayTape<Double>(reservingElements: 8 * x.count + 64)
+        let tape = _recording(tape, elements: 8 * x.count + 64)
         tape.reset()
         let xv = tape.variable(x)
         let y = model(xv)

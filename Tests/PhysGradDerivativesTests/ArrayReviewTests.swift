@@ -104,6 +104,41 @@ struct ArrayReviewTests {
         }
     }
 
+    @Test("drivers handed a tape that does not record still differentiate")
+    func nonRecordingTapes() {
+        let n = 5
+        var r = SplitMix64(seed: 47)
+        let x = r.vector(n), v = r.vector(n), w = r.vector(n)
+        let model = Loop(steps: 3, schedule: .automatic)
+        let f = ComposedArrayObjective(model: model, loss: ArraySquaredNorm())
+        let fs = ComposedObjective(model: model, loss: StandardFunctions.SquaredNorm())
+        let plain = ArrayTape<Double>(recording: false)
+        var g = [Double](repeating: 0, count: n)
+        let value = x.withUnsafeBufferPointer { xb in
+            g.withUnsafeMutableBufferPointer { ArrayDerivatives.valueAndGradient(of: f, at: xb, gradient: $0, tape: plain) }
+        }
+        #expect(relativeError(value, Derivatives.value(of: fs, at: x)) <= 1e-14)
+        #expect(relativeError(g, Derivatives.gradient(of: fs, at: x)) <= 1e-12, "gradient")
+        #expect(relativeError(ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v, tape: plain).product,
+                              Derivatives.jacobianVectorProduct(of: model, at: x, direction: v).product) <= 1e-12, "jvp")
+        let jtw = Derivatives.vectorJacobianProduct(of: model, at: x, cotangent: w).product
+        #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: model, at: x, cotangent: w, tape: plain).product, jtw) <= 1e-12,
+                "vjp")
+        let jv = Derivatives.jacobianVectorProduct(of: model, at: x, direction: v).product
+        #expect(relativeError(ArrayDerivatives.gaussNewtonProduct(of: model, at: x, direction: v, tape: plain),
+                              Derivatives.vectorJacobianProduct(of: model, at: x, cotangent: jv).product) <= 1e-12, "Gauss-Newton")
+        var hv = [Double](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xb in
+            v.withUnsafeBufferPointer { vb in
+                hv.withUnsafeMutableBufferPointer {
+                    _ = ArrayDerivatives.hessianVectorProduct(of: f, at: xb, direction: vb, into: $0,
+                                                              tape: ArrayTape<Dual<Double>>(recording: false))
+                }
+            }
+        }
+        #expect(relativeError(hv, Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11, "hvp")
+    }
+
     @Test("gathers and scatters with repeated indices, no indices, and one element, by hand")
     func gathersAndScatters() {
         let tape = ArrayTape<Double>()
@@ -175,6 +210,50 @@ struct ArrayReviewTests {
             #expect(ArrayDerivatives.gaussNewtonProduct(of: model, at: x, direction: v, tape: tape)
                     == ArrayDerivatives.gaussNewtonProduct(of: model, at: x, direction: v))
         }
+    }
+
+    @Test("a Hessian-vector product written over its own direction buffer")
+    func productOverItsDirection() {
+        struct SquaredSum: ArrayObjective {
+            // (Σ x_i²)²: the map-sum's weight 2 Σ x² has an ε-part, so the split product is not used.
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+                let s = x.squaredNorm()
+                return s * s
+            }
+        }
+        let x = [0.5, -1, 2], v = [1.0, 0.25, -0.5]
+        // H = 4 (x·x) I + 8 x xᵀ.
+        let xx = 0.25 + 1 + 4, xv = 0.5 - 0.25 - 1
+        let expected = (0..<3).map { 4 * xx * v[$0] + 8 * x[$0] * xv }
+        let tape = ArrayTape<Dual<Double>>()
+        var overV = v
+        x.withUnsafeBufferPointer { xb in
+            overV.withUnsafeMutableBufferPointer { buffer in
+                _ = ArrayDerivatives.hessianVectorProduct(of: SquaredSum(), at: xb, direction: UnsafeBufferPointer(buffer),
+                                                          into: buffer, tape: tape)
+            }
+        }
+        #expect(relativeError(overV, expected) <= 1e-14, "over v")
+        var overX = x
+        v.withUnsafeBufferPointer { vb in
+            overX.withUnsafeMutableBufferPointer { buffer in
+                _ = ArrayDerivatives.hessianVectorProduct(of: SquaredSum(), at: UnsafeBufferPointer(buffer), direction: vb,
+                                                          into: buffer, tape: tape)
+            }
+        }
+        #expect(relativeError(overX, expected) <= 1e-14, "over x")
+        // The split path (a map-sum times a constant) in place: H = 6 I.
+        struct Scaled: ArrayObjective {
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> { 3 * x.squaredNorm() }
+        }
+        var overV2 = v
+        x.withUnsafeBufferPointer { xb in
+            overV2.withUnsafeMutableBufferPointer { buffer in
+                _ = ArrayDerivatives.hessianVectorProduct(of: Scaled(), at: xb, direction: UnsafeBufferPointer(buffer),
+                                                          into: buffer, tape: tape)
+            }
+        }
+        #expect(overV2 == v.map { 6 * $0 }, "split path over v")
     }
 
     @Test("a loop whose step runs a loop of its own, and a custom derivative with more outputs than inputs")
