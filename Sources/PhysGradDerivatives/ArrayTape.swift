@@ -592,6 +592,10 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Tangent sweep (forward mode): with `tangents[k]` the tangent of input `inputs[k]`, afterwards
     /// ``tangent(of:)`` of every recorded vector is its directional derivative. Tangents of an
     /// earlier sweep are cleared first.
+    ///
+    /// An input may be a view of a recorded vector (a slice, a strided view): its tangent sets
+    /// those elements, and the vector's other elements have tangent 0 unless another input sets
+    /// them (later inputs overwrite earlier ones where they meet).
     public func tangentSweep(inputs: [TrackedVector<Base>], tangents: [UnsafeBufferPointer<Base>]) {
         precondition(inputs.count == tangents.count, "ArrayTape: \(inputs.count) inputs but \(tangents.count) tangents")
         _markForward()
@@ -600,8 +604,19 @@ public final class ArrayTape<Base: PhysGradReal> {
             precondition(v.tape === self, "ArrayTape: an input belongs to another tape")
             precondition(t.count == v.count, "ArrayTape: tangent has \(t.count) elements, input \(v.count)")
             guard v.node >= 0 else { continue }
-            let p = _newTangent(v.node)
-            if let b = t.baseAddress { p.update(from: b, count: v.count) }
+            if v._isWhole {
+                let p = _newTangent(v.node)
+                if let b = t.baseAddress { p.update(from: b, count: v.count) }
+            } else {
+                let p: UnsafeMutablePointer<Base>
+                if let existing = _tangent(v.node) {
+                    p = existing
+                } else {
+                    p = _newTangent(v.node)
+                    p.initialize(repeating: 0, count: nodes[Int(v.node)].count)
+                }
+                for k in 0..<v.count { p[v.offset &+ k &* v.stride] = t[k] }
+            }
         }
         for i in nodes.indices {
             if let p = nodes[i].propagate { p(self, Int32(truncatingIfNeeded: i), .forward) }

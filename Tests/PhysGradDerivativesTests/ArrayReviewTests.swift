@@ -139,6 +139,17 @@ struct ArrayReviewTests {
         #expect(relativeError(hv, Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11, "hvp")
     }
 
+    @Test("tangent seeds given on views of the input land on those elements only")
+    func tangentSeedsOnViews() {
+        let tape = ArrayTape<Double>()
+        let x = tape.variable([1, 2, 3, 4, 5])
+        let y = x.squared()
+        [1.0, 1].withUnsafeBufferPointer { tape.tangentSweep(inputs: [x[1..<3]], tangents: [$0]) }
+        #expect(tape.tangent(of: y) == [0, 4, 6, 0, 0])
+        [1.0, 2, 3].withUnsafeBufferPointer { tape.tangentSweep(inputs: [x.strided(from: 4, by: -2)], tangents: [$0]) }
+        #expect(tape.tangent(of: y) == [6, 0, 12, 0, 10])
+    }
+
     @Test("gathers and scatters with repeated indices, no indices, and one element, by hand")
     func gathersAndScatters() {
         let tape = ArrayTape<Double>()
