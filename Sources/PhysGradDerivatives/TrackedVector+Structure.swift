@@ -106,6 +106,8 @@ extension TrackedVector {
         let n = count
         let x = values
         let out = tape._allocate(n)
+        // A shift by n or more in either direction reads nothing (clamped, so that n + shift cannot overflow).
+        let shift = Swift.max(-n, Swift.min(n, shift))
         let lo = Swift.min(n, Swift.max(0, shift)), hi = Swift.max(lo, Swift.min(n, n + shift))  // i in lo..<hi read x[i - shift]
         for i in 0..<n { out[i] = (i >= lo && i < hi) ? x[i - shift] : fill }
         return _unaryNode(out, count: n, reverse: { tape, ybar, src in
@@ -157,6 +159,8 @@ extension TrackedVector {
     }
 
     /// `y_k = x[indices[k]]` (indices may repeat; the adjoint adds them up).
+    ///
+    /// - Precondition: every index is in `0 ..< count`.
     @inlinable
     public func gathered(at indices: [Int]) -> TrackedVector {
         if !_isWhole { return _contiguous().gathered(at: indices) }
@@ -177,11 +181,13 @@ extension TrackedVector {
 
     /// A vector of `count` elements with `y[indices[k]] += x_k` (zero where no index points;
     /// repeated indices add up). The transpose of ``gathered(at:)``.
+    ///
+    /// - Precondition: one index per element, each in `0 ..< m`.
     @inlinable
     public func scattered(to indices: [Int], count m: Int) -> TrackedVector {
         if !_isWhole { return _contiguous().scattered(to: indices, count: m) }
         precondition(indices.count == count, "TrackedVector.scattered: \(indices.count) indices for \(count) elements")
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < m }, "TrackedVector.scattered: an index outside 0..<\(m)")
+        precondition(m >= 0 && indices.allSatisfy { $0 >= 0 && $0 < m }, "TrackedVector.scattered: an index outside 0..<\(m)")
         let n = count
         let x = values
         let out = tape._allocate(m)

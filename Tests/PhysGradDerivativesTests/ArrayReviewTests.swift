@@ -139,6 +139,22 @@ struct ArrayReviewTests {
         #expect(relativeError(hv, Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11, "hvp")
     }
 
+    @Test("shifts and rolls by any amount, up to ±Int.max and Int.min")
+    func extremeShifts() {
+        let tape = ArrayTape<Double>()
+        let x = tape.variable([1, 2, 3])
+        for s in [3, 4, -3, -100, Int.max, Int.max - 2, Int.min, Int.min + 1] {
+            let y = x.shifted(by: s, fill: 7)
+            #expect(y.array == [7, 7, 7], "shift \(s)")
+            tape.reverseSweep(from: (y * x).sum())
+            #expect(tape.adjoint(of: x) == [7, 7, 7], "shift \(s)")
+        }
+        // Int.max and Int.min are 1 mod 3, as 4 is.
+        for (s, expected) in [(Int.max, [3.0, 1, 2]), (Int.min, [3.0, 1, 2]), (-1, [2.0, 3, 1]), (4, [3.0, 1, 2])] {
+            #expect(x.rolled(by: s).array == expected, "roll \(s)")
+        }
+    }
+
     @Test("tangent seeds given on views of the input land on those elements only")
     func tangentSeedsOnViews() {
         let tape = ArrayTape<Double>()
