@@ -13,7 +13,7 @@ public protocol DifferentiableModel {
     mutating func jacobian(at x: [Double]) -> Matrix
     /// The Jacobian, asking `shouldStop` between blocks of columns: `nil` when it answered `true`
     /// (so a caller's time limit holds inside the build). The default builds the whole Jacobian
-    /// with ``jacobian(at:)`` and never asks; ``ArrayAutomaticModel`` asks before every 8-column pass.
+    /// with ``jacobian(at:)`` and never asks; ``ArrayAutomaticModel`` asks before every 16-column pass.
     mutating func jacobian(at x: [Double], shouldStop: () -> Bool) -> Matrix?
     /// J(x)·v (n entries in, k out).
     mutating func jacobianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]

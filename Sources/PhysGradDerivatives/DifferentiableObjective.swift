@@ -35,7 +35,7 @@ public protocol DifferentiableObjective {
     /// The dense Hessian written into `h`, asking `shouldStop` between blocks of columns: `false`
     /// when it answered `true` (then `h` is incomplete), so a caller's time limit holds inside the
     /// build. The default builds the whole Hessian with ``hessian(at:into:)`` and never asks;
-    /// ``ArrayAutomaticObjective`` asks before every 8-column pass.
+    /// ``ArrayAutomaticObjective`` asks before every 16-column pass.
     mutating func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool
     /// ∇²f(x)·v.
     mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double]
@@ -339,7 +339,10 @@ class _AnyObjectiveBox {
     func valueAndGradient(at x: [Double], gradient: inout [Double]) -> Double { fatalError("abstract") }
     func valueAndGradient(at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double { fatalError("abstract") }
     func hessian(at x: [Double]) -> Matrix { fatalError("abstract") }
+    func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool { fatalError("abstract") }
     func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] { fatalError("abstract") }
+    func hessianVectorProduct(at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
+                              into result: UnsafeMutableBufferPointer<Double>) { fatalError("abstract") }
 }
 
 final class _ConcreteObjectiveBox<O: DifferentiableObjective>: _AnyObjectiveBox {
@@ -355,13 +358,21 @@ final class _ConcreteObjectiveBox<O: DifferentiableObjective>: _AnyObjectiveBox 
         base.valueAndGradient(at: x, gradient: gradient)
     }
     override func hessian(at x: [Double]) -> Matrix { base.hessian(at: x) }
+    override func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool {
+        base.hessian(at: x, into: &h, shouldStop: shouldStop)
+    }
     override func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
         base.hessianVectorProduct(at: x, direction: v)
     }
+    override func hessianVectorProduct(at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
+                                       into result: UnsafeMutableBufferPointer<Double>) {
+        base.hessianVectorProduct(at: x, direction: v, into: result)
+    }
 }
 
-/// Any ``DifferentiableObjective``, type-erased (for catalogs and heterogeneous storage).
-/// Value semantics by copy-on-write. Costs one dynamic dispatch per call.
+/// Any ``DifferentiableObjective``, type-erased (for catalogs and heterogeneous storage): every
+/// requirement goes to the wrapped objective's own implementation (its buffer forms, its
+/// Hessian's `shouldStop`). Value semantics by copy-on-write. Costs one dynamic dispatch per call.
 public struct AnyDifferentiableObjective: DifferentiableObjective {
     @usableFromInline var box: _AnyObjectiveBox
 
@@ -386,7 +397,17 @@ public struct AnyDifferentiableObjective: DifferentiableObjective {
         uniqueBox().valueAndGradient(at: x, gradient: gradient)
     }
     public mutating func hessian(at x: [Double]) -> Matrix { uniqueBox().hessian(at: x) }
+    public mutating func hessian(at x: [Double], into h: inout Matrix) {
+        _ = uniqueBox().hessian(at: x, into: &h, shouldStop: { false })
+    }
+    public mutating func hessian(at x: [Double], into h: inout Matrix, shouldStop: () -> Bool) -> Bool {
+        uniqueBox().hessian(at: x, into: &h, shouldStop: shouldStop)
+    }
     public mutating func hessianVectorProduct(at x: [Double], direction v: [Double]) -> [Double] {
         uniqueBox().hessianVectorProduct(at: x, direction: v)
+    }
+    public mutating func hessianVectorProduct(at x: UnsafeBufferPointer<Double>, direction v: UnsafeBufferPointer<Double>,
+                                              into result: UnsafeMutableBufferPointer<Double>) {
+        uniqueBox().hessianVectorProduct(at: x, direction: v, into: result)
     }
 }

@@ -320,6 +320,18 @@ struct ArrayReviewTests {
                               Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11)
     }
 
+    @Test("the type-erased objective hands its time limit and buffers to an array-level objective")
+    func erasedObjectiveForwardsEverything() {
+        let n = 40
+        let f = ComposedArrayObjective(model: Loop(steps: 2, schedule: .automatic), loss: ArraySquaredNorm())
+        var erased = AnyDifferentiableObjective(ArrayAutomaticObjective(f, dimension: n))
+        let x = SplitMix64(seed: 59).vectorOf(n)
+        var asked = 0
+        var h = Matrix(rows: n, columns: n)
+        let complete = erased.hessian(at: x, into: &h, shouldStop: { asked += 1; return true })
+        #expect(!complete && asked == 1, "stopped after the first pass")
+    }
+
     @Test("empty matrices and empty inputs")
     func emptyOperators() {
         let tape = ArrayTape<Double>()
