@@ -785,7 +785,9 @@ extension TrackedVector {
 // MARK: - Reductions
 
 extension TrackedVector {
-    /// `Σ x_i` (count 1), summed in index order.
+    /// `Σ x_i` (count 1), summed as every map-sum: term i goes to running sum `s_(i mod 4)`,
+    /// except the last `n mod 4` terms, which form `tail`; the result is
+    /// `((s0 + s1) + (s2 + s3)) + tail` (for fewer than 4 elements, the left-to-right sum).
     @inlinable public func sum() -> TrackedVector { mapSum(_Kernels.Identity()) }
     /// `Σ x_i y_i` (count 1).
     @inlinable public func dot(_ other: TrackedVector) -> TrackedVector {

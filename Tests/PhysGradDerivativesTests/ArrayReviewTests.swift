@@ -332,6 +332,15 @@ struct ArrayReviewTests {
         #expect(!complete && asked == 1, "stopped after the first pass")
     }
 
+    @Test("a sum adds in the order its documentation states")
+    func sumOrder() {
+        let tape = ArrayTape<Double>()
+        // ((1e16 + 1) + (-1e16 + 1)) + 1 = (1e16 - 1e16) + 1 = 1 (x + 1 rounds to x at |x| = 1e16);
+        // in index order it would be 2.
+        let s = tape.variable([1e16, 1, -1e16, 1, 1]).sum()
+        #expect(s.scalarValue == 1)
+    }
+
     @Test("empty matrices and empty inputs")
     func emptyOperators() {
         let tape = ArrayTape<Double>()
