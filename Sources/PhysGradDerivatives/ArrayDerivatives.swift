@@ -110,7 +110,8 @@ public enum ArrayDerivatives {
     /// interleaved views `x.strided(from: j, by: 2)`, `x.strided(from: j ± 1, by: 2)`) computes its
     /// value and partials in one pass and leaves the partials there, so when that sum is the
     /// result (times any constant), the reverse sweep has nothing left to compute for it. The
-    /// gradient is the one the reverse rules give otherwise, to rounding.
+    /// gradient is the one the reverse rules give otherwise, to rounding. `gradient` may be x's
+    /// own buffer (x is then copied onto the tape first).
     @inlinable
     public static func valueAndGradient<F: ArrayObjective>(
         of f: F, at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>, tape: ArrayTape<Double>
@@ -120,9 +121,12 @@ public enum ArrayDerivatives {
         tape.reset()
         // x is read in place and the gradient accumulated in place: no copies in or out.
         // The gradient buffer is x's adjoint from the start: a map-sum over x may store its
-        // partials there while recording (ArrayTape._claimPrecomputedAdjoint).
-        let v = tape._variable(borrowing: x)
-        if let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
+        // partials there while recording (ArrayTape._claimPrecomputedAdjoint). A gradient
+        // written over x (the same memory) is copied out after the sweep instead, x copied in.
+        let inPlace = x.count > 0 && UnsafeRawPointer(gradient.baseAddress!) < UnsafeRawPointer(x.baseAddress! + x.count)
+            && UnsafeRawPointer(x.baseAddress!) < UnsafeRawPointer(gradient.baseAddress! + x.count)
+        let v = inPlace ? tape.variable(x) : tape._variable(borrowing: x)
+        if !inPlace, let g = gradient.baseAddress { tape._externalAdjoint = (v.node, g) }
         let y = f(v)
         precondition(y.count == 1, "ArrayObjective: f returned \(y.count) elements, expected 1")
         precondition(y.tape === tape, "ArrayObjective: f returned a vector of another tape")

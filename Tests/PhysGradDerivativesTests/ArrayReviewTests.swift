@@ -239,6 +239,22 @@ struct ArrayReviewTests {
         }
     }
 
+    @Test("a gradient written over x")
+    func gradientOverX() {
+        struct Twice: ArrayObjective {
+            // Σ x² + Σ x: the map-sum's partials must not land in x's buffer before Σ x reads it.
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> { x.squaredNorm() + x.sum() }
+        }
+        let x = [0.5, -1, 2, 3, -0.25]
+        var buffer = x
+        let tape = ArrayTape<Double>()
+        let value = buffer.withUnsafeMutableBufferPointer {
+            ArrayDerivatives.valueAndGradient(of: Twice(), at: UnsafeBufferPointer($0), gradient: $0, tape: tape)
+        }
+        #expect(value == x.reduce(0) { $0 + $1 * $1 + $1 })
+        #expect(buffer == x.map { 2 * $0 + 1 })
+    }
+
     @Test("a Hessian-vector product written over its own direction buffer")
     func productOverItsDirection() {
         struct SquaredSum: ArrayObjective {
@@ -356,4 +372,73 @@ struct ArrayReviewTests {
         #expect(ArrayDerivatives.gradient(of: StandardFunctions.ExtendedRosenbrock(), at: []) == [])
         #expect(ArrayDerivatives.hessianVectorProduct(of: StandardFunctions.ExtendedRosenbrock(), at: [], direction: []) == [])
     }
+
+    @Test("|x| at 0 in fused maps: the right derivative 1 (as the scalar tape), never NaN; x/|x| at 0 is the documented NaN")
+    func absoluteValueAtZero() {
+        struct AbsSum: ArrayObjective, GenericObjective {
+            struct Abs: ElementwiseKernel {
+                func callAsFunction<T: PhysGradReal>(_ x: T, at i: Int) -> T { x.magnitude }
+            }
+            struct AbsDifference: BinaryElementwiseKernel {
+                func callAsFunction<T: PhysGradReal>(_ a: T, _ b: T, at i: Int) -> T { (a - b).magnitude * a }
+            }
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+                let m = x.count / 2
+                return x.mapSum(Abs()) + TrackedVector.mapSum(AbsDifference(), x.strided(from: 0, by: 2, count: m),
+                                                              x.strided(from: 1, by: 2, count: m))
+            }
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> T {
+                var s = T(0)
+                for v in x { s += v.magnitude }
+                for i in 0..<(x.count / 2) { s += (x[2 * i] - x[2 * i + 1]).magnitude * x[2 * i] }
+                return s
+            }
+        }
+        let x = [0.0, 0, -1, -1, 2, 0]
+        let v = [1.0, -2, 0.5, 3, -1, 4]
+        let g = ArrayDerivatives.gradient(of: AbsSum(), at: x)
+        // By hand with d|u|/du = 1 at u = 0: Σ|x| gives (1, 1, -1, -1, 1, 1); |a - b|·a has partials
+        // sign(a - b)·a + |a - b| in a and -sign(a - b)·a in b: (0, 0), (-1, 1), (4, -2).
+        #expect(g == [1, 1, -2, 0, 5, -1])
+        #expect(g == Derivatives.gradient(of: AbsSum(), at: x))
+        #expect(ArrayDerivatives.hessianVectorProduct(of: AbsSum(), at: x, direction: v)
+                == Derivatives.hessianVectorProduct(of: AbsSum(), at: x, direction: v))
+        struct Norm: ArrayObjective {
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> { x.norm() }
+        }
+        #expect(ArrayDerivatives.gradient(of: Norm(), at: [0, 0]).allSatisfy { $0.isNaN }, "documented: x/|x| at 0")
+        #expect(relativeError(ArrayDerivatives.gradient(of: Norm(), at: [3, -4]), [0.6, -0.8]) <= 1e-15)
+    }
+
+    @Test("scalar generic code with more inputs than outputs, and with no outputs, inside an array model")
+    func scalarCodeOfOtherShapes() {
+        struct Pairs: GenericModel {
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+                (0..<(x.count / 2)).map { T.exp(x[2 * $0]) * x[2 * $0 + 1] }
+            }
+        }
+        struct Outer: ArrayModel, GenericModel {
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+                let y = TrackedVector.sin(x).applying(model: Pairs())
+                return TrackedVector.concatenate([y * y, x.element(0).applying(model: Pairs()), x.applying(objective: StandardFunctions.SquaredNorm())])
+            }
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+                let y = Pairs()(x.map { T.sin($0) })
+                return y.map { $0 * $0 } + [x.reduce(T(0)) { $0 + $1 * $1 }]
+            }
+        }
+        for n in [1, 2, 5, 6] {
+            var r = SplitMix64(seed: UInt64(60 + n))
+            let x = r.vector(n), v = r.vector(n), w = r.vector(n / 2 + 1)
+            #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: Outer(), at: x, cotangent: w).product,
+                                  Derivatives.vectorJacobianProduct(of: Outer(), at: x, cotangent: w).product) <= 1e-13, "n \(n)")
+            #expect(relativeError(ArrayDerivatives.jacobianVectorProduct(of: Outer(), at: x, direction: v).product,
+                                  Derivatives.jacobianVectorProduct(of: Outer(), at: x, direction: v).product) <= 1e-13, "n \(n)")
+            let f = ComposedArrayObjective(model: Outer(), loss: ArraySquaredNorm())
+            let fs = ComposedObjective(model: Outer(), loss: StandardFunctions.SquaredNorm())
+            #expect(relativeError(ArrayDerivatives.hessianVectorProduct(of: f, at: x, direction: v),
+                                  Derivatives.hessianVectorProduct(of: fs, at: x, direction: v)) <= 1e-11, "n \(n)")
+        }
+    }
 }
+
