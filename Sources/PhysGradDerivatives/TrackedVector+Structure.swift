@@ -31,17 +31,38 @@ extension TrackedVector {
     /// A view: nothing is copied or recorded. Fused maps (``map(_:)``, ``mapSum(_:)``, arithmetic,
     /// elementary functions, reductions) read a view in place and send its adjoint straight to the
     /// source; any other operation copies it first (one recorded copy).
+    ///
+    /// - Precondition: `stride != 0`, and every element read is in `0 ..< count` (the default
+    ///   count takes every element from `start` on, none when `start` is past the end).
     @inlinable
     public func strided(from start: Int, by stride: Int = 1, count m: Int? = nil) -> TrackedVector {
         precondition(stride != 0, "TrackedVector.strided: stride 0")
-        let m = m ?? (stride > 0 ? Swift.max(0, (count - start + stride - 1) / stride) : Swift.max(0, (start + 1 + (-stride) - 1) / (-stride)))
-        precondition(m == 0 || (start >= 0 && start < count && start + (m - 1) * stride >= 0 && start + (m - 1) * stride < count),
+        let m = m ?? TrackedVector._stridedCount(count, start, stride)
+        // The last element read, start + (m - 1)·stride, without overflowing (any stride, any m).
+        let (span, o1) = (m &- 1).multipliedReportingOverflow(by: stride)
+        let (last, o2) = start.addingReportingOverflow(span)
+        precondition(m == 0 || (m > 0 && !o1 && !o2 && start >= 0 && start < count && last >= 0 && last < count),
                      "TrackedVector.strided: from \(start) by \(stride), \(m) elements, leaves 0..<\(count)")
         if m == 0 {
             return TrackedVector(tape: tape, node: -1, count: 0, values: tape._allocate(0))
         }
         return TrackedVector(tape: tape, node: node, count: m, values: _values + start &* self.stride,
                              stride: stride &* self.stride, offset: offset &+ start &* self.stride)
+    }
+
+    /// The default count of ``strided(from:by:count:)``: the indices start, start + stride, ...
+    /// in `0 ..< n` (1 for a start outside them on the side the stride moves away from, which
+    /// the bounds check then reports; 0 past the other end). No step can overflow.
+    @inlinable
+    static func _stridedCount(_ n: Int, _ start: Int, _ stride: Int) -> Int {
+        if stride > 0 {
+            if start >= n { return 0 }
+            if start < 0 { return 1 }
+            return (n - 1 - start) / stride + 1
+        }
+        if start < 0 { return 0 }
+        if start >= n { return 1 }
+        return Int(UInt(start) / stride.magnitude) + 1
     }
 
     /// A view's elements copied into a node of their own.

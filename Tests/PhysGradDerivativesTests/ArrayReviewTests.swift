@@ -155,6 +155,20 @@ struct ArrayReviewTests {
         }
     }
 
+    @Test("strides up to ±Int.max and Int.min take one element, as the default count says")
+    func extremeStrides() {
+        let tape = ArrayTape<Double>()
+        let x = tape.variable([1, 2, 3])
+        #expect(x.strided(from: 1, by: Int.max).array == [2])
+        #expect(x.strided(from: 2, by: Int.min).array == [3])
+        #expect(x.strided(from: 0, by: -Int.max).array == [1])
+        #expect(x.strided(from: 2, by: -1).array == [3, 2, 1] && x.strided(from: 0, by: 2).array == [1, 3])
+        #expect(x.strided(from: 3, by: 1).count == 0 && x.strided(from: -1, by: -1).count == 0)
+        let y = x.strided(from: 2, by: Int.min) * x.strided(from: 1, by: Int.max, count: 1)
+        tape.reverseSweep(from: y)
+        #expect(tape.adjoint(of: x) == [0, 3, 2])
+    }
+
     @Test("tangent seeds given on views of the input land on those elements only")
     func tangentSeedsOnViews() {
         let tape = ArrayTape<Double>()
