@@ -42,6 +42,8 @@ public struct _ArenaState {
     @usableFromInline var used = 0
     @usableFromInline var external = 0
     @usableFromInline var peak = 0
+    /// Incremented by every `reset()`: a ``TrackedVector`` made before it no longer matches.
+    @usableFromInline var generation: UInt32 = 0
 
     @inlinable
     init(base: UnsafeMutableRawPointer, capacity: Int) {
@@ -173,9 +175,11 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// Restarts the peak count at the current use.
     public func resetPeak() { _peakBytes = usedBytes + externalBytes }
 
-    /// Forgets every node (keeping the memory). Invalidates every ``TrackedVector`` of this tape.
+    /// Forgets every node (keeping the memory). Invalidates every ``TrackedVector`` of this tape:
+    /// using one afterwards stops with a precondition failure.
     @inlinable
     public func reset() {
+        _arena.pointee.generation &+= 1
         nodes.removeAll(keepingCapacity: true)
         if _slowPath(chunks.count > 1) { _mergeChunks() }
         chunkIndex = 0
@@ -602,6 +606,7 @@ public final class ArrayTape<Base: PhysGradReal> {
         clearDerivatives()
         for (v, t) in zip(inputs, tangents) {
             precondition(v.tape === self, "ArrayTape: an input belongs to another tape")
+            v._checkCurrent()
             precondition(t.count == v.count, "ArrayTape: tangent has \(t.count) elements, input \(v.count)")
             guard v.node >= 0 else { continue }
             if v._isWhole {
@@ -626,6 +631,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// The adjoint of `v` after the last reverse sweep (zeros if no derivative reached it).
     public func adjoint(of v: TrackedVector<Base>) -> [Base] {
         precondition(v.tape === self, "ArrayTape: the vector belongs to another tape")
+        v._checkCurrent()
         guard let a = _adjoint(v.node) else { return [Base](repeating: 0, count: v.count) }
         return (0..<v.count).map { a[v.offset &+ $0 &* v.stride] }
     }
@@ -633,6 +639,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     /// The tangent of `v` after the last tangent sweep (zeros if no tangent reached it).
     public func tangent(of v: TrackedVector<Base>) -> [Base] {
         precondition(v.tape === self, "ArrayTape: the vector belongs to another tape")
+        v._checkCurrent()
         guard let t = _tangent(v.node) else { return [Base](repeating: 0, count: v.count) }
         return (0..<v.count).map { t[v.offset &+ $0 &* v.stride] }
     }
@@ -641,6 +648,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     @inlinable
     public func copyAdjoint(of v: TrackedVector<Base>, into buffer: UnsafeMutableBufferPointer<Base>) {
         precondition(buffer.count == v.count, "ArrayTape: buffer has \(buffer.count) elements, vector \(v.count)")
+        v._checkCurrent()
         guard let out = buffer.baseAddress else { return }
         guard let a = _adjoint(v.node) else { out.update(repeating: 0, count: v.count); return }
         if v.stride == 1 { if out != a + v.offset { out.update(from: a + v.offset, count: v.count) } }
@@ -651,6 +659,7 @@ public final class ArrayTape<Base: PhysGradReal> {
     @inlinable
     public func copyTangent(of v: TrackedVector<Base>, into buffer: UnsafeMutableBufferPointer<Base>) {
         precondition(buffer.count == v.count, "ArrayTape: buffer has \(buffer.count) elements, vector \(v.count)")
+        v._checkCurrent()
         guard let out = buffer.baseAddress else { return }
         guard let t = _tangent(v.node) else { out.update(repeating: 0, count: v.count); return }
         if v.stride == 1 { out.update(from: t + v.offset, count: v.count) }

@@ -13,14 +13,16 @@ import RealModule
 /// A scalar is a count-1 vector (what ``sum()``, ``dot(_:)`` and ``squaredNorm()`` return).
 ///
 /// A tracked vector refers to its tape without retaining it: it is valid while the tape is
-/// alive and until its next `reset()`, and it is not `Sendable`. Vectors of different tapes
-/// must not be combined (checked).
+/// alive and until its next `reset()` (checked), and it is not `Sendable`. Vectors of different
+/// tapes must not be combined (checked).
 @frozen
 public struct TrackedVector<Base: PhysGradReal> {
     /// The tape that owns the values.
     public unowned(unsafe) let tape: ArrayTape<Base>
     /// The node that computed this vector (-1 for constants).
     public let node: Int32
+    /// The tape's reset count when this vector was made (it is valid only while they match).
+    @usableFromInline let generation: UInt32
     /// The number of elements.
     public let count: Int
     /// Element i is at `_values[i · stride]` (a strided view shares its source's storage); read
@@ -35,6 +37,7 @@ public struct TrackedVector<Base: PhysGradReal> {
     init(tape: ArrayTape<Base>, node: Int32, count: Int, values: UnsafeMutablePointer<Base>) {
         self.tape = tape
         self.node = node
+        self.generation = tape._arena.pointee.generation
         self.count = count
         self._values = values
         self.stride = 1
@@ -45,6 +48,7 @@ public struct TrackedVector<Base: PhysGradReal> {
     init(tape: ArrayTape<Base>, node: Int32, count: Int, values: UnsafeMutablePointer<Base>, stride: Int, offset: Int) {
         self.tape = tape
         self.node = node
+        self.generation = tape._arena.pointee.generation
         self.count = count
         self._values = values
         self.stride = stride
@@ -55,14 +59,23 @@ public struct TrackedVector<Base: PhysGradReal> {
     /// written (`ArrayTape/_splitInput(_:x:v:product:)`).
     @inlinable @inline(__always)
     var values: UnsafeMutablePointer<Base> {
+        _checkCurrent()
         if _slowPath(node >= 0 && node == tape._lazyInput) { tape._fillLazyInput() }
         return _values
+    }
+
+    /// Stops with a precondition failure when the tape was reset since this vector was made
+    /// (its node and values then belong to later operations, or to nothing).
+    @inlinable @inline(__always)
+    public func _checkCurrent() {
+        precondition(generation == tape._arena.pointee.generation, "TrackedVector: used after its tape's reset()")
     }
 
     /// Whether this vector is all of its node's array (not a view of part of it).
     @inlinable
     public var _isWhole: Bool {
-        stride == 1 && offset == 0 && (node < 0 || tape.nodes[Int(node)].count == count)
+        _checkCurrent()
+        return stride == 1 && offset == 0 && (node < 0 || tape.nodes[Int(node)].count == count)
     }
 
     /// This vector as a whole node of its own: views are copied (one recorded copy), others returned as they are.
@@ -112,6 +125,8 @@ public struct TrackedVector<Base: PhysGradReal> {
     @inlinable @inline(__always)
     func _checkSameTape(_ other: TrackedVector) {
         precondition(tape === other.tape, "TrackedVector: operands recorded on different tapes")
+        _checkCurrent()
+        other._checkCurrent()
     }
 }
 

@@ -169,6 +169,19 @@ struct ArrayReviewTests {
         #expect(tape.adjoint(of: x) == [0, 3, 2])
     }
 
+    @Test("a vector used after its tape's reset stops with a precondition failure")
+    func staleVector() async {
+        await #expect(processExitsWith: .failure) {
+            let tape = ArrayTape<Double>()
+            let x = tape.variable([1, 2, 3])
+            let y = x * x
+            tape.reset()
+            // y's node index and arena room now belong to these.
+            let z = tape.variable([5, 6, 7])
+            _ = (y + z * 2).sum()
+        }
+    }
+
     @Test("tangent seeds given on views of the input land on those elements only")
     func tangentSeedsOnViews() {
         let tape = ArrayTape<Double>()
