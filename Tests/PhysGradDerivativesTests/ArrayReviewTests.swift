@@ -1,7 +1,8 @@
 // Array-level derivatives against references that share no code with them: the scalar tape on
-// the same math written on arrays of scalars, and derivatives worked out by hand. Repeated
-// sweeps of one recording, long loops, shifts and indices at their limits, rectangular bands,
-// tangent seeds on views, tapes that do not record, and count-1 broadcasting.
+// the same math written on arrays of scalars, and derivatives worked out by hand. Several sweeps
+// of one loop recording, long and short loops, shifts and strides at ±Int.max, indices repeated
+// or absent, rectangular bands, dense and user operators, count-1 broadcasting, tangent seeds
+// on views, tapes that do not record, results written over their inputs, stale vectors, |x| at 0.
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 import PhysGradRandom
@@ -20,14 +21,29 @@ func reviewBand(_ m: Int, _ n: Int, lower: Int, upper: Int) -> (BandedOperator, 
     return (band, dense)
 }
 
-/// y = A sin(x) + (x₀ x + x_{n-1}) / (3 + x) · Σx: a band (or any matrix), and count-1 operands
-/// (an element, a sum) broadcast from both sides; the scalar form multiplies by A by hand.
-struct BandAndBroadcast: ArrayModel, GenericModel {
-    let band: BandedOperator
+/// A user's operator: a matrix applied by plain loops (the protocol's per-vector path for
+/// derivative elements).
+struct LoopOperator: LinearOperator {
+    let matrix: Matrix
+    var outputCount: Int { matrix.rows }
+    var inputCount: Int { matrix.columns }
+    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<matrix.rows { y[i] = (0..<matrix.columns).reduce(0) { $0 + matrix[i, $1] * x[$1] } }
+    }
+    func applyTransposed(_ y: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) {
+        for j in 0..<matrix.columns { x[j] = (0..<matrix.rows).reduce(0) { $0 + matrix[$1, j] * y[$1] } }
+    }
+}
+
+/// y = A sin(x) + (x₀ x + x_{n-1}) / (3 + x) · Σx: a linear operator A (banded, dense or the
+/// user's), and count-1 operands (an element, a sum) broadcast from both sides; the scalar form
+/// multiplies by A's matrix by hand.
+struct OperatorAndBroadcast<Op: LinearOperator>: ArrayModel, GenericModel {
+    let op: Op
     let dense: Matrix
     func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
         let n = x.count
-        let a = TrackedVector.sin(x).applying(band)
+        let a = TrackedVector.sin(x).applying(op)
         let b = (x.element(0) * x + x.element(n - 1)) / (3 + x) * x.sum()
         return a + b[0..<min(n, a.count)].sum()
     }
@@ -222,11 +238,16 @@ struct ArrayReviewTests {
         #expect(one.scalarValue == 12 && tape.adjoint(of: x) == [0, 4, 0])
     }
 
-    @Test("rectangular bands, and count-1 operands broadcast from either side, against the scalar tape",
+    @Test("rectangular bands, dense and user operators, and count-1 operands broadcast from either side, against the scalar tape",
           arguments: [(5, 3, 3, 1), (2, 6, 0, 3), (1, 1, 0, 0), (4, 4, 0, 0), (3, 2, 5, 5)])
-    func bandsAndBroadcasting(_ m: Int, _ n: Int, _ lower: Int, _ upper: Int) {
+    func operatorsAndBroadcasting(_ m: Int, _ n: Int, _ lower: Int, _ upper: Int) {
         let (band, dense) = reviewBand(m, n, lower: lower, upper: upper)
-        let model = BandAndBroadcast(band: band, dense: dense)
+        check(OperatorAndBroadcast(op: band, dense: dense), m, n)
+        check(OperatorAndBroadcast(op: DenseOperator(dense), dense: dense), m, n)
+        check(OperatorAndBroadcast(op: LoopOperator(matrix: dense), dense: dense), m, n)
+    }
+
+    func check<Op: LinearOperator>(_ model: OperatorAndBroadcast<Op>, _ m: Int, _ n: Int) {
         var r = SplitMix64(seed: UInt64(m * 10 + n))
         let x = r.vector(n), v = r.vector(n), w = r.vector(m)
         let (y, jv) = ArrayDerivatives.jacobianVectorProduct(of: model, at: x, direction: v)
@@ -326,7 +347,7 @@ struct ArrayReviewTests {
         #expect(overV2 == v.map { 6 * $0 }, "split path over v")
     }
 
-    @Test("a loop whose step runs a loop of its own, and a custom derivative with more outputs than inputs")
+    @Test("a loop whose step runs a loop of its own or reads a reversed view, and a custom derivative with more outputs than inputs")
     func nestedLoopAndCustomDerivative() {
         struct Nested: ArrayModel, GenericModel {
             func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
@@ -350,9 +371,28 @@ struct ArrayReviewTests {
                 return u + u.map { $0 * $0 }
             }
         }
+        // A step that reads its state through a reversed view (copied on the runners, recorded on the recorder).
+        struct Flip: ArrayModel, GenericModel {
+            func callAsFunction<Base: PhysGradReal>(_ x: TrackedVector<Base>) -> TrackedVector<Base> {
+                x.iterated(steps: 6, checkpoints: .binomial(snapshots: 2)) { u in
+                    TrackedVector.sin(u.strided(from: u.count - 1, by: -1)) + 0.5 * u
+                }.strided(from: 0, by: 2)
+            }
+            func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] {
+                var u = x
+                for _ in 0..<6 { u = (0..<u.count).map { T.sin(u[u.count - 1 - $0]) + 0.5 * u[$0] } }
+                return stride(from: 0, to: u.count, by: 2).map { u[$0] }
+            }
+        }
         let n = 5
         var r = SplitMix64(seed: 53)
         let x = r.vector(n), v = r.vector(n), w = r.vector(2 * n)
+        let w3 = Array(w[0..<3])
+        #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: Flip(), at: x, cotangent: w3).product,
+                              Derivatives.vectorJacobianProduct(of: Flip(), at: x, cotangent: w3).product) <= 1e-12)
+        #expect(relativeError(ArrayDerivatives.gaussNewtonProduct(of: Flip(), at: x, direction: v),
+                              Derivatives.vectorJacobianProduct(of: Flip(), at: x, cotangent:
+                                Derivatives.jacobianVectorProduct(of: Flip(), at: x, direction: v).product).product) <= 1e-12)
         #expect(relativeError(ArrayDerivatives.vectorJacobianProduct(of: Nested(), at: x, cotangent: w).product,
                               Derivatives.vectorJacobianProduct(of: Nested(), at: x, cotangent: w).product) <= 1e-12)
         #expect(relativeError(ArrayDerivatives.jacobianVectorProduct(of: Nested(), at: x, direction: v).product,
