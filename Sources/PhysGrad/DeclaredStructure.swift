@@ -22,52 +22,49 @@ extension InverseProblem {
         if hessian, case .banded = objectiveHessianStructure { checksHessian = true }
         guard checksJacobian || checksHessian else { return }
         let probe = (0..<x.count).map { 1 + 0.5 * _sinTwoPi(0.618_033_988_749_895 * Double($0)) }
-        if jacobian, case .banded(let lower, let upper) = jacobianStructure {
-            try checkJacobianBand(at: x, probe: probe, name: "jacobianStructure", value: "banded(lower: \(lower), upper: \(upper))")
-        }
-        if jacobian, case .periodicBanded(let lower, let upper) = jacobianStructure {
-            try checkPeriodicJacobianBand(at: x, probe: probe, value: "periodicBanded(lower: \(lower), upper: \(upper))")
+        if jacobian {
+            switch jacobianStructure {
+            case .dense: break
+            case .banded(let lower, let upper):
+                try checkJacobianBand(at: x, probe: probe, value: "banded(lower: \(lower), upper: \(upper))")
+            case .periodicBanded(let lower, let upper):
+                try checkJacobianBand(at: x, probe: probe, value: "periodicBanded(lower: \(lower), upper: \(upper))")
+            }
         }
         if hessian, case .banded(let b) = objectiveHessianStructure {
             try checkHessianBand(at: x, probe: probe, name: "objectiveHessianStructure", value: "banded(bandwidth: \(b))")
         }
     }
 
-    private func checkJacobianBand(at x: [Double], probe: [Double], name: String, value: String) throws(PhysGradError) {
-        var evaluator = ProblemEvaluator(self)
-        let band: BandedMatrix
-        do throws(StepFailure) {
-            guard let b = try evaluator.bandedJacobian(at: x) else { return }
-            band = b
-        } catch {
-            throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
-        }
-        var model = self.model
-        let exact = model.jacobianVectorProduct(at: x, direction: probe)
-        try Self.compare(band: { v, out throws(LinearAlgebraError) in try band.multiply(v, into: &out) },
-                         absolute: { v, out throws(LinearAlgebraError) in try band.absolute.multiply(v, into: &out) },
-                         rows: band.rows, exact: exact, probe: probe, name: name, value: value,
-                         what: "the model's Jacobian has entries outside the declared band")
-    }
-
-    private func checkPeriodicJacobianBand(at x: [Double], probe: [Double], value: String) throws(PhysGradError) {
+    /// Compares the declared (banded or periodic banded) Jacobian's product with the probe with an exact JVP.
+    private func checkJacobianBand(at x: [Double], probe: [Double], value: String) throws(PhysGradError) {
         let name = "jacobianStructure"
         var evaluator = ProblemEvaluator(self)
-        let j: Matrix
+        let product: (_ v: [Double], _ out: inout [Double]) throws(LinearAlgebraError) -> Void
+        let absolute: (_ v: [Double], _ out: inout [Double]) throws(LinearAlgebraError) -> Void
+        let rows: Int
         do throws(StepFailure) {
-            guard let expanded = try evaluator.periodicBandedJacobian(at: x) else { return }
-            j = expanded
+            if let band = try evaluator.bandedJacobian(at: x) {
+                let magnitudes = band.absolute
+                product = { v, out throws(LinearAlgebraError) in try band.multiply(v, into: &out) }
+                absolute = { v, out throws(LinearAlgebraError) in try magnitudes.multiply(v, into: &out) }
+                rows = band.rows
+            } else if let j = try evaluator.periodicBandedJacobian(at: x) {
+                var magnitudes = j
+                magnitudes.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = Swift.abs($0[i]) } }
+                product = { v, out throws(LinearAlgebraError) in try j.multiply(v, into: &out) }
+                absolute = { [magnitudes] v, out throws(LinearAlgebraError) in try magnitudes.multiply(v, into: &out) }
+                rows = j.rows
+            } else {
+                return
+            }
         } catch {
             throw .invalidParameter(name: name, value: value, reason: "\(error.reason)")
         }
         var model = self.model
         let exact = model.jacobianVectorProduct(at: x, direction: probe)
-        var magnitudes = j
-        magnitudes.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = Swift.abs($0[i]) } }
-        try Self.compare(band: { v, out throws(LinearAlgebraError) in try j.multiply(v, into: &out) },
-                         absolute: { v, out throws(LinearAlgebraError) in try magnitudes.multiply(v, into: &out) },
-                         rows: j.rows, exact: exact, probe: probe, name: name, value: value,
-                         what: "the model's Jacobian has entries outside the declared periodic band")
+        try Self.compare(band: product, absolute: absolute, rows: rows, exact: exact, probe: probe, name: name, value: value,
+                         what: "the model's Jacobian has entries outside the declared band")
     }
 
     private func checkHessianBand(at x: [Double], probe: [Double], name: String, value: String) throws(PhysGradError) {

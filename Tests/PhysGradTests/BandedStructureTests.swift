@@ -37,8 +37,8 @@ struct RandomBandModel: GenericModel, Sendable {
     }
 }
 
-/// max |a - b| / max |b|.
-private func relative(_ a: Matrix, _ b: Matrix) -> Double {
+/// max |a - b| / max |b| (also used by PeriodicBandTests).
+func relative(_ a: Matrix, _ b: Matrix) -> Double {
     var num = 0.0, den = 0.0
     for (p, q) in zip(a.elements, b.elements) {
         num = max(num, abs(p - q))

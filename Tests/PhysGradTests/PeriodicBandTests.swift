@@ -32,16 +32,6 @@ private struct RingModel: GenericModel, Sendable {
     }
 }
 
-/// max |a - b| / max |b|.
-private func relative(_ a: Matrix, _ b: Matrix) -> Double {
-    var num = 0.0, den = 0.0
-    for (p, q) in zip(a.elements, b.elements) {
-        num = max(num, abs(p - q))
-        den = max(den, abs(q))
-    }
-    return num / den
-}
-
 /// Whether row i is in column j's periodic band.
 private func inBand(_ i: Int, _ j: Int, n: Int, lower: Int, upper: Int) -> Bool {
     let d = ((i - j) % n + n) % n
