@@ -99,6 +99,10 @@ public struct StepReport: Sendable, Hashable, Codable {
     public var damping: Double?
     /// How the linear system was solved.
     public var solve: LinearSolve?
+    /// How the y-space Newton step `(∇²_y L)⁻¹ ∇_y L` of PG and IG was solved (`nil` for other
+    /// methods): an indefinite or nearly singular loss Hessian in y shows here as it does in
+    /// ``solve`` for Newton.
+    public var yspaceSolve: LinearSolve?
     /// The numerical inverse of a PG step.
     public var inverse: InverseSolveReport?
 
@@ -118,9 +122,11 @@ public struct RunDiagnostics: Sendable, Hashable, Codable {
     public var rejectedTrials = 0
     /// Accepted steps shorter than the method proposed (line searches).
     public var shortenedSteps = 0
-    /// Steps whose Hessian was not positive definite and that fell back to LU.
+    /// Steps whose Hessian (in x, or PG's and IG's in y) was not positive definite and that fell
+    /// back to LU.
     public var luFallbacks = 0
-    /// Steps whose Hessian was shifted to make it positive definite and well conditioned.
+    /// Steps whose Hessian (in x, or PG's and IG's in y) was shifted to make it positive definite
+    /// and well conditioned.
     public var shiftedSolves = 0
     /// The largest such shift τ.
     public var largestShift = 0.0
@@ -137,17 +143,19 @@ public struct RunDiagnostics: Sendable, Hashable, Codable {
     mutating func add(_ r: StepReport) {
         rejectedTrials += r.rejected
         if r.wasShortened { shortenedSteps += 1 }
-        switch r.solve {
-        case .luFallback: luFallbacks += 1
-        case .shiftedCholesky(let t):
-            shiftedSolves += 1
-            largestShift = Swift.max(largestShift, t)
-        case .diagonal(let t) where t > 0:
-            shiftedSolves += 1
-            largestShift = Swift.max(largestShift, t)
-        case .qr(let rank, let columns) where rank < columns: truncatedSolves += 1
-        case .svd(let rank, let count) where rank < count: truncatedSolves += 1
-        default: break
+        for solve in [r.solve, r.yspaceSolve] {
+            switch solve {
+            case .luFallback: luFallbacks += 1
+            case .shiftedCholesky(let t):
+                shiftedSolves += 1
+                largestShift = Swift.max(largestShift, t)
+            case .diagonal(let t) where t > 0:
+                shiftedSolves += 1
+                largestShift = Swift.max(largestShift, t)
+            case .qr(let rank, let columns) where rank < columns: truncatedSolves += 1
+            case .svd(let rank, let count) where rank < count: truncatedSolves += 1
+            default: break
+            }
         }
         if let inverse = r.inverse {
             inverseSolves += 1

@@ -228,5 +228,26 @@ struct MethodReviewTests {
             #expect(abs((r.x[1] - r.x[0]) - (-0.75)) <= 1e-12, "\(method.name): \(r.x)")
         }
     }
+
+    @Test("PG's and IG's y-space Newton step on an indefinite loss Hessian: the LU fallback or shift is in the diagnostics")
+    func yspaceSolveReported() throws {
+        // y = x (identity), L(y) = (y0² - 1)² + y1²: ∂²L/∂y0² = 12 y0² - 4 < 0 at y0 = 0.2.
+        let p = InverseProblem(name: "double-well", dimension: 2, outputDimension: 2, model: Linear(a: [1, 0, 0, 1], rows: 2),
+                               loss: DoubleWell(), start: [0.2, 0.5], inverse: { $0 })
+        for method in [PhysicalGradient(eta: 0.1), InverseGradients(eta: 0.1)] as [any Optimizer] {
+            let r = try optimize(p, with: method, options: RunOptions(steps: 1, trace: .scalars))
+            #expect(r.diagnostics.luFallbacks == 1, "\(method.name): \(r.diagnostics)")
+            #expect(r.trajectory.reports.first?.yspaceSolve == .luFallback, "\(method.name)")
+        }
+        let shifted = try optimize(p, with: PhysicalGradient(eta: 0.1, policy: .regularize()), options: RunOptions(steps: 1))
+        #expect(shifted.diagnostics.shiftedSolves == 1 && shifted.diagnostics.largestShift > 0, "\(shifted.diagnostics)")
+        // A positive definite y-space Hessian: nothing to report.
+        let plain = try optimize(p, with: PhysicalGradient(eta: 0.1), from: [2, 0.5], options: RunOptions(steps: 1))
+        #expect(plain.diagnostics.luFallbacks == 0 && plain.diagnostics.shiftedSolves == 0)
+    }
 }
 
+/// L(y) = (y0² - 1)² + y1²: indefinite in y0 for |y0| < 1/√3.
+struct DoubleWell: GenericObjective, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ y: [T]) -> T { (y[0] * y[0] - 1) * (y[0] * y[0] - 1) + y[1] * y[1] }
+}

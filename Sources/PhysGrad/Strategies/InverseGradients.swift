@@ -60,6 +60,7 @@ public struct InverseGradients: SteppingOptimizer {
         var ySolve = StepReport()
         let dy = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
             .map { -$0 }
+        report.yspaceSolve = ySolve.solve
         try evaluator.checkDeadline()
         let jacobian = try evaluator.jacobian(at: state.x)
         let (d, rank) = try svdProduct(jacobian, dy, power: 1, relativeTruncation: relativeTruncation)

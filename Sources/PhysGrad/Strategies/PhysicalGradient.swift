@@ -171,6 +171,7 @@ public struct PhysicalGradient: SteppingOptimizer {
         let (y, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         var ySolve = StepReport()
         let direction = try newtonDirection(evaluator.lossHessianInY(at: y), state.gradient, policy: policy, report: &ySolve)
+        report.yspaceSolve = ySolve.solve
         var target = y
         for i in target.indices { target[i] -= eta * direction[i] }
         try requireFinite(target, "y-space target")
