@@ -22,7 +22,9 @@ public struct RunOptions: Sendable {
     /// The largest number of steps to take (the run may stop earlier on a tolerance or on the
     /// method's own convergence tests); at most ``maximumSteps``.
     public var steps: Int
-    /// Stop when ‖∇ₓL(x)‖∞ <= this (checked after each step; costs one gradient per step).
+    /// Stop when ‖∇ₓL(x)‖∞ <= this (checked after each step; costs one gradient per step). It is
+    /// the plain gradient: with bounds active at the solution it stays away from 0, and the
+    /// bounded methods stop on their own projected tests.
     public var gradientTolerance: Double?
     /// Stop when ‖x_{k+1} - x_k‖∞ <= this.
     public var stepTolerance: Double?
@@ -31,8 +33,12 @@ public struct RunOptions: Sendable {
     /// Stop after this many seconds of wall time, any t >= 0 (0: before the first step; +∞ or
     /// `nil`: no limit). Checked between steps and inside them: between the trial points of a
     /// line search or trust region, inside numerical inverses (L-BFGS-B's own
-    /// `LBFGSBOptions.timeLimit`, which means the same, is set to what is left), so a run
-    /// overshoots by at most one evaluation (or one Hessian or Jacobian).
+    /// `LBFGSBOptions.timeLimit`, which means the same, is set to what is left), and between the
+    /// column passes of dense Hessians and Jacobians of array-level models (those of scalar
+    /// generic models and of user closures are built whole). A run overshoots by the work in
+    /// progress when the limit passes (an evaluation, or one such Hessian or Jacobian) plus the
+    /// driver's own evaluations at the end: y and L at the final point, and L after a fixed step,
+    /// a few model evaluations in all.
     public var timeLimit: Double?
     /// How much of the run the result's ``OptimizationResult/trajectory`` keeps.
     public var trace: TracePolicy
