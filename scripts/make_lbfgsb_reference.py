@@ -189,7 +189,29 @@ def problems():
     out.append(record("fixed_var_sep_quadratic_n6", 6, run(sepquad, np.zeros(6), b6)))
     out.append(record("x0_outside_bounds_rosenbrock_2d", 2,
                       run(chained_rosen, [-3.0, 5.0], [(-2.0, 0.5), (-2.0, 2.0)])))
+    out.extend(review_problems())
     return out
+
+
+def quartic1(x):
+    """n = 1: (x - 2)^4 + x."""
+    return float((x[0] - 2.0) ** 4 + x[0]), np.array([4.0 * (x[0] - 2.0) ** 3 + 1.0])
+
+
+def review_problems():
+    """Bounded problems with active bounds for LBFGSBReviewTests.swift: n = 1, m = 1, m > n, fixed, mixed
+    infinite and finite bounds, a start outside the box."""
+    return [
+        record("review_quartic_n1_upper", 1, run(quartic1, [-5.0], [(None, 1.2)])),
+        record("review_quartic_n1_m1_lower", 1, run(quartic1, [5.0], [(1.5, None)], maxcor=1)),
+        record("review_rosenbrock_n2_m50_upper", 2, run(chained_rosen, [-1.2, 0.4], [(-2.0, 2.0), (None, 0.5)],
+                                                          maxcor=50)),
+        record("review_driver1_n25_m1", 25, run(driver1, np.full(25, 3.0), driver1_bounds(25), maxcor=1)),
+        record("review_sepquad_n6_mixed", 6, run(sepquad, np.zeros(6), [(None, 0.5), (3.0, None), (2.5, 2.5),
+                                                                       (None, None), (0.0, 4.0), (7.0, 9.0)])),
+        record("review_chained_rosenbrock_n10_upper", 10,
+               run(chained_rosen, rosen_x0(10), [(None, 0.8) if i % 3 == 0 else (None, None) for i in range(10)])),
+    ]
 
 
 def edge_cases():

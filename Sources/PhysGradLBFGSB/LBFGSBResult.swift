@@ -135,11 +135,11 @@ public enum LBFGSBCallbackDecision: Sendable {
 public struct LBFGSBResult: Sendable {
     /// The last accepted iterate (the best point: L-BFGS-B only accepts decreasing steps). Always in the box.
     public var x: [Double]
-    /// f(x).
+    /// f(x) (NaN for a run stopped before its first step).
     public var f: Double
     /// ∇f(x) (a forward-difference estimate for value-only objectives). When the time limit cut the very
     /// first finite-difference gradient short (``LBFGSBTermination/timeLimit`` with 0 iterations), the
-    /// components it did not reach are NaN.
+    /// components it did not reach are NaN; all are NaN for a run stopped before its first step.
     public var gradient: [Double]
     /// `max_i |P(x - g)_i - x_i|` (NaN when ``gradient`` holds a NaN).
     public var projectedGradientNorm: Double

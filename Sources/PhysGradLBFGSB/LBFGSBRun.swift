@@ -36,8 +36,8 @@ public struct LBFGSBRun: Sendable {
     var workspace: Workspace
     private var budget: EvaluationBudget
     private var phase = Phase.atStart
-    /// f at the current iterate.
-    public private(set) var f = 0.0
+    /// f at the current iterate (NaN before the first step: nothing is evaluated yet).
+    public private(set) var f = Double.nan
     /// `max_i |P(x - g)_i - x_i|` at the current iterate (NaN before the first step).
     public private(set) var projectedGradientNorm = Double.nan
     /// Iterations (accepted steps) so far.
@@ -89,6 +89,9 @@ public struct LBFGSBRun: Sendable {
             x.update(from: x0, count: box.dimension)
         }
         startWasProjected = projected
+        // No gradient yet: NaN, not the zeros of a fresh workspace (or a previous run's gradient), which a
+        // run stopped before its first step would report as a converged one.
+        self.workspace.g.update(repeating: .nan, count: box.dimension)
         self.workspace.bfgs.reset()
         self.workspace.freeSet.reset()
         box.initialStatus(into: self.workspace.freeSet.status)
@@ -101,7 +104,8 @@ public struct LBFGSBRun: Sendable {
     public var evaluations: Int { budget.evaluations }
     /// The current iterate (the last accepted one; the start before the first iteration).
     public var x: [Double] { Array(UnsafeBufferPointer(start: workspace.x, count: dimension)) }
-    /// ∇f at the current iterate (a forward-difference estimate for value-only objectives).
+    /// ∇f at the current iterate (a forward-difference estimate for value-only objectives; NaN before the
+    /// first step).
     public var gradient: [Double] { Array(UnsafeBufferPointer(start: workspace.g, count: dimension)) }
 
     /// The run as a result; a run that has not ended reports ``LBFGSBTermination/stoppedByCallback``.
