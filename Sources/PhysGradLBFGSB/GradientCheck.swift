@@ -34,11 +34,16 @@ extension LBFGSBSolver {
     /// The default tolerance, 1e-4 relative, passes correct gradients of smooth functions with
     /// a wide margin (the central-difference error is about 1e-10 relative) and flags
     /// sign errors, missing factors and wrong components.
+    ///
+    /// - Throws: ``LBFGSBError/dimensionMismatch(name:expected:actual:)`` when `lower` or `upper` does not
+    ///   have one entry per component of `x`.
     public static func checkGradient(
         at x: [Double], lower: [Double]? = nil, upper: [Double]? = nil, tolerance: Double = 1e-4,
         objective: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
-    ) -> GradientCheck {
+    ) throws(LBFGSBError) -> GradientCheck {
         let n = x.count
+        if let lower, lower.count != n { throw .dimensionMismatch(name: "lower", expected: n, actual: lower.count) }
+        if let upper, upper.count != n { throw .dimensionMismatch(name: "upper", expected: n, actual: upper.count) }
         var point = x
         var g = [Double](repeating: 0, count: n)
         var scratch = [Double](repeating: 0, count: n)

@@ -11,15 +11,15 @@ struct GradientCheckTests {
     }
 
     @Test("a correct gradient passes with a wide margin")
-    func correct() {
-        let check = LBFGSBSolver.checkGradient(at: [-1.2, 1]) { x, g in Self.rosenbrock(x, g, wrong: false) }
+    func correct() throws {
+        let check = try LBFGSBSolver.checkGradient(at: [-1.2, 1]) { x, g in Self.rosenbrock(x, g, wrong: false) }
         #expect(check.passed && check.worstRelativeError < 1e-8)
         #expect(check.description.hasPrefix("gradient check passed"))
     }
 
     @Test("a sign error is found, with the component and both values")
-    func wrongSign() {
-        let check = LBFGSBSolver.checkGradient(at: [-1.2, 1]) { x, g in Self.rosenbrock(x, g, wrong: true) }
+    func wrongSign() throws {
+        let check = try LBFGSBSolver.checkGradient(at: [-1.2, 1]) { x, g in Self.rosenbrock(x, g, wrong: true) }
         #expect(!check.passed && check.worstIndex == 1)
         // The returned component is the negation of the true one.
         #expect(abs(check.gradient[1] + check.estimate[1]) <= 1e-6 * abs(check.estimate[1]))
@@ -27,9 +27,9 @@ struct GradientCheckTests {
     }
 
     @Test("next to a bound the differences stay inside the box")
-    func bounded() {
+    func bounded() throws {
         var outside = 0
-        let check = LBFGSBSolver.checkGradient(at: [1, 2], lower: [1, 0], upper: [3, 2]) { x, g in
+        let check = try LBFGSBSolver.checkGradient(at: [1, 2], lower: [1, 0], upper: [3, 2]) { x, g in
             if x[0] < 1 || x[1] > 2 { outside += 1 }
             g[0] = 2 * x[0]
             g[1] = 3 * x[1] * x[1]
@@ -39,8 +39,8 @@ struct GradientCheckTests {
     }
 
     @Test("a NaN gradient fails the check")
-    func nanGradient() {
-        let check = LBFGSBSolver.checkGradient(at: [0.5]) { x, g in
+    func nanGradient() throws {
+        let check = try LBFGSBSolver.checkGradient(at: [0.5]) { x, g in
             g[0] = .nan
             return x[0] * x[0]
         }

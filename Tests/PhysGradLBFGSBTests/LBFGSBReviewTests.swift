@@ -239,4 +239,14 @@ import PhysGradLBFGSB
             #expect(zip(r.x, direct.x).map { abs($0 - $1) }.max()! <= 1e-9)
         }
     }
+
+    /// checkGradient with bounds of the wrong length is a typed error, not an out-of-range trap.
+    @Test func gradientCheckRejectsWrongLengths() {
+        #expect(throws: LBFGSBError.dimensionMismatch(name: "lower", expected: 2, actual: 1)) {
+            try LBFGSBSolver.checkGradient(at: [0, 0], lower: [0], objective: Problems.booth)
+        }
+        #expect(throws: LBFGSBError.dimensionMismatch(name: "upper", expected: 2, actual: 3)) {
+            try LBFGSBSolver.checkGradient(at: [0, 0], upper: [1, 1, 1], objective: Problems.booth)
+        }
+    }
 }
