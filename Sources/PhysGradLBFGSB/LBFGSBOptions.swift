@@ -87,7 +87,7 @@ public struct LBFGSBOptions: Sendable, Equatable {
 
     /// Throws ``LBFGSBError/invalidOption(name:value:reason:)`` for the first invalid field:
     /// `maxcor >= 1`, `factr >= 0` and finite, `pgtol >= 0` and finite, `maxiter >= 1`, `maxfun >= 1`,
-    /// `maxls >= 1`, `eps > 0` and finite, `timeLimit > 0` when given, `memoryLimit >= 0`.
+    /// `maxls >= 1`, `eps > 0` and finite, `timeLimit >= 0` when given (not NaN), `memoryLimit >= 0`.
     public func validate() throws(LBFGSBError) {
         if maxcor < 1 { throw .invalidOption(name: "maxcor", value: "\(maxcor)", reason: "must be at least 1") }
         if !(factr >= 0) || !factr.isFinite {
