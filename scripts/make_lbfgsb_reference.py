@@ -207,6 +207,8 @@ def review_problems():
         record("review_rosenbrock_n2_m50_upper", 2, run(chained_rosen, [-1.2, 0.4], [(-2.0, 2.0), (None, 0.5)],
                                                           maxcor=50)),
         record("review_driver1_n25_m1", 25, run(driver1, np.full(25, 3.0), driver1_bounds(25), maxcor=1)),
+        record("review_quartic_n1_free", 1, run(quartic1, [-5.0])),
+        record("review_rosenbrock_n2_m50_free", 2, run(chained_rosen, [-1.2, 1.0], maxcor=50)),
         record("review_sepquad_n6_mixed", 6, run(sepquad, np.zeros(6), [(None, 0.5), (3.0, None), (2.5, 2.5),
                                                                        (None, None), (0.0, 4.0), (7.0, 9.0)])),
         record("review_chained_rosenbrock_n10_upper", 10,
