@@ -35,13 +35,15 @@ extension LBFGSBSolver {
     /// a wide margin (the central-difference error is about 1e-10 relative) and flags
     /// sign errors, missing factors and wrong components.
     ///
-    /// - Throws: ``LBFGSBError/dimensionMismatch(name:expected:actual:)`` when `lower` or `upper` does not
-    ///   have one entry per component of `x`.
+    /// - Throws: ``LBFGSBError/emptyProblem`` for an empty `x`, and
+    ///   ``LBFGSBError/dimensionMismatch(name:expected:actual:)`` when `lower` or `upper` does not have one
+    ///   entry per component of `x`.
     public static func checkGradient(
         at x: [Double], lower: [Double]? = nil, upper: [Double]? = nil, tolerance: Double = 1e-4,
         objective: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> GradientCheck {
         let n = x.count
+        if n == 0 { throw .emptyProblem }
         if let lower, lower.count != n { throw .dimensionMismatch(name: "lower", expected: n, actual: lower.count) }
         if let upper, upper.count != n { throw .dimensionMismatch(name: "upper", expected: n, actual: upper.count) }
         var point = x

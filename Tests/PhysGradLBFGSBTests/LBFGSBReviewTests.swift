@@ -267,8 +267,13 @@ import PhysGradLBFGSB
         }
     }
 
-    /// checkGradient with bounds of the wrong length is a typed error, not an out-of-range trap.
+    /// checkGradient with bounds of the wrong length is a typed error, not an out-of-range trap; so is an
+    /// empty x (whose failed check's description indexed component 0).
     @Test func gradientCheckRejectsWrongLengths() {
+        #expect(throws: LBFGSBError.emptyProblem) {
+            let check = try LBFGSBSolver.checkGradient(at: [], tolerance: -1) { _, _ in 0 }
+            _ = check.description
+        }
         #expect(throws: LBFGSBError.dimensionMismatch(name: "lower", expected: 2, actual: 1)) {
             try LBFGSBSolver.checkGradient(at: [0, 0], lower: [0], objective: Problems.booth)
         }
