@@ -59,8 +59,21 @@ import PhysGradLBFGSB
     func matchesSciPy(_ name: String) throws {
         let ref = try #require(Reference.shared.problems[name])
         let p = Self.setup(name)
-        let r = try LBFGSBSolver.minimize(from: p.x0, lower: p.lower, upper: p.upper, options: p.options,
-                                          objective: p.objective)
+        var outside = 0
+        func inBox(_ x: UnsafeBufferPointer<Double>) -> Bool {
+            x.indices.allSatisfy { x[$0] >= p.lower?[$0] ?? -Self.inf && x[$0] <= p.upper?[$0] ?? Self.inf }
+        }
+        let r = try LBFGSBSolver.minimize(from: p.x0, lower: p.lower, upper: p.upper, options: p.options) { x, g in
+            if !inBox(x) { outside += 1 }
+            return p.objective(x, g)
+        }
+        // Finite differences too: no evaluation leaves the box.
+        var scratch = [Double](repeating: 0, count: p.x0.count)
+        _ = try LBFGSBSolver.minimize(from: p.x0, lower: p.lower, upper: p.upper, options: p.options) { x in
+            if !inBox(x) { outside += 1 }
+            return scratch.withUnsafeMutableBufferPointer { p.objective(x, $0) }
+        }
+        #expect(outside == 0)
         #expect(r.termination == LBFGSBTermination.fromSciPy(ref.message), "\(r.message) vs \(ref.message)")
         #expect(abs(r.iterations - ref.nit!) <= 1, "nit \(r.iterations) vs SciPy \(ref.nit!)")
         #expect(abs(r.evaluations - ref.nfev!) <= 2, "nfev \(r.evaluations) vs SciPy \(ref.nfev!)")
