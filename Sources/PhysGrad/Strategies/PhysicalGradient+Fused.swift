@@ -59,6 +59,7 @@ extension PhysicalGradient {
         var report = StepReport()
         report.proposedStepLength = 1
         report.stepLength = 1
+        report.yspaceSolve = .diagonal(shift: 0)  // 2I: positive definite, never shifted
 
         evaluator.recordInverse(evaluations: 0, iterations: 0)
         let next: [Double]
