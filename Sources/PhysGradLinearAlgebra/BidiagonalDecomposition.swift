@@ -31,6 +31,17 @@ public struct BidiagonalDecomposition: Sendable {
     ///   ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `a` has fewer
     ///   rows than columns (decompose `aᵀ` instead).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
+        var workspace = BidiagonalWorkspace()
+        try self.init(a, workspace: &workspace)
+    }
+
+    /// Decomposes `a` in `workspace`'s memory: the copy of `a` that becomes the factors and
+    /// LAPACK's work array are kept there from call to call, so repeated decompositions of one
+    /// shape touch the same pages instead of fresh ones. The decomposition shares the
+    /// workspace's storage (copy-on-write): once it is dropped, the next call writes in place.
+    ///
+    /// - Throws: as ``init(_:)``.
+    public init(_ a: Matrix, workspace: inout BidiagonalWorkspace) throws(LinearAlgebraError) {
         try requireFinite(a, "bidiagonal decomposition", "matrix")
         let m = a.rows, n = a.columns
         guard m >= n else {
@@ -39,13 +50,34 @@ public struct BidiagonalDecomposition: Sendable {
         }
         rows = m
         columns = n
-        var f = a
+        // The workspace's copy, held only here while LAPACK writes it (so it is not copied again).
+        var f = workspace.factors
+        workspace.factors = Matrix(rows: 0, columns: 0)
+        if f.rows == m && f.columns == n && m * n > 0 {
+            f._elements.withUnsafeMutableBufferPointer { p in
+                a._elements.withUnsafeBufferPointer { p.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        } else {
+            f = a
+        }
         var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: Swift.max(n - 1, 0))
         var tq = [Double](repeating: 0, count: n), tp = [Double](repeating: 0, count: n)
         if n > 0 {
             var eFull = [Double](repeating: 0, count: n)  // LAPACK wants room for n - 1, at least 1
+            // The work array's size from LAPACK's query, grown when a larger shape asks for more.
+            var size = 0.0
+            let query = f._elements.withUnsafeMutableBufferPointer { p in
+                LAPACKE_dgebrd_work(columnMajorLayout, lapackInt(m), lapackInt(n), p.baseAddress, lapackInt(m),
+                                    &d, &eFull, &tq, &tp, &size, -1)
+            }
+            checkArguments(query, "dgebrd")
+            let lwork = Swift.max(1, Int(size))
+            if workspace.reflectorWork.count < lwork { workspace.reflectorWork = [Double](repeating: 0, count: lwork) }
             let info = f._elements.withUnsafeMutableBufferPointer { p in
-                LAPACKE_dgebrd(columnMajorLayout, lapackInt(m), lapackInt(n), p.baseAddress, lapackInt(m), &d, &eFull, &tq, &tp)
+                workspace.reflectorWork.withUnsafeMutableBufferPointer { w in
+                    LAPACKE_dgebrd_work(columnMajorLayout, lapackInt(m), lapackInt(n), p.baseAddress, lapackInt(m),
+                                        &d, &eFull, &tq, &tp, w.baseAddress, lapackInt(w.count))
+                }
             }
             checkArguments(info, "dgebrd")
             e = Array(eFull.prefix(n - 1))
@@ -55,6 +87,7 @@ public struct BidiagonalDecomposition: Sendable {
         factors = f
         tauQ = tq
         tauP = tp
+        workspace.factors = f
     }
 
     /// `Qᵀ b` (m entries): its first n are the right-hand side of the bidiagonal problem, the rest
@@ -124,23 +157,46 @@ public struct BidiagonalDecomposition: Sendable {
     ///   and `vt` (n × n, rows V_B's).
     /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
     public func bidiagonalSVD() throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+        var workspace = BidiagonalWorkspace()
+        return try bidiagonalSVD(workspace: &workspace)
+    }
+
+    /// ``bidiagonalSVD()`` in `workspace`'s memory: LAPACK's work arrays (3n² + 4n doubles and 8n
+    /// integers) and the two n × n factors are kept there from call to call, so repeated SVDs of
+    /// one order (a least-squares step per iteration) touch the same pages instead of fresh ones.
+    /// The returned `u` and `vt` share the workspace's storage (copy-on-write): once they are
+    /// dropped, the next call writes in place; while they are alive, it allocates.
+    ///
+    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    public func bidiagonalSVD(workspace: inout BidiagonalWorkspace) throws(LinearAlgebraError)
+        -> (u: Matrix, singularValues: [Double], vt: Matrix)
+    {
         let n = columns
-        var u = Matrix(rows: n, columns: n), vt = Matrix(rows: n, columns: n)
-        guard n > 0 else { return (u, [], vt) }
+        if workspace.u.rows != n || workspace.u.columns != n { workspace.u = Matrix(rows: n, columns: n) }
+        if workspace.vt.rows != n || workspace.vt.columns != n { workspace.vt = Matrix(rows: n, columns: n) }
+        guard n > 0 else { return (workspace.u, [], workspace.vt) }
+        let lwork = 3 * n * n + 4 * n
+        if workspace.work.count < lwork { workspace.work = [Double](repeating: 0, count: lwork) }
+        if workspace.iwork.count < 8 * n { workspace.iwork = [LAPACKInt](repeating: 0, count: 8 * n) }
         var d = diagonal
         var e = superdiagonal + [0]
         // compq = "I": Q and IQ are not referenced.
         var q = [Double](repeating: 0, count: 1)
         var iq = [LAPACKInt](repeating: 0, count: 1)
-        let info = u._elements.withUnsafeMutableBufferPointer { up in
-            vt._elements.withUnsafeMutableBufferPointer { vp in
-                LAPACKE_dbdsdc(columnMajorLayout, CChar(UInt8(ascii: "U")), CChar(UInt8(ascii: "I")), lapackInt(n), &d, &e,
-                               up.baseAddress, lapackInt(n), vp.baseAddress, lapackInt(n), &q, &iq)
+        let info = workspace.u._elements.withUnsafeMutableBufferPointer { up in
+            workspace.vt._elements.withUnsafeMutableBufferPointer { vp in
+                workspace.work.withUnsafeMutableBufferPointer { w in
+                    workspace.iwork.withUnsafeMutableBufferPointer { iw in
+                        LAPACKE_dbdsdc_work(columnMajorLayout, CChar(UInt8(ascii: "U")), CChar(UInt8(ascii: "I")), lapackInt(n), &d, &e,
+                                            up.baseAddress, lapackInt(n), vp.baseAddress, lapackInt(n), &q, &iq,
+                                            w.baseAddress, iw.baseAddress)
+                    }
+                }
             }
         }
         checkArguments(info, "dbdsdc")
         if info > 0 { throw .noConvergence(operation: "bidiagonal singular value decomposition", info: Int(info)) }
-        return (u, d, vt)
+        return (workspace.u, d, workspace.vt)
     }
 
     /// `y = argmin ‖B y - c‖² + λ‖y‖²` for λ >= 0 (c: n entries), i.e. `(BᵀB + λI) y = Bᵀc`, by
@@ -239,4 +295,20 @@ func _hypotenuse(_ x: Double, _ z: Double) -> Double {
     if t == 0 || !t.isFinite { return t }
     let u = Swift.min(ax, az) / t
     return t * (1 + u * u).squareRoot()
+}
+
+/// Memory that ``BidiagonalDecomposition/init(_:workspace:)`` and
+/// ``BidiagonalDecomposition/bidiagonalSVD(workspace:)`` keep from call to call: the m × n factors,
+/// LAPACK's work arrays (`dgebrd`'s; `dbdsdc`'s 3n² + 4n doubles and 8n integers) and the two
+/// n × n factors U_B and V_Bᵀ, grown to the largest sizes seen. Empty until first used.
+public struct BidiagonalWorkspace: Sendable {
+    var factors = Matrix(rows: 0, columns: 0)
+    var reflectorWork: [Double] = []
+    var work: [Double] = []
+    var iwork: [LAPACKInt] = []
+    var u = Matrix(rows: 0, columns: 0)
+    var vt = Matrix(rows: 0, columns: 0)
+
+    /// An empty workspace.
+    public init() {}
 }

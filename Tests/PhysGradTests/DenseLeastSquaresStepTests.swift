@@ -24,6 +24,26 @@ struct LeastSquaresSVDShapeTests {
         return Matrix(rows: m, columns: n) { i, j in (0..<rank).reduce(0.0) { $0 + a[i, $1] * c[$1, j] } }
     }
 
+    @Test("one workspace across shapes, and kept while the previous result is alive, gives what fresh memory gives")
+    func workspaceReuse() throws {
+        let shapes = [(12, 7, 7), (30, 20, 20), (9, 4, 3), (30, 20, 20), (5, 5, 5), (40, 40, 40), (6, 2, 2)]
+        var workspace = BidiagonalWorkspace()
+        var previous: (svd: LeastSquaresSVD, v: [Double], w: [Double])? = nil
+        for (m, n, rank) in shapes {
+            let j = Self.matrix(m, n, rank: rank, seed: 7 * m + n)
+            let r = hashedValues(m, seed: 17)
+            let fresh = try LeastSquaresSVD(j, residual: r)
+            let reused = try LeastSquaresSVD(j, residual: r, workspace: &workspace)
+            #expect(reused.singularValues == fresh.singularValues && reused.c == fresh.c, "\(m)x\(n)")
+            let w = hashedValues(n, seed: 23)
+            let v = try fresh.v(w)
+            #expect(try reused.v(w) == v, "\(m)x\(n)")
+            // The result made before this one still maps with its own factors (copy-on-write).
+            if let previous { #expect(try previous.svd.v(previous.w) == previous.v) }
+            previous = (reused, v, w)
+        }
+    }
+
     @Test("truncated solutions and c against dgesdd",
           arguments: [(1, 1, 1), (5, 1, 1), (1, 5, 1), (6, 6, 6), (9, 4, 4), (4, 9, 4), (12, 7, 3), (7, 12, 3),
                       (10, 10, 4), (4, 3, 0), (3, 4, 0), (3, 0, 0), (0, 3, 0), (0, 0, 0), (1, 1, 0)])
@@ -44,7 +64,8 @@ struct LeastSquaresSVDShapeTests {
             let size = max(1, expected.map(abs).max() ?? 0)
             let worst = zip(x, expected).map { abs($0 - $1) }.max() ?? 0
             #expect(worst <= 1e-10 * size, "\(m)x\(n) rank \(rank) power \(power): \(worst)")
-            let (product, productRank) = try svdProduct(j, r, power: power, relativeTruncation: 1e-8)
+            var workspace = BidiagonalWorkspace()
+            let (product, productRank) = try svdProduct(j, r, power: power, relativeTruncation: 1e-8, workspace: &workspace)
             let worstProduct = zip(product, expected).map { abs($0 - $1) }.max() ?? 0
             #expect(productRank == rank && product.count == n && worstProduct <= 1e-10 * size)
         }

@@ -105,6 +105,8 @@ public struct GaussNewton: SteppingOptimizer {
         var bandedStorage = ShiftedBandedCholesky()
         /// The residual and loss at the point the last full step reached.
         var residual: (x: [Double], r: [Double], loss: Double)?
+        /// The memory of J's bidiagonal decomposition and B's SVD, reused from step to step (dense trust-region steps).
+        var bidiagonalWorkspace = BidiagonalWorkspace()
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -188,7 +190,7 @@ extension GaussNewton {
     ) throws(StepFailure) -> StepOutcome {
         let a = free.count == state.x.count ? jacobian : jacobian.selectingColumns(free)
         let svd: LeastSquaresSVD
-        do { svd = try LeastSquaresSVD(a, residual: r) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+        do { svd = try LeastSquaresSVD(a, residual: r, workspace: &state.bidiagonalWorkspace) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
         let sigma = svd.singularValues, c = svd.c
         let maximumRank = svd.rank(relativeTruncation: relativeTruncation)
         // reduction[q] = Σ_{i<q} c_i²: what the rank-q step removes from the linearized |r|².

@@ -44,6 +44,8 @@ public struct HalfInverseGradients: SteppingOptimizer {
         /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
+        /// The memory of J's bidiagonal decomposition and B's SVD, reused from step to step.
+        var bidiagonalWorkspace = BidiagonalWorkspace()
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -55,7 +57,8 @@ public struct HalfInverseGradients: SteppingOptimizer {
         let (_, loss) = try evaluator.modelAndLossInY(at: state.x, gradient: &state.gradient)
         try evaluator.checkDeadline()
         let jacobian = try evaluator.jacobian(at: state.x)
-        let (h, rank) = try svdProduct(jacobian, state.gradient, power: 0.5, relativeTruncation: relativeTruncation)
+        let (h, rank) = try svdProduct(jacobian, state.gradient, power: 0.5, relativeTruncation: relativeTruncation,
+                                       workspace: &state.bidiagonalWorkspace)
         report.solve = .svd(rank: rank, count: Swift.min(jacobian.rows, jacobian.columns))
         return try finishSVDStep(&state.x, direction: h.map { -$0 }, jacobian: jacobian, gradientInY: state.gradient,
                                  loss: loss, eta: eta, acceptance: acceptance, tolerances: tolerances, report: &report,

@@ -48,6 +48,8 @@ public struct InverseGradients: SteppingOptimizer {
         /// The current iterate.
         public var x: [Double]
         var gradient: [Double]
+        /// The memory of J's bidiagonal decomposition and B's SVD, reused from step to step.
+        var bidiagonalWorkspace = BidiagonalWorkspace()
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -63,7 +65,7 @@ public struct InverseGradients: SteppingOptimizer {
         report.yspaceSolve = ySolve.solve
         try evaluator.checkDeadline()
         let jacobian = try evaluator.jacobian(at: state.x)
-        let (d, rank) = try svdProduct(jacobian, dy, power: 1, relativeTruncation: relativeTruncation)
+        let (d, rank) = try svdProduct(jacobian, dy, power: 1, relativeTruncation: relativeTruncation, workspace: &state.bidiagonalWorkspace)
         report.solve = .svd(rank: rank, count: Swift.min(jacobian.rows, jacobian.columns))
         return try finishSVDStep(&state.x, direction: d, jacobian: jacobian, gradientInY: state.gradient, loss: loss,
                                  eta: eta, acceptance: acceptance, tolerances: tolerances, report: &report,
@@ -93,13 +95,13 @@ func svdMemory(_ problem: InverseProblem) -> Int {
 /// `V Σ^(-power) Uᵀ b` for the model Jacobian J, over the singular values above
 /// `relativeTruncation · σ_0` (``LeastSquaresSVD``: J's bidiagonal decomposition and B's SVD
 /// with the reflectors applied to b and to the result, or `dgesdd` for a J wider than tall).
-func svdProduct(_ jacobian: Matrix, _ b: [Double], power: Double, relativeTruncation: Double) throws(StepFailure)
-    -> (product: [Double], rank: Int)
+func svdProduct(_ jacobian: Matrix, _ b: [Double], power: Double, relativeTruncation: Double,
+                workspace: inout BidiagonalWorkspace) throws(StepFailure) -> (product: [Double], rank: Int)
 {
     guard jacobian.isFinite else { throw StepFailure(.nonFiniteValue("Jacobian")) }
     try requireFinite(b, "right-hand side")
     do {
-        let svd = try LeastSquaresSVD(jacobian, residual: b)
+        let svd = try LeastSquaresSVD(jacobian, residual: b, workspace: &workspace)
         let sigma = svd.singularValues, rank = svd.rank(relativeTruncation: relativeTruncation)
         var coefficients = [Double](repeating: 0, count: sigma.count)
         for i in 0..<rank { coefficients[i] = svd.c[i] / (power == 1 ? sigma[i] : _pow(sigma[i], power)) }

@@ -12,14 +12,22 @@ struct LeastSquaresSVD {
     let c: [Double]
     private let expand: ([Double]) throws(LinearAlgebraError) -> [Double]
 
-    /// The SVD of `a` applied to the residual `r`; `bidiagonal`, when given, is a's bidiagonal
-    /// decomposition already made.
+    /// The SVD of `a` applied to the residual `r` in memory of its own.
     init(_ a: Matrix, residual r: [Double], bidiagonal: BidiagonalDecomposition? = nil) throws(LinearAlgebraError) {
+        var workspace = BidiagonalWorkspace()
+        try self.init(a, residual: r, bidiagonal: bidiagonal, workspace: &workspace)
+    }
+
+    /// The SVD of `a` applied to the residual `r`; `bidiagonal`, when given, is a's bidiagonal
+    /// decomposition already made. The decomposition and B's SVD run in `workspace` (a method's state keeps one from
+    /// step to step; drop this value before the next step's, so that it is reused in place).
+    init(_ a: Matrix, residual r: [Double], bidiagonal: BidiagonalDecomposition? = nil,
+         workspace: inout BidiagonalWorkspace) throws(LinearAlgebraError) {
         var c = [Double](repeating: 0, count: Swift.min(a.rows, a.columns))
         if a.rows >= a.columns {
             let b: BidiagonalDecomposition
-            if let bidiagonal { b = bidiagonal } else { b = try BidiagonalDecomposition(a) }
-            let (ub, s, vtb) = try b.bidiagonalSVD()
+            if let bidiagonal { b = bidiagonal } else { b = try BidiagonalDecomposition(a, workspace: &workspace) }
+            let (ub, s, vtb) = try b.bidiagonalSVD(workspace: &workspace)
             let qtr = try b.qTransposed(r)
             try ub.multiply(Array(qtr.prefix(a.columns)), into: &c, transposed: true)
             singularValues = s

@@ -129,6 +129,8 @@ public struct LevenbergMarquardt: SteppingOptimizer {
         /// `true` when the last dense step found J short of full column rank: the next goes to the
         /// SVD at once instead of first computing the singular values alone to find out again.
         var denseRankDeficient = false
+        /// The memory of J's bidiagonal decomposition and B's SVD, reused from step to step (dense steps).
+        var bidiagonalWorkspace = BidiagonalWorkspace()
     }
 
     public func makeState(at x: [Double], evaluator: inout ProblemEvaluator) throws(StepFailure) -> State {
@@ -291,7 +293,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
     ) throws(StepFailure) -> StepOutcome {
         var bidiagonal: BidiagonalDecomposition?
         if jFree.rows >= jFree.columns, jFree.columns > 0 {
-            do { bidiagonal = try BidiagonalDecomposition(jFree) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
+            do { bidiagonal = try BidiagonalDecomposition(jFree, workspace: &state.bidiagonalWorkspace) } catch { throw StepFailure(.linearAlgebraFailure(error)) }
         }
         if !state.denseRankDeficient, let b = bidiagonal {
             let sigma: [Double], qtr: [Double]
@@ -308,7 +310,7 @@ public struct LevenbergMarquardt: SteppingOptimizer {
             }
         }
         let svd: LeastSquaresSVD
-        do { svd = try LeastSquaresSVD(jFree, residual: state.residual, bidiagonal: bidiagonal) } catch {
+        do { svd = try LeastSquaresSVD(jFree, residual: state.residual, bidiagonal: bidiagonal, workspace: &state.bidiagonalWorkspace) } catch {
             throw StepFailure(.linearAlgebraFailure(error))
         }
         return try svdDiscrepancyStep(&state, jacobian: jacobian, svd: svd, free: free, region: region, evaluator: &evaluator)
