@@ -27,15 +27,26 @@ public enum CheckpointSchedule: Sendable, Hashable {
         case .storeAll: return Swift.max(0, steps - 1)
         case .binomial(let s): return Swift.max(0, Swift.min(s, steps - 1))
         case .automatic:
-            var s = 0
-            while s * s < steps { s += 1 }
-            return Swift.min(2 * s, Swift.max(0, steps - 1))
+            guard steps > 1 else { return 0 }
+            // ceil(sqrt(T)) from the floating-point root, corrected to the exact integer (a square
+            // that overflows is larger than any T).
+            var s = Int(Double(steps).squareRoot())
+            func below(_ r: Int) -> Bool {
+                let (square, overflow) = r.multipliedReportingOverflow(by: r)
+                return !overflow && square < steps
+            }
+            while below(s) { s += 1 }
+            while s > 1 && !below(s - 1) { s -= 1 }
+            return Swift.min(2 * s, steps - 1)
         }
     }
 
-    /// Bytes a loop keeps besides its tapes: `(snapshots + 1)` states of `stateCount` elements of `Base`.
+    /// Bytes a loop keeps besides its tapes: `(snapshots + 1)` states of `stateCount` elements of
+    /// `Base` (`Int.max` when that does not fit in an `Int`).
     public func stateBytes<Base>(steps: Int, stateCount: Int, element: Base.Type) -> Int {
-        (snapshots(forSteps: steps) + 1) * stateCount * MemoryLayout<Base>.stride
+        let (states, o1) = (snapshots(forSteps: steps) + 1).multipliedReportingOverflow(by: Swift.max(0, stateCount))
+        let (bytes, o2) = states.multipliedReportingOverflow(by: MemoryLayout<Base>.stride)
+        return o1 || o2 ? Int.max : bytes
     }
 
     /// C(s + r, s), saturating.

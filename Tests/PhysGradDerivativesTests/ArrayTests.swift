@@ -411,6 +411,18 @@ struct CheckpointTests {
         #expect(tape.loopStepEvaluations <= 3 * steps, "T=\(steps): \(tape.loopStepEvaluations) step evaluations")
     }
 
+    @Test("the automatic schedule's snapshot count and the state bytes do not overflow for step counts near Int.max")
+    func hugeStepCounts() {
+        // ceil(sqrt(T)) by hand: 10^18 = (10^9)², 3037000499² < Int.max < 3037000500².
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: 1_000_000_000_000_000_000) == 2_000_000_000)
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: 1_000_000_000_000_000_001) == 2_000_000_002)
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: 999_999_999_999_999_999) == 2_000_000_000)
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: Int.max) == 6_074_001_000)
+        #expect(CheckpointSchedule.storeAll.stateBytes(steps: Int.max, stateCount: 1000, element: Double.self) == Int.max)
+        #expect(CheckpointSchedule.automatic.stateBytes(steps: Int.max, stateCount: 1000, element: Double.self)
+                == 6_074_001_001 * 8000)
+    }
+
     func binomial(_ a: Int, _ b: Int) -> Int {
         var r = 1.0
         for k in 0..<b { r = r * Double(a - k) / Double(k + 1) }
