@@ -178,8 +178,21 @@ public struct BandedMatrix: Sendable, Hashable {
                         let lo = Swift.max(jLow, c - upper), hi = Swift.min(jHigh, c + lower + 1)
                         var s = 0.0
                         if lo < hi {
+                            // Four lanes of partial sums: a plain sum is one dependent add per row.
                             let ac = a + (upper - c + c * ld)
-                            for i in lo..<hi { s += aj[i] * ac[i] }
+                            var lanes = SIMD4<Double>()
+                            var i = lo
+                            let x = UnsafeRawPointer(aj), y = UnsafeRawPointer(ac)
+                            while i &+ 4 <= hi {
+                                lanes += x.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+                                    * y.loadUnaligned(fromByteOffset: i &* 8, as: SIMD4<Double>.self)
+                                i &+= 4
+                            }
+                            s = lanes.sum()
+                            while i < hi {
+                                s += aj[i] * ac[i]
+                                i &+= 1
+                            }
                         }
                         column[c - j] = s
                     }
