@@ -35,17 +35,24 @@ extension LBFGSBSolver {
     /// a wide margin (the central-difference error is about 1e-10 relative) and flags
     /// sign errors, missing factors and wrong components.
     ///
-    /// - Throws: ``LBFGSBError/emptyProblem`` for an empty `x`, and
+    /// A point outside the box is projected onto it first (as a run's start is); ``GradientCheck/x``
+    /// is the point checked.
+    ///
+    /// - Throws: ``LBFGSBError/emptyProblem`` for an empty `x`,
     ///   ``LBFGSBError/dimensionMismatch(name:expected:actual:)`` when `lower` or `upper` does not have one
-    ///   entry per component of `x`.
+    ///   entry per component of `x`, ``LBFGSBError/invalidBound(index:lower:upper:)`` and
+    ///   ``LBFGSBError/infeasibleBounds(index:lower:upper:)`` as ``init(dimension:lower:upper:options:)``,
+    ///   and ``LBFGSBError/nonFiniteStart(index:value:)`` for a non-finite component of `x`.
     public static func checkGradient(
         at x: [Double], lower: [Double]? = nil, upper: [Double]? = nil, tolerance: Double = 1e-4,
         objective: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double
     ) throws(LBFGSBError) -> GradientCheck {
         let n = x.count
         if n == 0 { throw .emptyProblem }
-        if let lower, lower.count != n { throw .dimensionMismatch(name: "lower", expected: n, actual: lower.count) }
-        if let upper, upper.count != n { throw .dimensionMismatch(name: "upper", expected: n, actual: upper.count) }
+        try validateBounds(lower: lower, upper: upper, dimension: n)
+        for i in 0..<n where !x[i].isFinite { throw .nonFiniteStart(index: i, value: x[i]) }
+        // The point checked is x projected onto the box, as a run's start would be.
+        let x = (0..<n).map { i in Swift.min(Swift.max(x[i], lower?[i] ?? -.infinity), upper?[i] ?? .infinity) }
         var point = x
         var g = [Double](repeating: 0, count: n)
         var scratch = [Double](repeating: 0, count: n)

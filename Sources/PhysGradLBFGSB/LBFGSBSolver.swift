@@ -58,6 +58,15 @@ public struct LBFGSBSolver: Sendable {
             throw .dimensionTooLarge(dimension: dimension, limit: Self.maximumDimension)
         }
         try Self.validate(options, dimension: dimension)
+        try Self.validateBounds(lower: lower, upper: upper, dimension: dimension)
+        self.dimension = dimension
+        self.options = options
+        box = Box(dimension: dimension, lower: lower, upper: upper)
+    }
+
+    /// Throws unless `lower` and `upper` (when given) have `dimension` entries, none NaN, no lower bound
+    /// `+infinity`, no upper bound `-infinity`, and `lower <= upper`.
+    static func validateBounds(lower: [Double]?, upper: [Double]?, dimension: Int) throws(LBFGSBError) {
         if let lower, lower.count != dimension {
             throw .dimensionMismatch(name: "lower", expected: dimension, actual: lower.count)
         }
@@ -71,9 +80,6 @@ public struct LBFGSBSolver: Sendable {
             }
             if a > b { throw .infeasibleBounds(index: i, lower: a, upper: b) }
         }
-        self.dimension = dimension
-        self.options = options
-        box = Box(dimension: dimension, lower: lower, upper: upper)
     }
 
     /// Bounds given as `(lower, upper)` pairs, SciPy style (`nil` for no bound).

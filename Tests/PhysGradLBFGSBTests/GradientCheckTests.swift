@@ -38,6 +38,34 @@ struct GradientCheckTests {
         #expect(outside == 0 && check.passed)
     }
 
+    @Test("a point outside the box is checked at its projection, with every evaluation inside")
+    func outsideTheBox() throws {
+        var outside = 0
+        // x = (5, -4) outside [1, 3] × [0, 2]: checked at (3, 0), where the gradient is (6, 0).
+        let check = try LBFGSBSolver.checkGradient(at: [5, -4], lower: [1, 0], upper: [3, 2]) { x, g in
+            if x[0] < 1 || x[0] > 3 || x[1] < 0 || x[1] > 2 { outside += 1 }
+            g[0] = 2 * x[0]
+            g[1] = 3 * x[1] * x[1]
+            return x[0] * x[0] + x[1] * x[1] * x[1]
+        }
+        #expect(check.x == [3, 0])
+        #expect(outside == 0 && check.passed, "\(check)")
+        #expect(abs(check.estimate[0] - 6) <= 1e-4)
+    }
+
+    @Test("invalid bounds and a non-finite point are typed errors")
+    func invalidInput() {
+        let f: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double = { x, g in
+            g[0] = 2 * x[0]
+            return x[0] * x[0]
+        }
+        #expect(throws: LBFGSBError.infeasibleBounds(index: 0, lower: 2, upper: 1)) {
+            try LBFGSBSolver.checkGradient(at: [0], lower: [2], upper: [1], objective: f)
+        }
+        #expect(throws: LBFGSBError.self) { try LBFGSBSolver.checkGradient(at: [0], lower: [.nan], objective: f) }
+        #expect(throws: LBFGSBError.self) { try LBFGSBSolver.checkGradient(at: [.infinity], objective: f) }
+    }
+
     @Test("a NaN gradient fails the check")
     func nanGradient() throws {
         let check = try LBFGSBSolver.checkGradient(at: [0.5]) { x, g in
