@@ -36,7 +36,7 @@ extension DenseNetwork {
                     switch activations[l] {
                     case .linear: break
                     case .tanh: VectorTanh.apply(z, count: n * count)
-                    case .relu: for e in 0..<(n * count) where !(z[e] > 0) { z[e] = 0 }
+                    case .relu: for e in 0..<(n * count) where z[e] < 0 { z[e] = 0 }  // NaN stays NaN
                     }
                 }
                 if let output {
