@@ -37,9 +37,15 @@ public struct TrainingBatch: Sendable {
     /// The batch's loss per data point at the parameters before the update.
     public internal(set) var loss = Double.nan
     var workspace: NetworkWorkspace
+    /// The widths of the network the buffers were made for.
+    let networkWidths: [Int]
 
     /// Buffers for batches of up to `capacity` samples of `problem`, for `network`, with room for
     /// `jacobianRows` rows of the stacked parameter Jacobian.
+    ///
+    /// - Precondition: `capacity >= 1`, `jacobianRows >= 0`, `network` the problem's network, and
+    ///   ``bytes(problem:capacity:jacobianRows:gram:)`` within memory (``Trainer`` checks the batch
+    ///   size, `1 ... min(Trainer.maximumBatchSize, N)`).
     public init(problem: LearningProblem, network: DenseNetwork, capacity: Int, jacobianRows: Int = 0, gram: Bool = false) {
         physics = problem.physics
         self.capacity = capacity
@@ -57,6 +63,27 @@ public struct TrainingBatch: Sendable {
         controlCotangent = controls
         gradient = [Double](repeating: 0, count: network.parameterCount)
         workspace = NetworkWorkspace(for: network, capacity: capacity, jacobianRows: jacobianRows, gram: gram)
+        networkWidths = network.widths
+    }
+
+    /// Throws unless a batch is loaded and the buffers fit `network` and an update that needs
+    /// `jacobianRowsPerSample` rows per sample (with `gram`, the Gram scratch) for at most
+    /// `maximumCount` samples: the checks that spare the updates the passes' preconditions.
+    func check(for method: String, network: DenseNetwork, jacobianRowsPerSample: Int = 0, gram: Bool = false,
+               maximumCount: Int = .max) throws(TrainingError) {
+        guard count >= 1 else { throw .invalidSetting(name: "\(method) batch", value: "empty", reason: "load samples first") }
+        guard count <= maximumCount else {
+            throw .invalidSetting(name: "\(method) batch", value: "\(count) samples", reason: "the method's batch size is \(maximumCount)")
+        }
+        guard network.widths == networkWidths, network.parameters.count == network.parameterCount,
+              gradient.count == network.parameterCount else {
+            throw .invalidSetting(name: "\(method) batch", value: "for network \(networkWidths)",
+                                  reason: "the network \(network.widths) with \(network.parameters.count) parameters is not the one the batch was made for")
+        }
+        guard count * jacobianRowsPerSample <= workspace.jacobianRows, !gram || jacobianRowsPerSample == 0 || workspace.supportsGram else {
+            throw .invalidSetting(name: "\(method) batch", value: "\(workspace.jacobianRows) Jacobian rows\(gram && !workspace.supportsGram ? ", no Gram scratch" : "")",
+                                  reason: "the update needs \(count * jacobianRowsPerSample)\(gram ? " with the Gram scratch" : ""): make the batch with init(problem:network:method:)")
+        }
     }
 
     /// The buffers for `method`'s batches on `problem`.
@@ -77,7 +104,8 @@ public struct TrainingBatch: Sendable {
 
     /// Loads samples `order[start ..< start + count]` of `data` as the current batch.
     ///
-    /// - Precondition: `1 <= count <= capacity`, the indices within the data set.
+    /// - Precondition: `1 <= count <= capacity`, the indices within the data set, `data` the
+    ///   problem's data set (the widths the batch was made for).
     public mutating func load(_ data: TrainingData, order: [Int], start: Int, count: Int) {
         precondition(count >= 1 && count <= capacity)
         self.count = count

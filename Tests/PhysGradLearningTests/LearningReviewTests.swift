@@ -1,0 +1,73 @@
+// Review tests: partial batches and foreign batches in the updates, the Trainer's checks of
+// what it is handed (custom methods, problems changed after their initializer, networks whose
+// parameters were assigned directly), sizes that overflowed, the record schedule's ceiling and
+// Adam with eps = 0. Expected values come from analytic math or from an explicit SVD of the
+// derivatives module's Jacobian, as in UpdateTests.
+import Foundation
+import PhysGradDerivatives
+import PhysGradLearning
+import PhysGradLinearAlgebra
+import PhysGradNetworks
+import PhysGradRandom
+import Testing
+
+@Suite("Learning review")
+struct LearningReviewTests {
+    @Test("HIG on a batch holding fewer samples than its batch size: the explicit SVD step of those samples, both solvers")
+    func higPartialBatch() throws {
+        let problem = try smallOscillatorProblem()
+        let network = problem.makeNetwork(seed: 5)
+        let b = 4
+        let inputs = firstSamples(problem, b)
+        let model = StackedOscillatorModel(network: network, physics: .book, inputs: inputs)
+        let j = Derivatives.jacobian(of: model, at: network.parameters, mode: .forward)
+        let y = model(network.parameters)
+        let g = zip(y, inputs.flatMap { $0 }).map { 2 * ($0 - $1) / Double(b) }
+        let svd = try SingularValueDecomposition(j)
+        let tau = 1e-6
+        var delta = [Double](repeating: 0, count: network.parameterCount)
+        for s in 0..<svd.singularValues.count where svd.singularValues[s] > tau * svd.singularValues[0] {
+            let coefficient = (0..<j.rows).reduce(0.0) { $0 + svd.u[$1, s] * g[$1] } / svd.singularValues[s].squareRoot()
+            for p in 0..<delta.count { delta[p] -= 0.5 * coefficient * svd.vt[s, p] }
+        }
+        for solver in HalfInverseTraining.Solver.allCases {
+            // Batch size 8, the last batch of an epoch holding 4.
+            let method = HalfInverseTraining(learningRate: 0.5, batchSize: 8, relativeTruncation: tau, solver: solver)
+            var net = network
+            var state = method.makeState(for: net, problem: problem)
+            var batch = TrainingBatch(problem: problem, network: net, method: method)
+            batch.load(problem.data, order: Array(0..<problem.data.count), start: 0, count: b)
+            let report = try method.update(&state, network: &net, batch: &batch)
+            #expect(report.rank == 16, "\(solver)")
+            let step = zip(net.parameters, network.parameters).map { $0 - $1 }
+            #expect(scaledError(step, delta) <= 1e-9 * Swift.max(1, delta.map(abs).max()!), "\(solver)")
+        }
+    }
+
+    @Test("updates on a batch that was not made for the method are typed errors, not traps")
+    func foreignBatch() throws {
+        let problem = try smallOscillatorProblem()
+        let network = problem.makeNetwork(seed: 5)
+        for solver in HalfInverseTraining.Solver.allCases {
+            let method = HalfInverseTraining(batchSize: 4, solver: solver)
+            var net = network
+            var state = method.makeState(for: net, problem: problem)
+            // No Jacobian rows.
+            var plain = TrainingBatch(problem: problem, network: net, capacity: 4)
+            plain.load(problem.data, order: Array(0..<64), start: 0, count: 4)
+            #expect(throws: TrainingError.self) { try method.update(&state, network: &net, batch: &plain) }
+            // More samples than the method's batch size.
+            var large = TrainingBatch(problem: problem, network: net, capacity: 8, jacobianRows: 8 * 4, gram: true)
+            large.load(problem.data, order: Array(0..<64), start: 0, count: 8)
+            #expect(throws: TrainingError.self) { try method.update(&state, network: &net, batch: &large) }
+            #expect(net.parameters == network.parameters)
+        }
+        // A batch made for another network.
+        let other = try DenseNetwork(widths: [4, 5, 24], hidden: .tanh, output: .linear)
+        var batch = TrainingBatch(problem: problem, network: other, capacity: 4)
+        batch.load(problem.data, order: Array(0..<64), start: 0, count: 4)
+        var net = network
+        var adam = AdamTraining(batchSize: 4).makeState(for: net, problem: problem)
+        #expect(throws: TrainingError.self) { try AdamTraining(batchSize: 4).update(&adam, network: &net, batch: &batch) }
+    }
+}
