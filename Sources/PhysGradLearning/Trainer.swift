@@ -164,7 +164,10 @@ public enum Trainer {
     ///   - options: the time budget, an epoch limit and the shuffling.
     ///   - progress: called with every record as it is made (the first is the initial loss);
     ///     return `false` to stop the run.
-    /// - Throws: ``TrainingError`` for invalid settings or options, before anything runs. What
+    /// - Throws: ``TrainingError`` for invalid settings or options (a batch size outside
+    ///   `1 ... min(maximumBatchSize, N)` even when the method does not check it, a problem
+    ///   whose parts no longer fit together, a network with the wrong number of parameters or a
+    ///   non-finite one), before anything runs. What
     ///   goes wrong during the run (a non-finite value, a failed decomposition) ends it with a
     ///   ``TrainingTermination`` in the result, which keeps the curve so far.
     public static func train<M: TrainingMethod>(
@@ -172,9 +175,21 @@ public enum Trainer {
         progress: (TrainingRecord) -> Bool = { _ in true }
     ) throws(TrainingError) -> TrainingResult {
         try options.validate()
+        // The problem's parts are public variables: check that they still fit together.
+        try LearningProblem.checkConsistency(name: problem.name, physics: problem.physics, widths: problem.widths,
+                                             activations: problem.activations, data: problem.data)
+        // A user's method may not check its batch size; the buffers below need 1 ... N.
+        try method.validateBatchSize(for: problem)
         try method.validate(for: problem)
         guard network.widths == problem.widths, network.activations == problem.activations else {
             throw .invalidSetting(name: "network", value: "\(network.widths)", reason: "is not the problem's network \(problem.widths)")
+        }
+        guard network.parameters.count == problem.parameterCount else {
+            throw .invalidSetting(name: "network parameters", value: "\(network.parameters.count) numbers",
+                                  reason: "the network \(problem.widths) has \(problem.parameterCount)")
+        }
+        if let i = network.parameters.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidSetting(name: "network parameter \(i)", value: "\(network.parameters[i])", reason: "must be finite")
         }
         var net = network
         var state = method.makeState(for: net, problem: problem)

@@ -11,6 +11,24 @@ import PhysGradNetworks
 import PhysGradRandom
 import Testing
 
+/// Plain GD behind a method that validates nothing: what a user's own method may look like.
+struct UncheckedMethod: TrainingMethod {
+    var batchSize: Int
+    var name: String { "unchecked" }
+    var settings: [(name: String, value: SettingValue)] { [] }
+    func validate(for problem: LearningProblem) throws(TrainingError) {}
+    func workingMemory(for problem: LearningProblem) -> Double { 0 }
+    func makeState(for network: DenseNetwork, problem: LearningProblem) -> Void {}
+    func update(_ state: inout Void, network: inout DenseNetwork, batch: inout TrainingBatch) throws(TrainingError) -> UpdateReport {
+        batch.forwardNetwork(network)
+        batch.evaluatePhysics()
+        batch.pullBackLoss()
+        batch.backward(network)
+        for i in network.parameters.indices { network.parameters[i] -= 0.01 * batch.gradient[i] }
+        return UpdateReport()
+    }
+}
+
 @Suite("Learning review")
 struct LearningReviewTests {
     @Test("HIG on a batch holding fewer samples than its batch size: the explicit SVD step of those samples, both solvers")
@@ -69,5 +87,35 @@ struct LearningReviewTests {
         var net = network
         var adam = AdamTraining(batchSize: 4).makeState(for: net, problem: problem)
         #expect(throws: TrainingError.self) { try AdamTraining(batchSize: 4).update(&adam, network: &net, batch: &batch) }
+    }
+
+    @Test("the Trainer checks a method's batch size itself: a custom method that validates nothing gets a typed error")
+    func customMethodBatchSize() throws {
+        let problem = try tinyProblem(RotatedSine(xi: 1, angle: 0.3), dataSeed: 4)
+        let net = problem.makeNetwork(seed: 1)
+        for b in [0, -1, 11, Trainer.maximumBatchSize + 1] {
+            #expect(throws: TrainingError.self) { try Trainer.train(problem, method: UncheckedMethod(batchSize: b), from: net) }
+        }
+        let r = try Trainer.train(problem, method: UncheckedMethod(batchSize: 10), from: net, options: TrainingOptions(epochs: 2))
+        #expect(r.updates == 2)
+    }
+
+    @Test("the Trainer re-checks a problem whose public parts were changed after its initializer, and the network's parameters")
+    func changedProblem() throws {
+        let problem = try tinyProblem(RotatedSine(xi: 1, angle: 0.3), dataSeed: 4)
+        let net = problem.makeNetwork(seed: 1)
+        var wider = problem
+        wider.data = try TrainingData(count: 10, inputWidth: 3, conditionWidth: 0, targetWidth: 2,
+                                      inputs: [Double](repeating: 0.5, count: 30), conditions: [], targets: [Double](repeating: 0.5, count: 20))
+        #expect(throws: TrainingError.self) { try Trainer.train(wider, method: AdamTraining(batchSize: 5), from: net) }
+        var otherPhysics = problem
+        otherPhysics.physics = CoupledOscillators.book
+        #expect(throws: TrainingError.self) { try Trainer.train(otherPhysics, method: AdamTraining(batchSize: 5), from: net) }
+        var short = net
+        short.parameters = [1, 2, 3]
+        #expect(throws: TrainingError.self) { try Trainer.train(problem, method: AdamTraining(batchSize: 5), from: short) }
+        var nan = net
+        nan.parameters[0] = .nan
+        #expect(throws: TrainingError.self) { try Trainer.train(problem, method: AdamTraining(batchSize: 5), from: nan) }
     }
 }
