@@ -118,4 +118,13 @@ struct LearningReviewTests {
         nan.parameters[0] = .nan
         #expect(throws: TrainingError.self) { try Trainer.train(problem, method: AdamTraining(batchSize: 5), from: nan) }
     }
+
+    @Test("TrainingData: widths whose product with the count overflows are typed errors; bytes never traps")
+    func dataSizes() {
+        #expect(throws: TrainingError.self) {
+            try TrainingData(count: 4, inputWidth: Int.max / 2, conditionWidth: 0, targetWidth: 0, inputs: [], conditions: [], targets: [])
+        }
+        let b = TrainingData.bytes(count: 2, inputWidth: Int.max, conditionWidth: Int.max, targetWidth: 1)
+        #expect(b >= 8 * 2 * 2 * Double(Int.max))
+    }
 }
