@@ -133,11 +133,11 @@ public enum Trainer {
     static let evaluationChunk = 512
 
     /// `true` for the epochs after which the loss is recorded: every epoch up to 100, then every
-    /// 10th up to 1000, every 100th up to 10⁴, and so on (about 900 points per decade), so that a
-    /// curve stays small however long the run.
+    /// 10th up to 1000, every 100th up to 10⁴, and so on (90 points per decade), so that a
+    /// curve stays small however long the run (past 10¹⁸, every 10¹⁶th).
     public static func recordsEpoch(_ epoch: Int) -> Bool {
         var stride = 1, limit = 100
-        while epoch > limit {
+        while epoch > limit && limit <= Int.max / 10 {
             stride *= 10
             limit *= 10
         }

@@ -127,4 +127,11 @@ struct LearningReviewTests {
         let b = TrainingData.bytes(count: 2, inputWidth: Int.max, conditionWidth: Int.max, targetWidth: 1)
         #expect(b >= 8 * 2 * 2 * Double(Int.max))
     }
+
+    @Test("recordsEpoch: no overflow for the largest epochs; 90 points per decade past 100")
+    func recordSchedule() {
+        #expect(!Trainer.recordsEpoch(Int.max))
+        #expect(Trainer.recordsEpoch(9_000_000_000_000_000_000))
+        #expect((10_001...100_000).filter(Trainer.recordsEpoch).count == 90)
+    }
 }
