@@ -134,4 +134,18 @@ struct LearningReviewTests {
         #expect(Trainer.recordsEpoch(9_000_000_000_000_000_000))
         #expect((10_001...100_000).filter(Trainer.recordsEpoch).count == 90)
     }
+
+    @Test("Adam with eps = 0: a zero gradient component leaves its parameter alone (no 0/0); the others take η sign(g)")
+    func adamZeroEps() throws {
+        let rule = AdamRule(learningRate: 0.1, eps: 0)
+        try rule.validate()
+        var theta = [1.0, 2.0, 3.0]
+        var state = AdamRule.State(count: 3)
+        // Step 1: m̂ = g, v̂ = g², so the step is -η g/|g|.
+        rule.apply([0, 3, -0.5], to: &theta, state: &state)
+        #expect(theta[0] == 1)
+        #expect(abs(theta[1] - 1.9) <= 1e-15 && abs(theta[2] - 3.1) <= 1e-15)
+        rule.apply([0, 3, -0.5], to: &theta, state: &state)
+        #expect(theta[0] == 1 && theta.allSatisfy(\.isFinite))
+    }
 }
