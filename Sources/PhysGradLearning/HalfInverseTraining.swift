@@ -76,9 +76,9 @@ public struct HalfInverseTraining: TrainingMethod {
 
     /// With `m = B k` rows and `P` parameters: ``Solver/svd`` keeps J, its copy in the SVD, `Vᵀ`
     /// and `U`, about `8 (2 m P + min(m, P) (P + m) + 3 min(m, P)²)` bytes with LAPACK's
-    /// workspace; ``Solver/gram`` keeps G and its eigenvectors, about `8 (3 m² + m k n)` bytes.
+    /// workspace; ``Solver/gram`` keeps G and its eigenvectors, about `8 (3 m² + m n)` bytes.
     public func workingMemory(for problem: LearningProblem) -> Double {
-        let m = Double(batchSize * problem.physics.outputCount), p = Double(problem.parameterCount)
+        let m = Double(batchSize) * Double(problem.physics.outputCount), p = Double(problem.parameterCount)
         let r = Swift.min(m, p), n = Double(problem.physics.controlCount), k = Double(problem.physics.outputCount)
         switch solver {
         case .svd: return 8 * (2 * m * p + r * (p + m) + 3 * r * r + m * k * n + 4 * m + p)
@@ -89,10 +89,10 @@ public struct HalfInverseTraining: TrainingMethod {
     /// The first-order work, plus for ``Solver/gram`` the Gram matrix (`2 m² Σ n_l`) and its
     /// eigendecomposition (`9 m³`), for ``Solver/svd`` J (`m P`) and its SVD (`6 m P min(m, P)`).
     public func flopsPerUpdate(for problem: LearningProblem) -> Double {
-        let m = Double(batchSize * problem.physics.outputCount), p = Double(problem.parameterCount)
-        let base = Double(batchSize) * (6 * p + 40 * Double(problem.physics.outputCount * problem.physics.controlCount))
+        let m = Double(batchSize) * Double(problem.physics.outputCount), p = Double(problem.parameterCount)
+        let base = Double(batchSize) * (6 * p + 40 * Double(problem.physics.outputCount) * Double(problem.physics.controlCount))
         switch solver {
-        case .gram: return base + 2 * m * m * Double(problem.widths.dropFirst().reduce(0, +)) + 9 * m * m * m
+        case .gram: return base + 2 * m * m * problem.widths.dropFirst().reduce(0.0) { $0 + Double($1) } + 9 * m * m * m
         case .svd: return base + m * p + 6 * m * p * Swift.min(m, p)
         }
     }

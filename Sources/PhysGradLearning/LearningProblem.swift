@@ -57,9 +57,13 @@ public struct LearningProblem: Sendable {
         return net
     }
 
-    /// The number of parameters of the problem's network.
+    /// The number of parameters of the problem's network (`Int.max` when widths assigned after
+    /// the initializer make it overflow).
     public var parameterCount: Int {
-        zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.1 * ($1.0 + 1) }
+        zip(widths, widths.dropFirst()).reduce(0) { total, pair in
+            let (sum, overflow) = total.addingReportingOverflow(saturatingProduct(pair.1, pair.0 &+ 1))
+            return overflow ? .max : sum
+        }
     }
 }
 

@@ -145,11 +145,12 @@ public enum Trainer {
     }
 
     /// The bytes a run keeps: the batch buffers, the method's own, the evaluation's and the
-    /// network's.
+    /// network's. An estimate made before anything is checked or allocated: it does not trap
+    /// for any sizes (products that overflow `Int` count as `Int.max`).
     public static func estimatedBytes(problem: LearningProblem, method: some TrainingMethod) -> Double {
         let needs = method.batchNeeds(for: problem)
         return TrainingBatch.bytes(problem: problem, capacity: method.batchSize,
-                                   jacobianRows: method.batchSize * needs.jacobianRowsPerSample, gram: needs.gram)
+                                   jacobianRows: saturatingProduct(method.batchSize, needs.jacobianRowsPerSample), gram: needs.gram)
             + method.workingMemory(for: problem)
             + TrainingBatch.bytes(problem: problem, capacity: Swift.min(evaluationChunk, problem.data.count))
             + 8 * Double(problem.parameterCount)

@@ -1,5 +1,11 @@
 import PhysGradNetworks
 
+/// `a · b`, or `Int.max` when the product overflows (for sizes that are only estimated).
+func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+    let (p, overflow) = a.multipliedReportingOverflow(by: b)
+    return overflow ? .max : p
+}
+
 /// One mini-batch and the buffers its update works in, reused from batch to batch (made once
 /// per run, sized for the method's batch size; nothing is allocated per update).
 ///
@@ -97,7 +103,7 @@ public struct TrainingBatch: Sendable {
     public static func bytes(problem: LearningProblem, capacity: Int, jacobianRows: Int = 0, gram: Bool = false) -> Double {
         let n = Double(problem.physics.controlCount), k = Double(problem.physics.outputCount)
         let d = problem.data
-        let perSample = Double(d.inputWidth + d.conditionWidth) + 4 * k + 2 * n + k * n
+        let perSample = Double(d.inputWidth) + Double(d.conditionWidth) + 4 * k + 2 * n + k * n
         return 8 * Double(capacity) * perSample + 8 * Double(problem.parameterCount)
             + NetworkWorkspace.bytes(widths: problem.widths, capacity: capacity, jacobianRows: jacobianRows, gram: gram)
     }

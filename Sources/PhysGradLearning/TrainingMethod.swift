@@ -79,7 +79,7 @@ extension TrainingMethod {
     /// pullback (`40 k n` per sample, generous for the built-in models).
     public func flopsPerUpdate(for problem: LearningProblem) -> Double {
         Double(batchSize) * (6 * Double(problem.parameterCount)
-                             + 40 * Double(problem.physics.outputCount * problem.physics.controlCount))
+                             + 40 * Double(problem.physics.outputCount) * Double(problem.physics.controlCount))
     }
 
     public func batchNeeds(for problem: LearningProblem) -> BatchNeeds { BatchNeeds() }

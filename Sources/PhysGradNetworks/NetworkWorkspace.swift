@@ -70,7 +70,7 @@ public struct NetworkWorkspace: Sendable {
     public static func bytes(widths: [Int], capacity: Int, jacobianRows: Int = 0, gram: Bool = false) -> Double {
         let widest = Double(widths.max() ?? 0)
         let r = Double(jacobianRows), c = Double(capacity)
-        return 8 * c * (Double(widths.reduce(0, +)) + 2 * widest) + 24 * r * widest + (gram && jacobianRows > 0 ? 8 * (r * r + c * c) : 0)
+        return 8 * c * (widths.reduce(0.0) { $0 + Double($1) } + 2 * widest) + 24 * r * widest + (gram && jacobianRows > 0 ? 8 * (r * r + c * c) : 0)
     }
 
     /// The network's outputs of the last forward pass: `n_L × lastCount` numbers, sample i's

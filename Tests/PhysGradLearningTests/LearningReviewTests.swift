@@ -149,3 +149,23 @@ struct LearningReviewTests {
         #expect(theta[0] == 1 && theta.allSatisfy(\.isFinite))
     }
 }
+
+@Suite("Learning review: estimates")
+struct LearningEstimateReviewTests {
+    @Test("cost estimates never trap: a batch size of Int.max gives huge numbers, not an overflow")
+    func estimatesSaturate() throws {
+        let problem = try smallOscillatorProblem()
+        // m = B k rows: the Gram solver keeps 3 m² doubles, at least 24 (B k)².
+        let huge = Double(Int.max) * 24
+        for solver in HalfInverseTraining.Solver.allCases {
+            let method = HalfInverseTraining(batchSize: Int.max, solver: solver)
+            #expect(method.workingMemory(for: problem) >= 8 * huge)
+            #expect(method.flopsPerUpdate(for: problem) >= huge)
+            #expect(Trainer.estimatedBytes(problem: problem, method: method) >= 8 * huge)
+        }
+        #expect(NetworkWorkspace.bytes(widths: [Int.max, Int.max], capacity: 1) >= 16 * Double(Int.max))
+        var wide = problem
+        wide.widths = [4, Int.max, 24]
+        #expect(wide.parameterCount == Int.max)
+    }
+}
