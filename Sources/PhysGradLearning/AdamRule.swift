@@ -44,9 +44,13 @@ public struct AdamRule: Sendable, Hashable {
         guard eps.isFinite && eps >= 0 else { throw .invalidSetting(name: "eps", value: "\(eps)", reason: "must be finite and >= 0") }
     }
 
-    /// One step with gradient `g` on `theta`.
+    /// One step with gradient `g` on `theta`. A component whose denominator `sqrt(v̂) + eps` is
+    /// zero (eps = 0 and only zero gradients so far, or gradients whose squares underflow) is
+    /// left where it is: the rule's 0/0 has no meaningful value there.
+    ///
+    /// - Precondition: `g`, `theta`, `state.m` and `state.v` of the same length.
     public func apply(_ g: [Double], to theta: inout [Double], state: inout State) {
-        precondition(g.count == theta.count && state.m.count == theta.count, "AdamRule: lengths differ")
+        precondition(g.count == theta.count && state.m.count == theta.count && state.v.count == theta.count, "AdamRule: lengths differ")
         state.t += 1
         let c1 = 1 - pow(b1, Double(state.t)), c2 = 1 - pow(b2, Double(state.t))
         let (b1, b2, eps, eta) = (self.b1, self.b2, self.eps, learningRate)
@@ -59,7 +63,8 @@ public struct AdamRule: Sendable, Hashable {
                             m[i] = (1 - b1) * gi + b1 * m[i]
                             v[i] = (1 - b2) * (gi * gi) + b2 * v[i]
                             let mHat = m[i] / c1, vHat = v[i] / c2
-                            x[i] += -eta * (mHat / (vHat.squareRoot() + eps))
+                            let denominator = vHat.squareRoot() + eps
+                            if denominator > 0 { x[i] += -eta * (mHat / denominator) }
                         }
                     }
                 }

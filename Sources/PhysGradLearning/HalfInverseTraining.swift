@@ -76,9 +76,9 @@ public struct HalfInverseTraining: TrainingMethod {
 
     /// With `m = B k` rows and `P` parameters: ``Solver/svd`` keeps J, its copy in the SVD, `Vᵀ`
     /// and `U`, about `8 (2 m P + min(m, P) (P + m) + 3 min(m, P)²)` bytes with LAPACK's
-    /// workspace; ``Solver/gram`` keeps G and its eigenvectors, about `8 (3 m² + m k n)` bytes.
+    /// workspace; ``Solver/gram`` keeps G and its eigenvectors, about `8 (3 m² + m n)` bytes.
     public func workingMemory(for problem: LearningProblem) -> Double {
-        let m = Double(batchSize * problem.physics.outputCount), p = Double(problem.parameterCount)
+        let m = Double(batchSize) * Double(problem.physics.outputCount), p = Double(problem.parameterCount)
         let r = Swift.min(m, p), n = Double(problem.physics.controlCount), k = Double(problem.physics.outputCount)
         switch solver {
         case .svd: return 8 * (2 * m * p + r * (p + m) + 3 * r * r + m * k * n + 4 * m + p)
@@ -89,10 +89,10 @@ public struct HalfInverseTraining: TrainingMethod {
     /// The first-order work, plus for ``Solver/gram`` the Gram matrix (`2 m² Σ n_l`) and its
     /// eigendecomposition (`9 m³`), for ``Solver/svd`` J (`m P`) and its SVD (`6 m P min(m, P)`).
     public func flopsPerUpdate(for problem: LearningProblem) -> Double {
-        let m = Double(batchSize * problem.physics.outputCount), p = Double(problem.parameterCount)
-        let base = Double(batchSize) * (6 * p + 40 * Double(problem.physics.outputCount * problem.physics.controlCount))
+        let m = Double(batchSize) * Double(problem.physics.outputCount), p = Double(problem.parameterCount)
+        let base = Double(batchSize) * (6 * p + 40 * Double(problem.physics.outputCount) * Double(problem.physics.controlCount))
         switch solver {
-        case .gram: return base + 2 * m * m * Double(problem.widths.dropFirst().reduce(0, +)) + 9 * m * m * m
+        case .gram: return base + 2 * m * m * problem.widths.dropFirst().reduce(0.0) { $0 + Double($1) } + 9 * m * m * m
         case .svd: return base + m * p + 6 * m * p * Swift.min(m, p)
         }
     }
@@ -115,20 +115,26 @@ public struct HalfInverseTraining: TrainingMethod {
     }
 
     public func update(_ state: inout State, network: inout DenseNetwork, batch: inout TrainingBatch) throws(TrainingError) -> UpdateReport {
+        // The state holds batchSize samples' rows; a batch may hold fewer (an epoch's last).
+        try batch.check(for: name, network: network, jacobianRowsPerSample: batch.physics.outputCount, gram: solver == .gram,
+                        maximumCount: batchSize)
         batch.forwardNetwork(network)
         batch.evaluatePhysics()
         batch.computePhysicsJacobians()
         let rows = batch.count * batch.physics.outputCount, p = network.parameterCount
         let scale = 2 / Double(batch.count)
         for e in 0..<rows { state.gradientInY[e] = scale * batch.residuals[e] }
+        let gradientInY = rows == state.gradientInY.count ? state.gradientInY : Array(state.gradientInY[0..<rows])
         let rank: Int
         switch solver {
         case .svd:
             batch.stackedParameterJacobian(network, seeds: &state.seeds, into: &state.jacobian)
             let step: [Double]
             do {
-                let svd = try SingularValueDecomposition(Matrix(rows: rows, columns: p, columnMajor: state.jacobian))
-                (step, rank) = try svd.pseudoInverseProduct(state.gradientInY, power: 0.5, relativeTruncation: relativeTruncation)
+                // The first rows · P numbers: the R × P Jacobian (leading dimension R) of this batch.
+                let formed = rows * p == state.jacobian.count ? state.jacobian : Array(state.jacobian[0..<(rows * p)])
+                let svd = try SingularValueDecomposition(Matrix(rows: rows, columns: p, columnMajor: formed))
+                (step, rank) = try svd.pseudoInverseProduct(gradientInY, power: 0.5, relativeTruncation: relativeTruncation)
             } catch {
                 throw .linearAlgebra("hig: the SVD of the \(rows) x \(p) Jacobian failed: \(error)")
             }
@@ -137,9 +143,11 @@ public struct HalfInverseTraining: TrainingMethod {
         case .gram:
             batch.stackedParameterGram(network, seeds: &state.seeds, into: &state.gram)
             do {
-                var eigen = try FactoredSymmetricEigendecomposition(Matrix(rows: rows, columns: rows, columnMajor: state.gram))
-                (state.coefficients, rank) = try Self.halfInverseCoefficients(&eigen, state.gradientInY,
-                                                                              relativeTruncation: relativeTruncation)
+                let formed = rows * rows == state.gram.count ? state.gram : Array(state.gram[0..<(rows * rows)])
+                var eigen = try FactoredSymmetricEigendecomposition(Matrix(rows: rows, columns: rows, columnMajor: formed))
+                let (c, kept) = try Self.halfInverseCoefficients(&eigen, gradientInY, relativeTruncation: relativeTruncation)
+                for e in 0..<rows { state.coefficients[e] = c[e] }
+                rank = kept
             } catch {
                 throw .linearAlgebra("hig: the eigendecomposition of the \(rows) x \(rows) Gram matrix failed: \(error)")
             }

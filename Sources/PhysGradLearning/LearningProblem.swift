@@ -20,6 +20,20 @@ public struct LearningProblem: Sendable {
 
     public init(name: String, summary: String, physics: any TrainingPhysics, widths: [Int], activations: [Activation],
                 data: TrainingData, attainableLoss: Double? = nil) throws(TrainingError) {
+        try Self.checkConsistency(name: name, physics: physics, widths: widths, activations: activations, data: data)
+        self.name = name
+        self.summary = summary
+        self.physics = physics
+        self.widths = widths
+        self.activations = activations
+        self.data = data
+        self.attainableLoss = attainableLoss
+    }
+
+    /// Throws unless the network's widths and activations are valid and fit the data and the
+    /// physics (the initializer's checks; ``Trainer`` repeats them, since the parts are variables).
+    static func checkConsistency(name: String, physics: any TrainingPhysics, widths: [Int], activations: [Activation],
+                                 data: TrainingData) throws(TrainingError) {
         guard widths.first == data.inputWidth, widths.last == physics.controlCount,
               data.conditionWidth == physics.conditionCount, data.targetWidth == physics.outputCount else {
             throw .invalidSetting(name: "problem", value: name,
@@ -30,16 +44,12 @@ public struct LearningProblem: Sendable {
         } catch {
             throw .invalidSetting(name: "network", value: "\(widths)", reason: error.description)
         }
-        self.name = name
-        self.summary = summary
-        self.physics = physics
-        self.widths = widths
-        self.activations = activations
-        self.data = data
-        self.attainableLoss = attainableLoss
     }
 
     /// The problem's network, Glorot-uniform initialized from `seed` (`DenseNetwork.initializeGlorotUniform(seed:)`).
+    ///
+    /// - Precondition: ``widths`` and ``activations`` describe a valid network, as the initializer
+    ///   checked (they are variables: values assigned later are checked by ``Trainer`` only).
     public func makeNetwork(seed: UInt64) -> DenseNetwork {
         // The widths and activations were checked by the initializer.
         var net = try! DenseNetwork(widths: widths, activations: activations)
@@ -47,9 +57,13 @@ public struct LearningProblem: Sendable {
         return net
     }
 
-    /// The number of parameters of the problem's network.
+    /// The number of parameters of the problem's network (`Int.max` when widths assigned after
+    /// the initializer make it overflow).
     public var parameterCount: Int {
-        zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.1 * ($1.0 + 1) }
+        zip(widths, widths.dropFirst()).reduce(0) { total, pair in
+            let (sum, overflow) = total.addingReportingOverflow(saturatingProduct(pair.1, pair.0 &+ 1))
+            return overflow ? .max : sum
+        }
     }
 }
 

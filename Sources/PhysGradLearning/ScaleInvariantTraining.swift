@@ -107,6 +107,7 @@ public struct ScaleInvariantTraining: TrainingMethod {
     }
 
     public func update(_ state: inout State, network: inout DenseNetwork, batch: inout TrainingBatch) throws(TrainingError) -> UpdateReport {
+        try batch.check(for: name, network: network)
         batch.forwardNetwork(network)
         batch.evaluatePhysics()
         batch.computePhysicsJacobians()

@@ -133,11 +133,11 @@ public enum Trainer {
     static let evaluationChunk = 512
 
     /// `true` for the epochs after which the loss is recorded: every epoch up to 100, then every
-    /// 10th up to 1000, every 100th up to 10⁴, and so on (about 900 points per decade), so that a
-    /// curve stays small however long the run.
+    /// 10th up to 1000, every 100th up to 10⁴, and so on (90 points per decade), so that a
+    /// curve stays small however long the run (past 10¹⁸, every 10¹⁶th).
     public static func recordsEpoch(_ epoch: Int) -> Bool {
         var stride = 1, limit = 100
-        while epoch > limit {
+        while epoch > limit && limit <= Int.max / 10 {
             stride *= 10
             limit *= 10
         }
@@ -145,11 +145,12 @@ public enum Trainer {
     }
 
     /// The bytes a run keeps: the batch buffers, the method's own, the evaluation's and the
-    /// network's.
+    /// network's. An estimate made before anything is checked or allocated: it does not trap
+    /// for any sizes (products that overflow `Int` count as `Int.max`).
     public static func estimatedBytes(problem: LearningProblem, method: some TrainingMethod) -> Double {
         let needs = method.batchNeeds(for: problem)
         return TrainingBatch.bytes(problem: problem, capacity: method.batchSize,
-                                   jacobianRows: method.batchSize * needs.jacobianRowsPerSample, gram: needs.gram)
+                                   jacobianRows: saturatingProduct(method.batchSize, needs.jacobianRowsPerSample), gram: needs.gram)
             + method.workingMemory(for: problem)
             + TrainingBatch.bytes(problem: problem, capacity: Swift.min(evaluationChunk, problem.data.count))
             + 8 * Double(problem.parameterCount)
@@ -164,7 +165,10 @@ public enum Trainer {
     ///   - options: the time budget, an epoch limit and the shuffling.
     ///   - progress: called with every record as it is made (the first is the initial loss);
     ///     return `false` to stop the run.
-    /// - Throws: ``TrainingError`` for invalid settings or options, before anything runs. What
+    /// - Throws: ``TrainingError`` for invalid settings or options (a batch size outside
+    ///   `1 ... min(maximumBatchSize, N)` even when the method does not check it, a problem
+    ///   whose parts no longer fit together, a network with the wrong number of parameters or a
+    ///   non-finite one), before anything runs. What
     ///   goes wrong during the run (a non-finite value, a failed decomposition) ends it with a
     ///   ``TrainingTermination`` in the result, which keeps the curve so far.
     public static func train<M: TrainingMethod>(
@@ -172,9 +176,21 @@ public enum Trainer {
         progress: (TrainingRecord) -> Bool = { _ in true }
     ) throws(TrainingError) -> TrainingResult {
         try options.validate()
+        // The problem's parts are public variables: check that they still fit together.
+        try LearningProblem.checkConsistency(name: problem.name, physics: problem.physics, widths: problem.widths,
+                                             activations: problem.activations, data: problem.data)
+        // A user's method may not check its batch size; the buffers below need 1 ... N.
+        try method.validateBatchSize(for: problem)
         try method.validate(for: problem)
         guard network.widths == problem.widths, network.activations == problem.activations else {
             throw .invalidSetting(name: "network", value: "\(network.widths)", reason: "is not the problem's network \(problem.widths)")
+        }
+        guard network.parameters.count == problem.parameterCount else {
+            throw .invalidSetting(name: "network parameters", value: "\(network.parameters.count) numbers",
+                                  reason: "the network \(problem.widths) has \(problem.parameterCount)")
+        }
+        if let i = network.parameters.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidSetting(name: "network parameter \(i)", value: "\(network.parameters[i])", reason: "must be finite")
         }
         var net = network
         var state = method.makeState(for: net, problem: problem)
@@ -273,6 +289,10 @@ public struct LossEvaluator: Sendable {
     }
 
     /// The loss per data point of `network` over the problem's data.
+    ///
+    /// - Precondition: `network` has the widths of the network the evaluator was made for and
+    ///   its ``DenseNetwork/parameterCount`` parameters (``Trainer/train(_:method:from:options:progress:)``
+    ///   checks both before it evaluates).
     public mutating func loss(of network: DenseNetwork) -> Double {
         let n = problem.data.count
         var total = 0.0

@@ -1,5 +1,11 @@
 import PhysGradNetworks
 
+/// `a · b`, or `Int.max` when the product overflows (for sizes that are only estimated).
+func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+    let (p, overflow) = a.multipliedReportingOverflow(by: b)
+    return overflow ? .max : p
+}
+
 /// One mini-batch and the buffers its update works in, reused from batch to batch (made once
 /// per run, sized for the method's batch size; nothing is allocated per update).
 ///
@@ -37,9 +43,15 @@ public struct TrainingBatch: Sendable {
     /// The batch's loss per data point at the parameters before the update.
     public internal(set) var loss = Double.nan
     var workspace: NetworkWorkspace
+    /// The widths of the network the buffers were made for.
+    let networkWidths: [Int]
 
     /// Buffers for batches of up to `capacity` samples of `problem`, for `network`, with room for
     /// `jacobianRows` rows of the stacked parameter Jacobian.
+    ///
+    /// - Precondition: `capacity >= 1`, `jacobianRows >= 0`, `network` the problem's network, and
+    ///   ``bytes(problem:capacity:jacobianRows:gram:)`` within memory (``Trainer`` checks the batch
+    ///   size, `1 ... min(Trainer.maximumBatchSize, N)`).
     public init(problem: LearningProblem, network: DenseNetwork, capacity: Int, jacobianRows: Int = 0, gram: Bool = false) {
         physics = problem.physics
         self.capacity = capacity
@@ -57,6 +69,27 @@ public struct TrainingBatch: Sendable {
         controlCotangent = controls
         gradient = [Double](repeating: 0, count: network.parameterCount)
         workspace = NetworkWorkspace(for: network, capacity: capacity, jacobianRows: jacobianRows, gram: gram)
+        networkWidths = network.widths
+    }
+
+    /// Throws unless a batch is loaded and the buffers fit `network` and an update that needs
+    /// `jacobianRowsPerSample` rows per sample (with `gram`, the Gram scratch) for at most
+    /// `maximumCount` samples: the checks that spare the updates the passes' preconditions.
+    func check(for method: String, network: DenseNetwork, jacobianRowsPerSample: Int = 0, gram: Bool = false,
+               maximumCount: Int = .max) throws(TrainingError) {
+        guard count >= 1 else { throw .invalidSetting(name: "\(method) batch", value: "empty", reason: "load samples first") }
+        guard count <= maximumCount else {
+            throw .invalidSetting(name: "\(method) batch", value: "\(count) samples", reason: "the method's batch size is \(maximumCount)")
+        }
+        guard network.widths == networkWidths, network.parameters.count == network.parameterCount,
+              gradient.count == network.parameterCount else {
+            throw .invalidSetting(name: "\(method) batch", value: "for network \(networkWidths)",
+                                  reason: "the network \(network.widths) with \(network.parameters.count) parameters is not the one the batch was made for")
+        }
+        guard count * jacobianRowsPerSample <= workspace.jacobianRows, !gram || jacobianRowsPerSample == 0 || workspace.supportsGram else {
+            throw .invalidSetting(name: "\(method) batch", value: "\(workspace.jacobianRows) Jacobian rows\(gram && !workspace.supportsGram ? ", no Gram scratch" : "")",
+                                  reason: "the update needs \(count * jacobianRowsPerSample)\(gram ? " with the Gram scratch" : ""): make the batch with init(problem:network:method:)")
+        }
     }
 
     /// The buffers for `method`'s batches on `problem`.
@@ -70,14 +103,15 @@ public struct TrainingBatch: Sendable {
     public static func bytes(problem: LearningProblem, capacity: Int, jacobianRows: Int = 0, gram: Bool = false) -> Double {
         let n = Double(problem.physics.controlCount), k = Double(problem.physics.outputCount)
         let d = problem.data
-        let perSample = Double(d.inputWidth + d.conditionWidth) + 4 * k + 2 * n + k * n
+        let perSample = Double(d.inputWidth) + Double(d.conditionWidth) + 4 * k + 2 * n + k * n
         return 8 * Double(capacity) * perSample + 8 * Double(problem.parameterCount)
             + NetworkWorkspace.bytes(widths: problem.widths, capacity: capacity, jacobianRows: jacobianRows, gram: gram)
     }
 
     /// Loads samples `order[start ..< start + count]` of `data` as the current batch.
     ///
-    /// - Precondition: `1 <= count <= capacity`, the indices within the data set.
+    /// - Precondition: `1 <= count <= capacity`, the indices within the data set, `data` the
+    ///   problem's data set (the widths the batch was made for).
     public mutating func load(_ data: TrainingData, order: [Int], start: Int, count: Int) {
         precondition(count >= 1 && count <= capacity)
         self.count = count

@@ -23,7 +23,8 @@ public struct TrainingData: Sendable, Hashable {
         }
         for (name, array, width) in [("inputs", inputs, inputWidth), ("conditions", conditions, conditionWidth),
                                      ("targets", targets, targetWidth)] {
-            guard width >= 0, array.count == count * width else {
+            let (size, overflow) = count.multipliedReportingOverflow(by: Swift.max(width, 0))
+            guard width >= 0, !overflow, array.count == size else {
                 throw .invalidSetting(name: name, value: "\(array.count) numbers", reason: "expected \(count) samples of \(width)")
             }
             if let i = array.firstIndex(where: { !$0.isFinite }) {
@@ -41,6 +42,6 @@ public struct TrainingData: Sendable, Hashable {
 
     /// The bytes the three arrays hold.
     public static func bytes(count: Int, inputWidth: Int, conditionWidth: Int, targetWidth: Int) -> Double {
-        8 * Double(count) * Double(inputWidth + conditionWidth + targetWidth)
+        8 * Double(count) * (Double(inputWidth) + Double(conditionWidth) + Double(targetWidth))
     }
 }

@@ -68,7 +68,9 @@ public protocol TrainingMethod: Sendable {
     /// The state for a run from `network`.
     func makeState(for network: DenseNetwork, problem: LearningProblem) -> State
 
-    /// One update from the batch loaded in `batch`: changes `network.parameters`.
+    /// One update from the batch loaded in `batch`: changes `network.parameters`. The built-in
+    /// methods throw ``TrainingError/invalidSetting(name:value:reason:)`` when `batch` was not
+    /// made for this method and network (or holds more samples than their state was made for).
     func update(_ state: inout State, network: inout DenseNetwork, batch: inout TrainingBatch) throws(TrainingError) -> UpdateReport
 }
 
@@ -77,7 +79,7 @@ extension TrainingMethod {
     /// pullback (`40 k n` per sample, generous for the built-in models).
     public func flopsPerUpdate(for problem: LearningProblem) -> Double {
         Double(batchSize) * (6 * Double(problem.parameterCount)
-                             + 40 * Double(problem.physics.outputCount * problem.physics.controlCount))
+                             + 40 * Double(problem.physics.outputCount) * Double(problem.physics.controlCount))
     }
 
     public func batchNeeds(for problem: LearningProblem) -> BatchNeeds { BatchNeeds() }
@@ -122,6 +124,7 @@ public struct AdamTraining: TrainingMethod {
     }
 
     public func update(_ state: inout AdamRule.State, network: inout DenseNetwork, batch: inout TrainingBatch) throws(TrainingError) -> UpdateReport {
+        try batch.check(for: name, network: network)
         batch.forwardNetwork(network)
         batch.evaluatePhysics()
         batch.pullBackLoss()
@@ -157,6 +160,7 @@ public struct GradientDescentTraining: TrainingMethod {
     public func makeState(for network: DenseNetwork, problem: LearningProblem) -> Void {}
 
     public func update(_ state: inout Void, network: inout DenseNetwork, batch: inout TrainingBatch) throws(TrainingError) -> UpdateReport {
+        try batch.check(for: name, network: network)
         batch.forwardNetwork(network)
         batch.evaluatePhysics()
         batch.pullBackLoss()

@@ -5,7 +5,7 @@ import PhysGradDerivatives
 /// | case | σ(z) | σ'(z), from a = σ(z) |
 /// | --- | --- | --- |
 /// | ``tanh`` | tanh z | 1 - a² |
-/// | ``relu`` | max(z, 0) | 1 for a > 0, else 0 (the derivative at 0 is taken as 0) |
+/// | ``relu`` | max(z, 0), NaN for NaN | 1 for a > 0, else 0 (the derivative at 0 is taken as 0) |
 /// | ``linear`` | z | 1 |
 ///
 /// Each derivative is a function of the activation `a` alone, so the backward passes keep only
@@ -22,7 +22,7 @@ public enum Activation: String, Sendable, Hashable, CaseIterable, CustomStringCo
     public func callAsFunction<T: PhysGradReal>(_ z: T) -> T {
         switch self {
         case .tanh: return T.tanh(z)
-        case .relu: return z > 0 ? z : 0
+        case .relu: return z > 0 || z != z ? z : 0  // NaN stays NaN; at 0 the constant 0 (derivative 0)
         case .linear: return z
         }
     }

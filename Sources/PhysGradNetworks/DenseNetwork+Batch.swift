@@ -19,6 +19,7 @@ extension DenseNetwork {
         precondition(count >= 1 && count <= workspace.capacity, "DenseNetwork.forward: batch of \(count), workspace for \(workspace.capacity)")
         precondition(inputs.count >= count * inputCount, "DenseNetwork.forward: \(inputs.count) input numbers for \(count) samples of \(inputCount)")
         precondition(workspace.widths == widths, "DenseNetwork.forward: the workspace was made for another network")
+        precondition(parameters.count == parameterCount, "DenseNetwork.forward: \(parameters.count) parameters assigned, the network has \(parameterCount)")
         workspace.lastCount = count
         let offsets = workspace.activationOffsets
         parameters.withUnsafeBufferPointer { theta in
@@ -36,7 +37,7 @@ extension DenseNetwork {
                     switch activations[l] {
                     case .linear: break
                     case .tanh: VectorTanh.apply(z, count: n * count)
-                    case .relu: for e in 0..<(n * count) where !(z[e] > 0) { z[e] = 0 }
+                    case .relu: for e in 0..<(n * count) where z[e] < 0 { z[e] = 0 }  // NaN stays NaN
                     }
                 }
                 if let output {
@@ -56,7 +57,8 @@ extension DenseNetwork {
     ///
     /// two `dgemm` per layer.
     ///
-    /// - Precondition: `count == workspace.lastCount`, the buffers large enough.
+    /// - Precondition: `count == workspace.lastCount`, the buffers large enough, the workspace made
+    ///   for a network of the same widths.
     public func backward(
         outputCotangent: UnsafeBufferPointer<Double>, count: Int, workspace: inout NetworkWorkspace,
         gradient: UnsafeMutableBufferPointer<Double>, accumulate: Bool = false
@@ -64,6 +66,7 @@ extension DenseNetwork {
         precondition(count >= 1 && count == workspace.lastCount, "DenseNetwork.backward: batch of \(count) after a forward pass of \(workspace.lastCount)")
         precondition(outputCotangent.count >= count * outputCount, "DenseNetwork.backward: cotangent too short")
         precondition(gradient.count == parameterCount, "DenseNetwork.backward: gradient of \(gradient.count), network of \(parameterCount)")
+        precondition(workspace.widths == widths && parameters.count == parameterCount, "DenseNetwork.backward: the workspace was made for another network")
         let offsets = workspace.activationOffsets
         let g = gradient.baseAddress!
         parameters.withUnsafeBufferPointer { theta in
@@ -215,6 +218,7 @@ extension DenseNetwork {
         precondition(k >= 1 && count >= 1 && count == workspace.lastCount, "DenseNetwork: seeded rows for a batch of \(count) after a forward pass of \(workspace.lastCount)")
         precondition(rows <= workspace.jacobianRows, "DenseNetwork: \(rows) seeded rows, workspace for \(workspace.jacobianRows)")
         precondition(seeds.count >= rows * outputCount, "DenseNetwork: seeds too short")
+        precondition(workspace.widths == widths && parameters.count == parameterCount, "DenseNetwork: the workspace was made for another network")
         let offsets = workspace.activationOffsets
         parameters.withUnsafeBufferPointer { theta in
             workspace.activations.withUnsafeBufferPointer { act in

@@ -33,7 +33,8 @@ public struct DenseNetwork: Sendable, Hashable {
     public let activations: [Activation]
     /// Where each layer's weights and biases live in ``parameters``.
     public let layout: [LayerLayout]
-    /// θ, ``parameterCount`` numbers in the order of ``layout``.
+    /// θ, ``parameterCount`` numbers in the order of ``layout``. Assigned directly, it must keep
+    /// that length (a precondition of every pass; ``setParameters(_:)`` checks it and finiteness).
     public var parameters: [Double]
 
     /// The position of one layer's parameters in the flat vector.
@@ -88,7 +89,7 @@ public struct DenseNetwork: Sendable, Hashable {
 
     /// The number of parameters, `Σ_l n_l (n_{l-1} + 1)`.
     @inlinable
-    public var parameterCount: Int { parameters.count }
+    public var parameterCount: Int { layout[layout.count - 1].biases.upperBound }
     /// `n_0`.
     @inlinable
     public var inputCount: Int { widths[0] }
@@ -133,6 +134,7 @@ public struct DenseNetwork: Sendable, Hashable {
     /// - Precondition: `input.count == inputCount`.
     public func callAsFunction(_ input: [Double]) -> [Double] {
         precondition(input.count == inputCount, "DenseNetwork: \(input.count) inputs given, the network takes \(inputCount)")
+        precondition(parameters.count == parameterCount, "DenseNetwork: \(parameters.count) parameters assigned, the network has \(parameterCount)")
         return evaluate(input, parameters: parameters)
     }
 

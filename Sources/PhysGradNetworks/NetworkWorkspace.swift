@@ -33,7 +33,9 @@ public struct NetworkWorkspace: Sendable {
     /// A workspace for batches of up to `capacity` samples and Jacobians (or, with `gram`, Gram
     /// matrices) of up to `jacobianRows` rows.
     ///
-    /// - Precondition: `capacity >= 1`, `jacobianRows >= 0`.
+    /// - Precondition: `capacity >= 1`, `jacobianRows >= 0`, and the workspace within memory:
+    ///   check ``bytes(widths:capacity:jacobianRows:gram:)`` first (sizes whose element counts
+    ///   overflow `Int` stop here with a message, not an arithmetic trap).
     public init(for network: DenseNetwork, capacity: Int, jacobianRows: Int = 0, gram: Bool = false) {
         precondition(capacity >= 1 && jacobianRows >= 0, "NetworkWorkspace: capacity \(capacity), jacobianRows \(jacobianRows)")
         self.capacity = capacity
@@ -41,27 +43,34 @@ public struct NetworkWorkspace: Sendable {
         widths = network.widths
         var offsets: [Int] = []
         var total = 0
+        func product(_ a: Int, _ b: Int) -> Int {
+            let (p, overflow) = a.multipliedReportingOverflow(by: b)
+            precondition(!overflow, "NetworkWorkspace: \(a) x \(b) numbers overflow Int (bytes(widths:capacity:jacobianRows:gram:) estimates the size)")
+            return p
+        }
         for w in widths {
             offsets.append(total)
-            total += w * capacity
+            let (sum, overflow) = total.addingReportingOverflow(product(w, capacity))
+            precondition(!overflow, "NetworkWorkspace: the activations of \(capacity) samples overflow Int")
+            total = sum
         }
         activationOffsets = offsets
         activations = [Double](repeating: 0, count: total)
         let widest = widths.max()!
-        delta = [Double](repeating: 0, count: widest * capacity)
+        delta = [Double](repeating: 0, count: product(widest, capacity))
         deltaNext = delta
-        rowDelta = [Double](repeating: 0, count: widest * jacobianRows)
+        rowDelta = [Double](repeating: 0, count: product(widest, jacobianRows))
         rowDeltaNext = rowDelta
         expanded = rowDelta
-        rowProducts = gram && jacobianRows > 0 ? [Double](repeating: 0, count: jacobianRows * jacobianRows) : []
-        sampleProducts = gram && jacobianRows > 0 ? [Double](repeating: 0, count: capacity * capacity) : []
+        rowProducts = gram && jacobianRows > 0 ? [Double](repeating: 0, count: product(jacobianRows, jacobianRows)) : []
+        sampleProducts = gram && jacobianRows > 0 ? [Double](repeating: 0, count: product(capacity, capacity)) : []
     }
 
     /// The bytes a workspace of this size holds (see the type's description).
     public static func bytes(widths: [Int], capacity: Int, jacobianRows: Int = 0, gram: Bool = false) -> Double {
         let widest = Double(widths.max() ?? 0)
         let r = Double(jacobianRows), c = Double(capacity)
-        return 8 * c * (Double(widths.reduce(0, +)) + 2 * widest) + 24 * r * widest + (gram && jacobianRows > 0 ? 8 * (r * r + c * c) : 0)
+        return 8 * c * (widths.reduce(0.0) { $0 + Double($1) } + 2 * widest) + 24 * r * widest + (gram && jacobianRows > 0 ? 8 * (r * r + c * c) : 0)
     }
 
     /// The network's outputs of the last forward pass: `n_L × lastCount` numbers, sample i's
