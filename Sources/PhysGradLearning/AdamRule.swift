@@ -64,7 +64,7 @@ public struct AdamRule: Sendable, Hashable {
                             v[i] = (1 - b2) * (gi * gi) + b2 * v[i]
                             let mHat = m[i] / c1, vHat = v[i] / c2
                             let denominator = vHat.squareRoot() + eps
-                            if denominator > 0 { x[i] += -eta * (mHat / denominator) }
+                            x[i] += denominator > 0 ? -eta * (mHat / denominator) : 0  // a select, not a branch: the loop stays vectorizable
                         }
                     }
                 }
