@@ -181,6 +181,13 @@ public struct CoupledOscillators: TrainingPhysics, Hashable {
         }
     }
 
+    /// The `2N × 2N` adjoint seeds of the batch Jacobian's sweep and its stages, on
+    /// `Lanes.scalarCount` samples at once: `8 · 8 · ((2N)² + 10N)` bytes (256 MB at 1000 masses).
+    public var jacobianScratchBytes: Double {
+        let m = Double(2 * masses)
+        return Double(MemoryLayout<Lanes>.stride) * (m * m + 5 * m)
+    }
+
     public func jacobian(conditions: UnsafeBufferPointer<Double>, controls: UnsafeBufferPointer<Double>, count: Int,
                          into jacobians: UnsafeMutableBufferPointer<Double>) {
         // Row r of J is the pullback of e_r: all m rows in one sweep; ū(t, r) = J[r, t], at

@@ -76,13 +76,15 @@ public struct HalfInverseTraining: TrainingMethod {
 
     /// With `m = B k` rows and `P` parameters: ``Solver/svd`` keeps J, its copy in the SVD, `Vᵀ`
     /// and `U`, about `8 (2 m P + min(m, P) (P + m) + 3 min(m, P)²)` bytes with LAPACK's
-    /// workspace; ``Solver/gram`` keeps G and its eigenvectors, about `8 (3 m² + m n)` bytes.
+    /// workspace; ``Solver/gram`` keeps G and its eigenvectors, about `8 (3 m² + m n)` bytes. Both
+    /// add the physics' Jacobian scratch (``TrainingPhysics/jacobianScratchBytes``).
     public func workingMemory(for problem: LearningProblem) -> Double {
         let m = Double(batchSize) * Double(problem.physics.outputCount), p = Double(problem.parameterCount)
         let r = Swift.min(m, p), n = Double(problem.physics.controlCount), k = Double(problem.physics.outputCount)
+        let scratch = problem.physics.jacobianScratchBytes
         switch solver {
-        case .svd: return 8 * (2 * m * p + r * (p + m) + 3 * r * r + m * k * n + 4 * m + p)
-        case .gram: return 8 * (3 * m * m + m * n + 4 * m + p)
+        case .svd: return 8 * (2 * m * p + r * (p + m) + 3 * r * r + m * k * n + 4 * m + p) + scratch
+        case .gram: return 8 * (3 * m * m + m * n + 4 * m + p) + scratch
         }
     }
 

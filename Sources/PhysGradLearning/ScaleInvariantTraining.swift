@@ -88,8 +88,9 @@ public struct ScaleInvariantTraining: TrainingMethod {
 
     public func workingMemory(for problem: LearningProblem) -> Double {
         let n = Double(problem.physics.controlCount), k = Double(problem.physics.outputCount)
-        // Adam's moments; per sample one SVD (k × n) or one n × n eigendecomposition.
-        return 16 * Double(problem.parameterCount) + 8 * (3 * n * n + 3 * k * n + 4 * n)
+        // Adam's moments; per sample one SVD (k × n) or one n × n eigendecomposition; the physics'
+        // Jacobian scratch.
+        return 16 * Double(problem.parameterCount) + 8 * (3 * n * n + 3 * k * n + 4 * n) + problem.physics.jacobianScratchBytes
     }
 
     /// The first-order work plus one small decomposition per sample (`30 n³` flops, generous).

@@ -53,6 +53,10 @@ public protocol TrainingPhysics: Sendable {
     /// `true` when ``curvature(condition:control:residual:into:)`` is implemented.
     var providesCurvature: Bool { get }
 
+    /// The bytes of scratch one call of the batch ``jacobian(conditions:controls:count:into:)``
+    /// allocates beyond its output, for the methods' memory estimates (default 0).
+    var jacobianScratchBytes: Double { get }
+
     /// `Σ_j r_j ∇²_u P_j(c, u)`, the second-order part of the Hessian of `½|P - y*|²` with
     /// `r = P - y*`: column-major `n × n`, symmetric.
     func curvature(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>,
@@ -60,6 +64,8 @@ public protocol TrainingPhysics: Sendable {
 }
 
 extension TrainingPhysics {
+    public var jacobianScratchBytes: Double { 0 }
+
     /// `y_i = P(c_i, u_i)` for `count` samples.
     public func evaluate(conditions: UnsafeBufferPointer<Double>, controls: UnsafeBufferPointer<Double>, count: Int,
                          outputs: UnsafeMutableBufferPointer<Double>) {

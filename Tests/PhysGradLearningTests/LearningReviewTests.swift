@@ -169,3 +169,24 @@ struct LearningEstimateReviewTests {
         #expect(wide.parameterCount == Int.max)
     }
 }
+
+@Suite("Learning review: the physics' Jacobian scratch")
+struct JacobianScratchTests {
+    @Test("the oscillators' batch Jacobian scratch, 64 ((2N)² + 10N) bytes, is in SIP's and HIG's estimates, not Adam's")
+    func scratchCounted() throws {
+        let big = try CoupledOscillators(masses: 1000)
+        let scratch = 64.0 * (4_000_000 + 10_000)
+        #expect(big.jacobianScratchBytes == scratch)
+        var problem = try smallOscillatorProblem()
+        problem.physics = big
+        // SIP: Adam's moments and per-sample decompositions of k × n = 2000 × 24 stay far below the scratch.
+        #expect(ScaleInvariantTraining().workingMemory(for: problem) >= scratch)
+        // HIG with one sample: G of m = k = 2000 rows (3 m² doubles) plus the scratch.
+        for solver in HalfInverseTraining.Solver.allCases {
+            let hig = HalfInverseTraining(batchSize: 1, solver: solver)
+            #expect(hig.workingMemory(for: problem) >= scratch + (solver == .gram ? 8 * 3 * 2000.0 * 2000 : 0))
+            #expect(Trainer.estimatedBytes(problem: problem, method: hig) >= scratch)
+        }
+        #expect(AdamTraining().workingMemory(for: problem) < 1e6)
+    }
+}
