@@ -237,7 +237,10 @@ public enum Trainer {
                     report = try method.update(&state, network: &net, batch: &batch)
                 } catch {
                     seconds += Self.seconds(clock.now - start)
-                    stop = .updateFailed("update \(updates + 1): \(error)")
+                    // A decomposition that failed on a non-finite batch loss is the loss's failure.
+                    stop = batch.physicsEvaluated && !batch.loss.isFinite
+                        ? .nonFinite("the batch loss of update \(updates + 1) is \(batch.loss) (the update stopped: \(error))")
+                        : .updateFailed("update \(updates + 1): \(error)")
                     record(Double(epoch) + Double(index) / Double(batchesPerEpoch))
                     break training
                 }

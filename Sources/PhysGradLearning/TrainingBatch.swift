@@ -42,6 +42,8 @@ public struct TrainingBatch: Sendable {
     public internal(set) var gradient: [Double]
     /// The batch's loss per data point at the parameters before the update.
     public internal(set) var loss = Double.nan
+    /// Whether ``evaluatePhysics()`` ran since the batch was loaded (``loss`` is NaN before).
+    public internal(set) var physicsEvaluated = false
     var workspace: NetworkWorkspace
     /// The widths of the network the buffers were made for.
     let networkWidths: [Int]
@@ -123,6 +125,7 @@ public struct TrainingBatch: Sendable {
             for j in 0..<k { targets[b * k + j] = data.targets[i * k + j] }
         }
         loss = .nan
+        physicsEvaluated = false
     }
 
     /// `u_i = f(x_i; θ)` for the batch.
@@ -153,6 +156,7 @@ public struct TrainingBatch: Sendable {
             total += r * r
         }
         loss = total / Double(count)
+        physicsEvaluated = true
     }
 
     /// `J_i = ∂P/∂u` at every sample of the batch.

@@ -47,6 +47,27 @@ struct NaNJacobianPhysics: TrainingPhysics {
     }
 }
 
+/// The identity for |u| < 100 and NaN beyond (the Jacobian stays the identity): finite at a
+/// network's start, non-finite once the controls run away.
+struct ThresholdPhysics: TrainingPhysics {
+    var name: String { "threshold" }
+    var controlCount: Int { 2 }
+    var outputCount: Int { 2 }
+    var conditionCount: Int { 0 }
+    func evaluate(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, output: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<2 { output[i] = abs(control[i]) < 100 ? control[i] : .nan }
+    }
+    func pullback(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, cotangent: UnsafeBufferPointer<Double>,
+                  into controlCotangent: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<2 { controlCotangent[i] = cotangent[i] }
+    }
+    func jacobian(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, into jacobian: UnsafeMutableBufferPointer<Double>) {
+        jacobian.update(repeating: 0)
+        jacobian[0] = 1
+        jacobian[3] = 1
+    }
+}
+
 /// Ten targets in [-1, 1)² from SplitMix64(dataSeed), each its own input, through `physics` (two
 /// controls, two outputs) with a 2-3-2 network.
 func tinyProblem(_ physics: some TrainingPhysics, dataSeed: UInt64) throws -> LearningProblem {
@@ -183,6 +204,18 @@ struct TrainerTests {
         #expect(r.updates == 0)
         #expect(r.network.parameters == start.parameters)
         #expect(r.records.count == 2 && r.records[0].loss == r.records[1].loss)
+    }
+
+    @Test("an SIP update whose batch loss is NaN ends the run as non-finite, not as a failed decomposition")
+    func sipNonFinite() throws {
+        // Finite at the start; Adam's first step moves every parameter by about the learning rate,
+        // 1e6, so the second batch's controls are far outside |u| < 100, where the physics is NaN.
+        let problem = try tinyProblem(ThresholdPhysics(), dataSeed: 2)
+        let r = try Trainer.train(problem, method: ScaleInvariantTraining(learningRate: 1e6, batchSize: 5),
+                                  from: problem.makeNetwork(seed: 1))
+        guard case .nonFinite(let what) = r.termination else { Issue.record("termination \(r.termination)"); return }
+        #expect(what.hasPrefix("the batch loss of update 2 is nan"), "\(what)")
+        #expect(!r.isSuccess && r.updates == 1)
     }
 
     @Test("invalid requests are typed errors before anything runs")
