@@ -137,23 +137,42 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
         return s
     }
 
-    /// `‖A‖₁ = ‖A‖∞`, the largest absolute column sum.
+    /// `‖A‖₁ = ‖A‖∞`, the largest absolute column sum (NaN if an entry is NaN).
     public var normOne: Double {
         let off = offDiagonalRowSums
         var m = 0.0
-        for i in 0..<order { m = Swift.max(m, off[i] + Swift.abs(band[i * (bandwidth + 1)])) }
+        for i in 0..<order {
+            let s = off[i] + Swift.abs(band[i * (bandwidth + 1)])
+            // `Swift.max` would drop a NaN sum (NaN compares false): propagate it.
+            if s.isNaN { return s }
+            m = Swift.max(m, s)
+        }
         return m
     }
 
-    /// The Frobenius norm.
+    /// The Frobenius norm, computed without overflow or underflow (as ``Matrix/normFrobenius``).
     public var normFrobenius: Double {
         let n = order, ld = bandwidth + 1
-        var s = 0.0
-        for j in 0..<n {
-            s += band[j * ld] * band[j * ld]
-            for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) { s += 2 * band[(i - j) + j * ld] * band[(i - j) + j * ld] }
+        func sumOfSquares(_ divisor: Double) -> Double {
+            var s = 0.0
+            for j in 0..<n {
+                let d = band[j * ld] / divisor
+                s += d * d
+                for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) {
+                    let v = band[(i - j) + j * ld] / divisor
+                    s += 2 * v * v
+                }
+            }
+            return s
         }
-        return s.squareRoot()
+        let s = sumOfSquares(1)
+        // 2^-1000 < s < inf: no square can have overflowed or lost its digits to underflow.
+        if s.isFinite && s > 0x1p-1000 { return s.squareRoot() }
+        if s.isNaN { return s }
+        // Rescale by the largest magnitude (only the referenced band entries are nonzero).
+        let m = Vector.normInf(band)
+        if m.isInfinite || m.isNaN || m == 0 { return m }
+        return m * sumOfSquares(m).squareRoot()
     }
 
     /// `y ← α A x + β y` (BLAS `dsbmv`), without allocating. With `β = 0`, `y`'s old contents are ignored.
