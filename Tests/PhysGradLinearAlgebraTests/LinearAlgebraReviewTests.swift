@@ -11,6 +11,23 @@ struct LinearAlgebraReviewTests {
         x == y ? 0 : Swift.abs(x - y) / Swift.max(Swift.abs(x), Swift.abs(y))
     }
 
+    /// `body` throws `nonFiniteResult` from `operation` (at whichever element: an infinity in x
+    /// times a zero of an orthogonal factor may put a NaN before it).
+    func expectNonFiniteResult<R>(_ operation: String, sourceLocation: SourceLocation = #_sourceLocation,
+                                  _ body: () throws -> R) {
+        do {
+            let r = try body()
+            Issue.record("expected nonFiniteResult from \(operation), got \(r)", sourceLocation: sourceLocation)
+        } catch let error as LinearAlgebraError {
+            guard case .nonFiniteResult(let op, _) = error, op == operation else {
+                Issue.record("expected nonFiniteResult from \(operation), got \(error)", sourceLocation: sourceLocation)
+                return
+            }
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test("Matrix.normOne and normInfinity propagate NaN wherever it sits")
     func matrixNormsPropagateNaN() {
         // NaN in the first column / row, and in the last one: Swift.max and Array.max dropped it.
@@ -45,5 +62,40 @@ struct LinearAlgebraReviewTests {
         // diag(3s, 4s): ‖A‖_F = 5s.
         let d = SymmetricBandedMatrix(order: 2, bandwidth: 0) { i, _ in i == 0 ? 3 * scale : 4 * scale }
         #expect(relative(d.normFrobenius, 5 * scale) <= 1e-15)
+    }
+
+    @Test("minimumNormLeastSquares reports an overflowing solution and rejects a NaN rcond")
+    func minimumNormLeastSquaresChecks() throws {
+        expectNonFiniteResult("least squares") {
+            try minimumNormLeastSquares(Matrix.diagonal([1, 1e-300]), [0, 1e10], rcond: 0)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "least squares", argument: "rcond", index: 0)) {
+            try minimumNormLeastSquares(Matrix.diagonal([2, 1]), [2, 1], rcond: .nan)
+        }
+        // diag(2, 1) x = [2, 1]: x = [1, 1], rank 2.
+        let (x, rank) = try minimumNormLeastSquares(Matrix.diagonal([2, 1]), [2, 1], rcond: 1e-12)
+        #expect(rank == 2 && maxDifference(x, [1, 1]) <= 1e-15)
+    }
+
+    @Test("leastSquares honours rcond >= 1 (every singular value dropped) and rejects a NaN rcond")
+    func leastSquaresRcondDomain() throws {
+        let a = Matrix.diagonal([2, 1])
+        // rcond = 0.75: σ = 1 <= 0.75 · 2 is dropped: x = [1/2, 0], rank 1, residual 1.
+        let partial = try leastSquares(a, [1, 1], rcond: 0.75)
+        #expect(partial.rank == 1)
+        #expect(maxDifference(partial.solution, [0.5, 0]) <= 1e-15)
+        #expect(Swift.abs(partial.residualNorm - 1) <= 1e-15)
+        // rcond = 1 and 2: σ_i <= rcond · σ_max for every i: x = 0, rank 0, residual ‖b‖ = √2
+        // (dgelsd replaces an rcond >= 1 by machine precision and kept both).
+        for rcond in [1.0, 2.0] {
+            let none = try leastSquares(a, [1, 1], rcond: rcond)
+            #expect(none.rank == 0)
+            #expect(none.solution == [0, 0])
+            #expect(Swift.abs(none.residualNorm - 2.0.squareRoot()) <= 1e-15)
+            #expect(none.singularValues == [2, 1])
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "least squares", argument: "rcond", index: 0)) {
+            try leastSquares(a, [1, 1], rcond: .nan)
+        }
     }
 }
