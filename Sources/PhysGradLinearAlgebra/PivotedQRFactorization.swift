@@ -102,9 +102,13 @@ public struct PivotedQRFactorization: Sendable {
     ///     (`0` keeps every column with a non-zero diagonal).
     /// - Returns: the solution and the rank used.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in b or a
+    ///   NaN `rcond`; ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows
+    ///   (a kept `|R_kk|` tiny against b).
     public func solve(_ b: [Double], rcond: Double) throws(LinearAlgebraError) -> (solution: [Double], rank: Int) {
         let c = try applyQTranspose(b)
+        // A NaN threshold would silently give rank 0 and x = 0.
+        if rcond.isNaN { throw .nonFinite(operation: "QR solve", argument: "rcond", index: 0) }
         let r = rank(rcond: rcond)
         var z = Array(c[0..<r])
         // Back substitution with the leading r × r block of R.
@@ -117,6 +121,7 @@ public struct PivotedQRFactorization: Sendable {
         }
         var x = [Double](repeating: 0, count: columns)
         for j in 0..<r { x[permutation[j]] = z[j] }
+        try requireFiniteResult(x, "QR solve")
         return (x, r)
     }
 
@@ -131,13 +136,16 @@ public struct PivotedQRFactorization: Sendable {
     ///   - c: `Qᵀb`, at least `rank` entries.
     ///   - rank: how many leading rows of R to keep, `0 ... min(m, n)`.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` for a rank out of range
-    ///   or too short a `c`; ``LinearAlgebraError/singular(pivot:)`` for a zero pivot within the rank.
+    ///   or too short a `c`; ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or
+    ///   infinity in `c[0..<rank]`; ``LinearAlgebraError/singular(pivot:)`` for a zero pivot within
+    ///   the rank; ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
     public func minimumNormSolution(qtb c: [Double], rank: Int) throws(LinearAlgebraError) -> [Double] {
         let n = columns
         guard rank >= 0, rank <= Swift.min(rows, n), c.count >= rank else {
             throw .dimensionMismatch(operation: "minimum-norm solve (rank \(rank))", lhs: Shape(rows: rows, columns: n),
                                      rhs: .vector(c.count))
         }
+        try requireFinite(Array(c[0..<rank]), "minimum-norm solve", "qtb")
         guard rank > 0 else { return [Double](repeating: 0, count: n) }
         for k in 0..<rank where factors[k, k] == 0 { throw .singular(pivot: k) }
         // R₁ (rank × n), upper trapezoidal.
@@ -170,6 +178,7 @@ public struct PivotedQRFactorization: Sendable {
         }
         var x = [Double](repeating: 0, count: n)
         for j in 0..<n { x[permutation[j]] = y[j] }
+        try requireFiniteResult(x, "minimum-norm solve")
         return x
     }
 }

@@ -64,6 +64,29 @@ struct LinearAlgebraReviewTests {
         #expect(relative(d.normFrobenius, 5 * scale) <= 1e-15)
     }
 
+    @Test("pivoted QR solves report an overflowing solution and reject a NaN rcond")
+    func pivotedQRChecks() throws {
+        // A = diag(1, 1e-300), b = [0, 1e10]: x = [0, 1e310] overflows.
+        let qr = try PivotedQRFactorization(Matrix.diagonal([1, 1e-300]))
+        expectNonFiniteResult("QR solve") {
+            try qr.solve([0, 1e10], rcond: 0)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "QR solve", argument: "rcond", index: 0)) {
+            try qr.solve([1, 1], rcond: .nan)
+        }
+        let c = try qr.applyQTranspose([0, 1e10])
+        expectNonFiniteResult("minimum-norm solve") {
+            try qr.minimumNormSolution(qtb: c, rank: 2)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "minimum-norm solve", argument: "qtb", index: 0)) {
+            try qr.minimumNormSolution(qtb: [.nan, 1], rank: 2)
+        }
+        // In range: x = [3, 2e300 · 1e-300 ...]: A x = [3, 2] for x = [3, 2e300].
+        let (x, rank) = try qr.solve([3, 2], rcond: 0)
+        #expect(rank == 2)
+        #expect(relative(x[0], 3) <= 1e-15 && relative(x[1], 2e300) <= 1e-15)
+    }
+
     @Test("minimumNormLeastSquares reports an overflowing solution and rejects a NaN rcond")
     func minimumNormLeastSquaresChecks() throws {
         expectNonFiniteResult("least squares") {
