@@ -72,7 +72,8 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     ///   - function: called once per eigenvalue, in ascending order.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b` has not n
     ///   entries, ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite
-    ///   `b` or a non-finite `f(λ_k)`.
+    ///   `b` or a non-finite `f(λ_k)`, ``LinearAlgebraError/nonFiniteResult(operation:index:)``
+    ///   when the result overflows (`f(λ) = 1/λ` on an eigenvalue tiny against b).
     public mutating func apply(_ b: [Double], function: (Double) -> Double) throws(LinearAlgebraError) -> [Double] {
         let n = order
         guard b.count == n else {
@@ -88,7 +89,10 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
         z._gemv(h, into: &c, transposed: true)             // c = Zᵀ h
         for k in 0..<n { c[k] *= weights[k] }
         z._gemv(c, into: &h, transposed: false)            // h = Z f(Λ) c
+        // Before dormtr: LAPACKE rejects a NaN in h as an illegal argument (a trap in checkArguments).
+        try requireFiniteResult(h, "symmetric matrix function")
         applyReflectors(&h, transposed: false)              // Q h
+        try requireFiniteResult(h, "symmetric matrix function")
         return h
     }
 

@@ -166,6 +166,9 @@ public struct PivotedQRFactorization: Sendable {
             y[i] = s / r1[i, i]
             i -= 1
         }
+        // Before dormrz: LAPACKE rejects a NaN in y as an illegal argument (a trap in checkArguments).
+        // Z is orthogonal, so an overflow here is one in x.
+        try requireFiniteResult(y, "minimum-norm solve")
         if rank < n {
             let info = r1._elements.withUnsafeBufferPointer { a in
                 y.withUnsafeMutableBufferPointer { yp in

@@ -78,6 +78,16 @@ struct LinearAlgebraReviewTests {
         expectNonFiniteResult("minimum-norm solve") {
             try qr.minimumNormSolution(qtb: c, rank: 2)
         }
+        // Rank 2 < n = 3 (dormrz applies Z): the overflowing y trapped in LAPACKE's NaN check.
+        // A = [[1, 0, 0], [0, 1e-300, 1e-300]], b = [0, 1e10].
+        let wide = try PivotedQRFactorization(Matrix([[1, 0, 0], [0, 1e-300, 1e-300]]))
+        let cw = try wide.applyQTranspose([0, 1e10])
+        expectNonFiniteResult("minimum-norm solve") {
+            try wide.minimumNormSolution(qtb: cw, rank: 2)
+        }
+        // In range: b = [3, 2e-290] gives x = [3, 1e10, 1e10] (minimum norm: equal weights).
+        let xw = try wide.minimumNormSolution(qtb: try wide.applyQTranspose([3, 2e-290]), rank: 2)
+        #expect(relative(xw[0], 3) <= 1e-14 && relative(xw[1], 1e10) <= 1e-14 && relative(xw[2], 1e10) <= 1e-14)
         #expect(throws: LinearAlgebraError.nonFinite(operation: "minimum-norm solve", argument: "qtb", index: 0)) {
             try qr.minimumNormSolution(qtb: [.nan, 1], rank: 2)
         }
@@ -120,5 +130,20 @@ struct LinearAlgebraReviewTests {
         #expect(throws: LinearAlgebraError.nonFinite(operation: "least squares", argument: "rcond", index: 0)) {
             try leastSquares(a, [1, 1], rcond: .nan)
         }
+    }
+
+    @Test("FactoredSymmetricEigendecomposition.apply reports an overflowing result")
+    func factoredApplyOverflow() throws {
+        var eig = try FactoredSymmetricEigendecomposition(Matrix.diagonal([1e-300, 1]))
+        // f(λ) = 1/λ: A⁻¹ [1e10, 1] = [1e310, 1] overflows.
+        expectNonFiniteResult("symmetric matrix function") {
+            try eig.apply([1e10, 1], function: { 1 / $0 })
+        }
+        // The trap was in LAPACKE's NaN check of dormtr's input; b with an overflow at index 1 too.
+        expectNonFiniteResult("symmetric matrix function") {
+            try eig.apply([1, 1e300], function: { _ in 1e10 })
+        }
+        let y = try eig.apply([1e-290, 3], function: { 1 / $0 })
+        #expect(relative(y[0], 1e10) <= 1e-14 && relative(y[1], 3) <= 1e-15)
     }
 }
