@@ -139,8 +139,9 @@ public struct CholeskyFactorization: Sendable {
 
     /// Solves `L x = b` with the lower factor alone (BLAS `dtrsv`): `‖x‖₂² = bᵀA⁻¹b`.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` and
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
     public func solveLower(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard b.count == order else {
             throw .dimensionMismatch(operation: "triangular solve", lhs: lower.shape, rhs: .vector(b.count))
@@ -155,6 +156,7 @@ public struct CholeskyFactorization: Sendable {
                             xp.baseAddress, 1)
             }
         }
+        try requireFiniteResult(x, "triangular solve")
         return x
     }
 

@@ -61,7 +61,10 @@ public struct SingularValueDecomposition: Sendable {
     ///   - relativeTruncation: singular values `σ_i <= relativeTruncation · σ_0` are dropped.
     /// - Returns: the n entries of the product and the number of singular values kept.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in `b` or
+    ///   `power`, or a NaN `relativeTruncation`;
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when the product overflows (kept
+    ///   singular values tiny against b).
     public func pseudoInverseProduct(
         _ b: [Double], power: Double = 1, relativeTruncation: Double
     ) throws(LinearAlgebraError) -> (product: [Double], rank: Int) {
@@ -70,6 +73,11 @@ public struct SingularValueDecomposition: Sendable {
                                      rhs: .vector(b.count))
         }
         try requireFinite(b, "pseudo-inverse product", "vector")
+        if !power.isFinite { throw .nonFinite(operation: "pseudo-inverse product", argument: "power", index: 0) }
+        // A NaN threshold would silently drop every singular value.
+        if relativeTruncation.isNaN {
+            throw .nonFinite(operation: "pseudo-inverse product", argument: "relativeTruncation", index: 0)
+        }
         let r = rank(relativeTruncation: relativeTruncation)
         var coefficients = [Double](repeating: 0, count: singularValues.count)
         if r > 0 {
@@ -82,6 +90,7 @@ public struct SingularValueDecomposition: Sendable {
         }
         var x = [Double](repeating: 0, count: vt.columns)
         if !singularValues.isEmpty { vt._gemv(coefficients, into: &x, transposed: true) }  // x = V c
+        try requireFiniteResult(x, "pseudo-inverse product")
         return (x, r)
     }
 }

@@ -64,6 +64,37 @@ struct LinearAlgebraReviewTests {
         #expect(relative(d.normFrobenius, 5 * scale) <= 1e-15)
     }
 
+    @Test("CholeskyFactorization.solveLower reports an overflowing result")
+    func choleskySolveLowerOverflow() throws {
+        // L = diag(1e-150, 1): L⁻¹ [1e200, 1] = [1e350, 1] overflows.
+        let chol = try CholeskyFactorization(Matrix.diagonal([1e-300, 1]))
+        expectNonFiniteResult("triangular solve") {
+            try chol.solveLower([1e200, 1])
+        }
+        // In range: L⁻¹ [1e-140, 3] = [1e10, 3].
+        let x = try chol.solveLower([1e-140, 3])
+        #expect(relative(x[0], 1e10) <= 1e-15 && x[1] == 3)
+    }
+
+    @Test("pseudoInverseProduct reports an overflowing product and rejects a non-finite power or truncation")
+    func pseudoInverseProductChecks() throws {
+        let svd = try SingularValueDecomposition(Matrix.diagonal([1, 1e-300]))
+        // σ = [1, 1e-300], both kept: A⁺ [0, 1e10] = [0, 1e310] overflows.
+        expectNonFiniteResult("pseudo-inverse product") {
+            try svd.pseudoInverseProduct([0, 1e10], relativeTruncation: 0)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "pseudo-inverse product", argument: "power", index: 0)) {
+            try svd.pseudoInverseProduct([1, 1], power: .nan, relativeTruncation: 0)
+        }
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "pseudo-inverse product", argument: "relativeTruncation", index: 0)) {
+            try svd.pseudoInverseProduct([1, 1], relativeTruncation: .nan)
+        }
+        // Truncating the tiny value: A⁺ [2, 1e10] = [2, 0] (up to the sign-free closed form).
+        let (x, rank) = try svd.pseudoInverseProduct([2, 1e10], relativeTruncation: 1e-12)
+        #expect(rank == 1)
+        #expect(Swift.abs(x[0] - 2) <= 1e-15 && x[1] == 0)
+    }
+
     @Test("pivoted QR solves report an overflowing solution and reject a NaN rcond")
     func pivotedQRChecks() throws {
         // A = diag(1, 1e-300), b = [0, 1e10]: x = [0, 1e310] overflows.
