@@ -52,8 +52,10 @@ public struct CholeskyFactorization: Sendable {
     /// (no allocation): the shifted systems of Levenberg-Marquardt damping and trust-region
     /// subproblems, `(H + λI) p = -g`, for several λ against one H.
     ///
-    /// - Throws: the errors of ``init(_:symmetryTolerance:)`` (for `a + shift · I`), and
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite shift.
+    /// - Throws: the errors of ``init(_:symmetryTolerance:)`` (for `a + shift · I`),
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite shift, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a diagonal entry
+    ///   `a_ii + shift` overflows (its column-major index).
     public static func factorize(
         _ a: Matrix, shift: Double, reusing previous: consuming CholeskyFactorization?, symmetryTolerance: Double = 1e-10
     ) throws(LinearAlgebraError) -> CholeskyFactorization {
@@ -69,7 +71,20 @@ public struct CholeskyFactorization: Sendable {
         }
         if shift != 0 && f.isSquare {
             let n = f.rows
-            f.withUnsafeMutableBufferPointer { p in for i in 0..<n { p[i + i * n] += shift } }
+            var overflow: Int? = nil
+            f.withUnsafeMutableBufferPointer { p in
+                for i in 0..<n {
+                    let k = i + i * n
+                    let before = p[k]
+                    p[k] += shift
+                    if overflow == nil && before.isFinite && !p[k].isFinite { overflow = k }
+                }
+            }
+            if let k = overflow {
+                // A finite a_ii + shift that overflows is not a non-finite input (unless a has one).
+                try requireFinite(a, "Cholesky factorization", "matrix")
+                throw .nonFiniteResult(operation: "Cholesky factorization", index: k)
+            }
         }
         try factorInPlace(&f, symmetryTolerance: symmetryTolerance)
         return CholeskyFactorization(factored: f)

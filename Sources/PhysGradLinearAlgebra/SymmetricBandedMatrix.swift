@@ -233,7 +233,9 @@ public struct ShiftedBandedCholesky: Sendable {
     /// Factorizes `a + shift · I` in this value's storage.
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite entry
-    ///   or shift, ``LinearAlgebraError/notPositiveDefinite(order:)`` (the value then holds no factor).
+    ///   or shift, ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a diagonal entry
+    ///   `a_jj + shift` overflows (its index in band storage),
+    ///   ``LinearAlgebraError/notPositiveDefinite(order:)`` (the value then holds no factor).
     public mutating func factorize(_ a: SymmetricBandedMatrix, shift sigma: Double) throws(LinearAlgebraError) {
         isFactored = false
         guard sigma.isFinite else { throw .nonFinite(operation: "banded Cholesky factorization", argument: "shift", index: 0) }
@@ -252,12 +254,22 @@ public struct ShiftedBandedCholesky: Sendable {
             return
         }
         if reciprocals.count != n { reciprocals = [Double](repeating: 0, count: n) }
+        var overflow: Int? = nil
         let failed = band.withUnsafeMutableBufferPointer { p in
-            reciprocals.withUnsafeMutableBufferPointer { r in
-                if sigma != 0 { for j in 0..<n { p[j * ld] += sigma } }
+            reciprocals.withUnsafeMutableBufferPointer { r -> Int? in
+                if sigma != 0 {
+                    for j in 0..<n { p[j * ld] += sigma }
+                    // Finite a_jj and σ can sum to ±infinity: that is an overflow, not a verdict on
+                    // definiteness.
+                    for j in 0..<n where !p[j * ld].isFinite {
+                        overflow = j * ld
+                        return nil
+                    }
+                }
                 return Self.factorInPlace(p, reciprocals: r, n: n, kd: kd)
             }
         }
+        if let index = overflow { throw .nonFiniteResult(operation: "banded Cholesky factorization", index: index) }
         if let k = failed { throw .notPositiveDefinite(order: k) }
         isFactored = true
     }

@@ -177,4 +177,29 @@ struct LinearAlgebraReviewTests {
         let y = try eig.apply([1e-290, 3], function: { 1 / $0 })
         #expect(relative(y[0], 1e10) <= 1e-14 && relative(y[1], 3) <= 1e-15)
     }
+
+    @Test("a shift that overflows the diagonal is a nonFiniteResult, not notPositiveDefinite")
+    func shiftedBandedCholeskyOverflowingShift() throws {
+        let a = SymmetricBandedMatrix(order: 2, bandwidth: 0) { i, _ in i == 0 ? 1e308 : 1 }
+        var chol = ShiftedBandedCholesky()
+        expectNonFiniteResult("banded Cholesky factorization") {
+            try chol.factorize(a, shift: 1e308)
+        }
+        #expect(!chol.isFactored)
+        // A shift in range still factorizes: diag(1e308 + 1, 2) x = [2e10, 2] gives [2e-298, 1].
+        try chol.factorize(a, shift: 1)
+        let x = try chol.solve([2e10, 2])
+        #expect(relative(x[0], 2e-298) <= 1e-14 && relative(x[1], 1) <= 1e-15)
+    }
+
+    @Test("a dense Cholesky shift that overflows is a nonFiniteResult, not a non-finite input")
+    func denseCholeskyOverflowingShift() throws {
+        expectNonFiniteResult("Cholesky factorization") {
+            try CholeskyFactorization.factorize(Matrix.diagonal([1e308, 1]), shift: 1e308, reusing: nil)
+        }
+        // Input NaN is still reported as non-finite input.
+        #expect(throws: LinearAlgebraError.nonFinite(operation: "Cholesky factorization", argument: "matrix", index: 3)) {
+            try CholeskyFactorization.factorize(Matrix.diagonal([1, .nan]), shift: 1, reusing: nil)
+        }
+    }
 }
