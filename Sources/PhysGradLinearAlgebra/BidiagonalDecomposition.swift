@@ -29,7 +29,9 @@ public struct BidiagonalDecomposition: Sendable {
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``;
     ///   ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `a` has fewer
-    ///   rows than columns (decompose `aᵀ` instead).
+    ///   rows than columns (decompose `aᵀ` instead);
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a Householder norm
+    ///   overflows (entries near the top of Double's range; `dgebrd` does not rescale).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         var workspace = BidiagonalWorkspace()
         try self.init(a, workspace: &workspace)
@@ -81,6 +83,16 @@ public struct BidiagonalDecomposition: Sendable {
             }
             checkArguments(info, "dgebrd")
             e = Array(eFull.prefix(n - 1))
+            // An overflowing norm leaves ±inf in B and a NaN τ, which LAPACKE's NaN check of dormbr
+            // would reject (a trap) in every later Qᵀb.
+            if !(Vector.allFinite(d) && Vector.allFinite(e) && Vector.allFinite(tq) && Vector.allFinite(tp)
+                 && Vector.allFinite(f._elements)) {
+                workspace.factors = f
+                try requireFiniteResult(d, "bidiagonal decomposition")
+                try requireFiniteResult(e, "bidiagonal decomposition")
+                try requireFiniteResult(f._elements, "bidiagonal decomposition")
+                try requireFiniteResult(tq + tp, "bidiagonal decomposition")
+            }
         }
         diagonal = d
         superdiagonal = e

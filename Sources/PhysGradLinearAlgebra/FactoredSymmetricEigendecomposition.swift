@@ -29,7 +29,9 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
-    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows.
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
+    ///   (also when it shows first as an overflow in the tridiagonal reduction, whose norms are
+    ///   bounded by the largest |λ|).
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         let operation = "factored symmetric eigendecomposition"
         try requireSquare(a, operation)
@@ -48,6 +50,12 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
                 LAPACKE_dsytrd(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n), &d, &e, &t)
             }
             checkArguments(info, "dsytrd")
+            // dsytrd does not rescale: an overflowing reflector norm leaves inf/NaN in T and τ,
+            // which LAPACKE's NaN check of dstedc and dormtr would reject (a trap).
+            try requireFiniteResult(d, operation + " (eigenvalues)")
+            try requireFiniteResult(e, operation + " (eigenvalues)")
+            try requireFiniteResult(t, operation + " (eigenvalues)")
+            try requireFiniteResult(q._elements, operation + " (eigenvalues)")
             let info2 = vectors._elements.withUnsafeMutableBufferPointer { zp in
                 LAPACKE_dstedc(columnMajorLayout, CChar(UInt8(ascii: "I")), lapackInt(n), &d, &e, zp.baseAddress, lapackInt(n))
             }

@@ -27,7 +27,9 @@ public struct PivotedQRFactorization: Sendable {
 
     /// Factorizes `a` (any shape; `min(m, n)` Householder reflections).
     ///
-    /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``;
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a column norm overflows
+    ///   (entries near the top of Double's range; `dgeqp3` does not rescale).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireFinite(a, "QR factorization", "matrix")
         let m = a.rows, n = a.columns
@@ -42,6 +44,10 @@ public struct PivotedQRFactorization: Sendable {
                                lapackInt(m), &jpvt, &t)
             }
             checkArguments(info, "dgeqp3")
+            // An overflowing column norm leaves R_kk = ±inf and a NaN τ, which LAPACKE's NaN check
+            // of dormqr would reject (a trap) in every later Qᵀb.
+            try requireFiniteResult(f._elements, "QR factorization")
+            try requireFiniteResult(t, "QR factorization")
         }
         factors = f
         tau = t

@@ -202,4 +202,36 @@ struct LinearAlgebraReviewTests {
             try CholeskyFactorization.factorize(Matrix.diagonal([1, .nan]), shift: 1, reusing: nil)
         }
     }
+
+    @Test("a bidiagonal decomposition whose Householder norms overflow is a nonFiniteResult, not inf in B and a trap later")
+    func bidiagonalOverflow() throws {
+        expectNonFiniteResult("bidiagonal decomposition") { try BidiagonalDecomposition(overflowingColumn) }
+        // In range: a column of three 1e300 has B = [±√3 · 1e300].
+        let dec = try BidiagonalDecomposition(Matrix(rows: 3, columns: 1, repeating: 1e300))
+        #expect(relative(Swift.abs(dec.diagonal[0]), 3.0.squareRoot() * 1e300) <= 1e-15)
+    }
+
+    @Test("a pivoted QR factorization whose column norms overflow is a nonFiniteResult, not a trap in Qᵀb")
+    func pivotedQROverflow() throws {
+        expectNonFiniteResult("QR factorization") { try PivotedQRFactorization(overflowingColumn) }
+        let qr = try PivotedQRFactorization(Matrix(rows: 3, columns: 1, repeating: 1e300))
+        #expect(relative(Swift.abs(qr.rDiagonal[0]), 3.0.squareRoot() * 1e300) <= 1e-15)
+    }
+
+    @Test("a factored eigendecomposition whose tridiagonal reduction overflows is a nonFiniteResult, not a trap")
+    func factoredEigenOverflow() throws {
+        // [[0, s, s], [s, 0, 0], [s, 0, 0]] with s = 1.5e308: ‖(s, s)‖ overflows in dsytrd.
+        // Its eigenvalues are 0 and ±√2 s = ±2.1e308, beyond Double's range.
+        let s = 1.5e308
+        let a = Matrix([[0, s, s], [s, 0, 0], [s, 0, 0]])
+        expectNonFiniteResult("factored symmetric eigendecomposition (eigenvalues)") {
+            try FactoredSymmetricEigendecomposition(a)
+        }
+        // In range, s = 1e300: eigenvalues -√2 s, 0, √2 s.
+        let t = 1e300
+        let e = try FactoredSymmetricEigendecomposition(Matrix([[0, t, t], [t, 0, 0], [t, 0, 0]]))
+        #expect(relative(e.eigenvalues[0], -2.0.squareRoot() * t) <= 1e-14)
+        #expect(Swift.abs(e.eigenvalues[1]) <= 1e-14 * t)
+        #expect(relative(e.eigenvalues[2], 2.0.squareRoot() * t) <= 1e-14)
+    }
 }
