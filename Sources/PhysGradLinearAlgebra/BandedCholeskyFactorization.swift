@@ -49,6 +49,7 @@ public struct BandedCholeskyFactorization: Sendable {
     private mutating func _factorize() throws(LinearAlgebraError) {
         try requireFinite(band, "banded Cholesky factorization", "matrix band")
         guard order > 0 else { return }
+        try requireLAPACKRange("banded Cholesky factorization", order, bandwidth + 1)
         var ab = band
         let (n, kd) = (order, bandwidth)
         let info = ab.withUnsafeMutableBufferPointer { p in

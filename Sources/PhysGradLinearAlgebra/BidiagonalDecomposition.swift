@@ -50,6 +50,7 @@ public struct BidiagonalDecomposition: Sendable {
             throw .dimensionMismatch(operation: "bidiagonal decomposition (needs at least as many rows as columns)",
                                      lhs: Shape(rows: m, columns: n), rhs: Shape(rows: n, columns: n))
         }
+        try requireLAPACKRange("bidiagonal decomposition", m, n)
         rows = m
         columns = n
         // The workspace's copy, held only here while LAPACK writes it (so it is not copied again).
@@ -167,7 +168,7 @@ public struct BidiagonalDecomposition: Sendable {
     ///
     /// - Returns: `u` (n × n, columns U_B's singular vectors), the singular values, descending,
     ///   and `vt` (n × n, rows V_B's).
-    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    /// - Throws: as ``bidiagonalSVD(workspace:)``.
     public func bidiagonalSVD() throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
         var workspace = BidiagonalWorkspace()
         return try bidiagonalSVD(workspace: &workspace)
@@ -179,7 +180,9 @@ public struct BidiagonalDecomposition: Sendable {
     /// The returned `u` and `vt` share the workspace's storage (copy-on-write): once they are
     /// dropped, the next call writes in place; while they are alive, it allocates.
     ///
-    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when the work array
+    ///   (3n² + 4n doubles) exceeds LAPACK's 32-bit integers (n > 26 754).
     public func bidiagonalSVD(workspace: inout BidiagonalWorkspace) throws(LinearAlgebraError)
         -> (u: Matrix, singularValues: [Double], vt: Matrix)
     {
@@ -187,6 +190,8 @@ public struct BidiagonalDecomposition: Sendable {
         if workspace.u.rows != n || workspace.u.columns != n { workspace.u = Matrix(rows: n, columns: n) }
         if workspace.vt.rows != n || workspace.vt.columns != n { workspace.vt = Matrix(rows: n, columns: n) }
         guard n > 0 else { return (workspace.u, [], workspace.vt) }
+        // dbdsdc sizes and indexes its 3n² + 4n work array in 32-bit integers.
+        try requireLAPACKWorkspace("bidiagonal singular value decomposition", 3 * Double(n) * Double(n) + 4 * Double(n))
         let lwork = 3 * n * n + 4 * n
         if workspace.work.count < lwork { workspace.work = [Double](repeating: 0, count: lwork) }
         if workspace.iwork.count < 8 * n { workspace.iwork = [LAPACKInt](repeating: 0, count: 8 * n) }

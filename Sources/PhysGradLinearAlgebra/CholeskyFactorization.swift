@@ -96,6 +96,7 @@ public struct CholeskyFactorization: Sendable {
     private static func factorInPlace(_ f: inout Matrix, symmetryTolerance: Double) throws(LinearAlgebraError) {
         try requireSquare(f, "Cholesky factorization")
         try requireFinite(f, "Cholesky factorization", "matrix")
+        try requireLAPACKRange("Cholesky factorization", f.rows)
         if let (i, j) = f._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: "Cholesky factorization", row: i, column: j)
         }
@@ -134,6 +135,7 @@ public struct CholeskyFactorization: Sendable {
             throw .dimensionMismatch(operation: "Cholesky solve", lhs: lower.shape, rhs: b.shape)
         }
         try requireFinite(b, "Cholesky solve", "right-hand side")
+        try requireLAPACKRange("Cholesky solve", b.columns)
         var x = b
         solveInPlace(&x._elements, nrhs: b.columns)
         try requireFiniteResult(x._elements, "Cholesky solve")

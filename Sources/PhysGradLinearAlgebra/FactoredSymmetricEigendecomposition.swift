@@ -31,7 +31,9 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
     ///   (also when it shows first as an overflow in the tridiagonal reduction, whose norms are
-    ///   bounded by the largest |λ|).
+    ///   bounded by the largest |λ|),
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when `dstedc`'s
+    ///   workspace (n² doubles) exceeds LAPACK's 32-bit integers.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         let operation = "factored symmetric eigendecomposition"
         try requireSquare(a, operation)
@@ -46,6 +48,9 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
         var t = e
         var vectors = Matrix(rows: n, columns: n)
         if n > 0 {
+            try requireLAPACKRange(operation, n)
+            // dstedc's workspace for COMPZ = 'I', 1 + 4n + n², and dsytrd's blocked n·nb (32-bit sizes).
+            try requireLAPACKWorkspace(operation, 1 + 68 * Double(n) + Double(n) * Double(n))
             let info = q._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dsytrd(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n), &d, &e, &t)
             }

@@ -39,6 +39,7 @@ public struct LUFactorization: Sendable {
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireSquare(a, "LU factorization")
         try requireFinite(a, "LU factorization", "matrix")
+        try requireLAPACKRange("LU factorization", a.rows)
         let n = a.rows
         var f = a
         var ipiv = [LAPACKInt](repeating: 0, count: n)
@@ -91,6 +92,7 @@ public struct LUFactorization: Sendable {
             throw .dimensionMismatch(operation: "LU solve", lhs: factors.shape, rhs: b.shape)
         }
         try requireFinite(b, "LU solve", "right-hand side")
+        try requireLAPACKRange("LU solve", b.columns)
         var x = b
         solveInPlace(&x._elements, nrhs: b.columns)
         try requireFiniteResult(x._elements, "LU solve")

@@ -45,6 +45,7 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
         return LeastSquaresSolution(solution: [Double](repeating: 0, count: n), rank: 0, singularValues: [],
                                     residualNorm: Vector.norm2(b))
     }
+    try requireLAPACKRange("least squares", ldb)
     var work = a
     var rhs = [Double](repeating: 0, count: ldb)
     for i in 0..<m { rhs[i] = b[i] }
@@ -96,6 +97,7 @@ public func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double) t
     let m = a.rows, n = a.columns
     guard m > 0, n > 0 else { return ([Double](repeating: 0, count: n), 0) }
     let ldb = Swift.max(1, m, n)
+    try requireLAPACKRange("least squares", ldb)
     var work = a
     var rhs = [Double](repeating: 0, count: ldb)
     for i in 0..<m { rhs[i] = b[i] }

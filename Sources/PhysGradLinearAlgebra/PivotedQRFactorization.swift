@@ -39,6 +39,7 @@ public struct PivotedQRFactorization: Sendable {
         var t = [Double](repeating: 0, count: Swift.min(m, n))
         var jpvt = [LAPACKInt](repeating: 0, count: n)
         if m > 0 && n > 0 {
+            try requireLAPACKRange("QR factorization", m, n)
             let info = f._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dgeqp3(columnMajorLayout, lapackInt(m), lapackInt(n), p.baseAddress,
                                lapackInt(m), &jpvt, &t)

@@ -18,7 +18,9 @@ public struct SingularValueDecomposition: Sendable {
     /// Decomposes `a`.
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
-    ///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    ///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when a dimension or
+    ///   `dgesdd`'s workspace (about 7 min(m, n)² doubles) exceeds LAPACK's 32-bit integers.
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireFinite(a, "singular value decomposition", "matrix")
         let m = a.rows, n = a.columns, k = Swift.min(m, n)
@@ -27,6 +29,14 @@ public struct SingularValueDecomposition: Sendable {
         var uu = Matrix(rows: m, columns: k)
         var v = Matrix(rows: k, columns: n)
         if k > 0 {
+            try requireLAPACKRange("singular value decomposition", m, n)
+            // dgesdd's documented minimum for JOBZ = 'S', 3k² + max(max(m, n), 4k² + 4k), and a
+            // margin for its blocked optimum (block size 64 times at most 3k: the bidiagonal
+            // reduction runs on an m × n with m < 11n/6, or on the k × k triangle of a QR step):
+            // LAPACK computes these sizes in 32-bit integers.
+            let kk = Double(k)
+            try requireLAPACKWorkspace("singular value decomposition",
+                                       3 * kk * kk + Swift.max(Double(Swift.max(m, n)), 4 * kk * kk + 4 * kk) + 192 * kk)
             let info = work._elements.withUnsafeMutableBufferPointer { ap in
                 uu._elements.withUnsafeMutableBufferPointer { up in
                     v._elements.withUnsafeMutableBufferPointer { vp in

@@ -177,13 +177,16 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
 
     /// `y ← α A x + β y` (BLAS `dsbmv`), without allocating. With `β = 0`, `y`'s old contents are ignored.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for an order beyond
+    ///   BLAS's 32-bit integers.
     public func multiply(_ x: [Double], into y: inout [Double], alpha: Double = 1, beta: Double = 0) throws(LinearAlgebraError) {
         guard x.count == order, y.count == order else {
             throw .dimensionMismatch(operation: "sbmv", lhs: Shape(rows: order, columns: order),
                                      rhs: .vector(x.count == order ? y.count : x.count))
         }
         guard order > 0 else { return }
+        try requireLAPACKRange("sbmv", order, bandwidth + 1)
         band.withUnsafeBufferPointer { a in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in

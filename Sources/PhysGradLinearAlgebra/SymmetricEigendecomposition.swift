@@ -19,7 +19,9 @@ public struct SymmetricEigendecomposition: Sendable {
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
-    ///   (entries near the top of the range).
+    ///   (entries near the top of the range),
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when `dsyevd`'s
+    ///   workspace (2n² doubles) exceeds LAPACK's 32-bit integers.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         try requireSquare(a, "symmetric eigendecomposition")
         try requireFinite(a, "symmetric eigendecomposition", "matrix")
@@ -30,6 +32,9 @@ public struct SymmetricEigendecomposition: Sendable {
         var v = a
         var w = [Double](repeating: 0, count: n)
         if n > 0 {
+            try requireLAPACKRange("symmetric eigendecomposition", n)
+            // dsyevd's workspace for JOBZ = 'V', 1 + 6n + 2n², and its blocked optimum (32-bit sizes).
+            try requireLAPACKWorkspace("symmetric eigendecomposition", 1 + 70 * Double(n) + 2 * Double(n) * Double(n))
             let info = v._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dsyevd(columnMajorLayout, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
                                lapackInt(n), p.baseAddress, lapackInt(n), &w)

@@ -28,6 +28,8 @@ struct LinearAlgebraReviewTests {
         }
     }
 
+    // MARK: Norms
+
     @Test("Matrix.normOne and normInfinity propagate NaN wherever it sits")
     func matrixNormsPropagateNaN() {
         // NaN in the first column / row, and in the last one: Swift.max and Array.max dropped it.
@@ -63,6 +65,8 @@ struct LinearAlgebraReviewTests {
         let d = SymmetricBandedMatrix(order: 2, bandwidth: 0) { i, _ in i == 0 ? 3 * scale : 4 * scale }
         #expect(relative(d.normFrobenius, 5 * scale) <= 1e-15)
     }
+
+    // MARK: Results that overflow must be reported
 
     @Test("CholeskyFactorization.solveLower reports an overflowing result")
     func choleskySolveLowerOverflow() throws {
@@ -178,6 +182,8 @@ struct LinearAlgebraReviewTests {
         #expect(relative(y[0], 1e10) <= 1e-14 && relative(y[1], 3) <= 1e-15)
     }
 
+    // MARK: Shifts that overflow are not "not positive definite" nor "non-finite input"
+
     @Test("a shift that overflows the diagonal is a nonFiniteResult, not notPositiveDefinite")
     func shiftedBandedCholeskyOverflowingShift() throws {
         let a = SymmetricBandedMatrix(order: 2, bandwidth: 0) { i, _ in i == 0 ? 1e308 : 1 }
@@ -202,6 +208,11 @@ struct LinearAlgebraReviewTests {
             try CholeskyFactorization.factorize(Matrix.diagonal([1, .nan]), shift: 1, reusing: nil)
         }
     }
+
+    // MARK: Reductions without LAPACK's scaling: column norms beyond Double's range
+
+    /// A column of three entries 1.5e308: its 2-norm, 2.6e308, overflows.
+    var overflowingColumn: Matrix { Matrix(rows: 3, columns: 1, repeating: 1.5e308) }
 
     @Test("a bidiagonal decomposition whose Householder norms overflow is a nonFiniteResult, not inf in B and a trap later")
     func bidiagonalOverflow() throws {
@@ -233,5 +244,19 @@ struct LinearAlgebraReviewTests {
         #expect(relative(e.eigenvalues[0], -2.0.squareRoot() * t) <= 1e-14)
         #expect(Swift.abs(e.eigenvalues[1]) <= 1e-14 * t)
         #expect(relative(e.eigenvalues[2], 2.0.squareRoot() * t) <= 1e-14)
+    }
+
+    // MARK: LAPACK's 32-bit integers
+
+    @Test("sizes beyond LAPACK's 32-bit integers are typed errors, not traps")
+    func lapackIntegerRange() throws {
+        let limit = Int(Int32.max)
+        #expect(throws: Never.self) { try requireLAPACKRange("op", limit, 0, 1) }
+        #expect(throws: LinearAlgebraError.self) { try requireLAPACKRange("op", 3, limit + 1) }
+        // Workspace formulas evaluated without Int overflow: 7k² + 4k for dgesdd's "S" job at
+        // k = 17515 is 2 147 520 xxx > Int32.max.
+        #expect(throws: Never.self) { try requireLAPACKWorkspace("op", 7 * 17000.0 * 17000 + 4 * 17000) }
+        #expect(throws: LinearAlgebraError.self) { try requireLAPACKWorkspace("op", 7 * 17515.0 * 17515 + 4 * 17515) }
+        #expect(throws: LinearAlgebraError.self) { try requireLAPACKWorkspace("op", 3 * Double(Int.max)) }
     }
 }
