@@ -38,6 +38,8 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
     /// seeds `sᶜ = Σ_{j ≡ c mod (2 bandwidth + 1)} e_j`: `a_ij = products[i, j mod (2 bandwidth + 1)]`
     /// for `j <= i` (see ``BandedMatrix/init(rows:columns:lower:upper:compressed:)``), then
     /// symmetrized: each stored entry is the mean of `a_ij` and `a_ji` as the products give them.
+    ///
+    /// - Precondition: `products` has n rows and at least `min(2 bandwidth + 1, n)` columns.
     public init(order n: Int, bandwidth kd: Int, compressed products: Matrix) {
         self.init(order: n, bandwidth: kd)
         let w = bandwidth, colours = 2 * w + 1
@@ -53,7 +55,10 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
         }
     }
 
-    /// The band of a dense symmetric matrix (entries outside it are dropped).
+    /// The band of a dense symmetric matrix (entries outside it are dropped; only the lower
+    /// triangle is read).
+    ///
+    /// - Precondition: `a` is square, `bandwidth >= 0`.
     public init(_ a: Matrix, bandwidth kd: Int) {
         precondition(a.isSquare, "SymmetricBandedMatrix: \(a.shape) is not square")
         self.init(order: a.rows, bandwidth: kd) { i, j in a[i, j] }
@@ -278,7 +283,12 @@ public struct ShiftedBandedCholesky: Sendable {
     }
 
     private func check(_ b: [Double], _ operation: String) throws(LinearAlgebraError) {
-        precondition(isFactored, "ShiftedBandedCholesky: no successful factorization to solve with")
+        // Whether the last factorization succeeded depends on the data (a shift too small for an
+        // indefinite A), so a solve without one is a typed error, not a trap.
+        guard isFactored else {
+            throw .invalidArgument(operation: operation, argument: "the factorization",
+                                   reason: "is missing: the last factorize(_:shift:) threw, or none ran")
+        }
         guard b.count == order else {
             throw .dimensionMismatch(operation: operation, lhs: Shape(rows: order, columns: order), rhs: .vector(b.count))
         }
@@ -287,10 +297,11 @@ public struct ShiftedBandedCholesky: Sendable {
 
     /// Solves `(A + σI) x = b` in place (two triangular band solves, as LAPACK's `dpbtrs`).
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    /// - Throws: ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` unless the last
+    ///   factorization succeeded (``isFactored``),
+    ///   ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
-    /// - Precondition: the last factorization succeeded.
     public func solve(_ b: inout [Double]) throws(LinearAlgebraError) {
         try check(b, "banded Cholesky solve")
         guard order > 0 else { return }

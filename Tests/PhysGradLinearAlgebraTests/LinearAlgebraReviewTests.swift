@@ -209,6 +209,25 @@ struct LinearAlgebraReviewTests {
         }
     }
 
+    @Test("a banded solve without a successful factorization is a typed error, not a trap")
+    func shiftedBandedSolveWithoutFactorization() throws {
+        func isMissingFactorization(_ error: any Error) -> Bool {
+            if case .invalidArgument(_, let argument, _) = error as? LinearAlgebraError { return argument == "the factorization" }
+            return false
+        }
+        var chol = ShiftedBandedCholesky()
+        #expect(performing: { try chol.solve([]) }, throws: isMissingFactorization)
+        // diag(1, -1) + 0.5 I is indefinite: the factorization fails at order 2.
+        let a = SymmetricBandedMatrix(order: 2, bandwidth: 0) { i, _ in i == 0 ? 1 : -1 }
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(order: 2)) { try chol.factorize(a, shift: 0.5) }
+        #expect(performing: { try chol.solve([1, 1]) }, throws: isMissingFactorization)
+        #expect(performing: { try chol.solveLower([1, 1]) }, throws: isMissingFactorization)
+        // With shift 2: diag(3, 1), x = [1/3, 1].
+        try chol.factorize(a, shift: 2)
+        let x = try chol.solve([1, 1])
+        #expect(relative(x[0], 1.0 / 3) <= 1e-15 && relative(x[1], 1) <= 1e-15)
+    }
+
     // MARK: Reductions without LAPACK's scaling: column norms beyond Double's range
 
     /// A column of three entries 1.5e308: its 2-norm, 2.6e308, overflows.
