@@ -75,7 +75,7 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
 /// The minimum-norm least-squares solution of `A x ≈ b` through a complete orthogonal
 /// factorization (LAPACK `dgelsy`): a QR factorization with column pivoting `A P = Q R`, the rank
 /// `r` where `|R_kk|` first falls to `rcond · |R_00|` (by LAPACK's incremental condition
-/// estimate), and an orthogonal `Z` with `[R₁₁ R₁₂] = [T 0] Z`, so that `x = P Zᵀ [T⁻¹ (Qᵀb)₁; 0]`.
+/// estimate; 0 for `rcond >= 1`), and an orthogonal `Z` with `[R₁₁ R₁₂] = [T 0] Z`, so that `x = P Zᵀ [T⁻¹ (Qᵀb)₁; 0]`.
 ///
 /// Cheaper than the SVD of ``leastSquares(_:_:rcond:)`` and, like it, minimum-norm over the
 /// rank it keeps: the directions it drops get no component (unlike a basic solution, which
@@ -95,7 +95,9 @@ public func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double) t
     // LAPACKE rejects a NaN rcond as an illegal argument (which would trap in checkArguments).
     if rcond.isNaN { throw .nonFinite(operation: "least squares", argument: "rcond", index: 0) }
     let m = a.rows, n = a.columns
-    guard m > 0, n > 0 else { return ([Double](repeating: 0, count: n), 0) }
+    // rcond >= 1: |R_00| <= rcond · |R_00| already, so the rank is 0 (as PivotedQRFactorization's
+    // rank(rcond:) counts it); dgelsy would keep the first column whatever rcond is.
+    guard m > 0, n > 0, rcond < 1 else { return ([Double](repeating: 0, count: n), 0) }
     let ldb = Swift.max(1, m, n)
     try requireLAPACKRange("least squares", ldb)
     var work = a

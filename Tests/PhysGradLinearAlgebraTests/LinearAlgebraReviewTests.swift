@@ -143,6 +143,14 @@ struct LinearAlgebraReviewTests {
         // diag(2, 1) x = [2, 1]: x = [1, 1], rank 2.
         let (x, rank) = try minimumNormLeastSquares(Matrix.diagonal([2, 1]), [2, 1], rcond: 1e-12)
         #expect(rank == 2 && maxDifference(x, [1, 1]) <= 1e-15)
+        // rcond = 0.75 drops σ = 1 <= 0.75 · 2: x = [1, 0]; rcond = 1 drops both (|R_00| <= 1 · |R_00|),
+        // as PivotedQRFactorization.rank(rcond:) counts: dgelsy kept the first column (rank 1).
+        let (partial, partialRank) = try minimumNormLeastSquares(Matrix.diagonal([2, 1]), [2, 1], rcond: 0.75)
+        #expect(partialRank == 1 && maxDifference(partial, [1, 0]) <= 1e-15)
+        let qrRank = try PivotedQRFactorization(Matrix.diagonal([2, 1])).rank(rcond: 1)
+        #expect(qrRank == 0)
+        let (none, noneRank) = try minimumNormLeastSquares(Matrix.diagonal([2, 1]), [2, 1], rcond: 1)
+        #expect(noneRank == 0 && none == [0, 0])
     }
 
     @Test("leastSquares honours rcond >= 1 (every singular value dropped) and rejects a NaN rcond")
