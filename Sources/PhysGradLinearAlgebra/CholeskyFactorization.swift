@@ -27,7 +27,9 @@ public struct CholeskyFactorization: Sendable {
     ///     lower triangle is used.
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
-    ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``, and
+    ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a negative or NaN
+    ///   `symmetryTolerance`, and
     ///   ``LinearAlgebraError/notPositiveDefinite(order:)`` with the order of the first leading
     ///   minor that is not positive definite.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
@@ -97,6 +99,7 @@ public struct CholeskyFactorization: Sendable {
         try requireSquare(f, "Cholesky factorization")
         try requireFinite(f, "Cholesky factorization", "matrix")
         try requireLAPACKRange("Cholesky factorization", f.rows)
+        try requireSymmetryTolerance(symmetryTolerance, "Cholesky factorization")
         if let (i, j) = f._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: "Cholesky factorization", row: i, column: j)
         }

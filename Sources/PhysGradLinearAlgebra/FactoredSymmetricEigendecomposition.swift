@@ -28,6 +28,8 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a negative or NaN
+    ///   `symmetryTolerance`,
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
     ///   (also when it shows first as an overflow in the tridiagonal reduction, whose norms are
@@ -38,6 +40,7 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
         let operation = "factored symmetric eigendecomposition"
         try requireSquare(a, operation)
         try requireFinite(a, operation, "matrix")
+        try requireSymmetryTolerance(symmetryTolerance, operation)
         if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: operation, row: i, column: j)
         }

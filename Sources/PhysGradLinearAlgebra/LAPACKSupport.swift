@@ -51,6 +51,15 @@ func requireFinite(_ a: Matrix, _ operation: String, _ argument: String) throws(
     try requireFinite(a._elements, operation, argument)
 }
 
+/// Throws `invalidArgument` unless the symmetry check's relative tolerance is `>= 0` (a negative
+/// or NaN tolerance made every symmetric matrix of order 2 and more "not symmetric").
+@inline(__always)
+func requireSymmetryTolerance(_ tolerance: Double, _ operation: String) throws(LinearAlgebraError) {
+    if !(tolerance >= 0) {
+        throw .invalidArgument(operation: operation, argument: "symmetryTolerance = \(tolerance)", reason: "must be >= 0")
+    }
+}
+
 @inline(__always)
 func requireSquare(_ a: Matrix, _ operation: String) throws(LinearAlgebraError) {
     if !a.isSquare { throw .notSquare(operation: operation, shape: a.shape) }

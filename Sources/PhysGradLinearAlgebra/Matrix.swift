@@ -285,7 +285,8 @@ extension Matrix {
     internal func _firstAsymmetry(relativeTolerance: Double) -> (Int, Int)? {
         guard isSquare else { return (0, 0) }
         let n = rows
-        let tol = relativeTolerance * maxAbs
+        // An infinite tolerance accepts every finite matrix (inf · 0 would be NaN, which accepts none).
+        let tol = relativeTolerance == .infinity ? .infinity : relativeTolerance * maxAbs
         // 32 x 32 tiles: a tile and its mirror (16 KB together) stay in L1 while they are compared.
         let block = 32
         return _elements.withUnsafeBufferPointer { a -> (Int, Int)? in

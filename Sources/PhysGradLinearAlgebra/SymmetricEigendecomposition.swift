@@ -17,6 +17,8 @@ public struct SymmetricEigendecomposition: Sendable {
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a negative or NaN
+    ///   `symmetryTolerance`,
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
     ///   (entries near the top of the range),
@@ -25,6 +27,7 @@ public struct SymmetricEigendecomposition: Sendable {
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         try requireSquare(a, "symmetric eigendecomposition")
         try requireFinite(a, "symmetric eigendecomposition", "matrix")
+        try requireSymmetryTolerance(symmetryTolerance, "symmetric eigendecomposition")
         if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: "symmetric eigendecomposition", row: i, column: j)
         }

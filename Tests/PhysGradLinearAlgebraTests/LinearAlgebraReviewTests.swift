@@ -236,6 +236,29 @@ struct LinearAlgebraReviewTests {
         #expect(relative(x[0], 1.0 / 3) <= 1e-15 && relative(x[1], 1) <= 1e-15)
     }
 
+    @Test("a negative or NaN symmetry tolerance is an invalid argument, not \"not symmetric\"", arguments: [-1.0, .nan])
+    func symmetryToleranceDomain(tolerance: Double) throws {
+        func isInvalidTolerance(_ error: any Error) -> Bool {
+            if case .invalidArgument(_, let argument, _) = error as? LinearAlgebraError { return argument.hasPrefix("symmetryTolerance") }
+            return false
+        }
+        let i2 = Matrix.identity(2)
+        #expect(performing: { try CholeskyFactorization(i2, symmetryTolerance: tolerance) }, throws: isInvalidTolerance)
+        #expect(performing: { try SymmetricEigendecomposition(i2, symmetryTolerance: tolerance) }, throws: isInvalidTolerance)
+        #expect(performing: { try FactoredSymmetricEigendecomposition(i2, symmetryTolerance: tolerance) }, throws: isInvalidTolerance)
+    }
+
+    @Test("an infinite symmetry tolerance accepts the zero matrix")
+    func infiniteSymmetryTolerance() throws {
+        // ∞ · max|a| = ∞ · 0 was NaN, and no pair passes |a_ij - a_ji| <= NaN.
+        let zero = Matrix(rows: 2, columns: 2)
+        #expect(zero.isSymmetric(relativeTolerance: .infinity))
+        #expect(try SymmetricEigendecomposition(zero, symmetryTolerance: .infinity).eigenvalues == [0, 0])
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(order: 1)) {
+            try CholeskyFactorization(zero, symmetryTolerance: .infinity)
+        }
+    }
+
     // MARK: Reductions without LAPACK's scaling: column norms beyond Double's range
 
     /// A column of three entries 1.5e308: its 2-norm, 2.6e308, overflows.
