@@ -285,7 +285,8 @@ public struct BidiagonalDecomposition: Sendable {
     }
 
     /// `‖B y‖²`, for the reduction `‖c‖² - ‖c - B y‖² = ‖B y‖² + 2λ‖y‖²` that a damped solution
-    /// predicts (that form has no cancellation).
+    /// predicts (that form has no cancellation). y is not checked (it is a damped solution's
+    /// output): NaN or infinity in it, or a square beyond Double's range, propagates to the result.
     ///
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when y has fewer than n entries.
     public func bNormSquared(_ y: UnsafeBufferPointer<Double>) throws(LinearAlgebraError) -> Double {

@@ -182,7 +182,8 @@ public struct CholeskyFactorization: Sendable {
 
     /// An estimate of the reciprocal condition number `1 / (‖A‖₁ ‖A⁻¹‖₁)` (LAPACK `dpocon`,
     /// O(n²)), given `‖A‖₁` of the factorized matrix. Near 0 the matrix is numerically
-    /// singular: a solve with it amplifies rounding by about the condition number.
+    /// singular: a solve with it amplifies rounding by about the condition number. An `anorm`
+    /// that is not finite and positive (NaN, infinity, 0 or less) gives 0.
     public func reciprocalConditionNumber(oneNorm anorm: Double) -> Double {
         let n = order
         guard n > 0 else { return 1 }

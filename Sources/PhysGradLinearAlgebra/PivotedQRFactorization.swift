@@ -64,7 +64,8 @@ public struct PivotedQRFactorization: Sendable {
         return Matrix(rows: k, columns: columns) { i, j in i <= j ? factors[i, j] : 0 }
     }
 
-    /// The numerical rank: the number of leading diagonal entries with `|R_kk| > rcond · |R_00|`.
+    /// The numerical rank: the number of leading diagonal entries with `|R_kk| > rcond · |R_00|`
+    /// (a negative `rcond` counts as 0; a NaN one, against which no comparison holds, gives 0).
     /// A zero matrix has rank 0.
     public func rank(rcond: Double) -> Int {
         let d = rDiagonal

@@ -54,7 +54,8 @@ public struct SingularValueDecomposition: Sendable {
         vt = v
     }
 
-    /// The number of singular values above `relativeTruncation · σ_max`.
+    /// The number of singular values above `relativeTruncation · σ_max` (a negative
+    /// `relativeTruncation` counts as 0; a NaN one, against which no comparison holds, gives 0).
     public func rank(relativeTruncation: Double) -> Int {
         guard let first = singularValues.first, first > 0 else { return 0 }
         let threshold = first * Swift.max(relativeTruncation, 0)

@@ -415,7 +415,8 @@ public struct ShiftedBandedCholesky: Sendable {
     }
 
     /// An estimate of the reciprocal condition number `1 / (‖A + σI‖₁ ‖(A + σI)⁻¹‖₁)`, given
-    /// `‖A + σI‖₁`; 0 without a successful factorization.
+    /// `‖A + σI‖₁`; 0 without a successful factorization, and for an `anorm` that is not finite
+    /// and positive (NaN, infinity, 0 or less).
     ///
     /// `‖(A + σI)⁻¹‖₁` comes from Hager's and Higham's 1-norm estimator (Higham 1988, the method of
     /// LAPACK's `dlacn2`, which `dpbcon` runs): with B = (A + σI)⁻¹ symmetric, starting from
