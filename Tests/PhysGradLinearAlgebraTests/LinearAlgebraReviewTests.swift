@@ -309,4 +309,15 @@ struct LinearAlgebraReviewTests {
         #expect(throws: LinearAlgebraError.self) { try requireLAPACKWorkspace("op", 7 * 17515.0 * 17515 + 4 * 17515) }
         #expect(throws: LinearAlgebraError.self) { try requireLAPACKWorkspace("op", 3 * Double(Int.max)) }
     }
+
+    @Test("a banded Cholesky factorization of order and band 2^32 is a typed error, not an Int overflow trap")
+    func bandedCholeskyHugeOrder() throws {
+        // (bandwidth + 1) · order = 2^64 overflowed Int while sizing the band.
+        #expect(performing: {
+            try BandedCholeskyFactorization(order: 1 << 32, bandwidth: 1 << 32) { i, j in i == j ? 2 : 0 }
+        }, throws: { error in
+            if case .invalidArgument = error as? LinearAlgebraError { return true }
+            return false
+        })
+    }
 }
