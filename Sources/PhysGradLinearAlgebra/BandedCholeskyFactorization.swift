@@ -24,11 +24,15 @@ public struct BandedCholeskyFactorization: Sendable {
     /// `j <= i <= min(n - 1, j + bandwidth)` (the upper band is its mirror image and is not asked for).
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a NaN or infinite
-    ///   element (its index in band storage), ``LinearAlgebraError/notPositiveDefinite(order:)``.
+    ///   element (its index in band storage), ``LinearAlgebraError/notPositiveDefinite(order:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for an order or band
+    ///   beyond LAPACK's 32-bit integers (checked before the band is allocated).
     /// - Precondition: `order >= 0`, `bandwidth >= 0`.
     public init(order n: Int, bandwidth kd: Int, element: (_ row: Int, _ column: Int) -> Double) throws(LinearAlgebraError) {
         precondition(n >= 0 && kd >= 0, "BandedCholeskyFactorization: negative order or bandwidth")
         let kd = min(kd, max(n - 1, 0))
+        // Before `ld * n`, which overflows Int (a trap) for an order and band near 2^32.
+        try requireLAPACKRange("banded Cholesky factorization", n, kd + 1)
         let ld = kd + 1
         var ab = [Double](repeating: 0, count: ld * n)
         for j in 0..<n {
@@ -49,6 +53,7 @@ public struct BandedCholeskyFactorization: Sendable {
     private mutating func _factorize() throws(LinearAlgebraError) {
         try requireFinite(band, "banded Cholesky factorization", "matrix band")
         guard order > 0 else { return }
+        try requireLAPACKRange("banded Cholesky factorization", order, bandwidth + 1)
         var ab = band
         let (n, kd) = (order, bandwidth)
         let info = ab.withUnsafeMutableBufferPointer { p in

@@ -125,7 +125,9 @@ public struct BandedMatrix: Sendable, Hashable {
     /// `y ← α op(A) x + β y` with `op(A) = A` or `Aᵀ` (BLAS `dgbmv`), without allocating. With
     /// `β = 0`, `y`'s old contents are ignored.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a size beyond
+    ///   BLAS's 32-bit integers.
     public func multiply(
         _ x: [Double], into y: inout [Double], transposed: Bool = false, alpha: Double = 1, beta: Double = 0
     ) throws(LinearAlgebraError) {
@@ -139,6 +141,7 @@ public struct BandedMatrix: Sendable, Hashable {
             if beta == 0 { for i in y.indices { y[i] = 0 } } else { Vector.scale(&y, by: beta) }
             return
         }
+        try requireLAPACKRange("gbmv", rows, columns, leadingDimension)
         band.withUnsafeBufferPointer { a in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in

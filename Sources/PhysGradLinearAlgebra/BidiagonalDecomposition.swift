@@ -29,7 +29,9 @@ public struct BidiagonalDecomposition: Sendable {
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``;
     ///   ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `a` has fewer
-    ///   rows than columns (decompose `aᵀ` instead).
+    ///   rows than columns (decompose `aᵀ` instead);
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a Householder norm
+    ///   overflows (entries near the top of Double's range; `dgebrd` does not rescale).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         var workspace = BidiagonalWorkspace()
         try self.init(a, workspace: &workspace)
@@ -48,6 +50,7 @@ public struct BidiagonalDecomposition: Sendable {
             throw .dimensionMismatch(operation: "bidiagonal decomposition (needs at least as many rows as columns)",
                                      lhs: Shape(rows: m, columns: n), rhs: Shape(rows: n, columns: n))
         }
+        try requireLAPACKRange("bidiagonal decomposition", m, n)
         rows = m
         columns = n
         // The workspace's copy, held only here while LAPACK writes it (so it is not copied again).
@@ -81,6 +84,16 @@ public struct BidiagonalDecomposition: Sendable {
             }
             checkArguments(info, "dgebrd")
             e = Array(eFull.prefix(n - 1))
+            // An overflowing norm leaves ±inf in B and a NaN τ, which LAPACKE's NaN check of dormbr
+            // would reject (a trap) in every later Qᵀb.
+            if !(Vector.allFinite(d) && Vector.allFinite(e) && Vector.allFinite(tq) && Vector.allFinite(tp)
+                 && Vector.allFinite(f._elements)) {
+                workspace.factors = f
+                try requireFiniteResult(d, "bidiagonal decomposition")
+                try requireFiniteResult(e, "bidiagonal decomposition")
+                try requireFiniteResult(f._elements, "bidiagonal decomposition")
+                try requireFiniteResult(tq + tp, "bidiagonal decomposition")
+            }
         }
         diagonal = d
         superdiagonal = e
@@ -155,7 +168,7 @@ public struct BidiagonalDecomposition: Sendable {
     ///
     /// - Returns: `u` (n × n, columns U_B's singular vectors), the singular values, descending,
     ///   and `vt` (n × n, rows V_B's).
-    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    /// - Throws: as ``bidiagonalSVD(workspace:)``.
     public func bidiagonalSVD() throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
         var workspace = BidiagonalWorkspace()
         return try bidiagonalSVD(workspace: &workspace)
@@ -167,7 +180,9 @@ public struct BidiagonalDecomposition: Sendable {
     /// The returned `u` and `vt` share the workspace's storage (copy-on-write): once they are
     /// dropped, the next call writes in place; while they are alive, it allocates.
     ///
-    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    /// - Throws: ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when the work array
+    ///   (3n² + 4n doubles) exceeds LAPACK's 32-bit integers (n > 26 754).
     public func bidiagonalSVD(workspace: inout BidiagonalWorkspace) throws(LinearAlgebraError)
         -> (u: Matrix, singularValues: [Double], vt: Matrix)
     {
@@ -175,6 +190,8 @@ public struct BidiagonalDecomposition: Sendable {
         if workspace.u.rows != n || workspace.u.columns != n { workspace.u = Matrix(rows: n, columns: n) }
         if workspace.vt.rows != n || workspace.vt.columns != n { workspace.vt = Matrix(rows: n, columns: n) }
         guard n > 0 else { return (workspace.u, [], workspace.vt) }
+        // dbdsdc sizes and indexes its 3n² + 4n work array in 32-bit integers.
+        try requireLAPACKWorkspace("bidiagonal singular value decomposition", 3 * Double(n) * Double(n) + 4 * Double(n))
         let lwork = 3 * n * n + 4 * n
         if workspace.work.count < lwork { workspace.work = [Double](repeating: 0, count: lwork) }
         if workspace.iwork.count < 8 * n { workspace.iwork = [LAPACKInt](repeating: 0, count: 8 * n) }
@@ -268,7 +285,8 @@ public struct BidiagonalDecomposition: Sendable {
     }
 
     /// `‖B y‖²`, for the reduction `‖c‖² - ‖c - B y‖² = ‖B y‖² + 2λ‖y‖²` that a damped solution
-    /// predicts (that form has no cancellation).
+    /// predicts (that form has no cancellation). y is not checked (it is a damped solution's
+    /// output): NaN or infinity in it, or a square beyond Double's range, propagates to the result.
     ///
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when y has fewer than n entries.
     public func bNormSquared(_ y: UnsafeBufferPointer<Double>) throws(LinearAlgebraError) -> Double {

@@ -27,7 +27,9 @@ public struct CholeskyFactorization: Sendable {
     ///     lower triangle is used.
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
-    ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``, and
+    ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a negative or NaN
+    ///   `symmetryTolerance`, and
     ///   ``LinearAlgebraError/notPositiveDefinite(order:)`` with the order of the first leading
     ///   minor that is not positive definite.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
@@ -52,8 +54,10 @@ public struct CholeskyFactorization: Sendable {
     /// (no allocation): the shifted systems of Levenberg-Marquardt damping and trust-region
     /// subproblems, `(H + λI) p = -g`, for several λ against one H.
     ///
-    /// - Throws: the errors of ``init(_:symmetryTolerance:)`` (for `a + shift · I`), and
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite shift.
+    /// - Throws: the errors of ``init(_:symmetryTolerance:)`` (for `a + shift · I`),
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite shift, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a diagonal entry
+    ///   `a_ii + shift` overflows (its column-major index).
     public static func factorize(
         _ a: Matrix, shift: Double, reusing previous: consuming CholeskyFactorization?, symmetryTolerance: Double = 1e-10
     ) throws(LinearAlgebraError) -> CholeskyFactorization {
@@ -69,7 +73,20 @@ public struct CholeskyFactorization: Sendable {
         }
         if shift != 0 && f.isSquare {
             let n = f.rows
-            f.withUnsafeMutableBufferPointer { p in for i in 0..<n { p[i + i * n] += shift } }
+            var overflow: Int? = nil
+            f.withUnsafeMutableBufferPointer { p in
+                for i in 0..<n {
+                    let k = i + i * n
+                    let before = p[k]
+                    p[k] += shift
+                    if overflow == nil && before.isFinite && !p[k].isFinite { overflow = k }
+                }
+            }
+            if let k = overflow {
+                // A finite a_ii + shift that overflows is not a non-finite input (unless a has one).
+                try requireFinite(a, "Cholesky factorization", "matrix")
+                throw .nonFiniteResult(operation: "Cholesky factorization", index: k)
+            }
         }
         try factorInPlace(&f, symmetryTolerance: symmetryTolerance)
         return CholeskyFactorization(factored: f)
@@ -81,6 +98,8 @@ public struct CholeskyFactorization: Sendable {
     private static func factorInPlace(_ f: inout Matrix, symmetryTolerance: Double) throws(LinearAlgebraError) {
         try requireSquare(f, "Cholesky factorization")
         try requireFinite(f, "Cholesky factorization", "matrix")
+        try requireLAPACKRange("Cholesky factorization", f.rows)
+        try requireSymmetryTolerance(symmetryTolerance, "Cholesky factorization")
         if let (i, j) = f._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: "Cholesky factorization", row: i, column: j)
         }
@@ -119,6 +138,7 @@ public struct CholeskyFactorization: Sendable {
             throw .dimensionMismatch(operation: "Cholesky solve", lhs: lower.shape, rhs: b.shape)
         }
         try requireFinite(b, "Cholesky solve", "right-hand side")
+        try requireLAPACKRange("Cholesky solve", b.columns)
         var x = b
         solveInPlace(&x._elements, nrhs: b.columns)
         try requireFiniteResult(x._elements, "Cholesky solve")
@@ -139,8 +159,9 @@ public struct CholeskyFactorization: Sendable {
 
     /// Solves `L x = b` with the lower factor alone (BLAS `dtrsv`): `‖x‖₂² = bᵀA⁻¹b`.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` and
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
     public func solveLower(_ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard b.count == order else {
             throw .dimensionMismatch(operation: "triangular solve", lhs: lower.shape, rhs: .vector(b.count))
@@ -155,12 +176,14 @@ public struct CholeskyFactorization: Sendable {
                             xp.baseAddress, 1)
             }
         }
+        try requireFiniteResult(x, "triangular solve")
         return x
     }
 
     /// An estimate of the reciprocal condition number `1 / (‖A‖₁ ‖A⁻¹‖₁)` (LAPACK `dpocon`,
     /// O(n²)), given `‖A‖₁` of the factorized matrix. Near 0 the matrix is numerically
-    /// singular: a solve with it amplifies rounding by about the condition number.
+    /// singular: a solve with it amplifies rounding by about the condition number. An `anorm`
+    /// that is not finite and positive (NaN, infinity, 0 or less) gives 0.
     public func reciprocalConditionNumber(oneNorm anorm: Double) -> Double {
         let n = order
         guard n > 0 else { return 1 }

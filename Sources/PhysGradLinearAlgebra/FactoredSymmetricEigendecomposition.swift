@@ -28,12 +28,19 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a negative or NaN
+    ///   `symmetryTolerance`,
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
-    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows.
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
+    ///   (also when it shows first as an overflow in the tridiagonal reduction, whose norms are
+    ///   bounded by the largest |λ|),
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when `dstedc`'s
+    ///   workspace (n² doubles) exceeds LAPACK's 32-bit integers.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         let operation = "factored symmetric eigendecomposition"
         try requireSquare(a, operation)
         try requireFinite(a, operation, "matrix")
+        try requireSymmetryTolerance(symmetryTolerance, operation)
         if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: operation, row: i, column: j)
         }
@@ -44,10 +51,19 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
         var t = e
         var vectors = Matrix(rows: n, columns: n)
         if n > 0 {
+            try requireLAPACKRange(operation, n)
+            // dstedc's workspace for COMPZ = 'I', 1 + 4n + n², and dsytrd's blocked n·nb (32-bit sizes).
+            try requireLAPACKWorkspace(operation, 1 + 68 * Double(n) + Double(n) * Double(n))
             let info = q._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dsytrd(columnMajorLayout, CChar(UInt8(ascii: "L")), lapackInt(n), p.baseAddress, lapackInt(n), &d, &e, &t)
             }
             checkArguments(info, "dsytrd")
+            // dsytrd does not rescale: an overflowing reflector norm leaves inf/NaN in T and τ,
+            // which LAPACKE's NaN check of dstedc and dormtr would reject (a trap).
+            try requireFiniteResult(d, operation + " (eigenvalues)")
+            try requireFiniteResult(e, operation + " (eigenvalues)")
+            try requireFiniteResult(t, operation + " (eigenvalues)")
+            try requireFiniteResult(q._elements, operation + " (eigenvalues)")
             let info2 = vectors._elements.withUnsafeMutableBufferPointer { zp in
                 LAPACKE_dstedc(columnMajorLayout, CChar(UInt8(ascii: "I")), lapackInt(n), &d, &e, zp.baseAddress, lapackInt(n))
             }
@@ -72,7 +88,8 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
     ///   - function: called once per eigenvalue, in ascending order.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b` has not n
     ///   entries, ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite
-    ///   `b` or a non-finite `f(λ_k)`.
+    ///   `b` or a non-finite `f(λ_k)`, ``LinearAlgebraError/nonFiniteResult(operation:index:)``
+    ///   when the result overflows (`f(λ) = 1/λ` on an eigenvalue tiny against b).
     public mutating func apply(_ b: [Double], function: (Double) -> Double) throws(LinearAlgebraError) -> [Double] {
         let n = order
         guard b.count == n else {
@@ -88,7 +105,10 @@ public struct FactoredSymmetricEigendecomposition: Sendable {
         z._gemv(h, into: &c, transposed: true)             // c = Zᵀ h
         for k in 0..<n { c[k] *= weights[k] }
         z._gemv(c, into: &h, transposed: false)            // h = Z f(Λ) c
+        // Before dormtr: LAPACKE rejects a NaN in h as an illegal argument (a trap in checkArguments).
+        try requireFiniteResult(h, "symmetric matrix function")
         applyReflectors(&h, transposed: false)              // Q h
+        try requireFiniteResult(h, "symmetric matrix function")
         return h
     }
 

@@ -15,7 +15,8 @@ public struct LUFactorization: Sendable {
     /// `L` (below the diagonal, unit diagonal implied) and `U` (on and above it), packed as
     /// LAPACK leaves them.
     public let factors: Matrix
-    /// LAPACK's pivot indices, 1-based: row `i` was interchanged with row `pivots[i]`.
+    /// LAPACK's pivot indices, 1-based: in step `i` (0-based), row `i` was interchanged with row
+    /// `pivots[i] - 1` (0-based), applied in order `i = 0, 1, ...`.
     public let pivots: [Int32]
     /// `‖A‖₁` of the factorized matrix, for the condition estimate (`+infinity` when the column
     /// sums overflow; the estimate then uses `‖A‖₁ · 2^-64`).
@@ -35,10 +36,13 @@ public struct LUFactorization: Sendable {
     ///   singular to working precision in the strictest sense; nearly singular matrices factorize,
     ///   and ``reciprocalConditionNumber`` tells how nearly);
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when the elimination's growth
-    ///   overflows (entries near the top of the range, `[[1e308, 1e308], [-1e308, 1e308]]`).
+    ///   overflows (entries near the top of the range, `[[1e308, 1e308], [-1e308, 1e308]]`), and
+    ///   when a pivot is subnormal (below 2.2e-308: OpenBLAS's `dgetrf` scales the column by the
+    ///   pivot's reciprocal, which overflows: `diag(1e-310, 1)` throws this with OpenBLAS).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireSquare(a, "LU factorization")
         try requireFinite(a, "LU factorization", "matrix")
+        try requireLAPACKRange("LU factorization", a.rows)
         let n = a.rows
         var f = a
         var ipiv = [LAPACKInt](repeating: 0, count: n)
@@ -91,6 +95,7 @@ public struct LUFactorization: Sendable {
             throw .dimensionMismatch(operation: "LU solve", lhs: factors.shape, rhs: b.shape)
         }
         try requireFinite(b, "LU solve", "right-hand side")
+        try requireLAPACKRange("LU solve", b.columns)
         var x = b
         solveInPlace(&x._elements, nrhs: b.columns)
         try requireFiniteResult(x._elements, "LU solve")

@@ -22,10 +22,12 @@ public struct LeastSquaresSolution: Sendable {
 /// - Parameters:
 ///   - a: the m × n matrix A.
 ///   - b: the right-hand side, m entries.
-///   - rcond: relative threshold below which singular values count as zero; the default, `-1`,
-///     uses machine precision (LAPACK's convention).
+///   - rcond: relative threshold below which singular values count as zero; a negative value,
+///     such as the default `-1`, uses machine precision (LAPACK's convention); `rcond >= 1` drops
+///     every singular value (x = 0, rank 0).
 /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `b.count != A.rows`,
-///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
+///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in A or b, or
+///   a NaN `rcond`,
 ///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the SVD fails,
 ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows (singular values
 ///   above the cut-off but tiny against b).
@@ -35,12 +37,15 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
     }
     try requireFinite(a, "least squares", "matrix")
     try requireFinite(b, "least squares", "right-hand side")
+    // LAPACKE rejects a NaN rcond as an illegal argument (which would trap in checkArguments).
+    if rcond.isNaN { throw .nonFinite(operation: "least squares", argument: "rcond", index: 0) }
     let m = a.rows, n = a.columns
     let ldb = Swift.max(1, m, n)
     guard m > 0, n > 0 else {
         return LeastSquaresSolution(solution: [Double](repeating: 0, count: n), rank: 0, singularValues: [],
                                     residualNorm: Vector.norm2(b))
     }
+    try requireLAPACKRange("least squares", ldb)
     var work = a
     var rhs = [Double](repeating: 0, count: ldb)
     for i in 0..<m { rhs[i] = b[i] }
@@ -54,6 +59,12 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
     }
     checkArguments(info, "dgelsd")
     if info > 0 { throw .noConvergence(operation: "least squares (SVD)", info: Int(info)) }
+    if rcond >= 1 {
+        // dgelsd replaces an rcond >= 1 by machine precision; by the definition above, every
+        // σ_i <= σ_max <= rcond · σ_max counts as zero.
+        return LeastSquaresSolution(solution: [Double](repeating: 0, count: n), rank: 0, singularValues: s,
+                                    residualNorm: Vector.norm2(b))
+    }
     let x = Array(rhs[0..<n])
     try requireFiniteResult(x, "least squares")
     var r = b
@@ -64,7 +75,7 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
 /// The minimum-norm least-squares solution of `A x ≈ b` through a complete orthogonal
 /// factorization (LAPACK `dgelsy`): a QR factorization with column pivoting `A P = Q R`, the rank
 /// `r` where `|R_kk|` first falls to `rcond · |R_00|` (by LAPACK's incremental condition
-/// estimate), and an orthogonal `Z` with `[R₁₁ R₁₂] = [T 0] Z`, so that `x = P Zᵀ [T⁻¹ (Qᵀb)₁; 0]`.
+/// estimate; 0 for `rcond >= 1`), and an orthogonal `Z` with `[R₁₁ R₁₂] = [T 0] Z`, so that `x = P Zᵀ [T⁻¹ (Qᵀb)₁; 0]`.
 ///
 /// Cheaper than the SVD of ``leastSquares(_:_:rcond:)`` and, like it, minimum-norm over the
 /// rank it keeps: the directions it drops get no component (unlike a basic solution, which
@@ -72,16 +83,23 @@ public func leastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws(
 ///
 /// - Returns: the solution (n entries) and the rank used.
 /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
-///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in A or b, or
+///   a NaN `rcond`; ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows
+///   (diagonal entries of R above the cut-off but tiny against b).
 public func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double) throws(LinearAlgebraError) -> (solution: [Double], rank: Int) {
     guard b.count == a.rows else {
         throw .dimensionMismatch(operation: "least squares", lhs: a.shape, rhs: .vector(b.count))
     }
     try requireFinite(a, "least squares", "matrix")
     try requireFinite(b, "least squares", "right-hand side")
+    // LAPACKE rejects a NaN rcond as an illegal argument (which would trap in checkArguments).
+    if rcond.isNaN { throw .nonFinite(operation: "least squares", argument: "rcond", index: 0) }
     let m = a.rows, n = a.columns
-    guard m > 0, n > 0 else { return ([Double](repeating: 0, count: n), 0) }
+    // rcond >= 1: |R_00| <= rcond · |R_00| already, so the rank is 0 (as PivotedQRFactorization's
+    // rank(rcond:) counts it); dgelsy would keep the first column whatever rcond is.
+    guard m > 0, n > 0, rcond < 1 else { return ([Double](repeating: 0, count: n), 0) }
     let ldb = Swift.max(1, m, n)
+    try requireLAPACKRange("least squares", ldb)
     var work = a
     var rhs = [Double](repeating: 0, count: ldb)
     for i in 0..<m { rhs[i] = b[i] }
@@ -94,5 +112,7 @@ public func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double) t
         }
     }
     checkArguments(info, "dgelsy")
-    return (Array(rhs[0..<n]), Int(rank))
+    let x = Array(rhs[0..<n])
+    try requireFiniteResult(x, "least squares")
+    return (x, Int(rank))
 }

@@ -30,7 +30,9 @@ public enum LinearAlgebraError: Error, Sendable, Hashable, CustomStringConvertib
     /// `info` is LAPACK's count of the elements that failed.
     case noConvergence(operation: String, info: Int)
     /// A scalar argument is outside the operation's domain (a negative damping λ); `reason`
-    /// says what the operation needs.
+    /// says what the operation needs. Also a dimension, or a LAPACK workspace that grows with
+    /// the dimensions, beyond the 32-bit integers of LAPACK and BLAS (`Int32.max`): every
+    /// factorization, solve and product checks its sizes before it calls them.
     case invalidArgument(operation: String, argument: String, reason: String)
 
     public var description: String {

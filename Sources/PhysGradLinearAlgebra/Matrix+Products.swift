@@ -3,7 +3,9 @@ internal import CPhysGradLAPACK
 extension Matrix {
     /// The matrix-vector product `y = A x` (BLAS `gemv`).
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `x.count != columns`.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `x.count != columns`;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a dimension beyond
+    ///   BLAS's 32-bit integers.
     public static func * (a: Matrix, x: [Double]) throws(LinearAlgebraError) -> [Double] {
         var y = [Double](repeating: 0, count: a.rows)
         try a.multiply(x, into: &y)
@@ -12,7 +14,9 @@ extension Matrix {
 
     /// The matrix product `C = A B` (BLAS `gemm`).
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `A.columns != B.rows`.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when `A.columns != B.rows`;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a dimension beyond
+    ///   BLAS's 32-bit integers.
     public static func * (a: Matrix, b: Matrix) throws(LinearAlgebraError) -> Matrix {
         var c = Matrix(rows: a.rows, columns: b.columns)
         try a.multiply(b, into: &c)
@@ -22,7 +26,9 @@ extension Matrix {
     /// `y ← α op(A) x + β y` with `op(A) = A` or `Aᵀ` (BLAS `dgemv`), writing into `y` without
     /// allocating. With `β = 0`, `y`'s old contents are ignored (even NaN).
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when the lengths do not fit.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when the lengths do not fit;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a dimension beyond
+    ///   BLAS's 32-bit integers.
     public func multiply(
         _ x: [Double], into y: inout [Double], transposed: Bool = false,
         alpha: Double = 1, beta: Double = 0
@@ -40,6 +46,7 @@ extension Matrix {
             if beta == 0 { for i in y.indices { y[i] = 0 } } else { Vector.scale(&y, by: beta) }
             return
         }
+        try requireLAPACKRange("gemv", rows, columns)
         _gemv(x, into: &y, transposed: transposed, alpha: alpha, beta: beta)
     }
 
@@ -60,7 +67,9 @@ extension Matrix {
     /// `C ← α op(A) op(B) + β C` (BLAS `dgemm`), writing into `C` without allocating.
     /// With `β = 0`, `C`'s old contents are ignored.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when the shapes do not fit.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` when the shapes do not fit;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a dimension beyond
+    ///   BLAS's 32-bit integers.
     public func multiply(
         _ b: Matrix, into c: inout Matrix, transposeSelf: Bool = false, transposeOther: Bool = false,
         alpha: Double = 1, beta: Double = 0
@@ -78,6 +87,7 @@ extension Matrix {
             c.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = beta == 0 ? 0 : beta * p[i] } }
             return
         }
+        try requireLAPACKRange("gemm", m, n, k, rows, b.rows)
         let lda = Int32(Swift.max(1, rows)), ldb = Int32(Swift.max(1, b.rows)), ldc = Int32(Swift.max(1, m))
         _elements.withUnsafeBufferPointer { ap in
             b._elements.withUnsafeBufferPointer { bp in

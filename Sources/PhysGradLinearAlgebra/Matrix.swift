@@ -210,26 +210,33 @@ public struct Matrix: Sendable, Hashable {
         _firstAsymmetry(relativeTolerance: relativeTolerance) == nil && isSquare
     }
 
-    /// The 1-norm `max_j sum_i |a_ij|` (largest column sum).
+    /// The 1-norm `max_j sum_i |a_ij|` (largest column sum; NaN if any element is NaN).
     @inlinable
     public var normOne: Double {
         var best = 0.0
         for j in 0..<columns {
             var s = 0.0
             for i in 0..<rows { s += Swift.abs(_elements[i + j * rows]) }
+            // `Swift.max` would drop a NaN sum (NaN compares false): propagate it.
+            if s.isNaN { return s }
             best = Swift.max(best, s)
         }
         return best
     }
 
-    /// The infinity-norm `max_i sum_j |a_ij|` (largest row sum).
+    /// The infinity-norm `max_i sum_j |a_ij|` (largest row sum; NaN if any element is NaN).
     @inlinable
     public var normInfinity: Double {
         var sums = [Double](repeating: 0, count: rows)
         for j in 0..<columns {
             for i in 0..<rows { sums[i] += Swift.abs(_elements[i + j * rows]) }
         }
-        return sums.max() ?? 0
+        var best = 0.0
+        for s in sums {
+            if s.isNaN { return s }
+            best = Swift.max(best, s)
+        }
+        return best
     }
 
     /// The Frobenius norm `sqrt(sum_ij a_ij^2)`, computed without overflow or underflow.
@@ -278,7 +285,8 @@ extension Matrix {
     internal func _firstAsymmetry(relativeTolerance: Double) -> (Int, Int)? {
         guard isSquare else { return (0, 0) }
         let n = rows
-        let tol = relativeTolerance * maxAbs
+        // An infinite tolerance accepts every finite matrix (inf · 0 would be NaN, which accepts none).
+        let tol = relativeTolerance == .infinity ? .infinity : relativeTolerance * maxAbs
         // 32 x 32 tiles: a tile and its mirror (16 KB together) stay in L1 while they are compared.
         let block = 32
         return _elements.withUnsafeBufferPointer { a -> (Int, Int)? in

@@ -27,7 +27,9 @@ public struct PivotedQRFactorization: Sendable {
 
     /// Factorizes `a` (any shape; `min(m, n)` Householder reflections).
     ///
-    /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``;
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a column norm overflows
+    ///   (entries near the top of Double's range; `dgeqp3` does not rescale).
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireFinite(a, "QR factorization", "matrix")
         let m = a.rows, n = a.columns
@@ -37,11 +39,16 @@ public struct PivotedQRFactorization: Sendable {
         var t = [Double](repeating: 0, count: Swift.min(m, n))
         var jpvt = [LAPACKInt](repeating: 0, count: n)
         if m > 0 && n > 0 {
+            try requireLAPACKRange("QR factorization", m, n)
             let info = f._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dgeqp3(columnMajorLayout, lapackInt(m), lapackInt(n), p.baseAddress,
                                lapackInt(m), &jpvt, &t)
             }
             checkArguments(info, "dgeqp3")
+            // An overflowing column norm leaves R_kk = ±inf and a NaN τ, which LAPACKE's NaN check
+            // of dormqr would reject (a trap) in every later Qᵀb.
+            try requireFiniteResult(f._elements, "QR factorization")
+            try requireFiniteResult(t, "QR factorization")
         }
         factors = f
         tau = t
@@ -57,7 +64,8 @@ public struct PivotedQRFactorization: Sendable {
         return Matrix(rows: k, columns: columns) { i, j in i <= j ? factors[i, j] : 0 }
     }
 
-    /// The numerical rank: the number of leading diagonal entries with `|R_kk| > rcond · |R_00|`.
+    /// The numerical rank: the number of leading diagonal entries with `|R_kk| > rcond · |R_00|`
+    /// (a negative `rcond` counts as 0; a NaN one, against which no comparison holds, gives 0).
     /// A zero matrix has rank 0.
     public func rank(rcond: Double) -> Int {
         let d = rDiagonal
@@ -102,9 +110,13 @@ public struct PivotedQRFactorization: Sendable {
     ///     (`0` keeps every column with a non-zero diagonal).
     /// - Returns: the solution and the rank used.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in b or a
+    ///   NaN `rcond`; ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows
+    ///   (a kept `|R_kk|` tiny against b).
     public func solve(_ b: [Double], rcond: Double) throws(LinearAlgebraError) -> (solution: [Double], rank: Int) {
         let c = try applyQTranspose(b)
+        // A NaN threshold would silently give rank 0 and x = 0.
+        if rcond.isNaN { throw .nonFinite(operation: "QR solve", argument: "rcond", index: 0) }
         let r = rank(rcond: rcond)
         var z = Array(c[0..<r])
         // Back substitution with the leading r × r block of R.
@@ -117,6 +129,7 @@ public struct PivotedQRFactorization: Sendable {
         }
         var x = [Double](repeating: 0, count: columns)
         for j in 0..<r { x[permutation[j]] = z[j] }
+        try requireFiniteResult(x, "QR solve")
         return (x, r)
     }
 
@@ -131,13 +144,16 @@ public struct PivotedQRFactorization: Sendable {
     ///   - c: `Qᵀb`, at least `rank` entries.
     ///   - rank: how many leading rows of R to keep, `0 ... min(m, n)`.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)`` for a rank out of range
-    ///   or too short a `c`; ``LinearAlgebraError/singular(pivot:)`` for a zero pivot within the rank.
+    ///   or too short a `c`; ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or
+    ///   infinity in `c[0..<rank]`; ``LinearAlgebraError/singular(pivot:)`` for a zero pivot within
+    ///   the rank; ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
     public func minimumNormSolution(qtb c: [Double], rank: Int) throws(LinearAlgebraError) -> [Double] {
         let n = columns
         guard rank >= 0, rank <= Swift.min(rows, n), c.count >= rank else {
             throw .dimensionMismatch(operation: "minimum-norm solve (rank \(rank))", lhs: Shape(rows: rows, columns: n),
                                      rhs: .vector(c.count))
         }
+        try requireFinite(Array(c[0..<rank]), "minimum-norm solve", "qtb")
         guard rank > 0 else { return [Double](repeating: 0, count: n) }
         for k in 0..<rank where factors[k, k] == 0 { throw .singular(pivot: k) }
         // R₁ (rank × n), upper trapezoidal.
@@ -158,6 +174,9 @@ public struct PivotedQRFactorization: Sendable {
             y[i] = s / r1[i, i]
             i -= 1
         }
+        // Before dormrz: LAPACKE rejects a NaN in y as an illegal argument (a trap in checkArguments).
+        // Z is orthogonal, so an overflow here is one in x.
+        try requireFiniteResult(y, "minimum-norm solve")
         if rank < n {
             let info = r1._elements.withUnsafeBufferPointer { a in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -170,6 +189,7 @@ public struct PivotedQRFactorization: Sendable {
         }
         var x = [Double](repeating: 0, count: n)
         for j in 0..<n { x[permutation[j]] = y[j] }
+        try requireFiniteResult(x, "minimum-norm solve")
         return x
     }
 }

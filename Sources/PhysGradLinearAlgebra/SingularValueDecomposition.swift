@@ -18,7 +18,9 @@ public struct SingularValueDecomposition: Sendable {
     /// Decomposes `a`.
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
-    ///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails.
+    ///   ``LinearAlgebraError/noConvergence(operation:info:)`` if the iteration fails,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when a dimension or
+    ///   `dgesdd`'s workspace (about 7 min(m, n)² doubles) exceeds LAPACK's 32-bit integers.
     public init(_ a: Matrix) throws(LinearAlgebraError) {
         try requireFinite(a, "singular value decomposition", "matrix")
         let m = a.rows, n = a.columns, k = Swift.min(m, n)
@@ -27,6 +29,14 @@ public struct SingularValueDecomposition: Sendable {
         var uu = Matrix(rows: m, columns: k)
         var v = Matrix(rows: k, columns: n)
         if k > 0 {
+            try requireLAPACKRange("singular value decomposition", m, n)
+            // dgesdd's documented minimum for JOBZ = 'S', 3k² + max(max(m, n), 4k² + 4k), and a
+            // margin for its blocked optimum (block size 64 times at most 3k: the bidiagonal
+            // reduction runs on an m × n with m < 11n/6, or on the k × k triangle of a QR step):
+            // LAPACK computes these sizes in 32-bit integers.
+            let kk = Double(k)
+            try requireLAPACKWorkspace("singular value decomposition",
+                                       3 * kk * kk + Swift.max(Double(Swift.max(m, n)), 4 * kk * kk + 4 * kk) + 192 * kk)
             let info = work._elements.withUnsafeMutableBufferPointer { ap in
                 uu._elements.withUnsafeMutableBufferPointer { up in
                     v._elements.withUnsafeMutableBufferPointer { vp in
@@ -44,7 +54,8 @@ public struct SingularValueDecomposition: Sendable {
         vt = v
     }
 
-    /// The number of singular values above `relativeTruncation · σ_max`.
+    /// The number of singular values above `relativeTruncation · σ_max` (a negative
+    /// `relativeTruncation` counts as 0; a NaN one, against which no comparison holds, gives 0).
     public func rank(relativeTruncation: Double) -> Int {
         guard let first = singularValues.first, first > 0 else { return 0 }
         let threshold = first * Swift.max(relativeTruncation, 0)
@@ -61,7 +72,10 @@ public struct SingularValueDecomposition: Sendable {
     ///   - relativeTruncation: singular values `σ_i <= relativeTruncation · σ_0` are dropped.
     /// - Returns: the n entries of the product and the number of singular values kept.
     /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
-    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``.
+    ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for NaN or infinity in `b` or
+    ///   `power`, or a NaN `relativeTruncation`;
+    ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when the product overflows (kept
+    ///   singular values tiny against b).
     public func pseudoInverseProduct(
         _ b: [Double], power: Double = 1, relativeTruncation: Double
     ) throws(LinearAlgebraError) -> (product: [Double], rank: Int) {
@@ -70,6 +84,11 @@ public struct SingularValueDecomposition: Sendable {
                                      rhs: .vector(b.count))
         }
         try requireFinite(b, "pseudo-inverse product", "vector")
+        if !power.isFinite { throw .nonFinite(operation: "pseudo-inverse product", argument: "power", index: 0) }
+        // A NaN threshold would silently drop every singular value.
+        if relativeTruncation.isNaN {
+            throw .nonFinite(operation: "pseudo-inverse product", argument: "relativeTruncation", index: 0)
+        }
         let r = rank(relativeTruncation: relativeTruncation)
         var coefficients = [Double](repeating: 0, count: singularValues.count)
         if r > 0 {
@@ -82,6 +101,7 @@ public struct SingularValueDecomposition: Sendable {
         }
         var x = [Double](repeating: 0, count: vt.columns)
         if !singularValues.isEmpty { vt._gemv(coefficients, into: &x, transposed: true) }  // x = V c
+        try requireFiniteResult(x, "pseudo-inverse product")
         return (x, r)
     }
 }

@@ -38,6 +38,8 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
     /// seeds `sᶜ = Σ_{j ≡ c mod (2 bandwidth + 1)} e_j`: `a_ij = products[i, j mod (2 bandwidth + 1)]`
     /// for `j <= i` (see ``BandedMatrix/init(rows:columns:lower:upper:compressed:)``), then
     /// symmetrized: each stored entry is the mean of `a_ij` and `a_ji` as the products give them.
+    ///
+    /// - Precondition: `products` has n rows and at least `min(2 bandwidth + 1, n)` columns.
     public init(order n: Int, bandwidth kd: Int, compressed products: Matrix) {
         self.init(order: n, bandwidth: kd)
         let w = bandwidth, colours = 2 * w + 1
@@ -53,7 +55,10 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
         }
     }
 
-    /// The band of a dense symmetric matrix (entries outside it are dropped).
+    /// The band of a dense symmetric matrix (entries outside it are dropped; only the lower
+    /// triangle is read).
+    ///
+    /// - Precondition: `a` is square, `bandwidth >= 0`.
     public init(_ a: Matrix, bandwidth kd: Int) {
         precondition(a.isSquare, "SymmetricBandedMatrix: \(a.shape) is not square")
         self.init(order: a.rows, bandwidth: kd) { i, j in a[i, j] }
@@ -137,34 +142,56 @@ public struct SymmetricBandedMatrix: Sendable, Hashable {
         return s
     }
 
-    /// `‖A‖₁ = ‖A‖∞`, the largest absolute column sum.
+    /// `‖A‖₁ = ‖A‖∞`, the largest absolute column sum (NaN if an entry is NaN).
     public var normOne: Double {
         let off = offDiagonalRowSums
         var m = 0.0
-        for i in 0..<order { m = Swift.max(m, off[i] + Swift.abs(band[i * (bandwidth + 1)])) }
+        for i in 0..<order {
+            let s = off[i] + Swift.abs(band[i * (bandwidth + 1)])
+            // `Swift.max` would drop a NaN sum (NaN compares false): propagate it.
+            if s.isNaN { return s }
+            m = Swift.max(m, s)
+        }
         return m
     }
 
-    /// The Frobenius norm.
+    /// The Frobenius norm, computed without overflow or underflow (as ``Matrix/normFrobenius``).
     public var normFrobenius: Double {
         let n = order, ld = bandwidth + 1
-        var s = 0.0
-        for j in 0..<n {
-            s += band[j * ld] * band[j * ld]
-            for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) { s += 2 * band[(i - j) + j * ld] * band[(i - j) + j * ld] }
+        func sumOfSquares(_ divisor: Double) -> Double {
+            var s = 0.0
+            for j in 0..<n {
+                let d = band[j * ld] / divisor
+                s += d * d
+                for i in (j + 1)..<Swift.max(j + 1, Swift.min(n, j + ld)) {
+                    let v = band[(i - j) + j * ld] / divisor
+                    s += 2 * v * v
+                }
+            }
+            return s
         }
-        return s.squareRoot()
+        let s = sumOfSquares(1)
+        // 2^-1000 < s < inf: no square can have overflowed or lost its digits to underflow.
+        if s.isFinite && s > 0x1p-1000 { return s.squareRoot() }
+        if s.isNaN { return s }
+        // Rescale by the largest magnitude (only the referenced band entries are nonzero).
+        let m = Vector.normInf(band)
+        if m.isInfinite || m.isNaN || m == 0 { return m }
+        return m * sumOfSquares(m).squareRoot()
     }
 
     /// `y ← α A x + β y` (BLAS `dsbmv`), without allocating. With `β = 0`, `y`'s old contents are ignored.
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``.
+    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``;
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for an order beyond
+    ///   BLAS's 32-bit integers.
     public func multiply(_ x: [Double], into y: inout [Double], alpha: Double = 1, beta: Double = 0) throws(LinearAlgebraError) {
         guard x.count == order, y.count == order else {
             throw .dimensionMismatch(operation: "sbmv", lhs: Shape(rows: order, columns: order),
                                      rhs: .vector(x.count == order ? y.count : x.count))
         }
         guard order > 0 else { return }
+        try requireLAPACKRange("sbmv", order, bandwidth + 1)
         band.withUnsafeBufferPointer { a in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -214,7 +241,9 @@ public struct ShiftedBandedCholesky: Sendable {
     /// Factorizes `a + shift · I` in this value's storage.
     ///
     /// - Throws: ``LinearAlgebraError/nonFinite(operation:argument:index:)`` for a non-finite entry
-    ///   or shift, ``LinearAlgebraError/notPositiveDefinite(order:)`` (the value then holds no factor).
+    ///   or shift, ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when a diagonal entry
+    ///   `a_jj + shift` overflows (its index in band storage),
+    ///   ``LinearAlgebraError/notPositiveDefinite(order:)`` (the value then holds no factor).
     public mutating func factorize(_ a: SymmetricBandedMatrix, shift sigma: Double) throws(LinearAlgebraError) {
         isFactored = false
         guard sigma.isFinite else { throw .nonFinite(operation: "banded Cholesky factorization", argument: "shift", index: 0) }
@@ -233,18 +262,33 @@ public struct ShiftedBandedCholesky: Sendable {
             return
         }
         if reciprocals.count != n { reciprocals = [Double](repeating: 0, count: n) }
+        var overflow: Int? = nil
         let failed = band.withUnsafeMutableBufferPointer { p in
-            reciprocals.withUnsafeMutableBufferPointer { r in
-                if sigma != 0 { for j in 0..<n { p[j * ld] += sigma } }
+            reciprocals.withUnsafeMutableBufferPointer { r -> Int? in
+                if sigma != 0 {
+                    for j in 0..<n { p[j * ld] += sigma }
+                    // Finite a_jj and σ can sum to ±infinity: that is an overflow, not a verdict on
+                    // definiteness.
+                    for j in 0..<n where !p[j * ld].isFinite {
+                        overflow = j * ld
+                        return nil
+                    }
+                }
                 return Self.factorInPlace(p, reciprocals: r, n: n, kd: kd)
             }
         }
+        if let index = overflow { throw .nonFiniteResult(operation: "banded Cholesky factorization", index: index) }
         if let k = failed { throw .notPositiveDefinite(order: k) }
         isFactored = true
     }
 
     private func check(_ b: [Double], _ operation: String) throws(LinearAlgebraError) {
-        precondition(isFactored, "ShiftedBandedCholesky: no successful factorization to solve with")
+        // Whether the last factorization succeeded depends on the data (a shift too small for an
+        // indefinite A), so a solve without one is a typed error, not a trap.
+        guard isFactored else {
+            throw .invalidArgument(operation: operation, argument: "the factorization",
+                                   reason: "is missing: the last factorize(_:shift:) threw, or none ran")
+        }
         guard b.count == order else {
             throw .dimensionMismatch(operation: operation, lhs: Shape(rows: order, columns: order), rhs: .vector(b.count))
         }
@@ -253,10 +297,11 @@ public struct ShiftedBandedCholesky: Sendable {
 
     /// Solves `(A + σI) x = b` in place (two triangular band solves, as LAPACK's `dpbtrs`).
     ///
-    /// - Throws: ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
+    /// - Throws: ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` unless the last
+    ///   factorization succeeded (``isFactored``),
+    ///   ``LinearAlgebraError/dimensionMismatch(operation:lhs:rhs:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``, and
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when x overflows.
-    /// - Precondition: the last factorization succeeded.
     public func solve(_ b: inout [Double]) throws(LinearAlgebraError) {
         try check(b, "banded Cholesky solve")
         guard order > 0 else { return }
@@ -370,7 +415,8 @@ public struct ShiftedBandedCholesky: Sendable {
     }
 
     /// An estimate of the reciprocal condition number `1 / (‖A + σI‖₁ ‖(A + σI)⁻¹‖₁)`, given
-    /// `‖A + σI‖₁`; 0 without a successful factorization.
+    /// `‖A + σI‖₁`; 0 without a successful factorization, and for an `anorm` that is not finite
+    /// and positive (NaN, infinity, 0 or less).
     ///
     /// `‖(A + σI)⁻¹‖₁` comes from Hager's and Higham's 1-norm estimator (Higham 1988, the method of
     /// LAPACK's `dlacn2`, which `dpbcon` runs): with B = (A + σI)⁻¹ symmetric, starting from

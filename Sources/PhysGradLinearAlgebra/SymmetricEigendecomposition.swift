@@ -17,12 +17,17 @@ public struct SymmetricEigendecomposition: Sendable {
     /// - Throws: ``LinearAlgebraError/notSquare(operation:shape:)``,
     ///   ``LinearAlgebraError/nonFinite(operation:argument:index:)``,
     ///   ``LinearAlgebraError/notSymmetric(operation:row:column:)``,
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` for a negative or NaN
+    ///   `symmetryTolerance`,
     ///   ``LinearAlgebraError/noConvergence(operation:info:)``,
     ///   ``LinearAlgebraError/nonFiniteResult(operation:index:)`` when an eigenvalue overflows
-    ///   (entries near the top of the range).
+    ///   (entries near the top of the range),
+    ///   ``LinearAlgebraError/invalidArgument(operation:argument:reason:)`` when `dsyevd`'s
+    ///   workspace (2n² doubles) exceeds LAPACK's 32-bit integers.
     public init(_ a: Matrix, symmetryTolerance: Double = 1e-10) throws(LinearAlgebraError) {
         try requireSquare(a, "symmetric eigendecomposition")
         try requireFinite(a, "symmetric eigendecomposition", "matrix")
+        try requireSymmetryTolerance(symmetryTolerance, "symmetric eigendecomposition")
         if let (i, j) = a._firstAsymmetry(relativeTolerance: symmetryTolerance) {
             throw .notSymmetric(operation: "symmetric eigendecomposition", row: i, column: j)
         }
@@ -30,6 +35,9 @@ public struct SymmetricEigendecomposition: Sendable {
         var v = a
         var w = [Double](repeating: 0, count: n)
         if n > 0 {
+            try requireLAPACKRange("symmetric eigendecomposition", n)
+            // dsyevd's workspace for JOBZ = 'V', 1 + 6n + 2n², and its blocked optimum (32-bit sizes).
+            try requireLAPACKWorkspace("symmetric eigendecomposition", 1 + 70 * Double(n) + 2 * Double(n) * Double(n))
             let info = v._elements.withUnsafeMutableBufferPointer { p in
                 LAPACKE_dsyevd(columnMajorLayout, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
                                lapackInt(n), p.baseAddress, lapackInt(n), &w)

@@ -274,5 +274,15 @@ public enum Vector {
 /// detail of this module.
 @usableFromInline
 internal func _blasDot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-    cblas_ddot(Int32(n), x, 1, y, 1)
+    // CBLAS takes a 32-bit length: longer vectors are summed in chunks (Int32(n) trapped).
+    let chunk = Int(Int32.max)
+    if n <= chunk { return cblas_ddot(Int32(n), x, 1, y, 1) }
+    var s = 0.0
+    var start = 0
+    while start < n {
+        let count = Swift.min(chunk, n - start)
+        s += cblas_ddot(Int32(count), x + start, 1, y + start, 1)
+        start += count
+    }
+    return s
 }
