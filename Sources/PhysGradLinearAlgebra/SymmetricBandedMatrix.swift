@@ -408,7 +408,7 @@ public struct ShiftedBandedCholesky: Sendable {
             if kn > 0 && v != 0 {
                 // l_{j, j-r} sits at band[r + (j - r) ld] = band[j ld - r (ld - 1)].
                 let row = base + j * ld
-                for r in 1...kn { xs[j - r] -= (row - r &* kd).pointee * v }
+                for r in 1...kn { xs[j &- r] -= (row - r &* kd).pointee * v }
             }
             j -= 1
         }
