@@ -6,12 +6,18 @@ import PhysGradNetworks
 import PhysGradRandom
 import Testing
 
-/// A physics model that returns NaN: for the non-finite path.
-struct BrokenPhysics: TrainingPhysics {
-    var name: String { "broken" }
+/// The test models' shape: two controls, two outputs, no condition.
+protocol PlanarPhysics: TrainingPhysics {}
+
+extension PlanarPhysics {
     var controlCount: Int { 2 }
     var outputCount: Int { 2 }
     var conditionCount: Int { 0 }
+}
+
+/// A physics model that returns NaN: for the non-finite path.
+struct BrokenPhysics: PlanarPhysics {
+    var name: String { "broken" }
     func evaluate(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, output: UnsafeMutableBufferPointer<Double>) {
         output[0] = control[0] > 1e300 ? .nan : control[0]
         output[1] = .nan
@@ -28,11 +34,8 @@ struct BrokenPhysics: TrainingPhysics {
 }
 
 /// A physics model with finite outputs and a NaN Jacobian: the SVD inside a SIP update fails.
-struct NaNJacobianPhysics: TrainingPhysics {
+struct NaNJacobianPhysics: PlanarPhysics {
     var name: String { "nan-jacobian" }
-    var controlCount: Int { 2 }
-    var outputCount: Int { 2 }
-    var conditionCount: Int { 0 }
     func evaluate(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, output: UnsafeMutableBufferPointer<Double>) {
         output[0] = control[0]
         output[1] = control[1]
@@ -49,11 +52,8 @@ struct NaNJacobianPhysics: TrainingPhysics {
 
 /// The identity for |u| < 100 and NaN beyond (the Jacobian stays the identity): finite at a
 /// network's start, non-finite once the controls run away.
-struct ThresholdPhysics: TrainingPhysics {
+struct ThresholdPhysics: PlanarPhysics {
     var name: String { "threshold" }
-    var controlCount: Int { 2 }
-    var outputCount: Int { 2 }
-    var conditionCount: Int { 0 }
     func evaluate(condition: UnsafeBufferPointer<Double>, control: UnsafeBufferPointer<Double>, output: UnsafeMutableBufferPointer<Double>) {
         for i in 0..<2 { output[i] = abs(control[i]) < 100 ? control[i] : .nan }
     }
