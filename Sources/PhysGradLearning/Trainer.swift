@@ -294,7 +294,7 @@ public struct LossEvaluator: Sendable {
     /// The loss per data point of `network` over the problem's data.
     ///
     /// - Precondition: `network` has the widths of the network the evaluator was made for and
-    ///   its ``DenseNetwork/parameterCount`` parameters (``Trainer/train(_:method:from:options:progress:)``
+    ///   its `DenseNetwork.parameterCount` parameters (``Trainer/train(_:method:from:options:progress:)``
     ///   checks both before it evaluates).
     public mutating func loss(of network: DenseNetwork) -> Double {
         let n = problem.data.count
