@@ -2,7 +2,9 @@
 
 For each (suite, case, n): PhysGrad's rows with their median time, extra figures, the ratio to
 every peer row of the same group (ratio < 1: PhysGrad is faster), and, when a row names another
-case with "vs", the ratio to that case's row of the same impl and n. A row measured in several
+case with "vs", the ratio to that case's row of the same impl and n. A ratio between runs of which
+one did not succeed (extra "success" 0: not converged, failed, or a loss that rose) is marked as such:
+it compares times, not equal results. A row measured in several
 rounds (scripts/bench --baseline) is the median of its rounds' medians; its runs are summed."""
 import json
 import sys
@@ -13,6 +15,17 @@ def human(seconds):
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
         if seconds >= scale or unit == "ns":
             return f"{seconds / scale:8.3f} {unit}"
+
+
+def succeeded(row):
+    """False when the row's extras say the run did not succeed."""
+    return row.get("extra", {}).get("success", 1) != 0
+
+
+def failures(row, peer):
+    """What a ratio between `row` and `peer` must say about runs that did not succeed."""
+    failed = [r["impl"] for r in (row, peer) if not succeeded(r)]
+    return f" ({' and '.join(failed)} failed)" if failed else ""
 
 
 def merge_rounds(rows):
@@ -54,7 +67,7 @@ def main(paths):
             ratios = []
             if not r.get("peer"):
                 for p in peers:
-                    ratios.append(f"{r['median_s'] / p['median_s']:.3f}x {p['impl']}")
+                    ratios.append(f"{r['median_s'] / p['median_s']:.3f}x {p['impl']}{failures(r, p)}")
                 if r.get("vs"):
                     other = index.get((suite, r["vs"], n, r["impl"]))
                     if other:
