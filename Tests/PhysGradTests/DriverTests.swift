@@ -152,6 +152,35 @@ struct DriverTests {
         #expect(regularized.termination == .completedSteps && regularized.x.allSatisfy(\.isFinite))
     }
 
+    @Test("a thinned trace ends with the run's last iterate whatever the step count")
+    func thinnedTraceKeepsLastStep() throws {
+        // A 1-byte budget keeps 8 entries; runs of every length up to 80 steps thin the trace up to
+        // three times, and some end with a step that the last thinning dropped (57 did: its trace
+        // ended at step 48). The unthinned run of the same steps gives each entry's values.
+        let p = try Problems.powers(4)
+        let reference = try optimize(p, with: GradientDescent(eta: 0.001), options: RunOptions(steps: 80, trace: .full))
+        for policy in [TracePolicy.scalars, .full] {
+            for steps in 1...80 {
+                let r = try optimize(p, with: GradientDescent(eta: 0.001),
+                                     options: RunOptions(steps: steps, trace: policy, traceMemoryLimit: 1))
+                let t = r.trajectory
+                #expect(t.stepIndices.first == 0 && t.stepIndices.last == steps, "\(policy) \(steps): \(t.stepIndices)")
+                #expect(zip(t.stepIndices, t.stepIndices.dropFirst()).allSatisfy { $0 < $1 }, "\(t.stepIndices)")
+                #expect(t.stepIndices.count <= 8 && t.loss.count == t.stepIndices.count && t.reports.count == t.stepIndices.count - 1)
+                #expect(t.loss.last == r.loss)
+                for (i, k) in t.stepIndices.enumerated() { #expect(t.loss[i] == reference.trajectory.loss[k]) }
+                if policy == .full {
+                    #expect(t.x.last == r.x && t.y.last == r.y && t.x.count == t.stepIndices.count)
+                    #expect(t.updates.count == t.stepIndices.count - 1)
+                    for (i, k) in t.stepIndices.enumerated() {
+                        #expect(t.x[i] == reference.trajectory.x[k] && t.y[i] == reference.trajectory.y[k])
+                        if i > 0 { #expect(t.updates[i - 1] == reference.trajectory.updates[k - 1]) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("many runs at once give the same bits as one at a time")
     func concurrency() async throws {
         let problem = try Problems.blur(16)
