@@ -225,7 +225,7 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
 /// model's output, of the least-squares target and bounds; options; the method's parameters and
 /// its memory needs), makes the method's state, takes up to `options.steps` steps, records the
 /// trajectory per `options.trace`, calls `callback` after every step (return `.stop` to end the
-/// run), and stops on the tolerances, the time limit, the method's own convergence, or a failure
+/// run; after a step with which the method stops by itself, its own reason stands), and stops on the tolerances, the time limit, the method's own convergence, or a failure
 /// the method reports (a ``TerminationReason``, never a crash and never a NaN in the result: a
 /// step that produces a non-finite iterate is not taken).
 ///
@@ -315,13 +315,16 @@ public func optimize<Method: Optimizer>(
                 } else {
                     recorder.remember(step: steps, x: x, loss: loss, update: update, report: outcome.report)
                 }
-                if let reason = outcome.termination {
-                    termination = reason
+                // The callback sees every step, the one after which the method stops by itself too
+                // (the method's reason then stands, whatever the callback answers).
+                if let cb = callback,
+                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts, report: outcome.report)) == .stop,
+                   outcome.termination == nil {
+                    termination = .stoppedByCallback
                     return false
                 }
-                if let cb = callback,
-                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts, report: outcome.report)) == .stop {
-                    termination = .stoppedByCallback
+                if let reason = outcome.termination {
+                    termination = reason
                     return false
                 }
                 if let t = options.targetLoss, loss <= t {

@@ -40,6 +40,33 @@ struct DriverTests {
         #expect(r.termination.isSuccess == false)
     }
 
+    @Test("the callback also sees the step after which the method stops by itself")
+    func callbackSeesConvergedStep() throws {
+        // Newton and Gauss-Newton on seed end on their own convergence tests (the gradient test
+        // fires at the start of a step, which is still taken); L-BFGS-B on its own.
+        for method in [Newton(), GaussNewton(), LBFGSBMethod()] as [any Optimizer] {
+            var seen: [Int] = []
+            var last: [Double] = []
+            let r = try optimize(seed, with: method, options: RunOptions(steps: 200)) { it in
+                seen.append(it.step)
+                last = it.x
+                return .proceed
+            }
+            guard case .convergedByMethod = r.termination else {
+                Issue.record("\(method.name): expected the method's own convergence, got \(r.termination)")
+                continue
+            }
+            #expect(seen == Array(1...r.steps), "\(method.name): \(seen.count) callbacks for \(r.steps) steps")
+            #expect(last == r.x, "\(method.name)")
+        }
+        // Asking to stop on that step leaves the method's reason.
+        let stopped = try optimize(seed, with: Newton(), options: RunOptions(steps: 200)) { _ in .stop }
+        #expect(stopped.steps == 1 && stopped.termination == .stoppedByCallback)
+        let plain = try optimize(seed, with: Newton(), options: RunOptions(steps: 200))
+        let atEnd = try optimize(seed, with: Newton(), options: RunOptions(steps: 200)) { it in it.step == plain.steps ? .stop : .proceed }
+        #expect(atEnd.steps == plain.steps && atEnd.termination == plain.termination)
+    }
+
     @Test("evaluation counts are the method's own work")
     func counts() throws {
         let gd = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 7))
