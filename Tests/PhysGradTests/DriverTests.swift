@@ -128,6 +128,35 @@ struct DriverTests {
         }
     }
 
+    @Test("derivative providers of the wrong size are a typed error, not a trap")
+    func providerSizes() {
+        // y = [x0², x1²], L(y) = |y|²: n = k = 2, with one provider built for 3 entries.
+        let model = AutomaticModel(StandardFunctions.Powers(), inputDimension: 2)
+        let objective = AutomaticObjective(ComposedObjective(model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm()),
+                                           dimension: 2)
+        let loss = AutomaticObjective(StandardFunctions.SquaredNorm(), dimension: 2)
+        let wrongLoss = InverseProblem(name: "wrong-loss", model: model, outputDimension: 2,
+                                       loss: AutomaticObjective(StandardFunctions.SquaredNorm(), dimension: 3),
+                                       objective: objective, start: [1, 2])
+        #expect(throws: PhysGradError.dimensionMismatch(name: "loss L(y) (loss.dimension)", expected: 2, actual: 3)) {
+            try optimize(wrongLoss, with: PhysicalGradient(eta: 0.1, inverse: .numerical(.exact)))
+        }
+        let wrongObjective = InverseProblem(
+            name: "wrong-objective", model: model, outputDimension: 2, loss: loss,
+            objective: AutomaticObjective(ComposedObjective(model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm()),
+                                          dimension: 3),
+            start: [1, 2])
+        #expect(throws: PhysGradError.dimensionMismatch(name: "objective L(y(x)) (objective.dimension)", expected: 2, actual: 3)) {
+            try optimize(wrongObjective, with: GradientDescent(eta: 0.1))
+        }
+        var wrongModel = InverseProblem(name: "wrong-model", model: model, outputDimension: 2, loss: loss, objective: objective,
+                                        start: [1, 2])
+        wrongModel.model = AutomaticModel(StandardFunctions.Powers(), inputDimension: 3)
+        #expect(throws: PhysGradError.dimensionMismatch(name: "model input (model.inputDimension)", expected: 2, actual: 3)) {
+            try optimize(wrongModel, with: GradientDescent(eta: 0.1))
+        }
+    }
+
     @Test("a step that would leave the finite numbers ends the run with the last finite iterate")
     func divergence() throws {
         // GD with a huge step on x1^4 explodes: 3 -> 3 - 1e3·108 -> ... overflows within a few steps.
