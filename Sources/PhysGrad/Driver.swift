@@ -207,7 +207,9 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
         let m = Swift.abs(v)
         if m >= 1e-3 && m < 1e5 { return "\((v * 1000).rounded() / 1000)" }
         var e = Int(_log10(m).rounded(.down))
-        var mantissa = (v / _pow(10, Double(e)) * 10).rounded() / 10
+        // 10^e underflows to 0 below 1e-323 (and loses digits among the subnormals): scale first.
+        let scaled = e < -290 ? v * 1e300 / _pow(10, Double(e + 300)) : v / _pow(10, Double(e))
+        var mantissa = (scaled * 10).rounded() / 10
         if Swift.abs(mantissa) >= 10 {
             mantissa /= 10
             e += 1

@@ -157,6 +157,18 @@ struct DriverTests {
         }
     }
 
+    @Test("the description writes subnormal losses as numbers")
+    func subnormalDescription() throws {
+        // L = x² at x = 2.2e-162 is 4.84e-324, which rounds to the smallest subnormal 4.94e-324
+        // (written "infe-323" when 10^-324 underflowed to 0); 1.1e-160 gives 1.21e-320.
+        for (x, text) in [(2.2e-162, "4.9e-324"), (1.1e-160, "1.2e-320"), (3.0e-155, "9.0e-310")] {
+            let p = InverseProblem(name: "tiny", dimension: 1, outputDimension: 1, model: Identity(), loss: SquaredDistance(target: [0]),
+                                   start: [x])
+            let r = try optimize(p, with: GradientDescent(eta: 0.1), options: RunOptions(steps: 0))
+            #expect(r.description == "completed the requested steps; loss \(text) -> \(text) (unchanged)")
+        }
+    }
+
     @Test("a step that would leave the finite numbers ends the run with the last finite iterate")
     func divergence() throws {
         // GD with a huge step on x1^4 explodes: 3 -> 3 - 1e3·108 -> ... overflows within a few steps.
@@ -257,6 +269,11 @@ struct DriverTests {
         }
         #expect(parallel == sequential)
     }
+}
+
+/// y = x.
+struct Identity: GenericModel, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] { x }
 }
 
 /// L(y) = y0² - y1 (with y1 = x1²: L = x0² - x1², a saddle at 0).
