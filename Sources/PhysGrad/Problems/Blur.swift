@@ -82,12 +82,15 @@ public struct BlurModel: GenericModel, ArrayModel, Sendable {
     /// G for the number of cells given at initialization (built once; other sizes build their own).
     public let band: BandedOperator?
 
+    /// The model with kernel `kernel` (g_0, g_1, ...: at least one entry; with an empty kernel the
+    /// model stops the process).
     public init(kernel: [Double]) {
         self.kernel = kernel
         band = nil
     }
 
-    /// The model with G prepared for `cells` cells (the array-style evaluation then builds nothing).
+    /// The model with G prepared for `cells` cells (the array-style evaluation then builds nothing);
+    /// `kernel` as in ``init(kernel:)``.
     public init(kernel: [Double], cells: Int) {
         self.kernel = kernel
         band = BlurModel.bandOperator(kernel: kernel, cells: cells)
