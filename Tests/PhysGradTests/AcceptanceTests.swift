@@ -88,6 +88,22 @@ struct AcceptanceTests {
         #expect(zip(r.trajectory.loss, r.trajectory.loss.dropFirst()).allSatisfy { $1 <= $0 })
     }
 
+    @Test("a line search from a stationary point with a positive loss ends as converged, not as failed")
+    func lineSearchAtStationaryPoint() throws {
+        // y = x², L = (y + 1)² = (x² + 1)²: the minimum is x = 0 with L = 1 and ∇L = 4x(x² + 1) = 0
+        // there. The search's predicted decrease, -α ∇L·d, is 0: below L's rounding level.
+        let p = InverseProblem(name: "offset", dimension: 1, outputDimension: 1, model: Squares(), loss: SquaredDistance(target: [-1]),
+                               start: [0], solution: [0])
+        for acceptance in [StepAcceptance.backtracking(), .strongWolfe()] {
+            let r = try optimize(p, with: GradientDescent(eta: 0.1, acceptance: acceptance), options: RunOptions(steps: 5))
+            guard case .convergedByMethod = r.termination else {
+                Issue.record("\(acceptance.name): \(r.termination)")
+                continue
+            }
+            #expect(r.isSuccess && r.x == [0] && r.loss == 1, "\(acceptance.name): \(r)")
+        }
+    }
+
     @Test("a numerical inverse that stops short makes the run no success, and is counted per step")
     func inverseStoppedShort() throws {
         let p = try Problems.blur(8)
