@@ -49,7 +49,8 @@ public struct RunOptions: Sendable {
     /// The memory the trace may take, in bytes (default 256 MiB). When a long run fills it, every
     /// other recorded iterate is dropped and recording continues at twice the stride
     /// (``Trajectory/stepIndices`` says which steps were kept), so a run of any length keeps
-    /// a bounded, evenly thinned trace; the last iterate is always kept.
+    /// a bounded, evenly thinned trace; the start and the last iterate are always kept (so a
+    /// budget smaller than two entries keeps those two).
     public var traceMemoryLimit: Int
 
     /// The largest ``steps`` accepted (10⁹).

@@ -19,7 +19,9 @@ struct TraceRecorder {
         case .full:
             perEntry = MemorySize.sum(MemorySize.vectors(2 * 1, of: n), MemorySize.vectors(1, of: k), reportBytes + 96)
         }
-        capacity = Swift.max(8, budget / Swift.max(perEntry, 1))
+        // The start and the latest step are always kept, whatever the budget; beyond those two,
+        // as many entries as the budget holds.
+        capacity = Swift.max(2, budget / Swift.max(perEntry, 1))
     }
 
     /// `true` when the step is to be recorded now.

@@ -40,6 +40,19 @@ struct DriverTests {
         #expect(r.termination.isSuccess == false)
     }
 
+    @Test("a full trace of large iterates stays within traceMemoryLimit")
+    func traceWithinBudget() throws {
+        // n = k = 2000: one full entry holds x, y and an update, 48,000 bytes of doubles. A budget
+        // of 100,000 bytes has room for two entries (the start and the last step), not eight.
+        let p = try Problems.powers(2000)
+        let budget = 100_000
+        let r = try optimize(p, with: GradientDescent(eta: 0.001), options: RunOptions(steps: 50, trace: .full, traceMemoryLimit: budget))
+        let t = r.trajectory
+        let doubles = (t.x + t.y + t.updates).reduce(0) { $0 + $1.count } + t.loss.count
+        #expect(8 * doubles <= budget, "\(t.stepIndices.count) entries, \(8 * doubles) bytes")
+        #expect(t.stepIndices == [0, 50] && t.x.last == r.x)
+    }
+
     @Test("the callback also sees the step after which the method stops by itself")
     func callbackSeesConvergedStep() throws {
         // Newton and Gauss-Newton on seed end on their own convergence tests (the gradient test
@@ -222,9 +235,10 @@ struct DriverTests {
 
     @Test("a thinned trace ends with the run's last iterate whatever the step count")
     func thinnedTraceKeepsLastStep() throws {
-        // A 1-byte budget keeps 8 entries; runs of every length up to 80 steps thin the trace up to
-        // three times, and some end with a step that the last thinning dropped (57 did: its trace
-        // ended at step 48). The unthinned run of the same steps gives each entry's values.
+        // A 1-byte budget keeps the start and the latest entry; runs of every length up to 80 steps
+        // thin the trace up to six times, and most end with a step that the last thinning dropped
+        // (with 8 entries kept, 57 steps ended the trace at step 48). The unthinned run of the same
+        // steps gives each entry's values.
         let p = try Problems.powers(4)
         let reference = try optimize(p, with: GradientDescent(eta: 0.001), options: RunOptions(steps: 80, trace: .full))
         for policy in [TracePolicy.scalars, .full] {
@@ -234,7 +248,7 @@ struct DriverTests {
                 let t = r.trajectory
                 #expect(t.stepIndices.first == 0 && t.stepIndices.last == steps, "\(policy) \(steps): \(t.stepIndices)")
                 #expect(zip(t.stepIndices, t.stepIndices.dropFirst()).allSatisfy { $0 < $1 }, "\(t.stepIndices)")
-                #expect(t.stepIndices.count <= 8 && t.loss.count == t.stepIndices.count && t.reports.count == t.stepIndices.count - 1)
+                #expect(t.stepIndices.count <= 2 && t.loss.count == t.stepIndices.count && t.reports.count == t.stepIndices.count - 1)
                 #expect(t.loss.last == r.loss)
                 for (i, k) in t.stepIndices.enumerated() { #expect(t.loss[i] == reference.trajectory.loss[k]) }
                 if policy == .full {
