@@ -49,7 +49,8 @@ public struct RunOptions: Sendable {
     /// The memory the trace may take, in bytes (default 256 MiB). When a long run fills it, every
     /// other recorded iterate is dropped and recording continues at twice the stride
     /// (``Trajectory/stepIndices`` says which steps were kept), so a run of any length keeps
-    /// a bounded, evenly thinned trace; the last iterate is always kept.
+    /// a bounded, evenly thinned trace; the start and the last iterate are always kept (so a
+    /// budget smaller than two entries keeps those two).
     public var traceMemoryLimit: Int
 
     /// The largest ``steps`` accepted (10⁹).
@@ -207,7 +208,9 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
         let m = Swift.abs(v)
         if m >= 1e-3 && m < 1e5 { return "\((v * 1000).rounded() / 1000)" }
         var e = Int(_log10(m).rounded(.down))
-        var mantissa = (v / _pow(10, Double(e)) * 10).rounded() / 10
+        // 10^e underflows to 0 below 1e-323 (and loses digits among the subnormals): scale first.
+        let scaled = e < -290 ? v * 1e300 / _pow(10, Double(e + 300)) : v / _pow(10, Double(e))
+        var mantissa = (scaled * 10).rounded() / 10
         if Swift.abs(mantissa) >= 10 {
             mantissa /= 10
             e += 1
@@ -225,7 +228,7 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
 /// model's output, of the least-squares target and bounds; options; the method's parameters and
 /// its memory needs), makes the method's state, takes up to `options.steps` steps, records the
 /// trajectory per `options.trace`, calls `callback` after every step (return `.stop` to end the
-/// run), and stops on the tolerances, the time limit, the method's own convergence, or a failure
+/// run; after a step with which the method stops by itself, its own reason stands), and stops on the tolerances, the time limit, the method's own convergence, or a failure
 /// the method reports (a ``TerminationReason``, never a crash and never a NaN in the result: a
 /// step that produces a non-finite iterate is not taken).
 ///
@@ -315,13 +318,16 @@ public func optimize<Method: Optimizer>(
                 } else {
                     recorder.remember(step: steps, x: x, loss: loss, update: update, report: outcome.report)
                 }
-                if let reason = outcome.termination {
-                    termination = reason
+                // The callback sees every step, the one after which the method stops by itself too
+                // (the method's reason then stands, whatever the callback answers).
+                if let cb = callback,
+                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts, report: outcome.report)) == .stop,
+                   outcome.termination == nil {
+                    termination = .stoppedByCallback
                     return false
                 }
-                if let cb = callback,
-                   cb(Iteration(step: steps, x: x, update: update, loss: loss, counts: counts, report: outcome.report)) == .stop {
-                    termination = .stoppedByCallback
+                if let reason = outcome.termination {
+                    termination = reason
                     return false
                 }
                 if let t = options.targetLoss, loss <= t {

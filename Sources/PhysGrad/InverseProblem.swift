@@ -204,9 +204,10 @@ public struct InverseProblem: Sendable {
     }
 
     /// Checks the sizes the problem declares against each other and against the model's output
-    /// at `x` (which is returned): the model must give k = ``outputDimension`` entries, and the
-    /// least-squares target, the inverse bounds and the solution must have k, n and n entries; a
-    /// declared band has bandwidths >= 0, and a periodic one k = n.
+    /// at `x` (which is returned): the model must take n = ``dimension`` entries and give
+    /// k = ``outputDimension``, the objective must take n and the loss k, and the least-squares
+    /// target, the inverse bounds and the solution must have k, n and n entries; a declared band
+    /// has bandwidths >= 0, and a periodic one k = n.
     func validateShapes(modelOutputAt x: [Double]) throws(PhysGradError) -> [Double] {
         if dimension < 0 { throw .invalidParameter(name: "dimension", value: "\(dimension)", reason: "must be >= 0") }
         for (name, structure) in [("objectiveHessianStructure", objectiveHessianStructure), ("lossHessianStructure", lossHessianStructure)] {
@@ -227,6 +228,16 @@ public struct InverseProblem: Sendable {
         }
         if outputDimension < 0 {
             throw .invalidParameter(name: "outputDimension", value: "\(outputDimension)", reason: "must be >= 0")
+        }
+        // The derivative providers must take the vectors the methods hand them: x (n) and y (k).
+        if model.inputDimension != dimension {
+            throw .dimensionMismatch(name: "model input (model.inputDimension)", expected: dimension, actual: model.inputDimension)
+        }
+        if objective.dimension != dimension {
+            throw .dimensionMismatch(name: "objective L(y(x)) (objective.dimension)", expected: dimension, actual: objective.dimension)
+        }
+        if loss.dimension != outputDimension {
+            throw .dimensionMismatch(name: "loss L(y) (loss.dimension)", expected: outputDimension, actual: loss.dimension)
         }
         if let t = leastSquaresTarget {
             if t.count != outputDimension {

@@ -1,4 +1,5 @@
 import PhysGradLBFGSB
+import PhysGradLinearAlgebra
 
 /// A numerical inverse under a name: one column of an ``InversionStudy``.
 public struct InversionVariant: Sendable, Equatable {
@@ -145,7 +146,9 @@ public struct InversionStudy: Sendable {
     /// - Throws: ``PhysGradError`` before anything runs: no variants, empty or repeated names,
     ///   an invalid η or none known for the problem, a reference the problem cannot use (an
     ///   analytic inverse it does not have), invalid options of a numerical inverse, an invalid
-    ///   start, steps outside the driver's range, or more memory than ``memoryLimit``.
+    ///   start (or one where the model or the loss is not finite), a problem whose sizes disagree
+    ///   (as ``optimize(_:with:from:options:callback:)`` checks them), steps outside the driver's
+    ///   range, or more memory than ``memoryLimit``.
     public func run(on problem: InverseProblem) throws(PhysGradError) -> InversionStudyResult {
         let plan = try validated(for: problem)
         let referenceRun = try runReference(plan, on: problem)
@@ -196,6 +199,12 @@ public struct InversionStudy: Sendable {
         }
         let x0 = start ?? problem.start
         try problem.validate(point: x0, name: "start")
+        // What every run's driver checks before its first step, checked once here so that
+        // validate(for:) refuses what run(on:) would.
+        let y0 = try problem.validateShapes(modelOutputAt: x0)
+        if !Vector.allFinite(y0) { throw .nonFiniteAtStart(quantity: "model output y(x)") }
+        var objective = problem.objective
+        if !objective.value(at: x0).isFinite { throw .nonFiniteAtStart(quantity: "loss L(y(x))") }
         // The driver keeps no trace: the study keeps the reference's iterates itself.
         let options = RunOptions(steps: steps, timeLimit: timeLimit, trace: .none, memoryLimit: memoryLimit)
         try options.validate()

@@ -10,12 +10,17 @@ extension LBFGSBSolver {
     /// derivatives) with its own gradient. No allocation per evaluation for objectives that
     /// implement the buffer form of `valueAndGradient` (`AutomaticObjective` does).
     ///
-    /// - Throws: `LBFGSBError` for a wrong-length or non-finite `x0` or invalid options.
+    /// - Throws: `LBFGSBError` for a wrong-length or non-finite `x0`, an objective of another
+    ///   dimension than the solver's (`LBFGSBError.dimensionMismatch` named "objective"), or invalid
+    ///   options.
     public mutating func minimize<Objective: DifferentiableObjective>(
         _ objective: inout Objective, from x0: [Double],
         callback: ((LBFGSBProgress) -> LBFGSBCallbackDecision)? = nil
     ) throws(LBFGSBError) -> LBFGSBResult {
-        try minimize(from: x0, callback: callback) { x, g in objective.valueAndGradient(at: x, gradient: g) }
+        if objective.dimension != dimension {
+            throw .dimensionMismatch(name: "objective", expected: dimension, actual: objective.dimension)
+        }
+        return try minimize(from: x0, callback: callback) { x, g in objective.valueAndGradient(at: x, gradient: g) }
     }
 
     /// Minimizes a function written once, generically, with reverse-mode gradients:

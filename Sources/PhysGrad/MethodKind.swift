@@ -74,12 +74,19 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
     /// acceptance is the trust region. The others default to their types' defaults.
     ///
     /// - Throws: ``PhysGradError/methodNotApplicable(method:problem:reason:)`` when the method
-    ///   needs a step size that neither the caller nor the problem gives.
+    ///   needs a step size that neither the caller nor the problem gives;
+    ///   ``PhysGradError/invalidParameter(name:value:reason:)`` when an acceptance is given (or
+    ///   recommended by the problem) for a method that has no acceptance policy (Adam, AdaGrad and
+    ///   RMSProp take their own steps, L-BFGS-B has its own line search).
     public func makeMethod(
         for problem: InverseProblem, stepSize: Double? = nil, acceptance: StepAcceptance? = nil,
         inverse: NumericalInverse = .finiteDifferences
     ) throws(PhysGradError) -> any Optimizer {
         let accept = acceptance ?? problem.acceptances[self]
+        if let accept, !takesAcceptance {
+            throw .invalidParameter(name: "acceptance of \(rawValue)", value: accept.name,
+                                    reason: "\(rawValue) has no step acceptance policy (it takes its own steps)")
+        }
         var eta = 1.0
         if takesStepSize {
             guard let v = stepSize ?? defaultStepSize(on: problem) else {
@@ -91,8 +98,19 @@ public enum MethodKind: String, CaseIterable, Sendable, Hashable, Codable, Compa
         return makeMethod(stepSize: eta, acceptance: accept, inverse: inverse)
     }
 
+    /// `true` for methods whose steps go through a ``StepAcceptance`` (all but Adam, AdaGrad,
+    /// RMSProp and L-BFGS-B).
+    var takesAcceptance: Bool {
+        switch self {
+        case .adam, .adagrad, .rmsprop, .lbfgsb: return false
+        default: return true
+        }
+    }
+
     /// The method with step size `stepSize` (ignored by methods without one), the acceptance given
-    /// (`nil`: the method's own default) and, for `pg-numerical`, the numerical inverse `inverse`;
+    /// (`nil`: the method's own default; ignored by Adam, AdaGrad, RMSProp and L-BFGS-B, which have
+    /// no acceptance policy: ``makeMethod(for:stepSize:acceptance:inverse:)`` refuses one for them)
+    /// and, for `pg-numerical`, the numerical inverse `inverse`;
     /// everything else at the method's defaults. Newton with a fixed step uses
     /// ``HessianPolicy/exact``, with a line search ``HessianPolicy/regularize(initialShift:minimumReciprocalCondition:)``.
     public func makeMethod(stepSize eta: Double, acceptance accept: StepAcceptance? = nil,

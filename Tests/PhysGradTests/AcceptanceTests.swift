@@ -66,6 +66,44 @@ struct AcceptanceTests {
         }
     }
 
+    @Test("an acceptance asked of a method without one is refused, not silently dropped")
+    func acceptanceForMethodWithoutOne() throws {
+        // Adam with η = 1.5 on seed overshoots and the loss rises on later steps: a backtracking
+        // acceptance, had it been applied, would never let the loss rise.
+        let seed = Problems.seed()
+        for kind in [MethodKind.adam, .adagrad, .rmsprop, .lbfgsb] {
+            #expect(throws: PhysGradError.invalidParameter(name: "acceptance of \(kind.rawValue)", value: "backtracking",
+                                                           reason: "\(kind.rawValue) has no step acceptance policy (it takes its own steps)")) {
+                try kind.makeMethod(for: seed, stepSize: kind.takesStepSize ? 1.5 : nil, acceptance: .backtracking())
+            }
+            var recommending = seed
+            recommending.acceptances[kind] = .strongWolfe()
+            #expect(throws: PhysGradError.self) { try kind.makeMethod(for: recommending, stepSize: kind.takesStepSize ? 1.5 : nil) }
+            // Without an acceptance they are made as before.
+            #expect(try kind.makeMethod(for: seed, stepSize: kind.takesStepSize ? 1.5 : nil).name == kind.rawValue)
+        }
+        // The methods with acceptance policies take the one asked for, and backtracking keeps GD monotone.
+        let gd = try MethodKind.gd.makeMethod(for: seed, stepSize: 1.5, acceptance: .backtracking())
+        let r = try optimize(seed, with: gd, options: RunOptions(steps: 20, trace: .scalars))
+        #expect(zip(r.trajectory.loss, r.trajectory.loss.dropFirst()).allSatisfy { $1 <= $0 })
+    }
+
+    @Test("a line search from a stationary point with a positive loss ends as converged, not as failed")
+    func lineSearchAtStationaryPoint() throws {
+        // y = x², L = (y + 1)² = (x² + 1)²: the minimum is x = 0 with L = 1 and ∇L = 4x(x² + 1) = 0
+        // there. The search's predicted decrease, -α ∇L·d, is 0: below L's rounding level.
+        let p = InverseProblem(name: "offset", dimension: 1, outputDimension: 1, model: Squares(), loss: SquaredDistance(target: [-1]),
+                               start: [0], solution: [0])
+        for acceptance in [StepAcceptance.backtracking(), .strongWolfe()] {
+            let r = try optimize(p, with: GradientDescent(eta: 0.1, acceptance: acceptance), options: RunOptions(steps: 5))
+            guard case .convergedByMethod = r.termination else {
+                Issue.record("\(acceptance.name): \(r.termination)")
+                continue
+            }
+            #expect(r.isSuccess && r.x == [0] && r.loss == 1, "\(acceptance.name): \(r)")
+        }
+    }
+
     @Test("a numerical inverse that stops short makes the run no success, and is counted per step")
     func inverseStoppedShort() throws {
         let p = try Problems.blur(8)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PhysGrad
 import PhysGradLinearAlgebra
@@ -51,6 +52,17 @@ struct CatalogTests {
             }
         }
         #expect(inverseCubic(0) == 0)
+    }
+
+    @Test("blur's kernel: exp(-(d/w)²) down to 1e-18, and empty (not an endless loop) for a width without such an end")
+    func blurKernel() {
+        // d <= w sqrt(ln 1e18) = 6.4379 w: 10 entries for w = 1.5, 65 for w = 10.
+        for (w, count) in [(1.5, 10), (-1.5, 10), (10, 65), (1e-3, 1)] {
+            let k = BlurModel.kernel(width: w)
+            #expect(k.count == count, "width \(w)")
+            for (d, v) in k.enumerated() { #expect(abs(v - exp(-pow(Double(d) / w, 2))) <= 1e-15 * v) }
+        }
+        for w in [Double.nan, .infinity, -.infinity, 0] { #expect(BlurModel.kernel(width: w).isEmpty, "width \(w)") }
     }
 
     @Test("blur(n): the analytic inverse recovers x from y(x)", arguments: [1, 7, 64])

@@ -40,6 +40,46 @@ struct DriverTests {
         #expect(r.termination.isSuccess == false)
     }
 
+    @Test("a full trace of large iterates stays within traceMemoryLimit")
+    func traceWithinBudget() throws {
+        // n = k = 2000: one full entry holds x, y and an update, 48,000 bytes of doubles. A budget
+        // of 100,000 bytes has room for two entries (the start and the last step), not eight.
+        let p = try Problems.powers(2000)
+        let budget = 100_000
+        let r = try optimize(p, with: GradientDescent(eta: 0.001), options: RunOptions(steps: 50, trace: .full, traceMemoryLimit: budget))
+        let t = r.trajectory
+        let doubles = (t.x + t.y + t.updates).reduce(0) { $0 + $1.count } + t.loss.count
+        #expect(8 * doubles <= budget, "\(t.stepIndices.count) entries, \(8 * doubles) bytes")
+        #expect(t.stepIndices == [0, 50] && t.x.last == r.x)
+    }
+
+    @Test("the callback also sees the step after which the method stops by itself")
+    func callbackSeesConvergedStep() throws {
+        // Newton and Gauss-Newton on seed end on their own convergence tests (the gradient test
+        // fires at the start of a step, which is still taken); L-BFGS-B on its own.
+        for method in [Newton(), GaussNewton(), LBFGSBMethod()] as [any Optimizer] {
+            var seen: [Int] = []
+            var last: [Double] = []
+            let r = try optimize(seed, with: method, options: RunOptions(steps: 200)) { it in
+                seen.append(it.step)
+                last = it.x
+                return .proceed
+            }
+            guard case .convergedByMethod = r.termination else {
+                Issue.record("\(method.name): expected the method's own convergence, got \(r.termination)")
+                continue
+            }
+            #expect(seen == Array(1...r.steps), "\(method.name): \(seen.count) callbacks for \(r.steps) steps")
+            #expect(last == r.x, "\(method.name)")
+        }
+        // Asking to stop on that step leaves the method's reason.
+        let stopped = try optimize(seed, with: Newton(), options: RunOptions(steps: 200)) { _ in .stop }
+        #expect(stopped.steps == 1 && stopped.termination == .stoppedByCallback)
+        let plain = try optimize(seed, with: Newton(), options: RunOptions(steps: 200))
+        let atEnd = try optimize(seed, with: Newton(), options: RunOptions(steps: 200)) { it in it.step == plain.steps ? .stop : .proceed }
+        #expect(atEnd.steps == plain.steps && atEnd.termination == plain.termination)
+    }
+
     @Test("evaluation counts are the method's own work")
     func counts() throws {
         let gd = try optimize(seed, with: GradientDescent(eta: 0.01), options: RunOptions(steps: 7))
@@ -101,6 +141,47 @@ struct DriverTests {
         }
     }
 
+    @Test("derivative providers of the wrong size are a typed error, not a trap")
+    func providerSizes() {
+        // y = [x0², x1²], L(y) = |y|²: n = k = 2, with one provider built for 3 entries.
+        let model = AutomaticModel(StandardFunctions.Powers(), inputDimension: 2)
+        let objective = AutomaticObjective(ComposedObjective(model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm()),
+                                           dimension: 2)
+        let loss = AutomaticObjective(StandardFunctions.SquaredNorm(), dimension: 2)
+        let wrongLoss = InverseProblem(name: "wrong-loss", model: model, outputDimension: 2,
+                                       loss: AutomaticObjective(StandardFunctions.SquaredNorm(), dimension: 3),
+                                       objective: objective, start: [1, 2])
+        #expect(throws: PhysGradError.dimensionMismatch(name: "loss L(y) (loss.dimension)", expected: 2, actual: 3)) {
+            try optimize(wrongLoss, with: PhysicalGradient(eta: 0.1, inverse: .numerical(.exact)))
+        }
+        let wrongObjective = InverseProblem(
+            name: "wrong-objective", model: model, outputDimension: 2, loss: loss,
+            objective: AutomaticObjective(ComposedObjective(model: StandardFunctions.Powers(), loss: StandardFunctions.SquaredNorm()),
+                                          dimension: 3),
+            start: [1, 2])
+        #expect(throws: PhysGradError.dimensionMismatch(name: "objective L(y(x)) (objective.dimension)", expected: 2, actual: 3)) {
+            try optimize(wrongObjective, with: GradientDescent(eta: 0.1))
+        }
+        var wrongModel = InverseProblem(name: "wrong-model", model: model, outputDimension: 2, loss: loss, objective: objective,
+                                        start: [1, 2])
+        wrongModel.model = AutomaticModel(StandardFunctions.Powers(), inputDimension: 3)
+        #expect(throws: PhysGradError.dimensionMismatch(name: "model input (model.inputDimension)", expected: 2, actual: 3)) {
+            try optimize(wrongModel, with: GradientDescent(eta: 0.1))
+        }
+    }
+
+    @Test("the description writes subnormal losses as numbers")
+    func subnormalDescription() throws {
+        // L = x² at x = 2.2e-162 is 4.84e-324, which rounds to the smallest subnormal 4.94e-324
+        // (written "infe-323" when 10^-324 underflowed to 0); 1.1e-160 gives 1.21e-320.
+        for (x, text) in [(2.2e-162, "4.9e-324"), (1.1e-160, "1.2e-320"), (3.0e-155, "9.0e-310")] {
+            let p = InverseProblem(name: "tiny", dimension: 1, outputDimension: 1, model: Identity(), loss: SquaredDistance(target: [0]),
+                                   start: [x])
+            let r = try optimize(p, with: GradientDescent(eta: 0.1), options: RunOptions(steps: 0))
+            #expect(r.description == "completed the requested steps; loss \(text) -> \(text) (unchanged)")
+        }
+    }
+
     @Test("a step that would leave the finite numbers ends the run with the last finite iterate")
     func divergence() throws {
         // GD with a huge step on x1^4 explodes: 3 -> 3 - 1e3·108 -> ... overflows within a few steps.
@@ -152,6 +233,36 @@ struct DriverTests {
         #expect(regularized.termination == .completedSteps && regularized.x.allSatisfy(\.isFinite))
     }
 
+    @Test("a thinned trace ends with the run's last iterate whatever the step count")
+    func thinnedTraceKeepsLastStep() throws {
+        // A 1-byte budget keeps the start and the latest entry; runs of every length up to 80 steps
+        // thin the trace up to six times, and most end with a step that the last thinning dropped
+        // (with 8 entries kept, 57 steps ended the trace at step 48). The unthinned run of the same
+        // steps gives each entry's values.
+        let p = try Problems.powers(4)
+        let reference = try optimize(p, with: GradientDescent(eta: 0.001), options: RunOptions(steps: 80, trace: .full))
+        for policy in [TracePolicy.scalars, .full] {
+            for steps in 1...80 {
+                let r = try optimize(p, with: GradientDescent(eta: 0.001),
+                                     options: RunOptions(steps: steps, trace: policy, traceMemoryLimit: 1))
+                let t = r.trajectory
+                #expect(t.stepIndices.first == 0 && t.stepIndices.last == steps, "\(policy) \(steps): \(t.stepIndices)")
+                #expect(zip(t.stepIndices, t.stepIndices.dropFirst()).allSatisfy { $0 < $1 }, "\(t.stepIndices)")
+                #expect(t.stepIndices.count <= 2 && t.loss.count == t.stepIndices.count && t.reports.count == t.stepIndices.count - 1)
+                #expect(t.loss.last == r.loss)
+                for (i, k) in t.stepIndices.enumerated() { #expect(t.loss[i] == reference.trajectory.loss[k]) }
+                if policy == .full {
+                    #expect(t.x.last == r.x && t.y.last == r.y && t.x.count == t.stepIndices.count)
+                    #expect(t.updates.count == t.stepIndices.count - 1)
+                    for (i, k) in t.stepIndices.enumerated() {
+                        #expect(t.x[i] == reference.trajectory.x[k] && t.y[i] == reference.trajectory.y[k])
+                        if i > 0 { #expect(t.updates[i - 1] == reference.trajectory.updates[k - 1]) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("many runs at once give the same bits as one at a time")
     func concurrency() async throws {
         let problem = try Problems.blur(16)
@@ -172,6 +283,11 @@ struct DriverTests {
         }
         #expect(parallel == sequential)
     }
+}
+
+/// y = x.
+struct Identity: GenericModel, Sendable {
+    func callAsFunction<T: PhysGradReal>(_ x: [T]) -> [T] { x }
 }
 
 /// L(y) = y0² - y1 (with y1 = x1²: L = x0² - x1², a saddle at 0).

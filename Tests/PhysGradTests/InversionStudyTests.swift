@@ -1,6 +1,7 @@
 import Foundation
 import PhysGrad
 import PhysGradTestSupport
+import PhysGradDerivatives
 import PhysGradLBFGSB
 import Testing
 
@@ -191,5 +192,15 @@ struct InversionStudyTests {
         #expect(InversionStudy().estimatedBytes(dimension: 1000) >= 8 * 1000 * 11 + 65 * 1000)
         try InversionStudy().validate(for: seed)
         #expect(throws: PhysGradError.self) { try InversionStudy(eta: -1).validate(for: seed) }
+        // What the driver refuses before a run, validate(for:) refuses too: a model whose output
+        // is not the declared k, a start where the model is not finite.
+        let wrongK = InverseProblem(name: "wrong-k", dimension: 2, outputDimension: 3, model: StandardFunctions.Powers(),
+                                    loss: StandardFunctions.SquaredNorm(), start: [3, 3], stepSizes: [.pg: 0.3])
+        let expected = PhysGradError.dimensionMismatch(name: "model output y(start) (outputDimension)", expected: 3, actual: 2)
+        #expect(throws: expected) { try InversionStudy().validate(for: wrongK) }
+        #expect(throws: expected) { try InversionStudy().run(on: wrongK) }
+        #expect(throws: PhysGradError.nonFiniteAtStart(quantity: "model output y(x)")) {
+            try InversionStudy(start: [1, 1e200]).validate(for: seed)
+        }
     }
 }

@@ -36,4 +36,16 @@ struct LBFGSBAdapterTests {
         let r = try solver.minimize(&objective, from: [1, 1])
         #expect(r.termination.isSuccess && r.x == [2, 0])
     }
+
+    @Test("an objective of another dimension than the solver's is a typed error, not a trap")
+    func objectiveOfWrongDimension() throws {
+        var objective = AutomaticObjective(StandardFunctions.ExtendedRosenbrock(), dimension: 4)
+        var solver = try LBFGSBSolver(dimension: 2)
+        #expect(throws: LBFGSBError.dimensionMismatch(name: "objective", expected: 2, actual: 4)) {
+            try solver.minimize(&objective, from: [1, 1])
+        }
+        // The right dimension runs.
+        var four = try LBFGSBSolver(dimension: 4)
+        #expect(try four.minimize(&objective, from: [-1.2, 1, -1.2, 1]).termination.isSuccess)
+    }
 }

@@ -150,7 +150,7 @@ extension ProblemEvaluator {
             return StepFailure(.convergedByMethod(
                 "the loss is at its rounding level (\(OptimizationResult.short(loss)) <= \(OptimizationResult.short(level)))"))
         }
-        if predicted.isFinite && predicted > 0 && predicted <= level {
+        if predicted.isFinite && predicted >= 0 && predicted <= level {
             return StepFailure(.convergedByMethod(
                 "the loss is at its rounding level (predicted decrease \(OptimizationResult.short(predicted)) <= \(OptimizationResult.short(level)))"))
         }

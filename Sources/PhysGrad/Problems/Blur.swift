@@ -82,12 +82,15 @@ public struct BlurModel: GenericModel, ArrayModel, Sendable {
     /// G for the number of cells given at initialization (built once; other sizes build their own).
     public let band: BandedOperator?
 
+    /// The model with kernel `kernel` (g_0, g_1, ...: at least one entry; with an empty kernel the
+    /// model stops the process).
     public init(kernel: [Double]) {
         self.kernel = kernel
         band = nil
     }
 
-    /// The model with G prepared for `cells` cells (the array-style evaluation then builds nothing).
+    /// The model with G prepared for `cells` cells (the array-style evaluation then builds nothing);
+    /// `kernel` as in ``init(kernel:)``.
     public init(kernel: [Double], cells: Int) {
         self.kernel = kernel
         band = BlurModel.bandOperator(kernel: kernel, cells: cells)
@@ -113,13 +116,16 @@ public struct BlurModel: GenericModel, ArrayModel, Sendable {
         return x.map(Response()).applying(g)
     }
 
-    /// exp(-(d/width)²) for d = 0, 1, ... while it is at least 1e-18.
+    /// exp(-(d/width)²) for d = 0, 1, ... while it is at least 1e-18: about 6.44 |width| + 1
+    /// entries. Empty for a width that is not finite and nonzero (NaN, ±∞, 0), whose kernel has
+    /// no such end.
     public static func kernel(width: Double) -> [Double] {
+        guard width.isFinite, width != 0 else { return [] }
         var k: [Double] = []
         var d = 0.0
         while true {
             let v = _exp(-(d / width) * (d / width))
-            if v < 1e-18 { break }
+            if !(v >= 1e-18) { break }
             k.append(v)
             d += 1
         }

@@ -108,7 +108,9 @@ public struct BurgersModel: GenericModel, ArrayModel, Sendable {
     }
 
     /// The model on `cells` cells run to `time` with viscosity `viscosity`, its time step stable for
-    /// speeds up to `speedLimit`.
+    /// speeds up to `speedLimit`. Needs `viscosity > 0` and a finite `time > 0`: otherwise the
+    /// number of steps is not a finite positive count, and the initializer (infinite count) or an
+    /// evaluation (negative count) stops the process (``Problems/burgers(_:)`` uses the defaults).
     public init(cells: Int, viscosity: Double = Problems.burgersViscosity, time: Double = Problems.burgersTime,
                 speedLimit: Double = Problems.burgersSpeedLimit) {
         self.cells = cells

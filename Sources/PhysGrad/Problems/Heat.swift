@@ -69,7 +69,9 @@ public struct HeatModel: GenericModel, ArrayModel, Sendable {
     /// r = κΔt/Δx² (stable for r <= 1/2).
     public let diffusion: Double
 
-    /// The model of `steps` steps with r = `diffusion`.
+    /// The model of `steps` steps with r = `diffusion`. `steps` must be >= 0: evaluating a model
+    /// with a negative count stops the process (``Problems/heat(_:steps:diffusion:)`` checks its
+    /// arguments and throws instead).
     public init(steps: Int, diffusion: Double) {
         self.steps = steps
         self.diffusion = diffusion
