@@ -29,13 +29,17 @@ public enum TickGenerator {
     public static func linear(_ range: ClosedRange<Double>, target: Int = 6) -> [Tick] {
         let lo = range.lowerBound, hi = range.upperBound
         guard lo.isFinite, hi.isFinite, hi > lo else { return [] }
-        let raw = (hi - lo) / Double(max(1, target))
+        // A range wider than the largest Double (hi - lo = inf) is measured in halves.
+        let width = hi - lo
+        let raw = width.isFinite ? width / Double(max(1, target)) : (hi / 2 - lo / 2) / Double(max(1, target)) * 2
+        guard raw.isFinite, raw > 0 else { return [] }
         let magnitude = pow(10, floor(decimalLog(raw)))
         var step = 10 * magnitude
         for m in [1.0, 2.0, 2.5, 5.0, 10.0] where m * magnitude >= raw {
             step = m * magnitude
             break
         }
+        guard step.isFinite, step > 0 else { return [] }
         var decimals = max(0, -Int(floor(decimalLog(step) + 1e-9)))
         // 2.5 x 10^k needs one more decimal than 10^k.
         let mantissa = step / pow(10, floor(decimalLog(step) + 1e-9))
@@ -63,7 +67,7 @@ public enum TickGenerator {
             let decade = pow(10, Double(k))
             for m in 1...9 {
                 let v = Double(m) * decade
-                guard v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) else { continue }
+                guard v.isFinite, v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) else { continue }
                 if m == 1 {
                     ticks.append(Tick(value: v, label: "10^\(k)"))
                 } else if decadesInside < 2 && (m == 2 || m == 5) {
