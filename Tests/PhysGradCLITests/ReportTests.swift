@@ -84,6 +84,29 @@ struct ReportTests {
         #expect(try String(contentsOfFile: b, encoding: .utf8) == "new")
         #expect(try contents(of: folder) == ["a.txt", "b.txt"])
     }
+
+    @Test("prepareFolder makes new folders named with a trailing slash, '.' or '..', as mkdir -p does")
+    func prepareFolderSpellings() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = folder.path
+        for (name, made) in [("a/", "a"), ("b/c//", "b/c"), ("d/./e", "d/e"), ("f/../g", "g"), ("h/.", "h")] {
+            let created = try AtomicFile.prepareFolder(base + "/" + name)
+            AtomicFile.keepFolders(created)
+            var isFolder: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: base + "/" + made, isDirectory: &isFolder) && isFolder.boolValue, "\(name)")
+            // What it made is what it reports: removing it leaves no folder of the name behind.
+            #expect(!created.isEmpty, "\(name)")
+        }
+        // Made and then removed again (the output could not be written): nothing is left.
+        let created = try AtomicFile.prepareFolder(base + "/x/y/")
+        AtomicFile.removeFolders(created)
+        #expect(!FileManager.default.fileExists(atPath: base + "/x"))
+        // End to end: compare into a new folder typed with a trailing slash.
+        let run = try physgrad(["compare", "--no-plots", "--quiet", "--output", "out/"], in: folder)
+        #expect(run.status == 0, "\(run)")
+        #expect(FileManager.default.fileExists(atPath: base + "/out/summary.json"))
+    }
 }
 
 @Suite("NumPy printing, checked against NumPy 2.4")
