@@ -53,8 +53,8 @@ public struct SVGRenderer: Sendable {
         out.line(##"<defs><clipPath id="plot-area"><rect x="\##(f(plot.x0))" y="\##(f(plot.y0))" width="\##(f(plot.width))" height="\##(f(plot.height))"/></clipPath></defs>"##)
 
         // Ticks and their labels.
-        let xTicks = figure.xTicks.map { inside($0, xr) } ?? ticks(xr, figure.xScale, target: max(3, Int(plot.width / 36)))
-        let yTicks = figure.yTicks.map { inside($0, yr) } ?? ticks(yr, figure.yScale, target: max(3, Int(plot.height / 36)))
+        let xTicks = figure.xTicks.map { inside($0, xr) } ?? ticks(xr, figure.xScale, target: tickCount(plot.width))
+        let yTicks = figure.yTicks.map { inside($0, yr) } ?? ticks(yr, figure.yScale, target: tickCount(plot.height))
         out.line(##"<g class="ticks" stroke="#000000" stroke-width="0.8">"##)
         for t in xTicks {
             let px = map.x(t.value)
@@ -175,6 +175,13 @@ public struct SVGRenderer: Sendable {
     /// The given ticks that lie on the axis.
     private func inside(_ ticks: [Tick], _ r: ClosedRange<Double>) -> [Tick] {
         ticks.filter { $0.value.isFinite && r.contains($0.value) }
+    }
+
+    /// About one tick per 36 pixels of an axis `length` pixels long: at least 3, at most 1000
+    /// (3 for a length that is not a number).
+    private func tickCount(_ length: Double) -> Int {
+        let count = length / 36
+        return count >= 3 ? Int(min(count, 1000)) : 3
     }
 
     private func ticks(_ r: ClosedRange<Double>, _ scale: AxisScale, target: Int) -> [Tick] {

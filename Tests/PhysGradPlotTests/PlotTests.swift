@@ -163,6 +163,18 @@ struct PlotTests {
         #expect(elements(of: SVGRenderer().render(one).svg) != nil)
     }
 
+    @Test("a width or height that is NaN, infinite or beyond Int's range renders without trapping")
+    func oddSizes() {
+        for size in [Double.nan, .infinity, -.infinity, 1e300, -1e300, 0] {
+            var fig = chapterLikeFigure()
+            fig.width = size
+            #expect(elements(of: SVGRenderer().render(fig).svg) != nil, "width \(size)")
+            fig = chapterLikeFigure()
+            fig.height = size
+            #expect(elements(of: SVGRenderer().render(fig).svg) != nil, "height \(size)")
+        }
+    }
+
     @Test("legend goes to the corner with fewest points")
     func legendCorner() {
         // Points crowd the upper right, so the legend must not be drawn there.
