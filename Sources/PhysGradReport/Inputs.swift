@@ -245,9 +245,9 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The indices of this shard among `total` points: `[⌊(i-1)·total/N⌋, ⌊i·total/N⌋)`, computed
-    /// in double width so that no product overflows.
+    /// in double width so that no product overflows; empty when `total` <= 0.
     public func range(of total: Int) -> Range<Int> {
-        precondition(total >= 0)
+        let total = Swift.max(0, total)
         func bound(_ k: Int) -> Int {
             let product = total.multipliedFullWidth(by: k)
             return count.dividingFullWidth((high: product.high, low: product.low)).quotient

@@ -52,7 +52,7 @@ struct ReportTests {
     }
 
     @Test("Shard ranges tile the grid in order for any split")
-    func shardRanges() {
+    func shardRanges() throws {
         for total in [0, 1, 7, 132] {
             for count in 1...9 {
                 let ranges = (1...count).map { try! Shard(index: $0, count: count).range(of: total) }
@@ -60,6 +60,9 @@ struct ReportTests {
                 for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
             }
         }
+        // A negative count of points (a caller's mistake) has no points to share, and no trap.
+        #expect(Shard.whole.range(of: -1) == 0..<0)
+        #expect(try Shard(index: 2, count: 3).range(of: Int.min).isEmpty)
     }
 
     @Test("AtomicFile: writes whole files, leaves no temporary file, reports a clear error")
