@@ -122,4 +122,15 @@ struct NumPyAgreementTests {
     @Test func scientificFloat64() {
         #expect(NumPyFormat.array([1.23456789e-5, 12345.678]) == "[1.23456789e-05 1.23456780e+04]")
     }
+
+    /// Zeros in scientific notation keep NumPy's form and sign; float32 arrays compare their
+    /// magnitudes' ratio in float32. The strings are scripts/make_numpy_print_reference.py's.
+    @Test func zerosAndFloat32Ratios() {
+        #expect(NumPyFormat.array([0.0, 1e9]) == "[0.e+00 1.e+09]")
+        #expect(NumPyFormat.array([0.0, 1e-4, 0.5, -0.0]) == "[ 0.e+00  1.e-04  5.e-01 -0.e+00]")
+        #expect(NumPyFormat.array([-0.0, 1e8] as [Float]) == "[-0.e+00  1.e+08]")
+        #expect(NumPyFormat.array([540.0, -0.0, 123456792.0] as [Float]) == "[ 5.4000000e+02 -0.0000000e+00  1.2345679e+08]")
+        #expect(NumPyFormat.array([10.0, -0.01] as [Float]) == "[10.   -0.01]")
+        #expect(NumPyFormat.array([1e300, -0.0]) == "[ 1.e+300 -0.e+000]")
+    }
 }
