@@ -28,6 +28,17 @@ struct ReportTests {
         #expect(NumPyFormat.fixed(9.94e-7) == "0.000001")
     }
 
+    @Test("RunReport.brief: whole when short, else 3 first and 2 last entries and the norm; any limit, no trap")
+    func brief() {
+        #expect(RunReport.brief([1, 2]) == "[1. 2.]")
+        #expect(RunReport.brief([3, 0, 0, 0, 0, 0, 4]) == "[3. 0. 0. ... 0. 4.] (n = 7, |x| = 5.000000)")
+        // A limit below what a summary shows prints short vectors whole (they were cut and
+        // repeated, or trapped on an index out of range, before).
+        #expect(RunReport.brief([], limit: -1) == "[]")
+        #expect(RunReport.brief([1], limit: 0) == "[1.]")
+        #expect(RunReport.brief([1, 2], limit: 1) == "[1. 2.]")
+    }
+
     @Test("JSON: ordered keys, shortest digits, null for non-finite, escaping")
     func jsonWriter() {
         let v = JSONValue.object([("b", .number(0.1)), ("a", .numbers([3, 2.5, .nan])), ("s", .string("q\"\n\u{1}")), ("n", .null)])
