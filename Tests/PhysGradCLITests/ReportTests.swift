@@ -60,6 +60,10 @@ struct ReportTests {
         #expect(throws: InputError("--methods: method 'gd' is listed twice")) { try Inputs.methods("gd, PG,gd") }
         #expect(try Inputs.stepSizes(["gd=0.5", "pg-numerical=1e-1"]) == [.gd: 0.5, .pgNumerical: 0.1])
         #expect(try Inputs.shard("3/8") == (3, 8))
+        // A negative dimension (a caller's mistake) is an error, not a trap making the array.
+        #expect(throws: InputError.self) { try Inputs.point("3", dimension: -1, option: "--start") }
+        #expect(throws: InputError.self) { try NumberList(values: [1, 2]).point(dimension: -2, option: "--start") }
+        #expect(try NumberList(values: [7]).point(dimension: 0, option: "--start") == [])
     }
 
     @Test("Shard ranges tile the grid in order for any split")
