@@ -255,6 +255,29 @@ struct TickTests {
         #expect(TickGenerator.linear(-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, target: 1).allSatisfy { $0.value.isFinite })
     }
 
+    @Test("linear ticks of a range a few ulps wide are distinct and increasing (no labels printed over each other)")
+    func linearTicksWithinUlps() {
+        // A run that stalled: its losses differ in the last bits only.
+        for (lo, hi) in [(90.0, 90.00000000000003), (2.8554851261243734e-190, 2.8554851261243754e-190), (-1e300, -1e300.nextDown.nextDown.nextDown)] {
+            let (a, b) = (min(lo, hi), max(lo, hi))
+            for target in [1, 6, 13, 20] {
+                let t = TickGenerator.linear(a...b, target: target)
+                #expect(zip(t, t.dropFirst()).allSatisfy { $0.value < $1.value }, "\(a)...\(b), \(target): \(t.map(\.label))")
+                #expect(Set(t.map(\.label)).count == t.count, "\(a)...\(b), \(target): \(t.map(\.label))")
+                #expect(t.count <= target + 1)
+                // Labels are numbers a reader can take in: the tick's value, in at most 24 characters
+                // (not 190 zeros after the point).
+                #expect(t.allSatisfy { $0.label.count <= 24 && Double($0.label) == $0.value }, "\(t.map(\.label))")
+            }
+        }
+        // Through the renderer: two losses one ulp apart on a linear axis.
+        var fig = Figure(xLabel: "step", yLabel: "L")
+        fig.series.append(Series(name: "GD", x: [0, 1, 2], y: [90, 90.00000000000001, 90], color: .tab10Blue))
+        let svg = SVGRenderer().render(fig).svg
+        let labels = svg.components(separatedBy: #"text-anchor="end">"#).dropFirst().map { $0.prefix { $0 != "<" } }
+        #expect(!labels.isEmpty && Set(labels).count == labels.count, "\(labels)")
+    }
+
     @Test("log ticks of a range ending at the largest Double stop at 10^308")
     func logTicksAtTheTop() {
         let t = TickGenerator.log10(1e300...Double.greatestFiniteMagnitude)
