@@ -85,10 +85,12 @@ struct CompareCommand: ParsableCommand {
         start, solution}, steps, inverse_gradient, chapter, and for each method:
         name, eta, steps, final_x (first 20 entries; final_x_truncated, and
         final_x_stats {n, norm2, min, max, mean} when cut), final_loss,
-        distance_to_solution, diagonal_length_first_update, counts {f, gradient,
-        hessian, model, inverse_solves, inverse_evaluations,
-        inverse_iterations}, termination {code, description, success}; then
-        mae_pg_vs_pg_numerical when both PG variants ran (else null).
+        distance_to_solution, diagonal_length_first_update, initial_loss,
+        counts {f, gradient, hessian, model, jacobian, inverse_solves,
+        inverse_evaluations, inverse_iterations}, diagnostics (what step
+        acceptance and the linear algebra did), termination {code,
+        description, success}; then mae_pg_vs_pg_numerical when both PG
+        variants ran with the same number of iterates (else null).
 
         EXIT STATUS: 0 when every method ran (a method that diverged or failed
         says so in its termination), 64 for a mistake in the options, 73 when
@@ -98,7 +100,7 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var problem: ProblemOptions
 
-    @Option(help: "Comma-separated methods, each once: gd, newton, pg, pg-numerical, adam, adagrad, rmsprop, lbfgsb.",
+    @Option(help: "Comma-separated methods, each once: gd, newton, pg, pg-numerical, adam, adagrad, rmsprop, lbfgsb, gn, lm, lm-minpack, ig, hig.",
             transform: { text throws(InputError) in try NameList<MethodName>(parsing: text, kind: "method") })
     var methods: NameList<MethodName>?
 

@@ -97,7 +97,7 @@ struct InversionCommand: ParsableCommand {
 
     @OptionGroup var steps: StepsOption
 
-    @Option(help: ArgumentHelp("The step size of every run (default: each problem's PG step size).", valueName: "eta"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("The step size of every run (default: each problem's PG step size).", valueName: "eta"),
             transform: { text throws(InputError) in try Inputs.stepSize(text, option: "") })
     var eta: Double?
 

@@ -96,7 +96,8 @@ struct InvertCommand: ParsableCommand {
             var fields: [(String, JSONValue)] = [
                 ("problem", .string(p.name)), ("dimension", .int(p.dimension)), ("inverse_gradient", .string(gradient.rawValue)),
             ]
-            fields += [("target", .numbers(Array(plan.target.prefix(RunReport.vectorCut))))]
+            fields += [("target", .numbers(Array(plan.target.prefix(RunReport.vectorCut)))),
+                       ("target_truncated", .bool(plan.target.count > RunReport.vectorCut))]
             fields += [("x", .numbers(Array(result.x.prefix(RunReport.vectorCut)))), ("x_truncated", .bool(result.x.count > RunReport.vectorCut))]
             fields += [
                 ("residual", .number(result.residual)), ("f", .number(s.f)), ("nit", .int(s.iterations)),

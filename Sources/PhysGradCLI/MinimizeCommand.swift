@@ -61,28 +61,28 @@ struct MinimizeCommand: ParsableCommand {
     /// A finite decimal number (the tolerances must also be >= 0; `validate()` checks).
     static func number(_ text: String) throws(InputError) -> Double { try Inputs.number(text, option: "") }
 
-    @Option(help: "Correction pairs kept (SciPy maxcor / m).")
+    @Option(parsing: .unconditional, help: "Correction pairs kept (SciPy maxcor / m).")
     var maxcor: Int?
 
-    @Option(help: "Relative-reduction tolerance (SciPy minimize's ftol = factr * 2^-52).", transform: MinimizeCommand.number)
+    @Option(parsing: .unconditional, help: "Relative-reduction tolerance (SciPy minimize's ftol = factr * 2^-52).", transform: MinimizeCommand.number)
     var ftol: Double?
 
-    @Option(help: "Relative-reduction factor (SciPy fmin_l_bfgs_b's factr).", transform: MinimizeCommand.number)
+    @Option(parsing: .unconditional, help: "Relative-reduction factor (SciPy fmin_l_bfgs_b's factr).", transform: MinimizeCommand.number)
     var factr: Double?
 
-    @Option(help: "Projected-gradient tolerance (SciPy minimize's gtol).", transform: MinimizeCommand.number)
+    @Option(parsing: .unconditional, help: "Projected-gradient tolerance (SciPy minimize's gtol).", transform: MinimizeCommand.number)
     var gtol: Double?
 
-    @Option(help: "Projected-gradient tolerance (SciPy fmin_l_bfgs_b's pgtol).", transform: MinimizeCommand.number)
+    @Option(parsing: .unconditional, help: "Projected-gradient tolerance (SciPy fmin_l_bfgs_b's pgtol).", transform: MinimizeCommand.number)
     var pgtol: Double?
 
-    @Option(help: "Maximum number of iterations.")
+    @Option(parsing: .unconditional, help: "Maximum number of iterations.")
     var maxiter: Int?
 
-    @Option(help: "Maximum number of function evaluations.")
+    @Option(parsing: .unconditional, help: "Maximum number of function evaluations.")
     var maxfun: Int?
 
-    @Option(help: "Maximum number of evaluations per line search.")
+    @Option(parsing: .unconditional, help: "Maximum number of evaluations per line search.")
     var maxls: Int?
 
     @Option(help: "What goes to stdout.")

@@ -124,7 +124,7 @@ struct SweepRunCommand: AsyncParsableCommand {
             transform: { text throws(InputError) in try NameList<MethodName>(parsing: text, kind: "method") })
     var methods = NameList<MethodName>(values: [.gd, .newton, .pg])
 
-    @Option(help: "Comma-separated step sizes, each used for every method that takes one (default: each method's own).",
+    @Option(parsing: .unconditional, help: "Comma-separated step sizes, each used for every method that takes one (default: each method's own).",
             transform: { text throws(InputError) in try NumberListArgument(parsing: text) })
     var etas: NumberListArgument?
 
@@ -144,7 +144,7 @@ struct SweepRunCommand: AsyncParsableCommand {
             transform: { text throws(InputError) in try Shard(argumentText: text) })
     var shard: Shard?
 
-    @Option(help: ArgumentHelp("In a Kubernetes Indexed Job: the number of shards, the Job's completions (or set PHYSGRAD_SHARDS); JOB_COMPLETION_INDEX picks the part.", valueName: "N"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("In a Kubernetes Indexed Job: the number of shards, the Job's completions (or set PHYSGRAD_SHARDS); JOB_COMPLETION_INDEX picks the part.", valueName: "N"),
             transform: { text throws(InputError) in try Inputs.integer(text, option: "", maximum: Limits.maximumShards) })
     var shards: Int?
 
@@ -154,7 +154,7 @@ struct SweepRunCommand: AsyncParsableCommand {
     @Flag(help: "Recompute and replace --output even if it is a finished shard, or a file that is not one.")
     var force = false
 
-    @Option(help: "Parallel runs (default: the number of cores; at most 1,024).")
+    @Option(parsing: .unconditional, help: "Parallel runs (default: the number of cores; at most 1,024).")
     var jobs: Int?
 
     var grid: SweepGrid {

@@ -98,19 +98,19 @@ struct TrainCommand: ParsableCommand {
             transform: { text throws(InputError) in try NameList<TrainingMethodName>(parsing: text, kind: "method") })
     var methods = NameList<TrainingMethodName>(values: [.adam, .sip, .hig])
 
-    @Option(help: "Training seconds per method (at most 86400).",
+    @Option(parsing: .unconditional, help: "Training seconds per method (at most 86400).",
             transform: { text throws(InputError) in try Inputs.number(text, option: "") })
     var seconds: Double = 10
 
-    @Option(help: "Stop each method after this many epochs (at most 10,000,000).",
+    @Option(parsing: .unconditional, help: "Stop each method after this many epochs (at most 10,000,000).",
             transform: { text throws(InputError) in try Inputs.integer(text, option: "", minimum: 1, maximum: Trainer.maximumEpochs) })
     var epochs: Int?
 
-    @Option(help: "Seed of the data (SplitMix64(seed)) and initial weights (seed + 1).",
+    @Option(parsing: .unconditional, help: "Seed of the data (SplitMix64(seed)) and initial weights (seed + 1).",
             transform: { text throws(InputError) in try Inputs.integer(text, option: "", minimum: 0) })
     var seed: Int = 0
 
-    @Option(help: "Samples in the data set (default 4096, sine 10000; at most 1,000,000).",
+    @Option(parsing: .unconditional, help: "Samples in the data set (default 4096, sine 10000; at most 1,000,000).",
             transform: { text throws(InputError) in try Inputs.integer(text, option: "", minimum: 1, maximum: TrainingData.maximumCount) })
     var samples: Int?
 
@@ -129,11 +129,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "How HIG decomposes: gram (J J^T from the layers) or svd (gesdd of J).")
     var higSolver: HalfInverseTraining.Solver = .gram
 
-    @Option(help: "Conditioning xi of the sine problem (> 0).",
+    @Option(parsing: .unconditional, help: "Conditioning xi of the sine problem (> 0).",
             transform: { text throws(InputError) in try Inputs.number(text, option: "") })
     var xi: Double = 32
 
-    @Option(help: "Coupling rotation of the sine problem, in degrees.",
+    @Option(parsing: .unconditional, help: "Coupling rotation of the sine problem, in degrees.",
             transform: { text throws(InputError) in try Inputs.number(text, option: "") })
     var angle: Double = 0
 

@@ -53,8 +53,8 @@ public struct SVGRenderer: Sendable {
         out.line(##"<defs><clipPath id="plot-area"><rect x="\##(f(plot.x0))" y="\##(f(plot.y0))" width="\##(f(plot.width))" height="\##(f(plot.height))"/></clipPath></defs>"##)
 
         // Ticks and their labels.
-        let xTicks = figure.xTicks.map { inside($0, xr) } ?? ticks(xr, figure.xScale, target: max(3, Int(plot.width / 36)))
-        let yTicks = figure.yTicks.map { inside($0, yr) } ?? ticks(yr, figure.yScale, target: max(3, Int(plot.height / 36)))
+        let xTicks = figure.xTicks.map { inside($0, xr) } ?? ticks(xr, figure.xScale, target: tickCount(plot.width))
+        let yTicks = figure.yTicks.map { inside($0, yr) } ?? ticks(yr, figure.yScale, target: tickCount(plot.height))
         out.line(##"<g class="ticks" stroke="#000000" stroke-width="0.8">"##)
         for t in xTicks {
             let px = map.x(t.value)
@@ -147,31 +147,41 @@ public struct SVGRenderer: Sendable {
         return r
     }
 
-    /// The data's extent plus 5% on each side (in log space for a log axis).
+    /// The data's extent plus 5% on each side (in log space for a log axis), kept within the
+    /// finite positive Doubles on a log axis and the finite Doubles on a linear one.
     private func autoRange(_ values: [Double], _ scale: AxisScale) -> ClosedRange<Double> {
         guard var lo = values.min(), var hi = values.max() else {
             return scale == .linear ? 0...1 : 1...10
         }
+        let largest = Double.greatestFiniteMagnitude
         switch scale {
         case .linear:
             if hi == lo {
-                let d = lo == 0 ? 0.5 : abs(lo) * 0.05
-                return (lo - d)...(hi + d)
+                var d = lo == 0 ? 0.5 : abs(lo) * 0.05
+                if !(lo - d < lo) { d = 0.5 }  // 5% of a subnormal value rounds to nothing
+                return max(lo - d, -largest)...min(hi + d, largest)
             }
-            let m = 0.05 * (hi - lo)
-            return (lo - m)...(hi + m)
+            var m = 0.05 * (hi - lo)
+            if !m.isFinite { m = 0.05 * hi - 0.05 * lo }  // hi - lo overflows; the halves' sum does not
+            return max(lo - m, -largest)...min(hi + m, largest)
         case .log10:
             lo = decimalLog(lo)
             hi = decimalLog(hi)
-            if hi == lo { return pow(10, lo - 0.5)...pow(10, hi + 0.5) }
-            let m = 0.05 * (hi - lo)
-            return pow(10, lo - m)...pow(10, hi + m)
+            let m = hi == lo ? 0.5 : 0.05 * (hi - lo)
+            return max(pow(10, lo - m), .leastNonzeroMagnitude)...min(pow(10, hi + m), largest)
         }
     }
 
     /// The given ticks that lie on the axis.
     private func inside(_ ticks: [Tick], _ r: ClosedRange<Double>) -> [Tick] {
         ticks.filter { $0.value.isFinite && r.contains($0.value) }
+    }
+
+    /// About one tick per 36 pixels of an axis `length` pixels long: at least 3, at most 1000
+    /// (3 for a length that is not a number).
+    private func tickCount(_ length: Double) -> Int {
+        let count = length / 36
+        return count >= 3 ? Int(min(count, 1000)) : 3
     }
 
     private func ticks(_ r: ClosedRange<Double>, _ scale: AxisScale, target: Int) -> [Tick] {
@@ -249,7 +259,10 @@ struct CoordinateMap {
 
     private func fraction(_ v: Double, _ r: ClosedRange<Double>, _ s: AxisScale) -> Double {
         switch s {
-        case .linear: return (v - r.lowerBound) / (r.upperBound - r.lowerBound)
+        case .linear:
+            let width = r.upperBound - r.lowerBound
+            // Wider than the largest Double: the same ratio of halves, which cannot overflow.
+            return width.isFinite ? (v - r.lowerBound) / width : (v / 2 - r.lowerBound / 2) / (r.upperBound / 2 - r.lowerBound / 2)
         case .log10:
             let lo = decimalLog(r.lowerBound), hi = decimalLog(r.upperBound)
             return (decimalLog(v) - lo) / (hi - lo)

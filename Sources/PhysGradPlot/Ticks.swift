@@ -25,17 +25,23 @@ public struct Tick: Sendable, Hashable {
 public enum TickGenerator {
     /// Linear ticks: the smallest step of 1, 2, 2.5 or 5 times a power of ten that divides
     /// `range` into at most `target` intervals; labels with just enough decimals for the step
-    /// (`0.0, 0.5, 1.0, ...`, `0, 2, 4`, `0.00, 0.25, ...`).
+    /// (`0.0, 0.5, 1.0, ...`, `0, 2, 4`, `0.00, 0.25, ...`), or the values' shortest digits
+    /// (`2e-20`, `90.00000000000001`) where that would take more than 15 decimals or fail to
+    /// tell two ticks apart. Each value is ticked once, in increasing order.
     public static func linear(_ range: ClosedRange<Double>, target: Int = 6) -> [Tick] {
         let lo = range.lowerBound, hi = range.upperBound
         guard lo.isFinite, hi.isFinite, hi > lo else { return [] }
-        let raw = (hi - lo) / Double(max(1, target))
+        // A range wider than the largest Double (hi - lo = inf) is measured in halves.
+        let width = hi - lo
+        let raw = width.isFinite ? width / Double(max(1, target)) : (hi / 2 - lo / 2) / Double(max(1, target)) * 2
+        guard raw.isFinite, raw > 0 else { return [] }
         let magnitude = pow(10, floor(decimalLog(raw)))
         var step = 10 * magnitude
         for m in [1.0, 2.0, 2.5, 5.0, 10.0] where m * magnitude >= raw {
             step = m * magnitude
             break
         }
+        guard step.isFinite, step > 0 else { return [] }
         var decimals = max(0, -Int(floor(decimalLog(step) + 1e-9)))
         // 2.5 x 10^k needs one more decimal than 10^k.
         let mantissa = step / pow(10, floor(decimalLog(step) + 1e-9))
@@ -43,10 +49,21 @@ public enum TickGenerator {
         let first = ceil(lo / step - 1e-9)
         let last = floor(hi / step + 1e-9)
         guard last >= first, last - first < 1000 else { return [] }
-        return stride(from: first, through: last, by: 1).map { k in
+        // Beyond 15 decimals fixed notation is longer than the value's digits, and no more exact.
+        func label(_ v: Double) -> String { decimals <= 15 ? formatFixed(v, decimals: decimals) : shortest(v) }
+        var ticks: [Tick] = []
+        for k in stride(from: first, through: last, by: 1) {
+            // A step below the values' resolution (a range a few ulps wide: k beyond 2^53) makes
+            // neighbouring k round to one value, or out of order: each value is ticked once.
             let v = k * step
-            return Tick(value: v, label: formatFixed(v, decimals: decimals))
+            if let previous = ticks.last, v <= previous.value { continue }
+            ticks.append(Tick(value: v, label: label(v)))
         }
+        // Values that differ in digits the fixed labels round away: the shortest digits tell them apart.
+        if Set(ticks.map(\.label)).count < ticks.count {
+            ticks = ticks.map { Tick(value: $0.value, label: shortest($0.value)) }
+        }
+        return ticks
     }
 
     /// Logarithmic ticks: major ticks at powers of ten labelled `10^k` (as `1e-3` style text
@@ -63,7 +80,7 @@ public enum TickGenerator {
             let decade = pow(10, Double(k))
             for m in 1...9 {
                 let v = Double(m) * decade
-                guard v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) else { continue }
+                guard v.isFinite, v >= lo * (1 - 1e-12), v <= hi * (1 + 1e-12) else { continue }
                 if m == 1 {
                     ticks.append(Tick(value: v, label: "10^\(k)"))
                 } else if decadesInside < 2 && (m == 2 || m == 5) {
@@ -117,6 +134,9 @@ func formatFixed(_ value: Double, decimals: Int) -> String {
     }
     return negative ? "-" + text : text
 }
+
+/// `value` in Swift's shortest round-trip form ("2.5e-20", "90.00000000000001"); "0" for zero.
+func shortest(_ value: Double) -> String { value == 0 ? "0" : "\(value)" }
 
 /// Base-10 logarithm (a free function, so that `TickGenerator.log10` does not shadow it).
 @inline(__always)

@@ -255,6 +255,9 @@ public enum AtomicFile {
             for folder in missing.reversed() {
                 if mkdir(folder, 0o755) != 0 {
                     let code = errno
+                    // `a/`, `a/.` or `a/b/..` after `a`: a folder made a moment ago, by another name.
+                    var made = stat()
+                    if code == EEXIST && stat(folder, &made) == 0 && (made.st_mode & S_IFMT) == S_IFDIR { continue }
                     removeFolders(created)
                     throw OutputError(path: path, errno: code, context: "cannot create folder \(folder)")
                 }

@@ -195,7 +195,9 @@ public struct NumberList: Sendable, Equatable, CustomStringConvertible {
 
     /// The point in n dimensions: the list itself when it has n entries, one value repeated when
     /// it has one.
+    /// - Throws: ``InputError`` when the list has neither 1 nor n entries, or n is negative.
     public func point(dimension n: Int, option: String) throws(InputError) -> [Double] {
+        guard n >= 0 else { throw InputError("\(option): a point cannot have the negative dimension \(n)") }
         if values.count == 1 { return [Double](repeating: values[0], count: n) }
         guard values.count == n else {
             throw InputError("\(option) has \(values.count) entries, but the problem has dimension \(n) (give \(n) numbers, or one for every coordinate)")
@@ -245,9 +247,9 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The indices of this shard among `total` points: `[⌊(i-1)·total/N⌋, ⌊i·total/N⌋)`, computed
-    /// in double width so that no product overflows.
+    /// in double width so that no product overflows; empty when `total` <= 0.
     public func range(of total: Int) -> Range<Int> {
-        precondition(total >= 0)
+        let total = Swift.max(0, total)
         func bound(_ k: Int) -> Int {
             let product = total.multipliedFullWidth(by: k)
             return count.dividingFullWidth((high: product.high, low: product.low)).quotient

@@ -11,8 +11,9 @@ import Foundation
 /// - all elements of one array share the widths: the integer parts are right-aligned, the
 ///   fractional parts are padded with spaces on the right: `[2.94      1.9200001]`;
 /// - scientific notation is used when a non-zero magnitude is at least 1e8 or below 1e-4, or the
-///   largest is more than 1000 times the smallest: mantissas then share a digit count
-///   (zero-padded) and exponents have at least two digits: `[1.e-05 1.e+00]`;
+///   largest is more than 1000 times the smallest (the quotient taken in the values' type):
+///   mantissas then share a digit count (zero-padded) and exponents have at least two digits:
+///   `[1.e-05 1.e+00]`, zeros as `0.e+00` and `-0.e+00`;
 /// - non-finite values print as `nan`, `inf`, `-inf`.
 ///
 /// ```swift
@@ -55,7 +56,9 @@ public enum NumPyFormat {
         let magnitudes = finite.map { abs($0.doubleValue) }.filter { $0 != 0 }
         var scientific = false
         if let maxV = magnitudes.max(), let minV = magnitudes.min() {
-            scientific = maxV >= 1e8 || minV < 1e-4 || maxV / minV > 1000
+            // NumPy divides in the array's dtype: float32 10 / 0.01 is 1000 exactly, not above.
+            let ratio = F.self == Float.self ? Double(Float(maxV) / Float(minV)) : maxV / minV
+            scientific = maxV >= 1e8 || minV < 1e-4 || ratio > 1000
         }
         func nonFinite(_ v: Double) -> String { v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
 
@@ -73,9 +76,8 @@ public enum NumPyFormat {
             // exact value rounded to that many digits.
             let strings: [String] = zip(values, parts).map { v, p in
                 guard p != nil else { return nonFinite(v.doubleValue) }
-                let d = v.doubleValue
-                let t = d == 0 ? String(repeating: "0", count: 1) + "." + String(repeating: "0", count: digits) + "e+00"
-                    : String(format: "%.\(digits)e", d)
+                // C's %e writes zeros ("0e+00", "-0.00e+00") and their sign as NumPy does.
+                let t = String(format: "%.\(digits)e", v.doubleValue)
                 let eIndex = t.firstIndex(of: "e")!
                 var mantissa = String(t[..<eIndex])
                 if digits == 0 { mantissa += "." }

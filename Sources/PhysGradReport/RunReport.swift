@@ -266,10 +266,10 @@ public struct RunReport: Sendable {
 
     // MARK: text
 
-    /// A vector for the text output: NumPy style when short, else its first entries, its last
-    /// and its norm.
+    /// A vector for the text output: NumPy style when it has at most `limit` entries (or at most
+    /// 5, the entries a summary shows), else its first three entries, its last two and its norm.
     public static func brief(_ v: [Double], limit: Int = 6) -> String {
-        if v.count <= limit { return NumPyFormat.array(v) }
+        if v.count <= Swift.max(limit, 5) { return NumPyFormat.array(v) }
         // One format for the shown entries, as NumPy's summarized arrays.
         let cells = NumPyFormat.cells(Array(v.prefix(3)) + Array(v.suffix(2)))
         return "[" + cells[0..<3].joined(separator: " ") + " ... " + cells[3...].joined(separator: " ") + "]"

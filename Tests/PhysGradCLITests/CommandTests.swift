@@ -38,6 +38,12 @@ struct CommandTests {
         let infeasible = try physgrad(["invert", "--target", "2,2", "--lower", "1", "--upper", "0"])
         #expect(infeasible.status == 64)
         #expect(infeasible.stderr.hasPrefix("physgrad: error: "))
+        // A target longer than 20 entries is cut in the JSON, and says so as x does.
+        let long = try json(try physgrad(["invert", "--problem", "blur", "--dimension", "24", "--target", "0.5", "--start", "0",
+                                          "--inverse-gradient", "exact", "--format", "json"]).stdout)
+        #expect(doubles(long["target"]).count == 20 && long["target_truncated"] as? Bool == true)
+        #expect(doubles(long["x"]).count == 20 && long["x_truncated"] as? Bool == true)
+        #expect(try json(negative.stdout)["target_truncated"] as? Bool == false)
     }
 
     @Test("minimize: every test function converges; JSON fields; SciPy option names")

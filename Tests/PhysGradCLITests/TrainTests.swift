@@ -130,4 +130,38 @@ struct TrainTests {
         #expect(throws: InputError.self) { try TrainingAssignment(parsing: "hig=-2", option: "--lr") }
         #expect(try TrainingAssignment(parsing: " HIG = 3e-2", option: "--lr").value == 3e-2)
     }
+
+    @Test("negative numbers are option values: --angle -15 is taken; a negative --xi, --seconds, --gtol, --jobs, ... is refused with its reason")
+    func negativeValues() throws {
+        let c = try TrainCommand.parse(["--problem", "sine", "--angle", "-15", "--xi", "2"])
+        #expect(c.angle == -15 && c.xi == 2)
+        #expect(c.request.angleDegrees == -15)
+        for (option, value, reason) in [("--xi", "-3", "must be in (0, 1e6]"), ("--seconds", "-5", "is outside (0, 86400]"),
+                                        ("--seed", "-1", "-1 is too small")] {
+            let message: String
+            do {
+                _ = try TrainCommand.parse(["--problem", "sine", option, value]).request.plan()
+                message = ""
+            } catch {
+                message = TrainCommand.fullMessage(for: error)
+            }
+            #expect(message.contains(reason), "\(option) \(value): \(message)")
+        }
+        // The other commands' numeric options likewise take the value and say what is wrong with it.
+        for (arguments, reason) in [(["minimize", "--function", "booth", "--gtol", "-1"], "--gtol: must be a finite number >= 0"),
+                                    (["minimize", "--function", "booth", "--maxcor", "-2"], "--maxcor: must be at least 1"),
+                                    (["inversion", "--eta", "-0.3"], "the step size must be positive"),
+                                    (["sweep", "--etas", "-0.1,0.2"], "--etas: step sizes must be positive"),
+                                    (["sweep", "--jobs", "-1"], "--jobs: -1 is outside"),
+                                    (["train", "--epochs", "-1"], "-1 is too small")] {
+            let message: String
+            do {
+                _ = try PhysGradCommand.parseAsRoot(arguments)
+                message = ""
+            } catch {
+                message = PhysGradCommand.fullMessage(for: error)
+            }
+            #expect(message.contains(reason), "\(arguments): \(message)")
+        }
+    }
 }

@@ -94,12 +94,85 @@ struct PlotTests {
         #expect(elements(of: SVGRenderer().render(log).svg) != nil)
     }
 
+    /// The centres of the circles of `svg` (the data markers, when the legend is hidden).
+    private func circleCentres(_ svg: String) throws -> [(x: Double, y: Double)] {
+        let els = try #require(elements(of: svg))
+        return els.filter { $0.name == "circle" }.map { (Double($0.attributes["cx"]!)!, Double($0.attributes["cy"]!)!) }
+    }
+
+    @Test("a log axis whose 5% margin passes 1e308 (a loss that reached 1e301) still spaces its points by log10 and has ticks")
+    func logAxisNearOverflow() throws {
+        // GD diverging on the seed problem: the loss rises by decades until it stops being finite.
+        let losses = [90, 1e10, 1e40, 1e100, 1e301]
+        var fig = Figure(title: "loss", xLabel: "step", yLabel: "L", yScale: .log10, legend: .hidden)
+        fig.series.append(Series(name: "GD", x: [0, 1, 2, 3, 4], y: losses, color: .tab10Blue, marker: .circle, line: true))
+        let out = SVGRenderer().render(fig)
+        #expect(out.omittedPoints == 0)
+        let points = try circleCentres(out.svg)
+        try #require(points.count == losses.count)
+        // On a log axis the pixel height is an affine function of log10(L): equal slopes between
+        // consecutive points (to the 0.01-pixel rounding of the coordinates), and higher is larger.
+        let logs = losses.map { Foundation.log10($0) }
+        let slopes = (1..<logs.count).map { (points[$0].y - points[$0 - 1].y) / (logs[$0] - logs[$0 - 1]) }
+        for s in slopes {
+            #expect(s < 0, "a larger loss is drawn higher")
+            #expect(abs(s - slopes.last!) <= 0.02 / 8, "slope \(s) against \(slopes.last!)")
+        }
+        // The points span most of the plot's height (34 ... 350 below the title), and the axis has labels.
+        #expect(points.last!.y >= 34 && points.first!.y <= 350 && points.first!.y - points.last!.y > 250)
+        #expect(out.svg.contains("10<tspan"), "labelled decades on the y axis")
+        #expect(!out.svg.contains("309<"), "no tick at 10^309 = inf")
+    }
+
+    @Test("a linear axis whose width with its margins passes the largest Double renders in proportion, without trapping")
+    func linearAxisNearOverflow() throws {
+        // Coordinates of an oscillating divergence: -0.85e308 ... 0.85e308 differ by more than
+        // 1.7e308, and by more than Double.greatestFiniteMagnitude once 5% margins are added.
+        let xs = [-0.85e308, -0.425e308, 0, 0.425e308, 0.85e308]
+        var fig = Figure(xLabel: "x0", yLabel: "x1", legend: .hidden)
+        fig.series.append(Series(name: "GD", x: xs, y: xs.reversed(), color: .tab10Blue))
+        let out = SVGRenderer().render(fig)
+        #expect(out.omittedPoints == 0)
+        #expect(elements(of: out.svg) != nil)
+        let points = try circleCentres(out.svg)
+        try #require(points.count == xs.count)
+        // Equally spaced data, equally spaced pixels, centred: the middle point is the middle of
+        // the plot area (x 62 ... 386, y 14 ... 350), the outer ones 1/1.1 of the half-width out.
+        for k in 1..<xs.count {
+            #expect(abs((points[k].x - points[k - 1].x) - 324 / 1.1 / 4) <= 0.02)
+            #expect(abs((points[k].y - points[k - 1].y) - 336 / 1.1 / 4) <= 0.02)
+        }
+        #expect(abs(points[2].x - 224) <= 0.01 && abs(points[2].y - 182) <= 0.01)
+        #expect(out.svg.contains("e+307</text>"), "tick labels at multiples of 10^307")
+    }
+
+    @Test("a single point at the smallest subnormal Double is drawn inside the plot area")
+    func subnormalSinglePoint() throws {
+        var fig = Figure(legend: .hidden)
+        fig.series.append(Series(name: "p", points: [(Double.leastNonzeroMagnitude, 1)], color: .black))
+        let points = try circleCentres(SVGRenderer().render(fig).svg)
+        try #require(points.count == 1)
+        #expect(points[0].x > 62 && points[0].x < 386, "inside the plot's x range, got \(points[0].x)")
+    }
+
     @Test("an empty figure and a single point still render")
     func degenerate() {
         #expect(elements(of: SVGRenderer().render(Figure()).svg) != nil)
         var one = Figure()
         one.series.append(Series(name: "p", points: [(2, 2)], color: .black))
         #expect(elements(of: SVGRenderer().render(one).svg) != nil)
+    }
+
+    @Test("a width or height that is NaN, infinite or beyond Int's range renders without trapping")
+    func oddSizes() {
+        for size in [Double.nan, .infinity, -.infinity, 1e300, -1e300, 0] {
+            var fig = chapterLikeFigure()
+            fig.width = size
+            #expect(elements(of: SVGRenderer().render(fig).svg) != nil, "width \(size)")
+            fig = chapterLikeFigure()
+            fig.height = size
+            #expect(elements(of: SVGRenderer().render(fig).svg) != nil, "height \(size)")
+        }
     }
 
     @Test("legend goes to the corner with fewest points")
@@ -166,6 +239,50 @@ struct TickTests {
         let u = TickGenerator.log10(1e-6...1e5, maximumLabels: 9)
         #expect(u.filter(\.isMajor).map(\.label) == ["10^-6", "10^-4", "10^-2", "10^0", "10^2", "10^4"])
         #expect(u.count == 12)
+    }
+
+    @Test("linear ticks over a range wider than the largest Double, or with a huge target, do not trap")
+    func linearExtremes() {
+        // hi - lo = 1.8e308 overflows; the ticks are still nice values inside the range.
+        let wide = TickGenerator.linear(-0.9e308...0.9e308, target: 8)
+        #expect(!wide.isEmpty)
+        #expect(wide.allSatisfy { $0.value.isFinite && $0.value >= -0.9e308 && $0.value <= 0.9e308 })
+        #expect(wide.contains { $0.value == 0 })
+        let gaps = Set(zip(wide.dropFirst(), wide).map { $0.value - $1.value })
+        #expect(gaps.count == 1, "evenly spaced: \(gaps)")
+        // (hi - lo) / target underflows to 0: nothing sensible to mark, and no trap.
+        #expect(TickGenerator.linear(0...1e-320, target: 1_000_000).allSatisfy { $0.value.isFinite })
+        #expect(TickGenerator.linear(-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, target: 1).allSatisfy { $0.value.isFinite })
+    }
+
+    @Test("linear ticks of a range a few ulps wide are distinct and increasing (no labels printed over each other)")
+    func linearTicksWithinUlps() {
+        // A run that stalled: its losses differ in the last bits only.
+        for (lo, hi) in [(90.0, 90.00000000000003), (2.8554851261243734e-190, 2.8554851261243754e-190), (-1e300, -1e300.nextDown.nextDown.nextDown)] {
+            let (a, b) = (min(lo, hi), max(lo, hi))
+            for target in [1, 6, 13, 20] {
+                let t = TickGenerator.linear(a...b, target: target)
+                #expect(zip(t, t.dropFirst()).allSatisfy { $0.value < $1.value }, "\(a)...\(b), \(target): \(t.map(\.label))")
+                #expect(Set(t.map(\.label)).count == t.count, "\(a)...\(b), \(target): \(t.map(\.label))")
+                #expect(t.count <= target + 1)
+                // Labels are numbers a reader can take in: the tick's value, in at most 24 characters
+                // (not 190 zeros after the point).
+                #expect(t.allSatisfy { $0.label.count <= 24 && Double($0.label) == $0.value }, "\(t.map(\.label))")
+            }
+        }
+        // Through the renderer: two losses one ulp apart on a linear axis.
+        var fig = Figure(xLabel: "step", yLabel: "L")
+        fig.series.append(Series(name: "GD", x: [0, 1, 2], y: [90, 90.00000000000001, 90], color: .tab10Blue))
+        let svg = SVGRenderer().render(fig).svg
+        let labels = svg.components(separatedBy: #"text-anchor="end">"#).dropFirst().map { $0.prefix { $0 != "<" } }
+        #expect(!labels.isEmpty && Set(labels).count == labels.count, "\(labels)")
+    }
+
+    @Test("log ticks of a range ending at the largest Double stop at 10^308")
+    func logTicksAtTheTop() {
+        let t = TickGenerator.log10(1e300...Double.greatestFiniteMagnitude)
+        #expect(t.allSatisfy { $0.value.isFinite })
+        #expect(t.filter(\.isMajor).last?.label == "10^308")
     }
 
     @Test("colors print and parse as #RRGGBB")
