@@ -196,10 +196,13 @@ extension ChainRuleScalar {
         return _chain(x, value: t, slope: 1 - t * t)
     }
 
-    /// d asinh = 1/sqrt(1 + x²).
+    /// d asinh = 1/sqrt(1 + x²); for |x| > 2⁵⁰⁰, where x² would overflow and sqrt(1 + x²) is |x|
+    /// to double precision, the denominator is |x|.
     @inlinable @inline(__always)
     public static func asinh(_ x: Self) -> Self {
-        _chain(x, value: Primal.asinh(x.value), denominator: Primal.sqrt(1 + x.value * x.value))
+        let a = x.value.magnitude
+        return _chain(x, value: Primal.asinh(x.value),
+                      denominator: a > Primal(0x1p500) ? a : Primal.sqrt(1 + x.value * x.value))
     }
 
     /// d acosh = 1/(sqrt(x - 1)·sqrt(x + 1)): infinite at 1.
@@ -249,10 +252,22 @@ extension ChainRuleScalar {
     }
 
     /// atan2(y, x), the angle of the point (x, y) in (-π, π]: partials x/(x² + y²) in y and
-    /// -y/(x² + y²) in x (infinite or NaN at the origin).
+    /// -y/(x² + y²) in x (NaN at the origin). Where x² + y² would lose precision to underflow
+    /// (below 2⁻⁹⁶⁸) or overflow, both coordinates are first divided by m = max(|x|, |y|):
+    /// the partials are (x/m)/s/m and -(y/m)/s/m with s = (x/m)² + (y/m)² in [1, 2], accurate
+    /// for every finite point but the origin.
     @inlinable @inline(__always)
     public static func atan2(y: Self, x: Self) -> Self {
+        let value = Primal.atan2(y: y.value, x: x.value)
         let r2 = x.value * x.value + y.value * y.value
-        return _chain(y, x, value: Primal.atan2(y: y.value, x: x.value), x.value / r2, -y.value / r2)
+        if !(r2 >= Primal(0x1p-968) && r2 <= Primal(Double.greatestFiniteMagnitude)) {
+            let m = Swift.max(x.value.magnitude, y.value.magnitude)
+            if m > 0 && m <= Primal(Double.greatestFiniteMagnitude) {
+                let xs = x.value / m, ys = y.value / m
+                let s = xs * xs + ys * ys
+                return _chain(y, x, value: value, xs / s / m, -ys / s / m)
+            }
+        }
+        return _chain(y, x, value: value, x.value / r2, -y.value / r2)
     }
 }
