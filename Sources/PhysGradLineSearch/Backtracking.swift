@@ -20,7 +20,8 @@ public struct Backtracking: Sendable, Hashable {
         case converged
         /// The step fell below ``minimumStep`` without sufficient decrease.
         case stepTooSmall
-        /// The input was invalid (`φ'(0) >= 0`, or a step that is not positive and finite).
+        /// The input was invalid (`φ'(0)` not negative and finite, `φ(0)` not finite, or a step that
+        /// is not positive and finite).
         case error
     }
 
@@ -54,7 +55,7 @@ public struct Backtracking: Sendable, Hashable {
 
     /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` or `.error`.
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
-        guard g0 < 0, f0.isFinite, stp > 0, stp.isFinite else { return .error }
+        guard g0 < 0, g0.isFinite, f0.isFinite, stp > 0, stp.isFinite else { return .error }
         self.f0 = f0
         self.g0 = g0
         first = stp

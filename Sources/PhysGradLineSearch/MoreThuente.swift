@@ -19,7 +19,8 @@ public struct MoreThuente: Sendable, Hashable {
         /// No further progress is possible (rounding, xtol, stpmax or stpmin reached); the step is the best
         /// point found and L-BFGS-B accepts it, as the original code does.
         case warning
-        /// The input was invalid (`stp` outside `[stpmin, stpmax]` or `φ'(0) >= 0`).
+        /// The input was invalid: `stp` outside `[stpmin, stpmax]` (or NaN), `φ'(0)` not negative and
+        /// finite, or `φ(0)` not finite.
         case error
     }
 
@@ -55,9 +56,9 @@ public struct MoreThuente: Sendable, Hashable {
     }
 
     /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` (evaluate at `stp`)
-    /// or `.error`.
+    /// or `.error` (see ``Status/error``).
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
-        if stp < stpmin || stp > stpmax || g0 >= 0 || stpmax < stpmin { return .error }
+        guard stp >= stpmin, stp <= stpmax, g0 < 0, g0.isFinite, f0.isFinite, stpmax >= stpmin else { return .error }
         brackt = false
         stage = 1
         finit = f0

@@ -57,6 +57,9 @@ import PhysGradLineSearch
         var t = Backtracking()
         #expect(t.start(f0: 0, g0: 1, stp: 1) == .error)
         #expect(t.start(f0: 0, g0: -1, stp: .nan) == .error)
+        // An infinite slope makes the bound φ(0) + c1 α φ'(0) = -inf: no step could pass.
+        #expect(t.start(f0: 0, g0: -.infinity, stp: 1) == .error)
+        #expect(t.start(f0: .infinity, g0: -1, stp: 1) == .error)
         #expect(!Backtracking(c1: 1.5).isValid && Backtracking().isValid)
     }
 }

@@ -89,4 +89,21 @@ import PhysGradLineSearch
         #expect(step <= 3 && step > 0)
         #expect(tried.first == 8 && tried.dropFirst().allSatisfy { $0 < 8 })
     }
+
+    /// A NaN or infinite φ(0) or φ'(0), or a NaN first step, is invalid input: the search stops at
+    /// once instead of evaluating φ at NaN steps (NaN slope) or accepting any finite value as a
+    /// sufficient decrease from φ(0) = +inf.
+    @Test func nonFiniteInputIsRejected() {
+        for (f0, g0, stp) in [(0.0, Double.nan, 1.0), (0.0, -Double.infinity, 1.0), (Double.infinity, -1.0, 1.0),
+                              (Double.nan, -1.0, 1.0), (0.0, -1.0, Double.nan)] {
+            var search = MoreThuente(stpmax: 1e10)
+            #expect(search.start(f0: f0, g0: g0, stp: stp) == .error, "f0 \(f0), g0 \(g0), stp \(stp)")
+            var evaluations = 0
+            let outcome = search.search(from: stp, value: f0, slope: g0, maxEvaluations: 20) { _ in
+                evaluations += 1
+                return (5, -0.5)
+            }
+            #expect(outcome == .invalidInput && evaluations == 0, "f0 \(f0), g0 \(g0), stp \(stp): \(outcome)")
+        }
+    }
 }
