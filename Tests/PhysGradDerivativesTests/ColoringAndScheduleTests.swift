@@ -1,0 +1,52 @@
+// Column colourings and checkpoint schedules for every shape, including degenerate and
+// extreme sizes.
+import PhysGradDerivatives
+import Testing
+
+@Suite("Column colourings and checkpoint schedules at the edges")
+struct ColoringAndScheduleTests {
+    /// Whether no row has two columns of one colour: column j of a band touches rows
+    /// j - upper ... j + lower (clipped to 0 ..< n; wrapped around mod n when `periodic`).
+    static func separates(_ c: ColumnColoring, n: Int, lower: Int, upper: Int, periodic: Bool) -> Bool {
+        let l = max(0, min(lower, n)), u = max(0, min(upper, n))
+        var owner: [[Int: Int]] = Array(repeating: [:], count: n)  // row -> colour -> column
+        for j in 0..<n {
+            var rows = Set<Int>()
+            for i in (j - u)...(j + l) {
+                if periodic { rows.insert(((i % n) + n) % n) } else if i >= 0 && i < n { rows.insert(i) }
+            }
+            for i in rows {
+                if owner[i][c.colors[j]] != nil { return false }
+                owner[i][c.colors[j]] = j
+            }
+        }
+        return true
+    }
+
+    /// Every n up to 20 with bandwidths from negative to Int.max: colours in range, no row
+    /// with two columns of one colour, and the documented number of colours (lower + upper + 1
+    /// capped at n for the band; n once a wrapped band covers the ring).
+    @Test func bandedColoringsForEveryShape() throws {
+        let widths = [-1, 0, 1, 2, 5, 19, 25, Int.max]
+        for n in 0...20 {
+            for lower in widths {
+                for upper in widths {
+                    for periodic in [false, true] {
+                        let c = periodic ? ColumnColoring.periodicBanded(columns: n, lower: lower, upper: upper)
+                                         : ColumnColoring.banded(columns: n, lower: lower, upper: upper)
+                        let what = "n \(n), lower \(lower), upper \(upper), periodic \(periodic)"
+                        #expect(c.colors.count == n && c.colors.allSatisfy { $0 >= 0 && $0 < c.count }, "\(what)")
+                        #expect(Self.separates(c, n: n, lower: lower, upper: upper, periodic: periodic), "\(what)")
+                        // lower + upper + 1 in exact (wide) arithmetic, capped at n.
+                        let band = Double(max(lower, 0)) + Double(max(upper, 0)) + 1
+                        if !periodic {
+                            #expect(Double(c.count) == min(band, Double(max(n, 1))), "\(what): \(c.count) colours")
+                        } else if band >= Double(n) {
+                            #expect(c.count == max(n, 1), "\(what): \(c.count) colours")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
