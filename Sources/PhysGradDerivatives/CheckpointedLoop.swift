@@ -21,13 +21,13 @@ public enum CheckpointSchedule: Sendable, Hashable {
     /// twice whatever T (C(s + 2, 2) >= s²/2 >= 2T); half as many would allow three.
     case automatic
 
-    /// The number of snapshots for a loop of `steps` steps.
+    /// The number of snapshots for a loop of `steps` steps (0 for fewer than two steps).
     public func snapshots(forSteps steps: Int) -> Int {
+        guard steps > 1 else { return 0 }
         switch self {
-        case .storeAll: return Swift.max(0, steps - 1)
+        case .storeAll: return steps - 1
         case .binomial(let s): return Swift.max(0, Swift.min(s, steps - 1))
         case .automatic:
-            guard steps > 1 else { return 0 }
             // ceil(sqrt(T)) from the floating-point root, corrected to the exact integer (a square
             // that overflows is larger than any T).
             var s = Int(Double(steps).squareRoot())

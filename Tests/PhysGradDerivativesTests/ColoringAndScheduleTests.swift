@@ -49,4 +49,27 @@ struct ColoringAndScheduleTests {
             }
         }
     }
+
+    /// Snapshot counts and state bytes for every step count an `Int` holds: none below two steps
+    /// (including Int.min, where `steps - 1` overflows), T - 1 at most, and `Int.max` bytes when the
+    /// states do not fit in an `Int`.
+    @Test func scheduleSizesForExtremeStepCounts() {
+        let schedules: [CheckpointSchedule] = [.storeAll, .automatic, .binomial(snapshots: 0), .binomial(snapshots: 3),
+                                               .binomial(snapshots: Int.max), .binomial(snapshots: -2)]
+        for schedule in schedules {
+            for steps in [Int.min, -1, 0, 1] {
+                #expect(schedule.snapshots(forSteps: steps) == 0, "\(schedule), \(steps) steps")
+                #expect(schedule.stateBytes(steps: steps, stateCount: 10, element: Double.self) == 80)
+            }
+            for steps in [2, 3, 10, 1000, Int.max] {
+                let s = schedule.snapshots(forSteps: steps)
+                #expect(s >= 0 && s <= steps - 1, "\(schedule), \(steps) steps: \(s)")
+            }
+        }
+        #expect(CheckpointSchedule.storeAll.snapshots(forSteps: Int.max) == Int.max - 1)
+        #expect(CheckpointSchedule.storeAll.stateBytes(steps: Int.max, stateCount: 2, element: Double.self) == Int.max)
+        // 2 ceil(sqrt(T)): T = 10^18 has sqrt 10^9 exactly.
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: 1_000_000_000_000_000_000) == 2_000_000_000)
+        #expect(CheckpointSchedule.automatic.snapshots(forSteps: 1_000_000_000_000_000_001) == 2_000_000_002)
+    }
 }
