@@ -350,6 +350,18 @@ struct EdgeCaseTests {
         #expect(Derivatives.valueAndGradient(of: Constant(), at: [1, 2, 3]) == (4.5, [0, 0, 0]))
         #expect(Derivatives.hessian(of: Constant(), at: [1, 2]) == Matrix(rows: 2, columns: 2))
     }
+
+    /// A central-difference product along a direction with a NaN entry is NaN, as J·v is, not the
+    /// product with the zero direction; the zero direction still gives exactly 0.
+    @Test func finiteDifferenceProductsAlongANaNDirection() {
+        let y: @Sendable ([Double]) -> [Double] = { [$0[0] * $0[1], $0[0]] }
+        #expect(FiniteDifferences.jacobianVectorProduct(at: [1, 2], direction: [.nan, 1], of: y).allSatisfy { $0.isNaN })
+        #expect(FiniteDifferences.jacobianVectorProduct(at: [1, 2], direction: [0, 0], of: y) == [0, 0])
+        var model = FiniteDifferenceModel(inputDimension: 2, value: y)
+        #expect(model.jacobianVectorProduct(at: [1, 2], direction: [1, .nan]).allSatisfy { $0.isNaN })
+        var objective = FiniteDifferenceObjective(dimension: 2) { $0[0] * $0[0] * $0[1] }
+        #expect(objective.hessianVectorProduct(at: [1, 2], direction: [.nan, .nan]).allSatisfy { $0.isNaN })
+    }
 }
 
 @Suite("Hessian into reused storage")
