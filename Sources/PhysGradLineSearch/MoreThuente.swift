@@ -32,8 +32,11 @@ public struct MoreThuente: Sendable, Hashable {
     public let xtol: Double
     /// The smallest step.
     public let stpmin: Double
-    /// The largest step (lowered by ``backOff(from:)``).
+    /// The largest step of the current search: the one given to ``init(ftol:gtol:xtol:stpmin:stpmax:)``,
+    /// lowered by ``backOff(from:)`` until the next ``start(f0:g0:stp:)``.
     public private(set) var stpmax: Double
+    /// The largest step as given, which every ``start(f0:g0:stp:)`` restores.
+    private let initialStpmax: Double
 
     /// `true` once an interval containing a point satisfying the conditions is known.
     public private(set) var brackt = false
@@ -53,11 +56,14 @@ public struct MoreThuente: Sendable, Hashable {
         self.xtol = xtol
         self.stpmin = stpmin
         self.stpmax = stpmax
+        self.initialStpmax = stpmax
     }
 
-    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` (evaluate at `stp`)
-    /// or `.error` (see ``Status/error``).
+    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`, forgetting every earlier search (its
+    /// ``backOff(from:)`` limits included). Returns `.evaluate` (evaluate at `stp`) or `.error` (see
+    /// ``Status/error``).
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
+        stpmax = initialStpmax
         guard stp >= stpmin, stp <= stpmax, g0 < 0, g0.isFinite, f0.isFinite, stpmax >= stpmin else { return .error }
         brackt = false
         stage = 1

@@ -106,4 +106,25 @@ import PhysGradLineSearch
             #expect(outcome == .invalidInput && evaluations == 0, "f0 \(f0), g0 \(g0), stp \(stp): \(outcome)")
         }
     }
+
+    /// A search that backed off from non-finite values lowers stpmax for itself only: the next
+    /// search on the same value starts with the limit it was made with.
+    @Test func backOffLimitsEndWithTheirSearch() {
+        var search = MoreThuente(ftol: 1e-3, gtol: 0.1, xtol: 0.1, stpmin: 0, stpmax: 1e10)
+        let (f0, g0) = Self.phi(0)
+        _ = search.search(from: 8, value: f0, slope: g0, maxEvaluations: 40) { a in a > 3 ? (.nan, .nan) : Self.phi(a) }
+        #expect(search.stpmax < 8)
+        // The paper's first function from 1e3 again: the same 4 evaluations and step as a fresh search.
+        var steps: [Double] = []
+        let outcome = search.search(from: 1e3, value: f0, slope: g0, maxEvaluations: 30) { a in
+            steps.append(a)
+            return Self.phi(a)
+        }
+        #expect(search.stpmax == 1e10)
+        guard case .accepted(let step, .converged) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(steps.count == 4 && abs(step - 37) < 0.05 * 37, "\(steps)")
+    }
 }
