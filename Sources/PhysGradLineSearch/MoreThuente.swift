@@ -48,6 +48,9 @@ public struct MoreThuente: Sendable, Hashable {
     private var fx = 0.0, gx = 0.0
     private var sty = 0.0, fy = 0.0, gy = 0.0
     private var stmin = 0.0, stmax = 0.0
+    /// Trials stay above this step: raised to a non-finite trial by ``backOff(from:)`` when it lies
+    /// below the best step (inside the interval of uncertainty), reset by ``start(f0:g0:stp:)``.
+    private var lowerLimit = -Double.infinity
 
     /// A search with L-BFGS-B's tolerances and steps limited to `[stpmin, stpmax]`.
     public init(ftol: Double = 1e-3, gtol: Double = 0.9, xtol: Double = 0.1, stpmin: Double = 0, stpmax: Double) {
@@ -64,6 +67,7 @@ public struct MoreThuente: Sendable, Hashable {
     /// ``Status/error``).
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
         stpmax = initialStpmax
+        lowerLimit = -.infinity
         guard stp >= stpmin, stp <= stpmax, g0 < 0, g0.isFinite, f0.isFinite, stpmax >= stpmin else { return .error }
         brackt = false
         stage = 1
@@ -122,7 +126,7 @@ public struct MoreThuente: Sendable, Hashable {
             width = abs(sty - stx)
         }
         if brackt {
-            stmin = min(stx, sty)
+            stmin = max(min(stx, sty), lowerLimit)
             stmax = max(stx, sty)
         } else {
             stmin = stp + 1.1 * (stp - stx)
@@ -130,6 +134,8 @@ public struct MoreThuente: Sendable, Hashable {
         }
         stp = max(stp, stpmin)
         stp = min(stp, stpmax)
+        // At or below a step that gave a non-finite value: halfway between it and the best step.
+        if stp <= lowerLimit { stp = lowerLimit + 0.5 * (stx - lowerLimit) }
         if (brackt && (stp <= stmin || stp >= stmax)) || (brackt && stmax - stmin <= xtol * stmax) {
             stp = stx
         }
@@ -137,11 +143,19 @@ public struct MoreThuente: Sendable, Hashable {
     }
 
     /// Called after a trial step gave a non-finite value: never go at or beyond `badStep` again in this
-    /// search. Returns the next (smaller) trial step, halfway between the best step and `badStep`.
+    /// search (seen from the best step ``stx``). Returns the next trial step, halfway between the best
+    /// step and `badStep`. When `badStep` lies above the best step, that halfway step becomes
+    /// ``stpmax``; when it lies below it (inside the interval of uncertainty), later trials stay
+    /// above `badStep`: one that would not is moved halfway between the lowest excluded step and
+    /// the best step.
     public mutating func backOff(from badStep: Double) -> Double {
         let s = stx + 0.5 * (badStep - stx)
-        stpmax = min(stpmax, s)
-        if !brackt { stmax = min(stmax, s) }
+        if badStep < stx {
+            lowerLimit = max(lowerLimit, badStep)
+        } else {
+            stpmax = min(stpmax, s)
+            if !brackt { stmax = min(stmax, s) }
+        }
         return s
     }
 

@@ -127,4 +127,33 @@ import PhysGradLineSearch
         }
         #expect(steps.count == 4 && abs(step - 37) < 0.05 * 37, "\(steps)")
     }
+
+    /// φ(α) = (α - 1)², NaN on (lo, hi) around the minimizer, from α = 1.5 (gtol 0.1: the strong Wolfe
+    /// steps are [0.9, 1.1]). The first trials bracket [0, 1.5] with the best step 1.5 and interpolate
+    /// to 1, inside the hole, below the best step: the search must back off towards 1.5 and never try
+    /// a step at or below a non-finite one again, so each non-finite step is evaluated once.
+    @Test(arguments: [(0.99, 1.001, true), (0.9, 1.1, false), (0.5, 1.2, false)])
+    func nonFiniteHoleBelowTheBestStep(lo: Double, hi: Double, reachable: Bool) {
+        var search = MoreThuente(ftol: 1e-3, gtol: 0.1, xtol: 0.1, stpmin: 0, stpmax: 1e10)
+        var bad: [Double] = []
+        var tried: [Double] = []
+        let outcome = search.search(from: 1.5, value: 1, slope: -2, maxEvaluations: 30) { a in
+            tried.append(a)
+            if a > lo && a < hi {
+                bad.append(a)
+                return (.nan, .nan)
+            }
+            return ((a - 1) * (a - 1), 2 * (a - 1))
+        }
+        #expect(Set(bad).count == bad.count, "non-finite steps tried again: \(tried)")
+        guard case .accepted(let step, let status) = outcome else {
+            Issue.record("\(outcome) after \(tried)")
+            return
+        }
+        let f = (step - 1) * (step - 1), g = 2 * (step - 1)
+        #expect(f <= 1 - 2e-3 * step, "step \(step)")
+        if reachable {
+            #expect(status == .converged && abs(g) <= 0.2, "step \(step) after \(tried)")
+        }
+    }
 }
