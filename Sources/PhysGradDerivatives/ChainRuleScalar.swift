@@ -233,11 +233,14 @@ extension ChainRuleScalar {
         return _chain(x, value: r, denominator: Primal(n) * Primal.pow(r, n - 1))
     }
 
-    /// xⁿ for an integer n: d = n·x^(n-1), exact at x = 0 (x⁰ is the constant 1).
+    /// xⁿ for an integer n: d = n·x^(n-1), exact at x = 0 (x⁰ is the constant 1). For n = Int.min,
+    /// whose n - 1 is not an `Int`, x^(n-1) is computed as xⁿ/x.
     @inlinable @inline(__always)
     public static func pow(_ x: Self, _ n: Int) -> Self {
         if n == 0 { return Self(constant: 1) }
-        return _chain(x, value: Primal.pow(x.value, n), slope: Primal(n) * Primal.pow(x.value, n - 1))
+        let p = Primal.pow(x.value, n)
+        let below = n == Int.min ? p / x.value : Primal.pow(x.value, n - 1)
+        return _chain(x, value: p, slope: Primal(n) * below)
     }
 
     /// x^y for a real exponent (swift-numerics: NaN for x < 0 and for x = y = 0), with partials

@@ -313,4 +313,18 @@ struct ExtremeArgumentTests {
         tape.reverseSweep(from: TrackedReal.asinh(v))
         #expect(Self.close(tape.adjoint(of: v), expected))
     }
+
+    /// d/dx xⁿ = n·x^(n-1) for n = Int.min = -2⁶³ (exactly a double): at x = 1 it is n, at x = -1
+    /// it is -n (x^(n-1) = -1), at x = 2 it underflows to 0; at n = Int.max, n·1 at x = 1.
+    @Test func integerPowerAtTheEndsOfInt() {
+        let n = Double(Int.min)
+        for (x, expected) in [(1.0, n), (-1.0, -n), (2.0, 0.0)] {
+            #expect(Dual<Double>.pow(Dual(value: x, derivative: 1), Int.min).derivative == expected, "x = \(x)")
+            let tape = ReverseTape<Double>()
+            let v = tape.variable(x)
+            tape.reverseSweep(from: TrackedReal.pow(v, Int.min))
+            #expect(tape.adjoint(of: v) == expected, "x = \(x)")
+        }
+        #expect(Dual<Double>.pow(Dual(value: 1, derivative: 1), Int.max).derivative == Double(Int.max))
+    }
 }
