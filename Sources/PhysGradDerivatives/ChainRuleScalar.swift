@@ -226,11 +226,13 @@ extension ChainRuleScalar {
         return _chain(x, value: s, denominator: s + s)
     }
 
-    /// d root(x, n) = 1/(n·root(x, n)^(n-1)): infinite at 0, like `sqrt`.
+    /// d root(x, n) = 1/(n·root(x, n)^(n-1)): infinite at 0, like `sqrt` (for n = Int.min,
+    /// root^(n-1) is computed as rootⁿ/root).
     @inlinable @inline(__always)
     public static func root(_ x: Self, _ n: Int) -> Self {
         let r = Primal.root(x.value, n)
-        return _chain(x, value: r, denominator: Primal(n) * Primal.pow(r, n - 1))
+        let power = n == Int.min ? Primal.pow(r, n) / r : Primal.pow(r, n - 1)
+        return _chain(x, value: r, denominator: Primal(n) * power)
     }
 
     /// xⁿ for an integer n: d = n·x^(n-1), exact at x = 0 (x⁰ is the constant 1). For n = Int.min,

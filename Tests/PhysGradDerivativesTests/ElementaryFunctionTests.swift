@@ -326,5 +326,7 @@ struct ExtremeArgumentTests {
             #expect(tape.adjoint(of: v) == expected, "x = \(x)")
         }
         #expect(Dual<Double>.pow(Dual(value: 1, derivative: 1), Int.max).derivative == Double(Int.max))
+        // root(x, n) = x^(1/n): at x = 1 the derivative is 1/n.
+        #expect(Dual<Double>.root(Dual(value: 1, derivative: 1), Int.min).derivative == 1 / n)
     }
 }
