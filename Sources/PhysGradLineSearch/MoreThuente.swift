@@ -20,7 +20,7 @@ public struct MoreThuente: Sendable, Hashable {
         /// point found and L-BFGS-B accepts it, as the original code does.
         case warning
         /// The input was invalid: `stp` outside `[stpmin, stpmax]` (or NaN), `φ'(0)` not negative and
-        /// finite, or `φ(0)` not finite.
+        /// finite, `φ(0)` not finite, or a negative (or NaN) `ftol`, `gtol`, `xtol` or `stpmin`.
         case error
     }
 
@@ -68,7 +68,8 @@ public struct MoreThuente: Sendable, Hashable {
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
         stpmax = initialStpmax
         lowerLimit = -.infinity
-        guard stp >= stpmin, stp <= stpmax, g0 < 0, g0.isFinite, f0.isFinite, stpmax >= stpmin else { return .error }
+        guard stp >= stpmin, stp <= stpmax, g0 < 0, g0.isFinite, f0.isFinite, stpmax >= stpmin,
+              ftol >= 0, gtol >= 0, xtol >= 0, stpmin >= 0 else { return .error }
         brackt = false
         stage = 1
         finit = f0

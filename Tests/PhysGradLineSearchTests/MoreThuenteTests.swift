@@ -156,4 +156,16 @@ import PhysGradLineSearch
             #expect(status == .converged && abs(g) <= 0.2, "step \(step) after \(tried)")
         }
     }
+
+    /// MINPACK-2's dcsrch rejects negative ftol, gtol, xtol and stpmin at the start. With ftol < 0 the
+    /// "sufficient decrease" test accepts increases: on φ(α) = -α + 2α² from α = 1 (φ = 1 > φ(0) = 0,
+    /// φ' = 3) a search with ftol = -2, gtol = 5 would report convergence there.
+    @Test(arguments: [(-2.0, 5.0, 0.1, 0.0), (1e-3, -0.1, 0.1, 0.0), (1e-3, 0.9, -0.1, 0.0), (1e-3, 0.9, 0.1, -1.0),
+                      (Double.nan, 0.9, 0.1, 0.0)])
+    func negativeParametersAreInvalidInput(ftol: Double, gtol: Double, xtol: Double, stpmin: Double) {
+        var search = MoreThuente(ftol: ftol, gtol: gtol, xtol: xtol, stpmin: stpmin, stpmax: 10)
+        #expect(search.start(f0: 0, g0: -1, stp: 1) == .error)
+        let outcome = search.search(from: 1, value: 0, slope: -1, maxEvaluations: 20) { a in (-a + 2 * a * a, -1 + 4 * a) }
+        #expect(outcome == .invalidInput, "\(outcome)")
+    }
 }
