@@ -189,10 +189,16 @@ extension ChainRuleScalar {
         _chain(x, value: Primal.cosh(x.value), slope: Primal.sinh(x.value))
     }
 
-    /// d tanh = 1 - tanh².
+    /// d tanh = 1 - tanh² = 1/cosh². For |x| <= 1 the slope is 1 - tanh²; above, where tanh
+    /// approaches ±1 and 1 - tanh² cancels (all digits lost from |x| ≈ 19 on, where tanh rounds
+    /// to ±1), it is (1/cosh x)², accurate until it underflows near |x| = 372.
     @inlinable @inline(__always)
     public static func tanh(_ x: Self) -> Self {
         let t = Primal.tanh(x.value)
+        if x.value.magnitude > 1 {
+            let r = 1 / Primal.cosh(x.value)
+            return _chain(x, value: t, slope: r * r)
+        }
         return _chain(x, value: t, slope: 1 - t * t)
     }
 

@@ -329,4 +329,20 @@ struct ExtremeArgumentTests {
         // root(x, n) = x^(1/n): at x = 1 the derivative is 1/n.
         #expect(Dual<Double>.root(Dual(value: 1, derivative: 1), Int.min).derivative == 1 / n)
     }
+
+    /// d tanh/dx = sech² x = 4 e^(-2|x|) / (1 + e^(-2|x|))², a tiny but ordinary double for large |x|
+    /// (1.7e-17 at 20, 3.7e-259 at 297), where 1 - tanh² cancels to few or no digits.
+    @Test(arguments: [1.5, -4, 10, -15, 20, 40, 297])
+    func tanhAtLargeArguments(x: Double) {
+        let e = Foundation.exp(-2 * abs(x))
+        let expected = 4 * e / ((1 + e) * (1 + e))
+        #expect(Self.close(Dual<Double>.tanh(Dual(value: x, derivative: 1)).derivative, expected, 1e-13))
+        let tape = ReverseTape<Double>()
+        let v = tape.variable(x)
+        tape.reverseSweep(from: TrackedReal.tanh(v))
+        #expect(Self.close(tape.adjoint(of: v), expected, 1e-13))
+        // Second derivative -2 tanh x sech² x through nested duals.
+        let dd = Dual<Dual<Double>>.tanh(Dual(value: Dual(value: x, derivative: 1), derivative: Dual(value: 1, derivative: 0)))
+        #expect(Self.close(dd.derivative.derivative, -2 * Foundation.tanh(x) * expected, 1e-13))
+    }
 }
