@@ -1,6 +1,7 @@
 // Gradients, Jacobians, Hessians and their products of Rosenbrock and of random smooth
 // compositions, n = 1...50: AD against central differences (relative error <= 1e-6) and
 // forward against reverse (<= 1e-12).
+import Foundation
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 import PhysGradRandom
@@ -207,6 +208,16 @@ struct DriverTests {
 
 @Suite("Reverse tape")
 struct ReverseTapeTests {
+    /// ReverseTape's usage example, as its documentation writes it.
+    @Test func documentedExample() {
+        let tape = ReverseTape<Double>()
+        let x = tape.variables([1, 2])
+        let y = x[0] * TrackedReal.sin(x[1])
+        tape.reverseSweep(from: y)
+        let g = x.map { tape.adjoint(of: $0) }   // [sin 2, cos 2]
+        #expect(g == [Foundation.sin(2.0), Foundation.cos(2.0)])
+    }
+
     @Test func tapesAreReusableAcrossEvaluations() {
         let tape = ReverseTape<Double>(reservingCapacity: 16)  // forces growth
         let f = RandomComposition(seed: 3, n: 20)
