@@ -1,6 +1,6 @@
 // Column colourings and checkpoint schedules for every shape, including degenerate and
 // extreme sizes.
-import PhysGradDerivatives
+@testable import PhysGradDerivatives
 import Testing
 
 @Suite("Column colourings and checkpoint schedules at the edges")
@@ -71,5 +71,50 @@ struct ColoringAndScheduleTests {
         // 2 ceil(sqrt(T)): T = 10^18 has sqrt 10^9 exactly.
         #expect(CheckpointSchedule.automatic.snapshots(forSteps: 1_000_000_000_000_000_000) == 2_000_000_000)
         #expect(CheckpointSchedule.automatic.snapshots(forSteps: 1_000_000_000_000_000_001) == 2_000_000_002)
+    }
+
+    /// C(s + r, s) in exact 128-bit integer arithmetic (each partial product C(s + k - 1, k - 1)·(s + k)
+    /// is divisible by k), saturating at Int.max.
+    static func binomial(_ s: Int, _ r: Int) -> Int {
+        var c: Int128 = 1
+        for k in stride(from: 1, through: r, by: 1) {
+            c = c * Int128(s + k) / Int128(k)
+            if c >= Int128(Int.max) { return Int.max }
+        }
+        return Int(c)
+    }
+
+    /// The revolve split from its definition: r the smallest repetition number with
+    /// C(s + r, s) >= L, the right part as long as s - 1 snapshots allow at r.
+    static func referenceSplit(_ length: Int, _ s: Int) -> Int {
+        // C(s + r, s) = C(s + r - 1, s) · (s + r) / r, exact (128 bits, below 2^63 · (s + r)).
+        var r = 1
+        var c = Int128(s + 1)
+        while c < Int128(length) {
+            r += 1
+            c = c * Int128(s + r) / Int128(r)
+        }
+        return min(length - 1, max(1, length - binomial(s - 1, r)))
+    }
+
+    /// The schedule's split equals the definition for every range up to 400 steps and 1 ... 6
+    /// snapshots, and stays a valid split (1 ... L - 1, close to the definition) for ranges far
+    /// beyond 10^15 steps, where the binomials used to saturate at 10^15 and the search for r
+    /// never ended.
+    @Test func splitsFollowTheBinomialDefinition() {
+        for s in 1...6 {
+            for length in 2...400 {
+                #expect(CheckpointSchedule.split(length: length, snapshots: s) == Self.referenceSplit(length, s),
+                        "s \(s), length \(length)")
+            }
+        }
+        for s in [4, 10, 1000] {
+            for length in [1_000_000_000_000_001, 10_000_000_000_000_000, Int.max] {
+                let m = CheckpointSchedule.split(length: length, snapshots: s)
+                let reference = Self.referenceSplit(length, s)
+                #expect(m >= 1 && m <= length - 1, "s \(s), length \(length): \(m)")
+                #expect(abs(Double(m) - Double(reference)) <= 1e-12 * Double(length), "s \(s), length \(length): \(m) vs \(reference)")
+            }
+        }
     }
 }
