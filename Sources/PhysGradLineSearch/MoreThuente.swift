@@ -48,8 +48,8 @@ public struct MoreThuente: Sendable, Hashable {
     private var fx = 0.0, gx = 0.0
     private var sty = 0.0, fy = 0.0, gy = 0.0
     private var stmin = 0.0, stmax = 0.0
-    /// Trials stay above this step: raised to a non-finite trial by ``backOff(from:)`` when it lies
-    /// below the best step (inside the interval of uncertainty), reset by ``start(f0:g0:stp:)``.
+    /// Trials stay above this step: the highest non-finite trial below the best step (inside the
+    /// interval of uncertainty) that ``backOff(from:)`` saw; -inf after ``start(f0:g0:stp:)``.
     private var lowerLimit = -Double.infinity
 
     /// A search with L-BFGS-B's tolerances and steps limited to `[stpmin, stpmax]`.
@@ -147,8 +147,8 @@ public struct MoreThuente: Sendable, Hashable {
     /// search (seen from the best step ``stx``). Returns the next trial step, halfway between the best
     /// step and `badStep`. When `badStep` lies above the best step, that halfway step becomes
     /// ``stpmax``; when it lies below it (inside the interval of uncertainty), later trials stay
-    /// above `badStep`: one that would not is moved halfway between the lowest excluded step and
-    /// the best step.
+    /// above `badStep`: a proposed step at or below the highest such bad step is moved halfway
+    /// between it and the best step.
     public mutating func backOff(from badStep: Double) -> Double {
         let s = stx + 0.5 * (badStep - stx)
         if badStep < stx {
