@@ -189,17 +189,26 @@ extension ChainRuleScalar {
         _chain(x, value: Primal.cosh(x.value), slope: Primal.sinh(x.value))
     }
 
-    /// d tanh = 1 - tanh².
+    /// d tanh = 1 - tanh² = 1/cosh². For |x| <= 1 the slope is 1 - tanh²; above, where tanh
+    /// approaches ±1 and 1 - tanh² cancels (all digits lost from |x| ≈ 19 on, where tanh rounds
+    /// to ±1), it is (1/cosh x)², accurate until it underflows near |x| = 372.
     @inlinable @inline(__always)
     public static func tanh(_ x: Self) -> Self {
         let t = Primal.tanh(x.value)
+        if x.value.magnitude > 1 {
+            let r = 1 / Primal.cosh(x.value)
+            return _chain(x, value: t, slope: r * r)
+        }
         return _chain(x, value: t, slope: 1 - t * t)
     }
 
-    /// d asinh = 1/sqrt(1 + x²).
+    /// d asinh = 1/sqrt(1 + x²); for |x| > 2⁵⁰⁰, where x² would overflow and sqrt(1 + x²) is |x|
+    /// to double precision, the denominator is |x|.
     @inlinable @inline(__always)
     public static func asinh(_ x: Self) -> Self {
-        _chain(x, value: Primal.asinh(x.value), denominator: Primal.sqrt(1 + x.value * x.value))
+        let a = x.value.magnitude
+        return _chain(x, value: Primal.asinh(x.value),
+                      denominator: a > Primal(0x1p500) ? a : Primal.sqrt(1 + x.value * x.value))
     }
 
     /// d acosh = 1/(sqrt(x - 1)·sqrt(x + 1)): infinite at 1.
@@ -223,18 +232,23 @@ extension ChainRuleScalar {
         return _chain(x, value: s, denominator: s + s)
     }
 
-    /// d root(x, n) = 1/(n·root(x, n)^(n-1)): infinite at 0, like `sqrt`.
+    /// d root(x, n) = 1/(n·root(x, n)^(n-1)): infinite at 0, like `sqrt` (for n = Int.min,
+    /// root^(n-1) is computed as rootⁿ/root).
     @inlinable @inline(__always)
     public static func root(_ x: Self, _ n: Int) -> Self {
         let r = Primal.root(x.value, n)
-        return _chain(x, value: r, denominator: Primal(n) * Primal.pow(r, n - 1))
+        let power = n == Int.min ? Primal.pow(r, n) / r : Primal.pow(r, n - 1)
+        return _chain(x, value: r, denominator: Primal(n) * power)
     }
 
-    /// xⁿ for an integer n: d = n·x^(n-1), exact at x = 0 (x⁰ is the constant 1).
+    /// xⁿ for an integer n: d = n·x^(n-1), exact at x = 0 (x⁰ is the constant 1). For n = Int.min,
+    /// whose n - 1 is not an `Int`, x^(n-1) is computed as xⁿ/x.
     @inlinable @inline(__always)
     public static func pow(_ x: Self, _ n: Int) -> Self {
         if n == 0 { return Self(constant: 1) }
-        return _chain(x, value: Primal.pow(x.value, n), slope: Primal(n) * Primal.pow(x.value, n - 1))
+        let p = Primal.pow(x.value, n)
+        let below = n == Int.min ? p / x.value : Primal.pow(x.value, n - 1)
+        return _chain(x, value: p, slope: Primal(n) * below)
     }
 
     /// x^y for a real exponent (swift-numerics: NaN for x < 0 and for x = y = 0), with partials
@@ -249,10 +263,22 @@ extension ChainRuleScalar {
     }
 
     /// atan2(y, x), the angle of the point (x, y) in (-π, π]: partials x/(x² + y²) in y and
-    /// -y/(x² + y²) in x (infinite or NaN at the origin).
+    /// -y/(x² + y²) in x (NaN at the origin). Where x² + y² would lose precision to underflow
+    /// (below 2⁻⁹⁶⁸) or overflow, both coordinates are first divided by m = max(|x|, |y|):
+    /// the partials are (x/m)/s/m and -(y/m)/s/m with s = (x/m)² + (y/m)² in [1, 2], accurate
+    /// for every finite point but the origin.
     @inlinable @inline(__always)
     public static func atan2(y: Self, x: Self) -> Self {
+        let value = Primal.atan2(y: y.value, x: x.value)
         let r2 = x.value * x.value + y.value * y.value
-        return _chain(y, x, value: Primal.atan2(y: y.value, x: x.value), x.value / r2, -y.value / r2)
+        if !(r2 >= Primal(0x1p-968) && r2 <= Primal(Double.greatestFiniteMagnitude)) {
+            let m = Swift.max(x.value.magnitude, y.value.magnitude)
+            if m > 0 && m <= Primal(Double.greatestFiniteMagnitude) {
+                let xs = x.value / m, ys = y.value / m
+                let s = xs * xs + ys * ys
+                return _chain(y, x, value: value, xs / s / m, -ys / s / m)
+            }
+        }
+        return _chain(y, x, value: value, x.value / r2, -y.value / r2)
     }
 }

@@ -21,13 +21,13 @@ public enum CheckpointSchedule: Sendable, Hashable {
     /// twice whatever T (C(s + 2, 2) >= s²/2 >= 2T); half as many would allow three.
     case automatic
 
-    /// The number of snapshots for a loop of `steps` steps.
+    /// The number of snapshots for a loop of `steps` steps (0 for fewer than two steps).
     public func snapshots(forSteps steps: Int) -> Int {
+        guard steps > 1 else { return 0 }
         switch self {
-        case .storeAll: return Swift.max(0, steps - 1)
+        case .storeAll: return steps - 1
         case .binomial(let s): return Swift.max(0, Swift.min(s, steps - 1))
         case .automatic:
-            guard steps > 1 else { return 0 }
             // ceil(sqrt(T)) from the floating-point root, corrected to the exact integer (a square
             // that overflows is larger than any T).
             var s = Int(Double(steps).squareRoot())
@@ -49,19 +49,32 @@ public enum CheckpointSchedule: Sendable, Hashable {
         return o1 || o2 ? Int.max : bytes
     }
 
-    /// C(s + r, s), saturating.
+    /// C(s + r, s), saturating at `Int.max`.
     @usableFromInline static func beta(_ s: Int, _ r: Int) -> Int {
         var b = 1.0
-        if r > 0 { for k in 1...r { b = b * Double(s + k) / Double(k) } }
-        return b >= 1e15 ? Int(1e15) : Int(b.rounded())
+        if r > 0 { for k in 1...r { b = _nextBeta(b, s, k) } }
+        return _saturated(b)
     }
+
+    /// C(s + k, s) from `b` = C(s + k - 1, s): b·(s + k)/k, in floating point (exact while the
+    /// values stay below 2⁵³, within rounding above).
+    @inlinable static func _nextBeta(_ b: Double, _ s: Int, _ k: Int) -> Double { b * Double(s + k) / Double(k) }
+
+    /// `b` rounded to an `Int`, `Int.max` when it does not fit.
+    @inlinable static func _saturated(_ b: Double) -> Int { b >= 0x1p63 ? Int.max : Int(b.rounded()) }
 
     /// The first snapshot of a range of `length` >= 2 steps with `s` >= 1 free snapshots: within the
     /// binomial bounds (the right part reversible with s - 1 snapshots, the left with s, both
-    /// with the range's repetition number).
+    /// with the range's repetition number). O(r) operations for the repetition number r.
     @usableFromInline static func split(length: Int, snapshots s: Int) -> Int {
+        // r: the smallest repetition number with C(s + r, s) >= length, the binomials built up
+        // one r at a time (each from the previous one).
         var r = 1
-        while beta(s, r) < length { r += 1 }
+        var b = _nextBeta(1, s, 1)
+        while _saturated(b) < length {
+            r += 1
+            b = _nextBeta(b, s, r)
+        }
         return Swift.min(length - 1, Swift.max(1, length - beta(s - 1, r)))
     }
 }

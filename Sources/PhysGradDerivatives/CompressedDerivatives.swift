@@ -29,11 +29,17 @@ public struct ColumnColoring: Sendable, Hashable {
     }
 
     /// The cyclic colouring `colour(j) = j mod (lower + upper + 1)` of a band matrix with n columns
-    /// (fewer colours when n is smaller); negative bandwidths count as 0.
+    /// (fewer colours when n is smaller); negative bandwidths count as 0, and bandwidths above n
+    /// as n (any wider band is the same full matrix).
     public static func banded(columns n: Int, lower: Int, upper: Int) -> ColumnColoring {
-        let m = Swift.max(1, Swift.max(lower, 0) + Swift.max(upper, 0) + 1)
-        return ColumnColoring(unchecked: (0..<Swift.max(n, 0)).map { $0 % m }, count: Swift.min(m, Swift.max(n, 1)))
+        let n = Swift.max(n, 0)
+        let m = _clampedBandwidth(lower, n) + _clampedBandwidth(upper, n) + 1
+        return ColumnColoring(unchecked: (0..<n).map { $0 % m }, count: Swift.min(m, Swift.max(n, 1)))
     }
+
+    /// A bandwidth in `0 ... n`: the part of it that a matrix with n columns can hold (so that
+    /// `lower + upper + 1` cannot overflow, whatever the caller passes).
+    static func _clampedBandwidth(_ b: Int, _ n: Int) -> Int { Swift.min(Swift.max(b, 0), n) }
 
     /// A colouring of a *periodic* band on n columns: `∂y_i/∂x_j = 0` unless
     /// `(i - j) mod n` is in `0 ... lower` or in `n - upper ..< n` (a stencil on a ring of n
@@ -41,10 +47,10 @@ public struct ColumnColoring: Sendable, Hashable {
     /// around the ends). Colour `j mod c`, with c the smallest number of colours from w on for
     /// which columns of one colour are at least w apart around the ring as well as along it
     /// (c divides n, or n mod c >= w); n colours (one per column) when there is none below n.
-    /// Negative bandwidths count as 0.
+    /// Negative bandwidths count as 0, and bandwidths above n as n (n colours either way).
     public static func periodicBanded(columns n: Int, lower: Int, upper: Int) -> ColumnColoring {
         let n = Swift.max(n, 0)
-        let w = Swift.max(lower, 0) + Swift.max(upper, 0) + 1
+        let w = _clampedBandwidth(lower, n) + _clampedBandwidth(upper, n) + 1
         var c = Swift.max(1, Swift.min(w, n))
         while c < n, n % c != 0, n % c < w { c += 1 }
         return ColumnColoring(unchecked: (0..<n).map { $0 % Swift.max(c, 1) }, count: Swift.min(c, Swift.max(n, 1)))

@@ -91,12 +91,13 @@ public enum FiniteDifferences {
         return Matrix(rows: k, columns: n, columnMajor: columns)
     }
 
-    /// J(x)·v ≈ (y(x + hv) - y(x - hv)) / 2h with h = cbrt(eps)·max(1, |x|∞) / |v|∞.
+    /// J(x)·v ≈ (y(x + hv) - y(x - hv)) / 2h with h = cbrt(eps)·max(1, |x|∞) / |v|∞; exactly 0
+    /// for v = 0, and NaN (without evaluating y off x) when v has a NaN entry.
     @inlinable
     public static func jacobianVectorProduct(at x: [Double], direction v: [Double], of y: ([Double]) -> [Double]) -> [Double] {
         precondition(x.count == v.count, "FiniteDifferences: x has \(x.count) entries, v has \(v.count)")
         let vNorm = Vector.normInf(v)
-        guard vNorm > 0 else { return [Double](repeating: 0, count: y(x).count) }
+        guard vNorm > 0 else { return [Double](repeating: vNorm == 0 ? 0 : .nan, count: y(x).count) }
         let h = firstOrderStepScale * Swift.max(1, Vector.normInf(x)) / vNorm
         let yp = y(zip(x, v).map { $0 + h * $1 })
         let ym = y(zip(x, v).map { $0 - h * $1 })
@@ -166,7 +167,8 @@ public enum FiniteDifferences {
         return Matrix(rows: n, columns: n, columnMajor: h)
     }
 
-    /// ∇²f(x)·v ≈ (∇f(x + hv) - ∇f(x - hv)) / 2h with h = cbrt(eps)·max(1, |x|∞) / |v|∞.
+    /// ∇²f(x)·v ≈ (∇f(x + hv) - ∇f(x - hv)) / 2h with h = cbrt(eps)·max(1, |x|∞) / |v|∞ (0 for
+    /// v = 0, NaN when v has a NaN entry).
     @inlinable
     public static func hessianVectorProduct(at x: [Double], direction v: [Double], gradient g: ([Double]) -> [Double]) -> [Double] {
         jacobianVectorProduct(at: x, direction: v, of: g)

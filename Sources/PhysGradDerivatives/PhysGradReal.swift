@@ -36,7 +36,7 @@ where Magnitude == Self {
     init(_ value: Int)
     /// The angle of the point (x, y) in (-pi, pi], as in `RealFunctions.atan2(y:x:)`.
     /// Its partial derivatives are (x, -y) / (x^2 + y^2) with respect to (y, x); both are
-    /// infinite or NaN at the origin.
+    /// NaN at the origin.
     static func atan2(y: Self, x: Self) -> Self
     /// The primal value rounded to `Double`, with every derivative part dropped
     /// (for reporting, never for computing derivatives).

@@ -126,7 +126,7 @@ public struct _TapeRecord<Base> {
 /// ```swift
 /// let tape = ReverseTape<Double>()
 /// let x = tape.variables([1, 2])
-/// let y = x[0] * sin(x[1])
+/// let y = x[0] * TrackedReal.sin(x[1])
 /// tape.reverseSweep(from: y)
 /// let g = x.map { tape.adjoint(of: $0) }   // [sin 2, cos 2]
 /// ```

@@ -20,7 +20,8 @@ public struct Backtracking: Sendable, Hashable {
         case converged
         /// The step fell below ``minimumStep`` without sufficient decrease.
         case stepTooSmall
-        /// The input was invalid (`φ'(0) >= 0`, or a step that is not positive and finite).
+        /// The input was invalid (`φ'(0)` not negative and finite, `φ(0)` not finite, a step that
+        /// is not positive and finite, or parameters out of range: ``isValid`` is false).
         case error
     }
 
@@ -52,9 +53,10 @@ public struct Backtracking: Sendable, Hashable {
             && minimumStep > 0 && minimumStep < 1
     }
 
-    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` or `.error`.
+    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` or `.error`
+    /// (see ``Status/error``).
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
-        guard g0 < 0, f0.isFinite, stp > 0, stp.isFinite else { return .error }
+        guard isValid, g0 < 0, g0.isFinite, f0.isFinite, stp > 0, stp.isFinite else { return .error }
         self.f0 = f0
         self.g0 = g0
         first = stp

@@ -7,7 +7,9 @@ extension MoreThuente {
         case accepted(step: Double, status: Status)
         /// `maxEvaluations` evaluations found no acceptable step.
         case tooManyEvaluations
-        /// The search rejected its input: `φ'(0) >= 0`, or the first step outside `[stpmin, stpmax]`.
+        /// The search rejected its input: `φ'(0)` not negative and finite, `φ(0)` not finite, the
+        /// first step outside `[stpmin, stpmax]` (or NaN), or a negative tolerance or `stpmin`
+        /// (``MoreThuente/Status/error``).
         case invalidInput
         /// `evaluate` returned `nil` (the caller's budget ran out).
         case abandoned

@@ -19,7 +19,8 @@ public struct MoreThuente: Sendable, Hashable {
         /// No further progress is possible (rounding, xtol, stpmax or stpmin reached); the step is the best
         /// point found and L-BFGS-B accepts it, as the original code does.
         case warning
-        /// The input was invalid (`stp` outside `[stpmin, stpmax]` or `φ'(0) >= 0`).
+        /// The input was invalid: `stp` outside `[stpmin, stpmax]` (or NaN), `φ'(0)` not negative and
+        /// finite, `φ(0)` not finite, or a negative (or NaN) `ftol`, `gtol`, `xtol` or `stpmin`.
         case error
     }
 
@@ -31,8 +32,11 @@ public struct MoreThuente: Sendable, Hashable {
     public let xtol: Double
     /// The smallest step.
     public let stpmin: Double
-    /// The largest step (lowered by ``backOff(from:)``).
+    /// The largest step of the current search: the one given to ``init(ftol:gtol:xtol:stpmin:stpmax:)``,
+    /// lowered by ``backOff(from:)`` until the next ``start(f0:g0:stp:)``.
     public private(set) var stpmax: Double
+    /// The largest step as given, which every ``start(f0:g0:stp:)`` restores.
+    private let initialStpmax: Double
 
     /// `true` once an interval containing a point satisfying the conditions is known.
     public private(set) var brackt = false
@@ -44,6 +48,9 @@ public struct MoreThuente: Sendable, Hashable {
     private var fx = 0.0, gx = 0.0
     private var sty = 0.0, fy = 0.0, gy = 0.0
     private var stmin = 0.0, stmax = 0.0
+    /// Trials stay above this step: the highest non-finite trial below the best step (inside the
+    /// interval of uncertainty) that ``backOff(from:)`` saw; -inf after ``start(f0:g0:stp:)``.
+    private var lowerLimit = -Double.infinity
 
     /// A search with L-BFGS-B's tolerances and steps limited to `[stpmin, stpmax]`.
     public init(ftol: Double = 1e-3, gtol: Double = 0.9, xtol: Double = 0.1, stpmin: Double = 0, stpmax: Double) {
@@ -52,12 +59,17 @@ public struct MoreThuente: Sendable, Hashable {
         self.xtol = xtol
         self.stpmin = stpmin
         self.stpmax = stpmax
+        self.initialStpmax = stpmax
     }
 
-    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`. Returns `.evaluate` (evaluate at `stp`)
-    /// or `.error`.
+    /// Starts a search at `stp` from `φ(0) = f0`, `φ'(0) = g0`, forgetting every earlier search (its
+    /// ``backOff(from:)`` limits included). Returns `.evaluate` (evaluate at `stp`) or `.error` (see
+    /// ``Status/error``).
     public mutating func start(f0: Double, g0: Double, stp: Double) -> Status {
-        if stp < stpmin || stp > stpmax || g0 >= 0 || stpmax < stpmin { return .error }
+        stpmax = initialStpmax
+        lowerLimit = -.infinity
+        guard stp >= stpmin, stp <= stpmax, g0 < 0, g0.isFinite, f0.isFinite, stpmax >= stpmin,
+              ftol >= 0, gtol >= 0, xtol >= 0, stpmin >= 0 else { return .error }
         brackt = false
         stage = 1
         finit = f0
@@ -115,7 +127,7 @@ public struct MoreThuente: Sendable, Hashable {
             width = abs(sty - stx)
         }
         if brackt {
-            stmin = min(stx, sty)
+            stmin = max(min(stx, sty), lowerLimit)
             stmax = max(stx, sty)
         } else {
             stmin = stp + 1.1 * (stp - stx)
@@ -123,6 +135,8 @@ public struct MoreThuente: Sendable, Hashable {
         }
         stp = max(stp, stpmin)
         stp = min(stp, stpmax)
+        // At or below a step that gave a non-finite value: halfway between it and the best step.
+        if stp <= lowerLimit { stp = lowerLimit + 0.5 * (stx - lowerLimit) }
         if (brackt && (stp <= stmin || stp >= stmax)) || (brackt && stmax - stmin <= xtol * stmax) {
             stp = stx
         }
@@ -130,11 +144,19 @@ public struct MoreThuente: Sendable, Hashable {
     }
 
     /// Called after a trial step gave a non-finite value: never go at or beyond `badStep` again in this
-    /// search. Returns the next (smaller) trial step, halfway between the best step and `badStep`.
+    /// search (seen from the best step ``stx``). Returns the next trial step, halfway between the best
+    /// step and `badStep`. When `badStep` lies above the best step, that halfway step becomes
+    /// ``stpmax``; when it lies below it (inside the interval of uncertainty), later trials stay
+    /// above `badStep`: a proposed step at or below the highest such bad step is moved halfway
+    /// between it and the best step.
     public mutating func backOff(from badStep: Double) -> Double {
         let s = stx + 0.5 * (badStep - stx)
-        stpmax = min(stpmax, s)
-        if !brackt { stmax = min(stmax, s) }
+        if badStep < stx {
+            lowerLimit = max(lowerLimit, badStep)
+        } else {
+            stpmax = min(stpmax, s)
+            if !brackt { stmax = min(stmax, s) }
+        }
         return s
     }
 

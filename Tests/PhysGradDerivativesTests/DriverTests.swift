@@ -1,6 +1,7 @@
 // Gradients, Jacobians, Hessians and their products of Rosenbrock and of random smooth
 // compositions, n = 1...50: AD against central differences (relative error <= 1e-6) and
 // forward against reverse (<= 1e-12).
+import Foundation
 import PhysGradDerivatives
 import PhysGradLinearAlgebra
 import PhysGradRandom
@@ -207,6 +208,16 @@ struct DriverTests {
 
 @Suite("Reverse tape")
 struct ReverseTapeTests {
+    /// ReverseTape's usage example, as its documentation writes it.
+    @Test func documentedExample() {
+        let tape = ReverseTape<Double>()
+        let x = tape.variables([1, 2])
+        let y = x[0] * TrackedReal.sin(x[1])
+        tape.reverseSweep(from: y)
+        let g = x.map { tape.adjoint(of: $0) }   // [sin 2, cos 2]
+        #expect(g == [Foundation.sin(2.0), Foundation.cos(2.0)])
+    }
+
     @Test func tapesAreReusableAcrossEvaluations() {
         let tape = ReverseTape<Double>(reservingCapacity: 16)  // forces growth
         let f = RandomComposition(seed: 3, n: 20)
@@ -349,6 +360,18 @@ struct EdgeCaseTests {
         }
         #expect(Derivatives.valueAndGradient(of: Constant(), at: [1, 2, 3]) == (4.5, [0, 0, 0]))
         #expect(Derivatives.hessian(of: Constant(), at: [1, 2]) == Matrix(rows: 2, columns: 2))
+    }
+
+    /// A central-difference product along a direction with a NaN entry is NaN, as J·v is, not the
+    /// product with the zero direction; the zero direction still gives exactly 0.
+    @Test func finiteDifferenceProductsAlongANaNDirection() {
+        let y: @Sendable ([Double]) -> [Double] = { [$0[0] * $0[1], $0[0]] }
+        #expect(FiniteDifferences.jacobianVectorProduct(at: [1, 2], direction: [.nan, 1], of: y).allSatisfy { $0.isNaN })
+        #expect(FiniteDifferences.jacobianVectorProduct(at: [1, 2], direction: [0, 0], of: y) == [0, 0])
+        var model = FiniteDifferenceModel(inputDimension: 2, value: y)
+        #expect(model.jacobianVectorProduct(at: [1, 2], direction: [1, .nan]).allSatisfy { $0.isNaN })
+        var objective = FiniteDifferenceObjective(dimension: 2) { $0[0] * $0[0] * $0[1] }
+        #expect(objective.hessianVectorProduct(at: [1, 2], direction: [.nan, .nan]).allSatisfy { $0.isNaN })
     }
 }
 

@@ -261,3 +261,88 @@ struct SpecialPointTests {
         #expect(tape.adjoint(of: x) == 0)
     }
 }
+
+/// Derivatives at coordinates so large or so small that a square of them overflows or
+/// underflows, while the derivative itself is an ordinary double.
+@Suite("Elementary functions: derivatives at extreme arguments")
+struct ExtremeArgumentTests {
+    /// |a - b| <= tolerance · |b|: relative to the reference itself, whatever its magnitude.
+    static func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-14) -> Bool {
+        abs(a - b) <= tolerance * abs(b)
+    }
+
+    /// The partials of atan2(y, x) in y and x by Dual, by the tape and by nested duals.
+    static func atan2Partials(y: Double, x: Double) -> [(dy: Double, dx: Double)] {
+        let dual = (Dual<Double>.atan2(y: Dual(value: y, derivative: 1), x: Dual(constant: x)).derivative,
+                    Dual<Double>.atan2(y: Dual(constant: y), x: Dual(value: x, derivative: 1)).derivative)
+        let tape = ReverseTape<Double>()
+        let (ty, tx) = (tape.variable(y), tape.variable(x))
+        tape.reverseSweep(from: TrackedReal.atan2(y: ty, x: tx))
+        let reverse = (tape.adjoint(of: ty), tape.adjoint(of: tx))
+        typealias D2 = Dual<Dual<Double>>
+        let nested = (D2.atan2(y: D2(value: Dual(value: y, derivative: 1), derivative: Dual(constant: 0)),
+                               x: D2(constant: Dual(constant: x))).value.derivative,
+                      D2.atan2(y: D2(constant: Dual(constant: y)),
+                               x: D2(value: Dual(value: x, derivative: 1), derivative: Dual(constant: 0))).value.derivative)
+        return [dual, reverse, nested]
+    }
+
+    /// ∂atan2/∂y = x/(x² + y²), ∂atan2/∂x = -y/(x² + y²): at (y, x) = (3, 4)·t that is
+    /// (4/25, -3/25)/t, finite for t = 1e-200 (where x² + y² underflows to 0) and t = 1e200 (where
+    /// it overflows), and (1/2, -1/2)/t on the diagonal t = 1e-170.
+    @Test(arguments: [1e-200, 1e-160, 1e200, 1e300])
+    func atan2AtTinyAndHugeCoordinates(t: Double) {
+        for (dy, dx) in Self.atan2Partials(y: 3 * t, x: 4 * t) {
+            #expect(Self.close(dy, 0.16 / t), "∂/∂y at t = \(t): \(dy)")
+            #expect(Self.close(dx, -0.12 / t), "∂/∂x at t = \(t): \(dx)")
+        }
+        for (dy, dx) in Self.atan2Partials(y: 1e-170, x: 1e-170) {
+            #expect(Self.close(dy, 0.5e170) && Self.close(dx, -0.5e170), "diagonal: \(dy), \(dx)")
+        }
+        // The origin stays NaN (atan2 is not differentiable there).
+        for (dy, dx) in Self.atan2Partials(y: 0, x: 0) { #expect(dy.isNaN && dx.isNaN) }
+    }
+
+    /// d asinh/dx = 1/sqrt(1 + x²) = 1/|x| to double precision for |x| > 1e8; x² overflows above 1.3e154.
+    @Test(arguments: [1e160, -1e200, 1e300, Double.greatestFiniteMagnitude])
+    func asinhAtHugeArguments(x: Double) {
+        let expected = 1 / abs(x)
+        #expect(Self.close(Dual<Double>.asinh(Dual(value: x, derivative: 1)).derivative, expected))
+        let tape = ReverseTape<Double>()
+        let v = tape.variable(x)
+        tape.reverseSweep(from: TrackedReal.asinh(v))
+        #expect(Self.close(tape.adjoint(of: v), expected))
+    }
+
+    /// d/dx xⁿ = n·x^(n-1) for n = Int.min = -2⁶³ (exactly a double): at x = 1 it is n, at x = -1
+    /// it is -n (x^(n-1) = -1), at x = 2 it underflows to 0; at n = Int.max, n·1 at x = 1.
+    @Test func integerPowerAtTheEndsOfInt() {
+        let n = Double(Int.min)
+        for (x, expected) in [(1.0, n), (-1.0, -n), (2.0, 0.0)] {
+            #expect(Dual<Double>.pow(Dual(value: x, derivative: 1), Int.min).derivative == expected, "x = \(x)")
+            let tape = ReverseTape<Double>()
+            let v = tape.variable(x)
+            tape.reverseSweep(from: TrackedReal.pow(v, Int.min))
+            #expect(tape.adjoint(of: v) == expected, "x = \(x)")
+        }
+        #expect(Dual<Double>.pow(Dual(value: 1, derivative: 1), Int.max).derivative == Double(Int.max))
+        // root(x, n) = x^(1/n): at x = 1 the derivative is 1/n.
+        #expect(Dual<Double>.root(Dual(value: 1, derivative: 1), Int.min).derivative == 1 / n)
+    }
+
+    /// d tanh/dx = sech² x = 4 e^(-2|x|) / (1 + e^(-2|x|))², a tiny but ordinary double for large |x|
+    /// (1.7e-17 at 20, 3.7e-259 at 297), where 1 - tanh² cancels to few or no digits.
+    @Test(arguments: [1.5, -4, 10, -15, 20, 40, 297])
+    func tanhAtLargeArguments(x: Double) {
+        let e = Foundation.exp(-2 * abs(x))
+        let expected = 4 * e / ((1 + e) * (1 + e))
+        #expect(Self.close(Dual<Double>.tanh(Dual(value: x, derivative: 1)).derivative, expected, 1e-13))
+        let tape = ReverseTape<Double>()
+        let v = tape.variable(x)
+        tape.reverseSweep(from: TrackedReal.tanh(v))
+        #expect(Self.close(tape.adjoint(of: v), expected, 1e-13))
+        // Second derivative -2 tanh x sech² x through nested duals.
+        let dd = Dual<Dual<Double>>.tanh(Dual(value: Dual(value: x, derivative: 1), derivative: Dual(value: 1, derivative: 0)))
+        #expect(Self.close(dd.derivative.derivative, -2 * Foundation.tanh(x) * expected, 1e-13))
+    }
+}

@@ -57,6 +57,16 @@ import PhysGradLineSearch
         var t = Backtracking()
         #expect(t.start(f0: 0, g0: 1, stp: 1) == .error)
         #expect(t.start(f0: 0, g0: -1, stp: .nan) == .error)
+        // An infinite slope makes the bound φ(0) + c1 α φ'(0) = -inf: no step could pass.
+        #expect(t.start(f0: 0, g0: -.infinity, stp: 1) == .error)
+        #expect(t.start(f0: .infinity, g0: -1, stp: 1) == .error)
         #expect(!Backtracking(c1: 1.5).isValid && Backtracking().isValid)
+        // Parameters out of range are invalid input: with c1 = -1 the bound φ(0) - α φ'(0) would
+        // accept an increase (φ(1) = 0.5 > φ(0) = 0) as sufficient decrease.
+        for invalid in [Backtracking(c1: -1), Backtracking(c1: 1.5), Backtracking(shrinkLow: 0.6, shrinkHigh: 0.5),
+                        Backtracking(shrinkHigh: 1), Backtracking(minimumStep: 0)] {
+            var b = invalid
+            #expect(b.start(f0: 0, g0: -1, stp: 1) == .error)
+        }
     }
 }
