@@ -41,4 +41,16 @@ import PhysGradLBFGSB
         let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("r.x; r.iterations; r.evaluations; r.termination") })
         #expect(line.hasSuffix("// [1, 1], 33, 46 as SciPy; why it stopped"), "\(line)")
     }
+
+    @Test("the workspace is (16m + 69)n + 88m² + 184m bytes, as the README and the docs state it (about: without the m terms)")
+    func workspaceFormula() throws {
+        for (n, m) in [(1, 1), (2, 10), (1000, 10), (100_000, 5), (7, 50)] {
+            #expect(LBFGSBSolver.workspaceBytes(dimension: n, maxcor: m) == (16 * m + 69) * n + 88 * m * m + 184 * m, "n = \(n), m = \(m)")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for path in ["README.md", "Sources/PhysGradLBFGSB/PhysGradLBFGSB.docc/PhysGradLBFGSB.md", "Sources/PhysGradLBFGSB/LBFGSBOptions.swift"] {
+            let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+            #expect(text.contains("(16m + 69)n") && !text.contains("(16m + 65)n"), "\(path)")
+        }
+    }
 }
