@@ -184,8 +184,9 @@ public struct OptimizationResult: Sendable, CustomStringConvertible {
     public var lossIncreased: Bool { loss > initialLoss }
 
     /// Why the run stopped, what happened to the loss, and what went wrong on the way, in one
-    /// line: "completed the requested steps; loss 90 -> 0.073 (decreased)", "completed the
-    /// requested steps; loss 5.5e+04 -> 8.1e+07 (ROSE above the start); 3 LU fallbacks".
+    /// line: "completed the requested steps; loss 90.0 -> 0.072 (decreased)", "completed the
+    /// requested steps; loss 5.5e4 -> 8.1e7 (ROSE above the start); 3 LU fallbacks on an
+    /// indefinite Hessian".
     public var description: String {
         var parts = [termination.description]
         let change = loss > initialLoss ? "ROSE above the start" : (loss < initialLoss ? "decreased" : "unchanged")

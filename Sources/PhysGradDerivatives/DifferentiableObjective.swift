@@ -303,7 +303,8 @@ public struct AnalyticObjective: DifferentiableObjective, Sendable {
 
 /// A value-only objective: gradients by central differences (2n evaluations per gradient,
 /// about eps^(2/3) relative accuracy), Hessians by second differences of values. The last
-/// resort, as SciPy's `approx_grad=True`. Keeps a scratch copy of x between calls.
+/// resort (SciPy's `approx_grad=True` takes forward differences instead: n + 1 evaluations,
+/// about eps^(1/2) accuracy). Keeps a scratch copy of x between calls.
 public struct FiniteDifferenceObjective: DifferentiableObjective, Sendable {
     /// n, the number of inputs.
     public let dimension: Int

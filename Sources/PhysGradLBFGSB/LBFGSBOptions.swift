@@ -9,7 +9,7 @@
 ///   `timeLimit` seconds, or a callback asking to stop.
 ///
 /// Sizes: a run's workspace takes ``LBFGSBSolver/workspaceBytes(dimension:maxcor:)``, about
-/// `(16m + 65)n + 88m²` bytes for n variables and m = `maxcor`, and may not exceed `memoryLimit`;
+/// `(16m + 69)n + 88m²` bytes for n variables and m = `maxcor`, and may not exceed `memoryLimit`;
 /// n is at most ``LBFGSBSolver/maximumDimension``. `maxls` and `maxfun` allocate nothing (a line search
 /// ends after `maxls` evaluations, and no evaluation starts once more than `maxfun` were made).
 ///
